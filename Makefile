@@ -1,0 +1,52 @@
+# One command surface for people, the README and CI.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help venv publish test lint typecheck unit flows e2e samples update-golden lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create the virtual environment from the lock file
+
+publish: $(STAMP) ## Publish every dataset from raw/ into published/ (embedded Prefect)
+	$(BIN)/opendata publish
+
+test: lint typecheck ## Lint, type check and run the whole test suite
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check src flows tests bench
+	$(BIN)/ruff format --check src flows tests bench
+
+typecheck: $(STAMP) ## mypy on the library and the flows
+	$(BIN)/mypy
+
+unit: $(STAMP) ## Only the unit tier
+	$(BIN)/python -m pytest -q tests/unit
+
+samples: $(STAMP) ## Regenerate the sample deliveries in raw/ (seeded, deterministic)
+	$(BIN)/opendata generate-samples --raw-dir raw
+
+update-golden: $(STAMP) ## Rewrite the golden files of the transform tests on purpose
+	OPENDATA_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/unit/test_golden.py
+
+lock: ## Re-resolve the dependencies and rewrite requirements.lock
+	rm -rf /tmp/opendata-lock && $(PYTHON) -m venv /tmp/opendata-lock
+	/tmp/opendata-lock/bin/python -m pip install --quiet --upgrade "pip>=24"
+	/tmp/opendata-lock/bin/python -m pip install --quiet -e ".[dev]"
+	/tmp/opendata-lock/bin/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+
+clean: ## Remove the environment and the build output
+	rm -rf $(VENV) published/*/ .pytest_cache .mypy_cache .ruff_cache

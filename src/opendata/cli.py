@@ -1,0 +1,115 @@
+"""The ``opendata`` command: validate a delivery, publish the datasets, write sample data.
+
+``validate`` is what stewards run: it imports neither Prefect nor Frictionless and answers in
+about a second. Exit codes: 0 valid (warnings allowed), 1 invalid, 2 unreadable or bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"opendata: {message}\n")
+        raise SystemExit(EXIT_UNUSABLE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="opendata", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    val = sub.add_parser("validate", help="check one delivery against its source's contract")
+    val.add_argument("file", type=Path)
+    val.add_argument("--source", required=True, help="source id, e.g. wifi-sites")
+    val.add_argument("--format", choices=["text", "json", "html"], default="text")
+    val.add_argument("--lang", choices=["fr", "en"], default="fr")
+    val.add_argument("--raw-dir", type=Path, default=Path("raw"),
+                     help="where the newest deliveries of referenced sources are (foreign keys)")
+
+    pub = sub.add_parser("publish", help="run the publish flow (embedded Prefect by default)")
+    pub.add_argument("--dataset", action="append", dest="datasets", metavar="ID",
+                     help="dataset id; repeat for several (default: all)")
+    pub.add_argument("--raw-dir", type=Path, default=Path("raw"))
+    pub.add_argument("--published-dir", type=Path, default=Path("published"))
+
+    gen = sub.add_parser("generate-samples", help="write the seeded sample deliveries")
+    gen.add_argument("--raw-dir", type=Path, default=Path("raw"))
+    gen.add_argument("--seed", type=int, default=2008)
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from opendata import registry
+    from opendata.render import RENDERERS
+    from opendata.validation import validate_file
+
+    try:
+        source = registry.source(args.source)
+    except KeyError as exc:
+        sys.stderr.write(f"opendata: {exc.args[0]}\n")
+        return EXIT_UNUSABLE
+    result = validate_file(args.file, source, args.raw_dir)
+    report = result.report
+    if report.unreadable:
+        from opendata.messages import message
+
+        sys.stderr.write(f"opendata: {args.file}: {message(report.errors[0], args.lang)}\n")
+        if args.format == "json":
+            sys.stdout.write(RENDERERS["json"](report, args.lang) + "\n")
+        return EXIT_UNUSABLE
+    sys.stdout.write(RENDERERS[args.format](report, args.lang))
+    if args.format == "json":
+        sys.stdout.write("\n")
+    return EXIT_VALID if report.valid else EXIT_INVALID
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from opendata import registry
+
+    known = registry.datasets()
+    unknown = [d for d in args.datasets or [] if d not in known]
+    if unknown:
+        sys.stderr.write(
+            f"opendata: unknown dataset(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}\n"
+        )
+        return EXIT_UNUSABLE
+    if not args.raw_dir.is_dir():
+        sys.stderr.write(f"opendata: raw folder {args.raw_dir} does not exist\n")
+        return EXIT_UNUSABLE
+    from flows.publish import run_publish
+
+    outcome = run_publish(args.datasets or sorted(known), args.raw_dir, args.published_dir)
+    for name, status in outcome.items():
+        sys.stdout.write(f"{name}: {status}\n")
+    return EXIT_VALID if all(s.startswith("published") for s in outcome.values()) else EXIT_INVALID
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from opendata.samples import write_samples
+
+    for path in write_samples(args.raw_dir, args.seed):
+        sys.stdout.write(f"{path}\n")
+    return EXIT_VALID
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``opendata`` command."""
+    args = _parser().parse_args(argv)
+    handlers = {"validate": _validate, "publish": _publish, "generate-samples": _generate}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        sys.stderr.write("opendata: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_VALID
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,283 @@
+"""What each finding means, in French (default) and English: what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opendata.report import Problem
+
+_DATE_FORMATS = {"fr": {"%d": "JJ", "%m": "MM", "%Y": "AAAA", "%H": "HH", "%M": "MM", "%S": "SS"},
+                 "en": {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%H": "HH", "%M": "MM", "%S": "SS"}}
+
+
+def _date_format(fmt: str, lang: str) -> str:
+    if fmt in ("default", "any"):
+        fmt = "%Y-%m-%d"
+    for code, word in _DATE_FORMATS[lang].items():
+        fmt = fmt.replace(code, word)
+    return fmt
+
+
+def expected(field: dict[str, Any], lang: str) -> str:
+    """What a cell of ``field`` should look like, in words, with the contract's example."""
+    ftype = field.get("type", "string")
+    fr = lang == "fr"
+    if ftype in ("integer", "year"):
+        text = "un nombre entier" if fr else "a whole number"
+    elif ftype == "number":
+        decimal = field.get("decimalChar", ".")
+        if fr:
+            text = "un nombre" + (" avec une virgule décimale" if decimal == "," else "")
+        else:
+            text = "a number" + (" with a decimal comma" if decimal == "," else "")
+    elif ftype in ("date", "datetime"):
+        fmt = _date_format(field.get("format", "default"), lang)
+        text = f"une date au format {fmt}" if fr else f"a date written {fmt}"
+    elif ftype == "boolean":
+        words = " / ".join(field.get("trueValues", ["true"]) + field.get("falseValues", ["false"]))
+        text = f"l'une des valeurs {words}" if fr else f"one of {words}"
+    else:
+        text = "un texte" if fr else "a text"
+    example = field.get("example")
+    if example is not None:
+        text += f" (par exemple « {example} »)" if fr else f" (for example “{example}”)"
+    return text
+
+
+def _q(value: Any, lang: str) -> str:
+    return f"« {value} »" if lang == "fr" else f"“{value}”"
+
+
+def _constraint(p: Problem, lang: str) -> str:
+    fr = lang == "fr"
+    name, bound = p.params.get("constraint"), p.params.get("bound")
+    field = p.params.get("field", {})
+    cell = _q(p.cell, lang)
+    if name == "required":
+        return (
+            "Cellule vide alors que la colonne est obligatoire. Renseignez une valeur : "
+            if fr
+            else "Empty cell in a required column. Fill in "
+        ) + expected(field, lang) + "."
+    if name == "enum":
+        allowed = ", ".join(_q(v, lang) for v in bound)
+        return (
+            f"{cell} n'est pas une valeur permise. Valeurs permises : {allowed}."
+            if fr
+            else f"{cell} is not an allowed value. Allowed values: {allowed}."
+        )
+    if name == "pattern":
+        hint = field.get("description", "")
+        return (
+            f"{cell} n'a pas la forme attendue. {hint} Exemple : {_q(field.get('example'), lang)}."
+            if fr
+            else f"{cell} does not have the expected form. Example: {_q(field.get('example'), lang)}."
+        )
+    if name == "minimum":
+        return (f"{cell} est inférieur au minimum permis ({bound})." if fr
+                else f"{cell} is below the minimum allowed ({bound}).")
+    if name == "maximum":
+        return (f"{cell} dépasse le maximum permis ({bound})." if fr
+                else f"{cell} is above the maximum allowed ({bound}).")
+    if name == "minLength":
+        return (f"{cell} est trop court (au moins {bound} caractères)." if fr
+                else f"{cell} is too short (at least {bound} characters).")
+    if name == "maxLength":
+        return (f"{cell} est trop long (au plus {bound} caractères)." if fr
+                else f"{cell} is too long (at most {bound} characters).")
+    return f"{cell}: {name} {bound}"
+
+
+def _row_constraint(p: Problem, lang: str) -> str:
+    fr = lang == "fr"
+    rule, other = p.params.get("rule"), _q(p.params.get("other"), lang)
+    cell = _q(p.cell, lang)
+    if rule == "not-before":
+        return (
+            f"La date {cell} est antérieure à celle de la colonne {other} de la même ligne. "
+            "Vérifiez les deux dates."
+            if fr
+            else f"The date {cell} is earlier than the {other} of the same row. Check both dates."
+        )
+    if rule == "zero-implies-zero":
+        return (
+            f"{cell} participants alors que la colonne {other} vaut 0 : sans atelier, il ne peut "
+            "pas y avoir de participant. Corrigez l'une des deux valeurs."
+            if fr
+            else f"{cell} participants while {other} is 0: no workshop means no participant."
+        )
+    if rule == "required-unless":
+        values = ", ".join(_q(v, lang) for v in p.params.get("values", []))
+        return (
+            f"Cellule vide : elle n'est permise que si la colonne {other} vaut {values}. "
+            "Renseignez la date ou corrigez l'état."
+            if fr
+            else f"Empty cell: allowed only when {other} is {values}. Fill in the date."
+        )
+    return f"{cell}: {rule}"
+
+
+def message(p: Problem, lang: str = "fr") -> str:
+    """The sentence a steward reads for one finding."""
+    fr = lang == "fr"
+    cell = _q(p.cell, lang)
+    prm = p.params
+    t = p.type
+    if t == "type-error":
+        return (f"{cell} n'est pas valide : attendu {expected(prm['field'], lang)}."
+                if fr else f"{cell} is not valid: expected {expected(prm['field'], lang)}.")
+    if t == "constraint-error":
+        return _constraint(p, lang)
+    if t == "row-constraint":
+        return _row_constraint(p, lang)
+    if t in ("primary-key", "unique-error"):
+        return (
+            f"{cell} figure déjà à la ligne {prm['first_row']} : chaque valeur doit être unique. "
+            "Supprimez le doublon ou corrigez l'identifiant."
+            if fr
+            else f"{cell} already appears on row {prm['first_row']}: values must be unique."
+        )
+    if t == "foreign-key":
+        return (
+            f"{cell} ne figure pas dans la dernière livraison de « {prm['reference']} » "
+            f"({prm['file']}). Vérifiez l'identifiant."
+            if fr
+            else f"{cell} is not in the newest delivery of “{prm['reference']}” ({prm['file']})."
+        )
+    if t == "foreign-key-unchecked":
+        return (
+            f"Identifiants non vérifiés : aucune livraison lisible de « {prm['reference']} » "
+            f"dans {prm['raw_dir']}."
+            if fr
+            else f"Identifiers not checked: no readable delivery of “{prm['reference']}” "
+            f"in {prm['raw_dir']}."
+        )
+    if t == "siren-error":
+        return (f"{cell} n'est pas un SIREN valide (9 chiffres et clé de contrôle). "
+                "Recopiez-le depuis l'avis de situation INSEE."
+                if fr else f"{cell} is not a valid SIREN (9 digits with a check digit).")
+    if t == "siret-error":
+        return (f"{cell} n'est pas un SIRET valide (14 chiffres et clé de contrôle). "
+                "Recopiez-le depuis l'avis de situation INSEE."
+                if fr else f"{cell} is not a valid SIRET (14 digits with a check digit).")
+    if t == "phone-error":
+        return (f"{cell} n'est pas un numéro de téléphone français valide. "
+                "Écrivez-le 01 44 55 66 77, 01.44.55.66.77 ou +33 1 44 55 66 77."
+                if fr else f"{cell} is not a valid French phone number (01 44 55 66 77).")
+    if t == "email-error":
+        return (f"{cell} contient une adresse électronique mal formée. "
+                "Séparez plusieurs adresses par ; ou ,."
+                if fr else f"{cell} holds a malformed e-mail address; separate several with ;.")
+    if t == "url-error":
+        return (f"{cell} contient une adresse web mal formée (elle doit commencer par http:// "
+                "ou https://)."
+                if fr else f"{cell} holds a malformed web address (start with https://).")
+    if t == "opening-hours-error":
+        return (f"{cell} n'est pas dans la syntaxe opening_hours d'OpenStreetMap. "
+                "Exemple : « Mo-Fr 10:00-18:00; Sa 10:00-13:00 »."
+                if fr else f"{cell} is not OpenStreetMap opening_hours syntax "
+                "(e.g. “Mo-Fr 10:00-18:00; Sa 10:00-13:00”).")
+    if t == "label-error":
+        unknown = ", ".join(_q(u, lang) for u in prm["unknown"])
+        allowed = " ; ".join(prm["allowed"])
+        return (f"{unknown} ne figure pas dans la liste nationale. Libellés permis : {allowed}."
+                if fr else f"{unknown} is not in the national list. Allowed: {allowed}.")
+    if t == "arrondissement-error":
+        return (f"{cell} n'est pas un arrondissement de Paris (1 à 20). "
+                "Écrivez 11, 11e, Paris 11e ou 75011."
+                if fr else f"{cell} is not a Paris arrondissement (1 to 20).")
+    if t == "coordinates-swapped":
+        return (f"Latitude et longitude semblent inversées ({cell} est une longitude parisienne). "
+                f"Échangez les colonnes {_q(p.label, lang)} et {_q(prm['other'], lang)}."
+                if fr else f"Latitude and longitude look swapped ({cell} is a Paris longitude).")
+    if t == "coordinates-outside-paris":
+        low, high = prm[prm["axis"]]
+        return (f"{cell} est hors de Paris (attendu entre {low} et {high}). "
+                "Vérifiez la coordonnée."
+                if fr else f"{cell} lies outside Paris (expected {low} to {high}).")
+    if t == "several-periods":
+        return (f"Ligne du mois {cell} dans une livraison du mois {prm['main']}."
+                if fr else f"A row of month {cell} in a delivery of month {prm['main']}.")
+    if t == "missing-label":
+        return (f"Colonne obligatoire absente : {_q(p.label, lang)}. Ajoutez-la à l'en-tête."
+                if fr else f"Required column missing: {_q(p.label, lang)}. Add it to the header.")
+    if t == "extra-label":
+        return (f"Colonne inconnue {_q(p.label, lang)} : elle sera ignorée, rien n'en sera publié."
+                if fr else f"Unknown column {_q(p.label, lang)}: it is ignored and not published.")
+    if t == "duplicate-label":
+        return (f"La colonne {_q(p.label, lang)} apparaît deux fois. Supprimez l'une des deux."
+                if fr else f"Column {_q(p.label, lang)} appears twice. Remove one.")
+    if t == "blank-row":
+        return "Ligne vide : elle est ignorée." if fr else "Blank row: ignored."
+    if t == "missing-cell":
+        return ("Cellule manquante : la ligne s'arrête avant cette colonne (fichier tronqué ?)."
+                if fr else "Missing cell: the row ends before this column (truncated file?).")
+    if t == "extra-cell":
+        return (f"Cellule en trop en colonne {prm['column']} ({cell}), hors de l'en-tête. "
+                "Supprimez-la ou ajoutez un en-tête."
+                if fr else f"Extra cell in column {prm['column']} ({cell}), beyond the header.")
+    if t == "empty-table":
+        return ("Le fichier ne contient aucune ligne de données."
+                if fr else "The file holds no data row.")
+    return unreadable_message(t, prm, lang)
+
+
+_UNREADABLE = {
+    "not-found": ("Fichier introuvable : {path}.", "File not found: {path}."),
+    "not-a-file": ("{path} est un dossier, pas un fichier.", "{path} is a folder, not a file."),
+    "os-error": ("Lecture impossible : {detail}.", "Cannot read the file: {detail}."),
+    "empty": ("Le fichier est vide.", "The file is empty."),
+    "binary": (
+        "Le fichier n'est pas un texte CSV (octets nuls : UTF-16 ou binaire ?). "
+        "Enregistrez-le en CSV UTF-8.",
+        "The file is not CSV text (NUL bytes: UTF-16 or binary?). Save it as CSV UTF-8.",
+    ),
+    "encoding": (
+        "Encodage non reconnu (attendu : {encodings}). Enregistrez le fichier en CSV UTF-8.",
+        "Unrecognised encoding (expected: {encodings}). Save the file as CSV UTF-8.",
+    ),
+    "malformed-csv": (
+        "CSV illisible à partir de la ligne {row} ({detail}) : guillemet non fermé ou "
+        "fichier tronqué ?",
+        "Unreadable CSV from row {row} ({detail}): unclosed quote or truncated file?",
+    ),
+    "truncated-gzip": (
+        "Archive gzip tronquée ou corrompue : renvoyez le fichier complet.",
+        "Truncated or corrupt gzip archive: send the whole file again.",
+    ),
+    "delimiter": (
+        "Séparateur « {found} » trouvé, « {expected} » attendu : réenregistrez le fichier "
+        "avec le séparateur « {expected} ».",
+        "Separator “{found}” found, “{expected}” expected.",
+    ),
+    "expected-excel": (
+        "Un classeur Excel (.xlsx) est attendu, le fichier est de type {found}.",
+        "An Excel workbook (.xlsx) is expected; this file is {found}.",
+    ),
+    "expected-csv": (
+        "Un fichier CSV est attendu, le fichier est un classeur Excel ({found}) : "
+        "enregistrez-le en CSV.",
+        "A CSV file is expected; this is an Excel workbook ({found}): save it as CSV.",
+    ),
+    "broken-excel": (
+        "Classeur Excel illisible ou tronqué ({detail}).",
+        "Unreadable or truncated Excel workbook ({detail}).",
+    ),
+    "missing-sheet": (
+        "Feuille « {sheet} » introuvable (feuilles présentes : {sheets}).",
+        "Sheet “{sheet}” not found (sheets: {sheets}).",
+    ),
+    "no-header": (
+        "Ligne d'en-tête introuvable dans les premières lignes. Colonnes attendues : {expected}.",
+        "No header row found in the first rows. Expected columns: {expected}.",
+    ),
+}
+
+
+def unreadable_message(kind: str, params: dict[str, Any], lang: str = "fr") -> str:
+    """The one-line reason a file could not be read at all."""
+    fr_text, en_text = _UNREADABLE.get(kind, ("Fichier illisible ({kind}).", "Unreadable ({kind})."))
+    try:
+        return (fr_text if lang == "fr" else en_text).format(kind=kind, **params)
+    except KeyError:
+        return fr_text if lang == "fr" else en_text

@@ -1,0 +1,259 @@
+"""Read one raw delivery (CSV, gzipped CSV or Excel) into text cells keyed by contract label.
+
+Readers accept what departments really send (see raw-formats.md): byte-order marks,
+Windows-1252, CRLF, title lines above the header, retyped headers, Excel numbers and dates
+where the contract expects text. Every cell comes out as text, the way the contract writes it,
+so that one Table Schema check serves every format. A file that cannot be read at all raises
+:class:`~opendata.report.UnreadableFile` with what to do about it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from opendata.headers import HeaderMatch, header_score, match_header
+from opendata.registry import Source
+from opendata.report import Problem, UnreadableFile
+
+HEADER_SEARCH_ROWS = 15
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_GZIP_MAGIC = b"\x1f\x8b"
+_SPACES = " \t\r\n\u00a0\u202f\u2007\ufeff"
+
+
+@dataclass
+class RawTable:
+    """The cells of one delivery, as text, with the row numbers a spreadsheet shows."""
+
+    source: Source
+    header_row: int
+    match: HeaderMatch
+    cells: dict[str, list[str | None]]  # contract label -> cells (None: the row has no such cell)
+    row_numbers: list[int]
+    problems: list[Problem]
+
+    def label(self, contract_label: str) -> str:
+        """The column label as the steward wrote it (the contract's when the column is missing)."""
+        return self.match.written.get(contract_label, contract_label)
+
+    def position(self, contract_label: str) -> int:
+        """Column index in the file, for ordering findings left to right."""
+        return self.match.columns.get(contract_label, -1)
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+
+def sniff_format(data: bytes) -> str:
+    """What a file really is, from its first bytes: "xlsx", "xls", "gzip" or "text"."""
+    if data.startswith(_ZIP_MAGIC):
+        return "xlsx"
+    if data.startswith(_OLE_MAGIC):
+        return "xls"
+    if data.startswith(_GZIP_MAGIC):
+        return "gzip"
+    return "text"
+
+
+def read_delivery(path: Path, source: Source) -> RawTable:
+    """Read a delivery of ``source``; raise UnreadableFile when it is not one at all."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableFile("not-found", path=str(path)) from None
+    except IsADirectoryError:
+        raise UnreadableFile("not-a-file", path=str(path)) from None
+    except OSError as exc:
+        raise UnreadableFile("os-error", detail=exc.strerror or str(exc)) from None
+    if not data.strip():
+        raise UnreadableFile("empty")
+    kind = sniff_format(data)
+    expects_excel = source.format == "xlsx"
+    if expects_excel and kind in ("xlsx", "xls"):
+        grid = _excel_grid(data, source)
+    elif expects_excel:
+        raise UnreadableFile("expected-excel", found=_describe(kind))
+    elif kind in ("xlsx", "xls"):
+        raise UnreadableFile("expected-csv", found=_describe(kind))
+    else:
+        if kind == "gzip":
+            data = _gunzip(data)
+        grid = _csv_grid(data, source)
+    return _table_from_grid(grid, source)
+
+
+def _describe(kind: str) -> str:
+    return {"xlsx": "xlsx", "xls": "xls", "gzip": "gzip", "text": "text"}[kind]
+
+
+def _gunzip(data: bytes) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error):
+        raise UnreadableFile("truncated-gzip") from None
+
+
+def _decode(data: bytes, encodings: list[str]) -> str:
+    if b"\x00" in data[:4096]:
+        raise UnreadableFile("binary")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("encoding", encodings=", ".join(encodings))
+
+
+def _csv_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
+    text = _decode(data, source.csv.get("encodings", ["utf-8-sig"]))
+    delimiter = source.csv.get("delimiter", ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    grid: list[tuple[int, list[Any]]] = []
+    try:
+        for number, row in enumerate(reader, start=1):
+            grid.append((number, row))
+    except csv.Error as exc:
+        raise UnreadableFile("malformed-csv", row=len(grid) + 1, detail=str(exc)) from None
+    first = next((cells for _, cells in grid if any(c.strip() for c in cells)), [])
+    if len(first) == 1 and delimiter not in first[0]:
+        for other in (",", ";", "\t", "|"):
+            if other != delimiter and other in first[0]:
+                raise UnreadableFile("delimiter", expected=delimiter, found=other)
+    return grid
+
+
+def _excel_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises its own types for every kind of broken file
+        raise UnreadableFile("broken-excel", detail=str(exc).splitlines()[0][:200]) from None
+    wanted = source.excel.get("sheet")
+    names = list(book.sheet_names)
+    sheet_name = next((n for n in names if n.strip().casefold() == str(wanted).casefold()), None)
+    if sheet_name is None and len(names) == 1:
+        sheet_name = names[0]
+    if sheet_name is None:
+        raise UnreadableFile("missing-sheet", sheet=wanted, sheets=", ".join(names))
+    try:
+        sheet = book.get_sheet_by_name(sheet_name)
+        values = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise UnreadableFile("broken-excel", detail=str(exc).splitlines()[0][:200]) from None
+    return [(number, list(row)) for number, row in enumerate(values, start=1)]
+
+
+def _is_blank(cells: list[Any]) -> bool:
+    return all(_text(c) == "" for c in cells)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip(_SPACES)
+    return str(value)
+
+
+def _find_header(grid: list[tuple[int, list[Any]]], source: Source) -> int:
+    """Index in ``grid`` of the header row: the first row naming enough contract labels."""
+    labels = source.labels
+    need = max(2, (len(labels) + 1) // 2)
+    for index, (_, cells) in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        if header_score([_text(c) for c in cells], labels) >= min(need, len(labels)):
+            return index
+    raise UnreadableFile("no-header", expected=" ; ".join(labels))
+
+
+def excel_value_text(value: Any, field: dict[str, Any]) -> str:
+    """Write an Excel-native value (number, date) the way the contract expects it as text.
+
+    Departments' workbooks hold numbers, dates and SIRET codes either as Excel values or as
+    text: rendering the former in the contract's textual form lets one check serve both.
+    """
+    ftype = field.get("type", "string")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        value = value.date()
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        fmt = field.get("format", "default")
+        if ftype == "date" and fmt not in ("default", "any"):
+            return value.strftime(fmt)
+        return value.isoformat()
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        text = repr(value)
+        return text.replace(".", field.get("decimalChar", ".")) if ftype == "number" else text
+    return _text(value)
+
+
+def _table_from_grid(grid: list[tuple[int, list[Any]]], source: Source) -> RawTable:
+    header_index = _find_header(grid, source)
+    header_number, header_cells = grid[header_index]
+    match = match_header([_text(c) for c in header_cells], source.labels)
+    problems: list[Problem] = []
+    for label in match.missing:
+        problems.append(Problem("missing-label", label=label, params={"expected": label}))
+    for index, label in match.extra:
+        problems.append(
+            Problem("extra-label", label=label, severity="warning", params={"position": index})
+        )
+    for index, label in match.duplicates:
+        problems.append(Problem("duplicate-label", label=label, params={"position": index}))
+
+    fields = {f["name"]: f for f in source.schema["fields"]}
+    width = len(header_cells)
+    body = grid[header_index + 1 :]
+    while body and _is_blank(body[-1][1]):
+        body.pop()  # trailing blank lines (Excel's formatted-but-empty rows, a final newline)
+    cells: dict[str, list[str | None]] = {label: [] for label in match.columns}
+    row_numbers: list[int] = []
+    for number, row in body:
+        if _is_blank(row):
+            problems.append(Problem("blank-row", row=number, severity="warning"))
+            continue
+        row_numbers.append(number)
+        for label, index in match.columns.items():
+            if index >= len(row):
+                cells[label].append(None)
+                continue
+            value = row[index]
+            text = _text(value) if isinstance(value, str) else excel_value_text(value, fields[label])
+            cells[label].append(text)
+        if len(row) < width:
+            for label, index in match.columns.items():
+                if index >= len(row):
+                    problems.append(
+                        Problem(
+                            "missing-cell",
+                            row=number,
+                            label=match.written[label],
+                            params={"position": index},
+                        )
+                    )
+        for index in range(width, len(row)):
+            if _text(row[index]):
+                problems.append(
+                    Problem(
+                        "extra-cell",
+                        row=number,
+                        cell=_text(row[index]),
+                        params={"position": index, "column": index + 1},
+                    )
+                )
+    return RawTable(source, header_number, match, cells, row_numbers, problems)

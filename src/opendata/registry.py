@@ -1,0 +1,141 @@
+"""Find the raw sources and the published datasets from the contract files under ``schemas/``.
+
+Nothing here lists a source or a dataset by name: adding one means adding its contract files
+(and, for a dataset, one transform module named after it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
+
+
+def schemas_dir() -> Path:
+    """The contracts folder: ``$OPENDATA_SCHEMAS`` or the repository's ``schemas/``."""
+    return Path(os.environ.get("OPENDATA_SCHEMAS", DEFAULT_SCHEMAS_DIR))
+
+
+@dataclass(frozen=True)
+class Source:
+    """A raw source: what one department delivers, and the contract it is checked against."""
+
+    name: str
+    title: str
+    dataset: str
+    delivery: str  # "snapshot" (newest file wins) or "periodic" (one file per period)
+    format: str  # "csv", "csv.gz" or "xlsx"
+    file_pattern: str
+    schema: dict[str, Any]
+    checks: list[dict[str, Any]]
+    csv: dict[str, Any] = field(default_factory=dict)
+    excel: dict[str, Any] = field(default_factory=dict)
+    period_field: str | None = None
+    personal_data: bool = False
+
+    @property
+    def labels(self) -> list[str]:
+        """The column labels of the contract, in order."""
+        return [f["name"] for f in self.schema["fields"]]
+
+    def foreign_sources(self) -> list[str]:
+        """Sources whose newest delivery this one's foreign keys refer to."""
+        return [fk["reference"]["resource"] for fk in self.schema.get("foreignKeys", [])]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A published dataset: its package metadata and the sources that feed it."""
+
+    name: str
+    descriptor: dict[str, Any]
+    folder: Path
+    sources: tuple[str, ...]
+
+    def resource_schema(self, resource: str) -> dict[str, Any]:
+        """The Table Schema of one published resource."""
+        for res in self.descriptor["resources"]:
+            if res["name"] == resource:
+                return _load_json(self.folder / res["schema"])
+        raise KeyError(f"{self.name} has no resource {resource!r}")
+
+    @property
+    def resource_names(self) -> list[str]:
+        """Names of the published resources, in package order."""
+        return [r["name"] for r in self.descriptor["resources"]]
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        data: dict[str, Any] = json.load(handle)
+    return data
+
+
+@cache
+def _sources(root: Path) -> dict[str, Source]:
+    found: dict[str, Source] = {}
+    for desc_path in sorted((root / "sources").glob("*/source.json")):
+        desc = _load_json(desc_path)
+        schema = _load_json(desc_path.parent / "schema.json")
+        found[desc["name"]] = Source(
+            name=desc["name"],
+            title=desc["title"],
+            dataset=desc["dataset"],
+            delivery=desc["delivery"],
+            format=desc["format"],
+            file_pattern=desc["filePattern"],
+            schema=schema,
+            checks=desc.get("checks", []),
+            csv=desc.get("csv", {}),
+            excel=desc.get("excel", {}),
+            period_field=desc.get("periodField"),
+            personal_data=bool(desc.get("personalData", False)),
+        )
+    return found
+
+
+@cache
+def _datasets(root: Path) -> dict[str, Dataset]:
+    found: dict[str, Dataset] = {}
+    sources = _sources(root)
+    for desc_path in sorted((root / "datasets").glob("*/datapackage.json")):
+        desc = _load_json(desc_path)
+        feeding = tuple(s.name for s in sources.values() if s.dataset == desc["name"])
+        found[desc["name"]] = Dataset(desc["name"], desc, desc_path.parent, feeding)
+    return found
+
+
+def sources() -> dict[str, Source]:
+    """Every raw source, by id."""
+    return _sources(schemas_dir())
+
+
+def datasets() -> dict[str, Dataset]:
+    """Every published dataset, by id."""
+    return _datasets(schemas_dir())
+
+
+def source(name: str) -> Source:
+    """One raw source by id; ``KeyError`` names the known ones."""
+    known = sources()
+    if name not in known:
+        raise KeyError(f"unknown source {name!r}; known sources: {', '.join(sorted(known))}")
+    return known[name]
+
+
+def dataset(name: str) -> Dataset:
+    """One published dataset by id; ``KeyError`` names the known ones."""
+    known = datasets()
+    if name not in known:
+        raise KeyError(f"unknown dataset {name!r}; known datasets: {', '.join(sorted(known))}")
+    return known[name]
+
+
+def reference_schema() -> dict[str, Any]:
+    """The national "Lieux de médiation numérique" Table Schema (v1.0.1) kept under schemas/."""
+    return _load_json(schemas_dir() / "reference" / "lieux-mediation-numerique" / "schema.json")

@@ -1,0 +1,145 @@
+"""Print a validation report as text, JSON (shaped like a Frictionless report) or HTML."""
+
+from __future__ import annotations
+
+import html
+import json
+from itertools import groupby
+from typing import Any
+
+from opendata.messages import message
+from opendata.report import Problem, Report
+
+_WORDS = {
+    "fr": {
+        "valid": "VALIDE", "invalid": "NON VALIDE", "unreadable": "ILLISIBLE",
+        "rows": "lignes", "errors": "erreur(s)", "warnings": "avertissement(s)",
+        "file": "Fichier", "row": "Ligne", "column": "colonne",
+        "errors_title": "Erreurs", "warnings_title": "Avertissements",
+        "fix": "Corrigez les cellules indiquées dans votre fichier puis renvoyez-le.",
+        "title": "Rapport de validation", "value": "Valeur", "message": "Problème",
+    },
+    "en": {
+        "valid": "VALID", "invalid": "INVALID", "unreadable": "UNREADABLE",
+        "rows": "rows", "errors": "error(s)", "warnings": "warning(s)",
+        "file": "File", "row": "Row", "column": "column",
+        "errors_title": "Errors", "warnings_title": "Warnings",
+        "fix": "Fix the cells listed in your file, then send it again.",
+        "title": "Validation report", "value": "Value", "message": "Problem",
+    },
+}
+
+
+def _status(report: Report, lang: str) -> str:
+    words = _WORDS[lang]
+    if report.unreadable:
+        return words["unreadable"]
+    return words["valid"] if report.valid else words["invalid"]
+
+
+def as_dict(report: Report, lang: str = "fr") -> dict[str, Any]:
+    """The report as plain data, shaped like a Frictionless report."""
+
+    def entry(p: Problem) -> dict[str, Any]:
+        return {
+            "type": p.type,
+            "rowNumber": p.row,
+            "fieldName": p.label,
+            "cell": p.cell,
+            "message": message(p, lang),
+        }
+
+    errors, warnings = report.errors, report.warnings
+    return {
+        "valid": report.valid,
+        "source": report.source,
+        "file": report.file,
+        "stats": {"rows": report.rows, "errors": len(errors), "warnings": len(warnings)},
+        "errors": [entry(p) for p in errors],
+        "warnings": [entry(p) for p in warnings],
+    }
+
+
+def as_json(report: Report, lang: str = "fr") -> str:
+    """The report as JSON text."""
+    return json.dumps(as_dict(report, lang), ensure_ascii=False, indent=2)
+
+
+def _line(p: Problem, lang: str) -> str:
+    column = f"{_WORDS[lang]['column']} « {p.label} » : " if p.label else ""
+    if lang == "en" and p.label:
+        column = f"column “{p.label}”: "
+    return f"    - {column}{message(p, lang)}"
+
+
+def _grouped(problems: list[Problem], lang: str) -> list[str]:
+    words = _WORDS[lang]
+    lines: list[str] = []
+    for row, group in groupby(problems, key=lambda p: p.row):
+        lines.append(f"  {words['file'] if row is None else words['row'] + ' ' + str(row)}")
+        lines.extend(_line(p, lang) for p in group)
+    return lines
+
+
+def as_text(report: Report, lang: str = "fr") -> str:
+    """The report as text for a terminal, grouped by row."""
+    words = _WORDS[lang]
+    errors, warnings = report.errors, report.warnings
+    lines = [f"{report.source} : {report.file} — {_status(report, lang)}"]
+    if report.unreadable:
+        lines.append(message(errors[0], lang))
+        return "\n".join(lines) + "\n"
+    lines.append(
+        f"{report.rows} {words['rows']}, {len(errors)} {words['errors']}, "
+        f"{len(warnings)} {words['warnings']}"
+    )
+    if errors:
+        lines += ["", words["errors_title"], *_grouped(errors, lang)]
+    if warnings:
+        lines += ["", words["warnings_title"], *_grouped(warnings, lang)]
+    if errors:
+        lines += ["", words["fix"]]
+    return "\n".join(lines) + "\n"
+
+
+def as_html(report: Report, lang: str = "fr") -> str:
+    """A standalone HTML page of the report, for e-mail or the quarantine folder."""
+    words = _WORDS[lang]
+    esc = html.escape
+
+    def table(problems: list[Problem], title: str) -> str:
+        if not problems:
+            return ""
+        rows = "".join(
+            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>".format(
+                words["file"] if p.row is None else p.row,
+                esc(p.label or ""),
+                esc(p.cell or ""),
+                esc(message(p, lang)),
+            )
+            for p in problems
+        )
+        return (
+            f"<h2>{esc(title)} ({len(problems)})</h2><table><thead><tr><th>{words['row']}</th>"
+            f"<th>{words['column']}</th><th>{words['value']}</th><th>{words['message']}</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table>"
+        )
+
+    errors, warnings = report.errors, report.warnings
+    status = _status(report, lang)
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{esc(words['title'])} — {esc(report.file)}</title><style>"
+        "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}"
+        "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem;"
+        "text-align:left;vertical-align:top}.status{font-weight:bold}</style></head><body>"
+        f"<h1>{esc(words['title'])}</h1><p>{esc(report.source)} : {esc(report.file)} — "
+        f'<span class="status">{status}</span></p>'
+        f"<p>{report.rows} {words['rows']}, {len(errors)} {words['errors']}, "
+        f"{len(warnings)} {words['warnings']}</p>"
+        f"{table(errors, words['errors_title'])}{table(warnings, words['warnings_title'])}"
+        "</body></html>\n"
+    )
+
+
+RENDERERS = {"text": as_text, "json": as_json, "html": as_html}

@@ -1,0 +1,74 @@
+"""The validation report: what is wrong, where in the steward's own file, and how bad."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: an error (the file is refused) or a warning (accepted, but look at it).
+
+    ``row`` is the row number a spreadsheet shows for the steward's file (header and any title
+    lines counted); ``None`` for file-level findings. ``label`` is the column as written in the
+    file. ``params`` feed the message templates of :mod:`opendata.messages`.
+    """
+
+    type: str
+    row: int | None = None
+    label: str | None = None
+    cell: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    severity: str = "error"
+
+    def sort_key(self) -> tuple[int, int, str, str]:
+        """File-level findings first, then by row, column position and type."""
+        return (
+            -1 if self.row is None else self.row,
+            int(self.params.get("position", 0)),
+            self.label or "",
+            self.type,
+        )
+
+
+@dataclass
+class Report:
+    """Every finding about one delivery, with the counts a steward sees first."""
+
+    source: str
+    file: str
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    unreadable: bool = False
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Findings that make the delivery invalid, in file order."""
+        return sorted((p for p in self.problems if p.severity == "error"), key=Problem.sort_key)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Findings that do not block the delivery, in file order."""
+        return sorted((p for p in self.problems if p.severity == "warning"), key=Problem.sort_key)
+
+    @property
+    def valid(self) -> bool:
+        """True when nothing blocks the delivery (warnings allowed)."""
+        return not self.unreadable and not self.errors
+
+    def flatten(self) -> list[tuple[int | None, str | None, str]]:
+        """(row, column, error type) of every error, the shape tests pin."""
+        return [(p.row, p.label, p.type) for p in self.errors]
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read as a delivery of its source at all (exit code 2).
+
+    ``kind`` names the message template; ``params`` fill it.
+    """
+
+    def __init__(self, kind: str, **params: Any) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.params = params

@@ -1,0 +1,154 @@
+"""Check one delivery against its source's contract: Table Schema, then the source's checks.
+
+This module is what ``opendata validate`` runs for a steward: it must stay free of Prefect and
+answer in about a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from opendata import registry
+from opendata.checks import CHECKS, KEY_NORMALISERS, Context
+from opendata.deliveries import newest_delivery
+from opendata.reading import RawTable, read_delivery
+from opendata.registry import Source
+from opendata.report import Problem, Report, UnreadableFile
+from opendata.tableschema import Column, cast_column, duplicates
+
+
+@dataclass
+class Validation:
+    """A delivery's report, with its cells as text and as typed values (contract labels)."""
+
+    report: Report
+    text: pd.DataFrame
+    values: pd.DataFrame
+    rows: list[int]
+
+
+def validate_file(path: Path, source: Source, raw_dir: Path | None = None) -> Validation:
+    """Validate a delivery. Unreadable files give a report with ``unreadable`` set."""
+    report = Report(source=source.name, file=path.name)
+    try:
+        raw = read_delivery(path, source)
+    except UnreadableFile as exc:
+        report.unreadable = True
+        report.problems.append(Problem(exc.kind, params=exc.params))
+        return Validation(report, pd.DataFrame(), pd.DataFrame(), [])
+    return validate_table(raw, report, raw_dir)
+
+
+def validate_table(raw: RawTable, report: Report, raw_dir: Path | None) -> Validation:
+    """Run every check on a table already read."""
+    source = raw.source
+    schema = source.schema
+    missing_values = schema.get("missingValues", [""])
+    rows = raw.row_numbers
+    report.rows = len(rows)
+    report.problems.extend(raw.problems)
+    index = pd.RangeIndex(len(rows))
+    text: dict[str, pd.Series] = {}
+    values: dict[str, pd.Series] = {}
+    for field in schema["fields"]:
+        label = field["name"]
+        if label not in raw.cells:
+            continue
+        column = Column(
+            field, raw.label(label), raw.position(label), pd.Series(raw.cells[label], index, object)
+        )
+        result = cast_column(column, rows, missing_values)
+        report.problems.extend(result.problems)
+        text[label] = column.text
+        values[label] = result.values
+    ctx = Context(
+        text, values, dict(raw.match.written), dict(raw.match.columns), rows, raw_dir
+    )
+    report.problems.extend(_key_problems(source, ctx))
+    report.problems.extend(_foreign_key_problems(source, ctx))
+    for spec in source.checks:
+        found = CHECKS[spec["type"]](ctx, spec)
+        if spec.get("severity") == "warning":
+            found = [_as_warning(p) for p in found]
+        report.problems.extend(found)
+    if not rows and not report.problems:
+        report.problems.append(Problem("empty-table"))
+    return Validation(report, pd.DataFrame(text, index), pd.DataFrame(values, index), rows)
+
+
+def _as_warning(problem: Problem) -> Problem:
+    return Problem(problem.type, problem.row, problem.label, problem.cell, problem.params, "warning")
+
+
+def _key_values(source: Source, ctx: Context, label: str) -> pd.Series:
+    """Values used to compare keys: typed, or normalised when a check knows the code's forms."""
+    for spec in source.checks:
+        if spec.get("field") == label and spec["type"] in KEY_NORMALISERS:
+            normaliser = KEY_NORMALISERS[spec["type"]]
+            return ctx.text[label].map(lambda v: normaliser(v) if v else None)
+    return ctx.values[label]
+
+
+def _key_problems(source: Source, ctx: Context) -> list[Problem]:
+    schema = source.schema
+    primary = schema.get("primaryKey", [])
+    primary = [primary] if isinstance(primary, str) else list(primary)
+    found: list[Problem] = []
+    if primary and ctx.has(*primary):
+        keys = pd.DataFrame({label: _key_values(source, ctx, label) for label in primary})
+        labels = [ctx.labels[label] for label in primary]
+        found += duplicates(keys, ctx.rows, "primary-key", labels, ctx.positions[primary[0]])
+    for field in schema["fields"]:
+        label = field["name"]
+        if not field.get("constraints", {}).get("unique") or primary == [label]:
+            continue
+        if ctx.has(label):
+            keys = pd.DataFrame({label: _key_values(source, ctx, label)})
+            found += duplicates(
+                keys, ctx.rows, "unique-error", [ctx.labels[label]], ctx.positions[label]
+            )
+    return found
+
+
+def _foreign_key_problems(source: Source, ctx: Context) -> list[Problem]:
+    """Check foreign keys against the newest delivery of the referenced source."""
+    found: list[Problem] = []
+    for fk in source.schema.get("foreignKeys", []):
+        fields, ref = fk["fields"], fk["reference"]
+        if not ctx.has(*fields):
+            continue
+        target = registry.source(ref["resource"])
+        delivery = newest_delivery(ctx.raw_dir, target) if ctx.raw_dir else None
+        if delivery is None:
+            found.append(
+                Problem(
+                    "foreign-key-unchecked",
+                    severity="warning",
+                    params={"reference": target.name, "raw_dir": str(ctx.raw_dir or "")},
+                )
+            )
+            continue
+        try:
+            referenced = read_delivery(delivery.path, target)
+        except UnreadableFile:
+            found.append(
+                Problem(
+                    "foreign-key-unchecked",
+                    severity="warning",
+                    params={"reference": target.name, "raw_dir": str(delivery.path)},
+                )
+            )
+            continue
+        known = {
+            tuple(cells)
+            for cells in zip(*(referenced.cells.get(f, []) for f in ref["fields"]), strict=True)
+        }
+        keys = pd.Series(list(zip(*(ctx.text[f] for f in fields), strict=True)))
+        mask = keys.map(lambda k: all(k) and k not in known)
+        found += ctx.problems(
+            "foreign-key", fields[0], mask, reference=target.name, file=delivery.name
+        )
+    return found
