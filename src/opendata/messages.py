@@ -281,3 +281,17 @@ def unreadable_message(kind: str, params: dict[str, Any], lang: str = "fr") -> s
         return (fr_text if lang == "fr" else en_text).format(kind=kind, **params)
     except KeyError:
         return fr_text if lang == "fr" else en_text
+
+_UNREADABLE.update(
+    {
+        "no-delivery": (
+            "Aucune livraison dans {folder} : déposez au moins un fichier de la source.",
+            "No delivery in {folder}: add at least one file of the source.",
+        ),
+        "undated-snapshot": (
+            "Le nom du fichier {file} ne porte pas de date AAAA-MM-JJ : renommez-le "
+            "(par exemple sites-2008-01-15.csv).",
+            "File name {file} carries no AAAA-MM-DD date: rename it (e.g. sites-2008-01-15.csv).",
+        ),
+    }
+)

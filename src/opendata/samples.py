@@ -53,6 +53,20 @@ PLACES = [
     ("Piscine", ["Pontoise", "Georges-Vallerey", "Joséphine-Baker", "Keller"]),
     ("Centre d'animation", ["Les Halles-Le Marais", "Curial", "Wangari Maathai", "Place des Fêtes"]),
 ]
+# Squares, gardens, gymnasiums and libraries are mostly named after people.
+PEOPLE = [
+    "Louise-Michel", "Jean-Moulin", "Georges-Brassens", "Colette", "Émile-Zola", "Victor-Hugo",
+    "George-Sand", "Simone-Weil", "Jules-Ferry", "Marie-Curie", "Paul-Éluard", "Édith-Piaf",
+    "Jean-Jaurès", "Rosa-Parks", "Aimé-Césaire", "Olympe-de-Gouges", "Albert-Camus",
+    "Léon-Blum", "Pierre-Mendès-France", "Germaine-Tailleferre", "Boris-Vian", "Anne-Frank",
+    "Nelson-Mandela", "Louis-Braille", "Camille-Claudel", "Charles-Péguy", "Henri-Matisse",
+    "Max-Jacob", "Robert-Desnos", "Frida-Kahlo", "Françoise-Dolto", "Gustave-Eiffel",
+    "Paul-Verlaine", "Arthur-Rimbaud", "Joséphine-Baker", "Sarah-Bernhardt", "Jacques-Prévert",
+    "Marcel-Pagnol", "Alexandre-Dumas", "Honoré-de-Balzac", "Molière", "Voltaire",
+]
+for kind in ("Square", "Jardin", "Gymnase", "Bibliothèque", "Centre sportif"):
+    PLACES.append((kind, PEOPLE))
+
 STATES = ["Opérationnel"] * 90 + ["Fermé pour travaux"] * 4 + ["En projet"] * 5 + [
     "Fermé définitivement"
 ]
@@ -92,18 +106,19 @@ def _siret(siren: str, nic_head: str) -> str:
 
 def _sites(rng: random.Random) -> list[dict[str, Any]]:
     """The 268 sites ever listed: 260 in the newest snapshot, 8 removed since the older one."""
+    candidates = sorted({
+        f"{kind} {name}" for kind, names in PLACES if kind != "Mairie du" for name in names
+    })
+    rng.shuffle(candidates)
+    town_halls = list(range(1, 21))
     sites = []
-    used: set[str] = set()
     for number in range(1, 269):
-        arr = rng.choice(list(CENTRES))
-        kind, names = rng.choice(PLACES)
-        if kind == "Mairie du":
+        if town_halls and rng.random() < 0.08:
+            arr = town_halls.pop(rng.randrange(len(town_halls)))
             name = f"Mairie du {arr}{'er' if arr == 1 else 'e'} arrondissement"
         else:
-            name = f"{kind} {rng.choice(names)}"
-        while name in used:
-            name = f"{name} ({rng.choice(STREETS).split(' ', 1)[1]})"
-        used.add(name)
+            arr = rng.choice(list(CENTRES))
+            name = candidates.pop()
         lat, lon = _coords(rng, arr)
         state = rng.choice(STATES)
         opened = None
@@ -220,7 +235,8 @@ CITY_SIREN = "217500016"  # Ville de Paris
 
 
 def _phone(rng: random.Random) -> str:
-    digits = [f"{rng.randint(10, 99)}" for _ in range(4)]
+    # Paris lines: 01 40 to 01 58.
+    digits = [f"{rng.randint(40, 58)}"] + [f"{rng.randint(10, 99)}" for _ in range(3)]
     style = rng.randrange(3)
     if style == 0:
         return "01 " + " ".join(digits)

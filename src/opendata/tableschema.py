@@ -2,7 +2,7 @@
 
 This is the subset of the Frictionless Table Schema the contracts use (string, integer, number
 with ``decimalChar``/``groupChar``/``bareNumber``, date and datetime with ``format``, boolean,
-year; ``required``, ``unique``, ``pattern``, ``enum``, ``minimum``, ``maximum``,
+year, yearmonth; ``required``, ``unique``, ``pattern``, ``enum``, ``minimum``, ``maximum``,
 ``minLength``, ``maxLength``; ``primaryKey``), reported under Frictionless's error names.
 It works on whole columns with pandas string operations, never row by row in Python.
 """
@@ -125,6 +125,9 @@ def _cast(
         if ftype == "date":
             return parsed.dt.normalize(), ok
         return parsed, ok
+    if ftype == "yearmonth":
+        ok = strings.str.fullmatch(r"\d{4}-(?:0[1-9]|1[0-2])") | ~present
+        return text.where(ok & present), ok
     if ftype == "boolean":
         true_values = field.get("trueValues", DEFAULT_TRUE)
         false_values = field.get("falseValues", DEFAULT_FALSE)

@@ -7,6 +7,7 @@ answer in about a second.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -113,6 +114,14 @@ def _key_problems(source: Source, ctx: Context) -> list[Problem]:
     return found
 
 
+@lru_cache(maxsize=16)
+def _referenced_keys(path: Path, source_name: str, fields: tuple[str, ...]) -> frozenset[tuple]:
+    """Key values of a referenced delivery (read once per run, however many files refer to it)."""
+    referenced = read_delivery(path, registry.source(source_name))
+    columns = [referenced.cells.get(f, []) for f in fields]
+    return frozenset(zip(*columns, strict=True))
+
+
 def _foreign_key_problems(source: Source, ctx: Context) -> list[Problem]:
     """Check foreign keys against the newest delivery of the referenced source."""
     found: list[Problem] = []
@@ -132,7 +141,7 @@ def _foreign_key_problems(source: Source, ctx: Context) -> list[Problem]:
             )
             continue
         try:
-            referenced = read_delivery(delivery.path, target)
+            known = _referenced_keys(delivery.path, target.name, tuple(ref["fields"]))
         except UnreadableFile:
             found.append(
                 Problem(
@@ -142,10 +151,6 @@ def _foreign_key_problems(source: Source, ctx: Context) -> list[Problem]:
                 )
             )
             continue
-        known = {
-            tuple(cells)
-            for cells in zip(*(referenced.cells.get(f, []) for f in ref["fields"]), strict=True)
-        }
         keys = pd.Series(list(zip(*(ctx.text[f] for f in fields), strict=True)))
         mask = keys.map(lambda k: all(k) and k not in known)
         found += ctx.problems(

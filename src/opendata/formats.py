@@ -1,0 +1,109 @@
+"""Turn published frames into exact CSV and Parquet bytes, the same bytes on every run.
+
+CSV: UTF-8, comma, LF, minimal quoting, ISO dates, numbers with a dot. Parquet: one column per
+field with the Arrow type of its Table Schema type. Both are written from the same typed frame,
+so they hold the same values.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "year": pa.int64(),
+    "number": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "datetime": pa.timestamp("s", tz="UTC"),
+    "yearmonth": pa.string(),
+}
+
+
+def conform(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
+    """The frame with exactly the schema's fields, in order, each with its pandas dtype."""
+    columns: dict[str, pd.Series] = {}
+    for field in schema["fields"]:
+        name, ftype = field["name"], field.get("type", "string")
+        series = frame[name] if name in frame else pd.Series(None, index=frame.index)
+        if ftype in ("integer", "year"):
+            columns[name] = pd.to_numeric(series, errors="raise").astype("Int64")
+        elif ftype == "number":
+            columns[name] = pd.to_numeric(series, errors="raise").astype("Float64")
+        elif ftype == "date":
+            columns[name] = pd.to_datetime(series).dt.normalize().astype("datetime64[s]")
+        elif ftype == "datetime":
+            columns[name] = pd.to_datetime(series, utc=True).astype("datetime64[s, UTC]")
+        elif ftype == "boolean":
+            columns[name] = series.astype("boolean")
+        else:
+            columns[name] = series.astype(object).where(series.notna(), None)
+    return pd.DataFrame(columns, index=frame.index).reset_index(drop=True)
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def column_text(series: pd.Series, ftype: str) -> pd.Series:
+    """A typed column as the text cells written to CSV (empty string for null)."""
+    missing = series.isna()
+    if ftype in ("integer", "year"):
+        text = series.astype("Int64").astype(str)
+    elif ftype == "number":
+        text = series.map(lambda v: "" if pd.isna(v) else _number_text(v))
+    elif ftype == "date":
+        text = series.dt.strftime("%Y-%m-%d")
+    elif ftype == "datetime":
+        text = series.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    elif ftype == "boolean":
+        text = series.map(lambda v: "" if pd.isna(v) else ("true" if v else "false"))
+    else:
+        text = series.astype(object)
+    return text.astype(object).where(~missing, "")
+
+
+def csv_bytes(frame: pd.DataFrame, schema: dict[str, Any]) -> bytes:
+    """The CSV file of a conformed frame."""
+    text = pd.DataFrame(
+        {f["name"]: column_text(frame[f["name"]], f.get("type", "string")) for f in schema["fields"]}
+    )
+    buffer = io.StringIO()
+    text.to_csv(buffer, index=False, lineterminator="\n", encoding="utf-8")
+    return buffer.getvalue().encode("utf-8")
+
+
+def arrow_table(frame: pd.DataFrame, schema: dict[str, Any]) -> pa.Table:
+    """The Arrow table of a conformed frame, typed by the Table Schema.
+
+    It goes through ``Table.from_pandas`` on purpose: the pandas metadata it stores makes
+    pandas (and Frictionless, which reads Parquet through pandas) restore nullable integers as
+    integers with missing values, where plain Arrow would turn them into floats with NaN.
+    """
+    columns: dict[str, pd.Series] = {}
+    fields = []
+    for field in schema["fields"]:
+        name, ftype = field["name"], field.get("type", "string")
+        series = frame[name]
+        if ftype == "date":
+            series = series.map(lambda v: None if pd.isna(v) else v.date()).astype(object)
+        elif ftype in ("string", "yearmonth"):
+            series = series.astype(object).where(series.notna(), None)
+        columns[name] = series
+        meta = {"description": field.get("description", "")}
+        fields.append(pa.field(name, ARROW_TYPES[ftype], nullable=True, metadata=meta))
+    prepared = pd.DataFrame(columns, index=frame.index)
+    return pa.Table.from_pandas(prepared, schema=pa.schema(fields), preserve_index=False)
+
+
+def parquet_bytes(frame: pd.DataFrame, schema: dict[str, Any]) -> bytes:
+    """The Parquet file of a conformed frame."""
+    buffer = io.BytesIO()
+    pq.write_table(arrow_table(frame, schema), buffer, compression="zstd")
+    return buffer.getvalue()

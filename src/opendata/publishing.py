@@ -1,0 +1,104 @@
+"""The steps of publishing one dataset, in plain Python: collect, validate, transform, package.
+
+The Prefect flows call these; tests call them directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from opendata import registry
+from opendata.deliveries import list_deliveries
+from opendata.packaging import Package, build_package, check_output, conform_all
+from opendata.registry import Dataset
+from opendata.report import Problem, Report
+from opendata.storage import replace_folder
+from opendata.transforms import Delivered, Inputs, transform_for
+from opendata.validation import validate_file
+
+
+class DatasetInvalid(Exception):
+    """A delivery feeding the dataset is invalid: nothing is published."""
+
+    def __init__(self, dataset: str, reports: list[Report]) -> None:
+        names = ", ".join(f"{r.source}/{r.file}" for r in reports if not r.valid)
+        super().__init__(f"{dataset}: invalid deliveries: {names}")
+        self.dataset = dataset
+        self.reports = reports
+
+
+class OutputInvalid(Exception):
+    """The built package breaks its own published schemas (a bug): nothing is published."""
+
+    def __init__(self, dataset: str, problems: list[Problem]) -> None:
+        first = "; ".join(f"{p.label} row {p.row}: {p.type} {p.cell!r}" for p in problems[:5])
+        super().__init__(f"{dataset}: the built package is not valid ({first})")
+        self.problems = problems
+
+
+@dataclass
+class Collected:
+    """Validated inputs of a dataset, with every report and the newest delivery date."""
+
+    inputs: Inputs
+    reports: list[Report] = field(default_factory=list)
+    newest: dt.date | None = None
+
+
+def collect(dataset: Dataset, raw_dir: Path) -> Collected:
+    """Validate every delivery of every source of ``dataset``; raise DatasetInvalid if any fails.
+
+    Snapshot sources need at least one delivery, each with a date in its name (the date a site
+    disappeared is the date of the first snapshot without it); periodic sources may have none.
+    """
+    collected = Collected({})
+    for name in dataset.sources:
+        source = registry.source(name)
+        deliveries = list_deliveries(raw_dir, source)
+        if source.delivery == "snapshot" and not deliveries:
+            report = Report(source=name, file=str(raw_dir / name))
+            report.problems.append(Problem("no-delivery", params={"folder": str(raw_dir / name)}))
+            collected.reports.append(report)
+            continue
+        delivered: list[Delivered] = []
+        for delivery in deliveries:
+            result = validate_file(delivery.path, source, raw_dir)
+            if source.delivery == "snapshot" and delivery.date is None:
+                result.report.problems.append(
+                    Problem("undated-snapshot", params={"file": delivery.name})
+                )
+            collected.reports.append(result.report)
+            delivered.append(Delivered(delivery.name, delivery.date, result.text, result.values))
+            if delivery.date and (collected.newest is None or delivery.date > collected.newest):
+                collected.newest = delivery.date
+        collected.inputs[name] = delivered
+    if any(not r.valid for r in collected.reports):
+        raise DatasetInvalid(dataset.name, collected.reports)
+    return collected
+
+
+def build(dataset: Dataset, collected: Collected) -> Package:
+    """Transform, conform, check and package; raise OutputInvalid on a broken build."""
+    frames: dict[str, pd.DataFrame] = transform_for(dataset.name)(collected.inputs)
+    conformed = conform_all(dataset, frames)
+    problems = check_output(dataset, conformed)
+    if problems:
+        raise OutputInvalid(dataset.name, problems)
+    return build_package(dataset, conformed, collected.newest)
+
+
+def write(dataset: Dataset, package: Package, published_dir: Path) -> Path:
+    """Replace ``published_dir/<dataset>`` with the package, atomically."""
+    target = published_dir / dataset.name
+    replace_folder(target, package.files)
+    return target
+
+
+def publish(name: str, raw_dir: Path, published_dir: Path) -> Path:
+    """Collect, build and write one dataset without Prefect."""
+    dataset = registry.dataset(name)
+    return write(dataset, build(dataset, collect(dataset, raw_dir)), published_dir)
