@@ -17,7 +17,7 @@ from prefect.states import Completed, Failed, State
 
 from opendata import publishing, registry
 from opendata.packaging import Package
-from opendata.publishing import Collected, DatasetInvalid
+from opendata.publishing import Collected
 from opendata.render import as_dict
 from opendata.report import Report
 
@@ -85,16 +85,14 @@ def report_artifacts(dataset: str, reports: list[Report]) -> None:
 @flow(name="publish-dataset", flow_run_name="publish-{dataset}", persist_result=False)
 def publish_dataset(
     dataset: str, raw_dir: str = "raw", published_dir: str = "published"
-) -> str:
+) -> str | State:
     """Validate, transform and publish one dataset."""
     logger = get_run_logger()
-    try:
-        collected = collect(dataset, Path(raw_dir))
-    except DatasetInvalid as exc:
-        report_artifacts(dataset, exc.reports)
-        bad = [r for r in exc.reports if not r.valid]
-        logger.error("%s: %d invalid deliveries, nothing published", dataset, len(bad))
-        raise
+    collected = collect(dataset, Path(raw_dir))
+    if not collected.valid:
+        report_artifacts(dataset, collected.reports)
+        logger.error("%s: nothing published, %s", dataset, collected.refusal())
+        return Failed(message=collected.refusal())
     package = build(dataset, collected)
     target = write(dataset, package, Path(published_dir))
     logger.info("%s: published %d files in %s", dataset, len(package.files), target)

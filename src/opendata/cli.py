@@ -7,6 +7,7 @@ about a second. Exit codes: 0 valid (warnings allowed), 1 invalid, 2 unreadable 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -82,6 +83,9 @@ def _publish(args: argparse.Namespace) -> int:
     if not args.raw_dir.is_dir():
         sys.stderr.write(f"opendata: raw folder {args.raw_dir} does not exist\n")
         return EXIT_UNUSABLE
+    # The embedded server is a throwaway: no telemetry (its startup write races the first
+    # flow run on SQLite and logs "database is locked").
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.publish import run_publish
 
     outcome = run_publish(args.datasets or sorted(known), args.raw_dir, args.published_dir)
@@ -109,6 +113,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_VALID
+    except Exception as exc:  # a bug of ours: one line for the steward, the trace on demand
+        if os.environ.get("OPENDATA_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"opendata: internal error ({type(exc).__name__}: {exc}); nothing was written. "
+            "Run again with OPENDATA_DEBUG=1 for details and report it to the data team.\n"
+        )
+        return EXIT_UNUSABLE
 
 
 if __name__ == "__main__":

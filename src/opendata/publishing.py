@@ -21,16 +21,6 @@ from opendata.transforms import Delivered, Inputs, transform_for
 from opendata.validation import validate_file
 
 
-class DatasetInvalid(Exception):
-    """A delivery feeding the dataset is invalid: nothing is published."""
-
-    def __init__(self, dataset: str, reports: list[Report]) -> None:
-        names = ", ".join(f"{r.source}/{r.file}" for r in reports if not r.valid)
-        super().__init__(f"{dataset}: invalid deliveries: {names}")
-        self.dataset = dataset
-        self.reports = reports
-
-
 class OutputInvalid(Exception):
     """The built package breaks its own published schemas (a bug): nothing is published."""
 
@@ -47,10 +37,29 @@ class Collected:
     inputs: Inputs
     reports: list[Report] = field(default_factory=list)
     newest: dt.date | None = None
+    paths: dict[str, Path] = field(default_factory=dict)  # "source/file" -> path
+
+    @property
+    def valid(self) -> bool:
+        """True when every delivery passed: only then may the dataset be built."""
+        return all(r.valid for r in self.reports)
+
+    def refusal(self) -> str:
+        """One line naming each invalid delivery and the command that shows its report."""
+        parts = []
+        for report in self.reports:
+            if report.valid:
+                continue
+            path = self.paths.get(f"{report.source}/{report.file}", Path(report.file))
+            parts.append(
+                f"{report.source}/{report.file} ({len(report.errors)} error(s); see "
+                f"opendata validate {path} --source {report.source})"
+            )
+        return "invalid deliveries: " + ", ".join(parts)
 
 
 def collect(dataset: Dataset, raw_dir: Path) -> Collected:
-    """Validate every delivery of every source of ``dataset``; raise DatasetInvalid if any fails.
+    """Validate every delivery of every source of ``dataset`` (check ``valid`` before building).
 
     Snapshot sources need at least one delivery, each with a date in its name (the date a site
     disappeared is the date of the first snapshot without it); periodic sources may have none.
@@ -72,17 +81,18 @@ def collect(dataset: Dataset, raw_dir: Path) -> Collected:
                     Problem("undated-snapshot", params={"file": delivery.name})
                 )
             collected.reports.append(result.report)
+            collected.paths[f"{name}/{delivery.name}"] = delivery.path
             delivered.append(Delivered(delivery.name, delivery.date, result.text, result.values))
             if delivery.date and (collected.newest is None or delivery.date > collected.newest):
                 collected.newest = delivery.date
         collected.inputs[name] = delivered
-    if any(not r.valid for r in collected.reports):
-        raise DatasetInvalid(dataset.name, collected.reports)
     return collected
 
 
 def build(dataset: Dataset, collected: Collected) -> Package:
     """Transform, conform, check and package; raise OutputInvalid on a broken build."""
+    if not collected.valid:
+        raise ValueError(f"{dataset.name}: {collected.refusal()}")
     frames: dict[str, pd.DataFrame] = transform_for(dataset.name)(collected.inputs)
     conformed = conform_all(dataset, frames)
     problems = check_output(dataset, conformed)
@@ -98,7 +108,10 @@ def write(dataset: Dataset, package: Package, published_dir: Path) -> Path:
     return target
 
 
-def publish(name: str, raw_dir: Path, published_dir: Path) -> Path:
-    """Collect, build and write one dataset without Prefect."""
+def publish(name: str, raw_dir: Path, published_dir: Path) -> Path | None:
+    """Collect, build and write one dataset without Prefect; None when a delivery is invalid."""
     dataset = registry.dataset(name)
-    return write(dataset, build(dataset, collect(dataset, raw_dir)), published_dir)
+    collected = collect(dataset, raw_dir)
+    if not collected.valid:
+        return None
+    return write(dataset, build(dataset, collected), published_dir)

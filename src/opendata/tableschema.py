@@ -145,7 +145,8 @@ def _violates(name: str, bound: Any, values: pd.Series, text: pd.Series, ftype: 
     false = pd.Series(False, index=values.index)
     if name == "pattern":
         regex = re.compile(bound)
-        return ~text.fillna("").astype(str).map(lambda s: bool(regex.fullmatch(s)))
+        matches = [bool(regex.fullmatch(str(v))) for v in text.fillna("")]
+        return ~pd.Series(matches, index=text.index, dtype=bool)
     if name == "enum":
         allowed = _typed_bounds(bound, ftype)
         return ~values.isin(allowed) & values.notna()
