@@ -40,7 +40,7 @@ samples: $(STAMP) ## Regenerate the sample deliveries in raw/ (seeded, determini
 	$(BIN)/opendata generate-samples --raw-dir raw
 
 update-golden: $(STAMP) ## Rewrite the golden files of the transform tests on purpose
-	OPENDATA_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/unit/test_golden.py
+	OPENDATA_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/unit/test_transforms.py -k golden
 
 lock: ## Re-resolve the dependencies and rewrite requirements.lock
 	rm -rf /tmp/opendata-lock && $(PYTHON) -m venv /tmp/opendata-lock

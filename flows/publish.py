@@ -35,24 +35,35 @@ def _io_error_only(task: Any, task_run: Any, state: State) -> bool:
 
 # Results stay in memory: nothing a task returns (deliveries may hold personal data) is
 # written to Prefect's result storage.
-_TASK = {"cache_policy": NO_CACHE, "persist_result": False}
 
 
-@task(name="collect-and-validate", retries=2, retry_delay_seconds=2,
-      retry_condition_fn=_io_error_only, **_TASK)
+@task(
+    name="collect-and-validate",
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=_io_error_only,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
 def collect(dataset: str, raw_dir: Path) -> Collected:
     """Validate every delivery that feeds ``dataset``."""
     return publishing.collect(registry.dataset(dataset), raw_dir)
 
 
-@task(name="transform-and-package", **_TASK)
+@task(name="transform-and-package", cache_policy=NO_CACHE, persist_result=False)
 def build(dataset: str, collected: Collected) -> Package:
     """Run the dataset's transform and build its package in memory."""
     return publishing.build(registry.dataset(dataset), collected)
 
 
-@task(name="write-atomically", retries=2, retry_delay_seconds=2,
-      retry_condition_fn=_io_error_only, **_TASK)
+@task(
+    name="write-atomically",
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=_io_error_only,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
 def write(dataset: str, package: Package, published_dir: Path) -> str:
     """Swap the published folder for the new package."""
     return str(publishing.write(registry.dataset(dataset), package, published_dir))
@@ -75,8 +86,13 @@ def report_artifacts(dataset: str, reports: list[Report]) -> None:
         key = f"validation-{report.source}"
         create_markdown_artifact("\n".join(lines), key=key, description=f"{report.source}")
         table = [
-            {"ligne": e["rowNumber"], "colonne": e["fieldName"], "valeur": e["cell"],
-             "type": e["type"], "message": e["message"]}
+            {
+                "ligne": e["rowNumber"],
+                "colonne": e["fieldName"],
+                "valeur": e["cell"],
+                "type": e["type"],
+                "message": e["message"],
+            }
             for e in data["errors"]
         ]
         create_table_artifact(table, key=f"{key}-errors", description=report.file)

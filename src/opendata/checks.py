@@ -104,13 +104,17 @@ check("arrondissement")(
 check("email-list")(
     _field_check(
         "email-error",
-        lambda v: bool(normalize.split_list(v)) and all(map(normalize.is_email, normalize.split_list(v))),
+        lambda v: (
+            bool(normalize.split_list(v)) and all(map(normalize.is_email, normalize.split_list(v)))
+        ),
     )
 )
 check("url-list")(
     _field_check(
         "url-error",
-        lambda v: bool(normalize.split_list(v)) and all(map(normalize.is_url, normalize.split_list(v))),
+        lambda v: (
+            bool(normalize.split_list(v)) and all(map(normalize.is_url, normalize.split_list(v)))
+        ),
     )
 )
 
@@ -138,8 +142,7 @@ def _label_list(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
             continue
         _, unknown = normalize.canonical_labels(str(cell), allowed)
         if unknown:
-            mask = pd.Series(False, index=text.index)
-            mask[index] = True
+            mask = pd.Series(text.index == index, index=text.index)
             found += ctx.problems(
                 "label-error", label, mask, unknown=unknown, allowed=list(allowed)
             )
@@ -161,11 +164,11 @@ def _paris_coordinates(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
     swapped = known & inside(lat, PARIS_LONGITUDE) & inside(lon, PARIS_LATITUDE)
     lat_out = lat.notna() & ~inside(lat, PARIS_LATITUDE) & ~swapped
     lon_out = lon.notna() & ~inside(lon, PARIS_LONGITUDE) & ~swapped
-    box = {"lat": PARIS_LATITUDE, "lon": PARIS_LONGITUDE}
+    box: dict[str, Any] = {"lat": PARIS_LATITUDE, "lon": PARIS_LONGITUDE}
     return (
         ctx.problems("coordinates-swapped", lat_label, swapped, other=ctx.labels[lon_label])
-        + ctx.problems("coordinates-outside-paris", lat_label, lat_out, axis="lat", **box)
-        + ctx.problems("coordinates-outside-paris", lon_label, lon_out, axis="lon", **box)
+        + ctx.problems("coordinates-outside-paris", lat_label, lat_out, "error", axis="lat", **box)
+        + ctx.problems("coordinates-outside-paris", lon_label, lon_out, "error", axis="lon", **box)
     )
 
 
@@ -182,8 +185,13 @@ def _required_unless(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
     exempt = ctx.text[other].isin(spec["values"])
     mask = _empty(ctx.text[label]) & ~exempt & ~_empty(ctx.text[other])
     return ctx.problems(
-        "row-constraint", label, mask, rule="required-unless", other=ctx.labels[other],
-        values=spec["values"], severity=spec.get("severity", "error"),
+        "row-constraint",
+        label,
+        mask,
+        rule="required-unless",
+        other=ctx.labels[other],
+        values=spec["values"],
+        severity=spec.get("severity", "error"),
     )
 
 

@@ -30,12 +30,21 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--source", required=True, help="source id, e.g. wifi-sites")
     val.add_argument("--format", choices=["text", "json", "html"], default="text")
     val.add_argument("--lang", choices=["fr", "en"], default="fr")
-    val.add_argument("--raw-dir", type=Path, default=Path("raw"),
-                     help="where the newest deliveries of referenced sources are (foreign keys)")
+    val.add_argument(
+        "--raw-dir",
+        type=Path,
+        default=Path("raw"),
+        help="where the newest deliveries of referenced sources are (foreign keys)",
+    )
 
     pub = sub.add_parser("publish", help="run the publish flow (embedded Prefect by default)")
-    pub.add_argument("--dataset", action="append", dest="datasets", metavar="ID",
-                     help="dataset id; repeat for several (default: all)")
+    pub.add_argument(
+        "--dataset",
+        action="append",
+        dest="datasets",
+        metavar="ID",
+        help="dataset id; repeat for several (default: all)",
+    )
     pub.add_argument("--raw-dir", type=Path, default=Path("raw"))
     pub.add_argument("--published-dir", type=Path, default=Path("published"))
 
@@ -77,7 +86,8 @@ def _publish(args: argparse.Namespace) -> int:
     unknown = [d for d in args.datasets or [] if d not in known]
     if unknown:
         sys.stderr.write(
-            f"opendata: unknown dataset(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}\n"
+            f"opendata: unknown dataset(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(known))}\n"
         )
         return EXIT_UNUSABLE
     if not args.raw_dir.is_dir():

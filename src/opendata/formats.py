@@ -72,7 +72,10 @@ def column_text(series: pd.Series, ftype: str) -> pd.Series:
 def csv_bytes(frame: pd.DataFrame, schema: dict[str, Any]) -> bytes:
     """The CSV file of a conformed frame."""
     text = pd.DataFrame(
-        {f["name"]: column_text(frame[f["name"]], f.get("type", "string")) for f in schema["fields"]}
+        {
+            f["name"]: column_text(frame[f["name"]], f.get("type", "string"))
+            for f in schema["fields"]
+        }
     )
     buffer = io.StringIO()
     text.to_csv(buffer, index=False, lineterminator="\n", encoding="utf-8")

@@ -6,8 +6,10 @@ from typing import Any
 
 from opendata.report import Problem
 
-_DATE_FORMATS = {"fr": {"%d": "JJ", "%m": "MM", "%Y": "AAAA", "%H": "HH", "%M": "MM", "%S": "SS"},
-                 "en": {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%H": "HH", "%M": "MM", "%S": "SS"}}
+_DATE_FORMATS = {
+    "fr": {"%d": "JJ", "%m": "MM", "%Y": "AAAA", "%H": "HH", "%M": "MM", "%S": "SS"},
+    "en": {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%H": "HH", "%M": "MM", "%S": "SS"},
+}
 
 
 def _date_format(fmt: str, lang: str) -> str:
@@ -55,11 +57,16 @@ def _constraint(p: Problem, lang: str) -> str:
     cell = _q(p.cell, lang)
     if name == "required":
         return (
-            "Cellule vide alors que la colonne est obligatoire. Renseignez une valeur : "
-            if fr
-            else "Empty cell in a required column. Fill in "
-        ) + expected(field, lang) + "."
+            (
+                "Cellule vide alors que la colonne est obligatoire. Renseignez une valeur : "
+                if fr
+                else "Empty cell in a required column. Fill in "
+            )
+            + expected(field, lang)
+            + "."
+        )
     if name == "enum":
+        bound = bound or []
         allowed = ", ".join(_q(v, lang) for v in bound)
         return (
             f"{cell} n'est pas une valeur permise. Valeurs permises : {allowed}."
@@ -71,20 +78,33 @@ def _constraint(p: Problem, lang: str) -> str:
         return (
             f"{cell} n'a pas la forme attendue. {hint} Exemple : {_q(field.get('example'), lang)}."
             if fr
-            else f"{cell} does not have the expected form. Example: {_q(field.get('example'), lang)}."
+            else f"{cell} does not have the expected form. "
+            f"Example: {_q(field.get('example'), lang)}."
         )
     if name == "minimum":
-        return (f"{cell} est inférieur au minimum permis ({bound})." if fr
-                else f"{cell} is below the minimum allowed ({bound}).")
+        return (
+            f"{cell} est inférieur au minimum permis ({bound})."
+            if fr
+            else f"{cell} is below the minimum allowed ({bound})."
+        )
     if name == "maximum":
-        return (f"{cell} dépasse le maximum permis ({bound})." if fr
-                else f"{cell} is above the maximum allowed ({bound}).")
+        return (
+            f"{cell} dépasse le maximum permis ({bound})."
+            if fr
+            else f"{cell} is above the maximum allowed ({bound})."
+        )
     if name == "minLength":
-        return (f"{cell} est trop court (au moins {bound} caractères)." if fr
-                else f"{cell} is too short (at least {bound} characters).")
+        return (
+            f"{cell} est trop court (au moins {bound} caractères)."
+            if fr
+            else f"{cell} is too short (at least {bound} characters)."
+        )
     if name == "maxLength":
-        return (f"{cell} est trop long (au plus {bound} caractères)." if fr
-                else f"{cell} is too long (at most {bound} characters).")
+        return (
+            f"{cell} est trop long (au plus {bound} caractères)."
+            if fr
+            else f"{cell} is too long (at most {bound} characters)."
+        )
     return f"{cell}: {name} {bound}"
 
 
@@ -124,8 +144,11 @@ def message(p: Problem, lang: str = "fr") -> str:
     prm = p.params
     t = p.type
     if t == "type-error":
-        return (f"{cell} n'est pas valide : attendu {expected(prm['field'], lang)}."
-                if fr else f"{cell} is not valid: expected {expected(prm['field'], lang)}.")
+        return (
+            f"{cell} n'est pas valide : attendu {expected(prm['field'], lang)}."
+            if fr
+            else f"{cell} is not valid: expected {expected(prm['field'], lang)}."
+        )
     if t == "constraint-error":
         return _constraint(p, lang)
     if t == "row-constraint":
@@ -153,72 +176,122 @@ def message(p: Problem, lang: str = "fr") -> str:
             f"in {prm['raw_dir']}."
         )
     if t == "siren-error":
-        return (f"{cell} n'est pas un SIREN valide (9 chiffres et clé de contrôle). "
-                "Recopiez-le depuis l'avis de situation INSEE."
-                if fr else f"{cell} is not a valid SIREN (9 digits with a check digit).")
+        return (
+            f"{cell} n'est pas un SIREN valide (9 chiffres et clé de contrôle). "
+            "Recopiez-le depuis l'avis de situation INSEE."
+            if fr
+            else f"{cell} is not a valid SIREN (9 digits with a check digit)."
+        )
     if t == "siret-error":
-        return (f"{cell} n'est pas un SIRET valide (14 chiffres et clé de contrôle). "
-                "Recopiez-le depuis l'avis de situation INSEE."
-                if fr else f"{cell} is not a valid SIRET (14 digits with a check digit).")
+        return (
+            f"{cell} n'est pas un SIRET valide (14 chiffres et clé de contrôle). "
+            "Recopiez-le depuis l'avis de situation INSEE."
+            if fr
+            else f"{cell} is not a valid SIRET (14 digits with a check digit)."
+        )
     if t == "phone-error":
-        return (f"{cell} n'est pas un numéro de téléphone français valide. "
-                "Écrivez-le 01 44 55 66 77, 01.44.55.66.77 ou +33 1 44 55 66 77."
-                if fr else f"{cell} is not a valid French phone number (01 44 55 66 77).")
+        return (
+            f"{cell} n'est pas un numéro de téléphone français valide. "
+            "Écrivez-le 01 44 55 66 77, 01.44.55.66.77 ou +33 1 44 55 66 77."
+            if fr
+            else f"{cell} is not a valid French phone number (01 44 55 66 77)."
+        )
     if t == "email-error":
-        return (f"{cell} contient une adresse électronique mal formée. "
-                "Séparez plusieurs adresses par ; ou ,."
-                if fr else f"{cell} holds a malformed e-mail address; separate several with ;.")
+        return (
+            f"{cell} contient une adresse électronique mal formée. "
+            "Séparez plusieurs adresses par ; ou ,."
+            if fr
+            else f"{cell} holds a malformed e-mail address; separate several with ;."
+        )
     if t == "url-error":
-        return (f"{cell} contient une adresse web mal formée (elle doit commencer par http:// "
-                "ou https://)."
-                if fr else f"{cell} holds a malformed web address (start with https://).")
+        return (
+            f"{cell} contient une adresse web mal formée (elle doit commencer par http:// "
+            "ou https://)."
+            if fr
+            else f"{cell} holds a malformed web address (start with https://)."
+        )
     if t == "opening-hours-error":
-        return (f"{cell} n'est pas dans la syntaxe opening_hours d'OpenStreetMap. "
-                "Exemple : « Mo-Fr 10:00-18:00; Sa 10:00-13:00 »."
-                if fr else f"{cell} is not OpenStreetMap opening_hours syntax "
-                "(e.g. “Mo-Fr 10:00-18:00; Sa 10:00-13:00”).")
+        return (
+            f"{cell} n'est pas dans la syntaxe opening_hours d'OpenStreetMap. "
+            "Exemple : « Mo-Fr 10:00-18:00; Sa 10:00-13:00 »."
+            if fr
+            else f"{cell} is not OpenStreetMap opening_hours syntax "
+            "(e.g. “Mo-Fr 10:00-18:00; Sa 10:00-13:00”)."
+        )
     if t == "label-error":
         unknown = ", ".join(_q(u, lang) for u in prm["unknown"])
         allowed = " ; ".join(prm["allowed"])
-        return (f"{unknown} ne figure pas dans la liste nationale. Libellés permis : {allowed}."
-                if fr else f"{unknown} is not in the national list. Allowed: {allowed}.")
+        return (
+            f"{unknown} ne figure pas dans la liste nationale. Libellés permis : {allowed}."
+            if fr
+            else f"{unknown} is not in the national list. Allowed: {allowed}."
+        )
     if t == "arrondissement-error":
-        return (f"{cell} n'est pas un arrondissement de Paris (1 à 20). "
-                "Écrivez 11, 11e, Paris 11e ou 75011."
-                if fr else f"{cell} is not a Paris arrondissement (1 to 20).")
+        return (
+            f"{cell} n'est pas un arrondissement de Paris (1 à 20). "
+            "Écrivez 11, 11e, Paris 11e ou 75011."
+            if fr
+            else f"{cell} is not a Paris arrondissement (1 to 20)."
+        )
     if t == "coordinates-swapped":
-        return (f"Latitude et longitude semblent inversées ({cell} est une longitude parisienne). "
-                f"Échangez les colonnes {_q(p.label, lang)} et {_q(prm['other'], lang)}."
-                if fr else f"Latitude and longitude look swapped ({cell} is a Paris longitude).")
+        return (
+            f"Latitude et longitude semblent inversées ({cell} est une longitude parisienne). "
+            f"Échangez les colonnes {_q(p.label, lang)} et {_q(prm['other'], lang)}."
+            if fr
+            else f"Latitude and longitude look swapped ({cell} is a Paris longitude)."
+        )
     if t == "coordinates-outside-paris":
         low, high = prm[prm["axis"]]
-        return (f"{cell} est hors de Paris (attendu entre {low} et {high}). "
-                "Vérifiez la coordonnée."
-                if fr else f"{cell} lies outside Paris (expected {low} to {high}).")
+        return (
+            f"{cell} est hors de Paris (attendu entre {low} et {high}). Vérifiez la coordonnée."
+            if fr
+            else f"{cell} lies outside Paris (expected {low} to {high})."
+        )
     if t == "several-periods":
-        return (f"Ligne du mois {cell} dans une livraison du mois {prm['main']}."
-                if fr else f"A row of month {cell} in a delivery of month {prm['main']}.")
+        return (
+            f"Ligne du mois {cell} dans une livraison du mois {prm['main']}."
+            if fr
+            else f"A row of month {cell} in a delivery of month {prm['main']}."
+        )
     if t == "missing-label":
-        return (f"Colonne obligatoire absente : {_q(p.label, lang)}. Ajoutez-la à l'en-tête."
-                if fr else f"Required column missing: {_q(p.label, lang)}. Add it to the header.")
+        return (
+            f"Colonne obligatoire absente : {_q(p.label, lang)}. Ajoutez-la à l'en-tête."
+            if fr
+            else f"Required column missing: {_q(p.label, lang)}. Add it to the header."
+        )
     if t == "extra-label":
-        return (f"Colonne inconnue {_q(p.label, lang)} : elle sera ignorée, rien n'en sera publié."
-                if fr else f"Unknown column {_q(p.label, lang)}: it is ignored and not published.")
+        return (
+            f"Colonne inconnue {_q(p.label, lang)} : elle sera ignorée, rien n'en sera publié."
+            if fr
+            else f"Unknown column {_q(p.label, lang)}: it is ignored and not published."
+        )
     if t == "duplicate-label":
-        return (f"La colonne {_q(p.label, lang)} apparaît deux fois. Supprimez l'une des deux."
-                if fr else f"Column {_q(p.label, lang)} appears twice. Remove one.")
+        return (
+            f"La colonne {_q(p.label, lang)} apparaît deux fois. Supprimez l'une des deux."
+            if fr
+            else f"Column {_q(p.label, lang)} appears twice. Remove one."
+        )
     if t == "blank-row":
         return "Ligne vide : elle est ignorée." if fr else "Blank row: ignored."
     if t == "missing-cell":
-        return ("Cellule manquante : la ligne s'arrête avant cette colonne (fichier tronqué ?)."
-                if fr else "Missing cell: the row ends before this column (truncated file?).")
+        return (
+            "Cellule manquante : la ligne s'arrête avant cette colonne (fichier tronqué ?)."
+            if fr
+            else "Missing cell: the row ends before this column (truncated file?)."
+        )
     if t == "extra-cell":
-        return (f"Cellule en trop en colonne {prm['column']} ({cell}), hors de l'en-tête. "
-                "Supprimez-la ou ajoutez un en-tête."
-                if fr else f"Extra cell in column {prm['column']} ({cell}), beyond the header.")
+        return (
+            f"Cellule en trop en colonne {prm['column']} ({cell}), hors de l'en-tête. "
+            "Supprimez-la ou ajoutez un en-tête."
+            if fr
+            else f"Extra cell in column {prm['column']} ({cell}), beyond the header."
+        )
     if t == "empty-table":
-        return ("Le fichier ne contient aucune ligne de données."
-                if fr else "The file holds no data row.")
+        return (
+            "Le fichier ne contient aucune ligne de données."
+            if fr
+            else "The file holds no data row."
+        )
     return unreadable_message(t, prm, lang)
 
 
@@ -276,11 +349,14 @@ _UNREADABLE = {
 
 def unreadable_message(kind: str, params: dict[str, Any], lang: str = "fr") -> str:
     """The one-line reason a file could not be read at all."""
-    fr_text, en_text = _UNREADABLE.get(kind, ("Fichier illisible ({kind}).", "Unreadable ({kind})."))
+    fr_text, en_text = _UNREADABLE.get(
+        kind, ("Fichier illisible ({kind}).", "Unreadable ({kind}).")
+    )
     try:
         return (fr_text if lang == "fr" else en_text).format(kind=kind, **params)
     except KeyError:
         return fr_text if lang == "fr" else en_text
+
 
 _UNREADABLE.update(
     {

@@ -28,7 +28,7 @@ _URL = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?(?:[/?#]\
 
 
 def compact_digits(value: str) -> str:
-    """Drop the spaces, dots and dashes people put inside codes: ``'443 061 841'`` → ``'443061841'``."""
+    """Drop the spaces, dots and dashes people put inside codes (``443 061 841``)."""
     return re.sub(r"[\s.\-\u00a0\u202f]", "", value)
 
 
@@ -52,7 +52,7 @@ def siret_number(value: str) -> str | None:
 
 
 def arrondissement(value: str) -> int | None:
-    """Arrondissement number from ``11``, ``11e``, ``11ème``, ``Paris 11e``, ``1er`` or ``75011``."""
+    """Arrondissement number from ``11``, ``11e``, ``11ème``, ``Paris 11e``, ``1er``, ``75011``."""
     text = value.strip()
     postal = _POSTAL_PARIS.fullmatch(text)
     if postal:

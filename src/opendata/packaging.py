@@ -66,8 +66,13 @@ def check_output(dataset: Dataset, frames: dict[str, pd.DataFrame]) -> list[Prob
             for row, value in zip(rows, values, strict=True):
                 if value not in known:
                     problems.append(
-                        Problem("foreign-key", row=row, label=f"{name}.{fk['fields'][0]}",
-                                cell=str(value[0]), params={"reference": ref["resource"]})
+                        Problem(
+                            "foreign-key",
+                            row=row,
+                            label=f"{name}.{fk['fields'][0]}",
+                            cell=str(value[0]),
+                            params={"reference": ref["resource"]},
+                        )
                     )
     return problems
 
@@ -96,20 +101,36 @@ def build_package(
         parquet_data = parquet_bytes(frame, schema)
         files[f"{name}.csv"] = csv_data
         files[f"{name}.parquet"] = parquet_data
-        resources.append({
-            "name": name, "type": "table", "path": f"{name}.csv", "format": "csv",
-            "mediatype": "text/csv", "encoding": "utf-8", **about,
-            "hash": _sha256(csv_data), "bytes": len(csv_data), "schema": schema,
-        })
-        resources.append({
-            "name": name + PARQUET_SUFFIX, "type": "table", "path": f"{name}.parquet",
-            "format": "parquet", "mediatype": "application/vnd.apache.parquet", **about,
-            "title": f"{meta.get('title', name)} (Parquet)",
-            # frictionless-py 5.21 cannot measure the bytes of a Parquet resource (it compares
-            # the declared size with None), so the size goes under an extension property.
-            "hash": _sha256(parquet_data), "x-bytes": len(parquet_data),
-            "schema": _parquet_schema(schema),
-        })
+        resources.append(
+            {
+                "name": name,
+                "type": "table",
+                "path": f"{name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                **about,
+                "hash": _sha256(csv_data),
+                "bytes": len(csv_data),
+                "schema": schema,
+            }
+        )
+        resources.append(
+            {
+                "name": name + PARQUET_SUFFIX,
+                "type": "table",
+                "path": f"{name}.parquet",
+                "format": "parquet",
+                "mediatype": "application/vnd.apache.parquet",
+                **about,
+                "title": f"{meta.get('title', name)} (Parquet)",
+                # frictionless-py 5.21 cannot measure the bytes of a Parquet resource (it compares
+                # the declared size with None), so the size goes under an extension property.
+                "hash": _sha256(parquet_data),
+                "x-bytes": len(parquet_data),
+                "schema": _parquet_schema(schema),
+            }
+        )
     descriptor["resources"] = resources
     text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
     files["datapackage.json"] = text.encode("utf-8")

@@ -233,7 +233,9 @@ def _table_from_grid(grid: list[tuple[int, list[Any]]], source: Source) -> RawTa
                 cells[label].append(None)
                 continue
             value = row[index]
-            text = _text(value) if isinstance(value, str) else excel_value_text(value, fields[label])
+            text = (
+                _text(value) if isinstance(value, str) else excel_value_text(value, fields[label])
+            )
             cells[label].append(text)
         if len(row) < width:
             for label, index in match.columns.items():

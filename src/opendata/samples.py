@@ -23,58 +23,202 @@ from opendata.headers import normalize_label
 
 # Approximate centre of each arrondissement (WGS 84), kept well inside the Paris box.
 CENTRES = {
-    1: (48.8625, 2.3364), 2: (48.8683, 2.3428), 3: (48.8630, 2.3600), 4: (48.8543, 2.3576),
-    5: (48.8445, 2.3497), 6: (48.8491, 2.3327), 7: (48.8562, 2.3122), 8: (48.8727, 2.3125),
-    9: (48.8770, 2.3375), 10: (48.8761, 2.3607), 11: (48.8590, 2.3800), 12: (48.8400, 2.3880),
-    13: (48.8283, 2.3623), 14: (48.8292, 2.3265), 15: (48.8401, 2.2930), 16: (48.8570, 2.2760),
-    17: (48.8873, 2.3067), 18: (48.8925, 2.3484), 19: (48.8871, 2.3848), 20: (48.8634, 2.4010),
+    1: (48.8625, 2.3364),
+    2: (48.8683, 2.3428),
+    3: (48.8630, 2.3600),
+    4: (48.8543, 2.3576),
+    5: (48.8445, 2.3497),
+    6: (48.8491, 2.3327),
+    7: (48.8562, 2.3122),
+    8: (48.8727, 2.3125),
+    9: (48.8770, 2.3375),
+    10: (48.8761, 2.3607),
+    11: (48.8590, 2.3800),
+    12: (48.8400, 2.3880),
+    13: (48.8283, 2.3623),
+    14: (48.8292, 2.3265),
+    15: (48.8401, 2.2930),
+    16: (48.8570, 2.2760),
+    17: (48.8873, 2.3067),
+    18: (48.8925, 2.3484),
+    19: (48.8871, 2.3848),
+    20: (48.8634, 2.4010),
 }
 STREETS = [
-    "rue de Rivoli", "rue Saint-Antoine", "boulevard Voltaire", "rue de la Roquette",
-    "avenue de Clichy", "rue de Belleville", "rue Oberkampf", "rue de Vaugirard",
-    "boulevard Saint-Michel", "rue Mouffetard", "avenue d'Italie", "rue de Tolbiac",
-    "rue d'Alésia", "avenue du Maine", "rue de la Convention", "rue Lecourbe",
-    "avenue de Versailles", "rue de Passy", "avenue de Wagram", "rue de Lévis",
-    "rue Ordener", "rue Championnet", "avenue Jean-Jaurès", "rue de Crimée",
-    "rue des Pyrénées", "avenue Gambetta", "rue du Faubourg-Saint-Denis", "rue La Fayette",
-    "rue de Charenton", "avenue Daumesnil", "rue de Rennes", "rue du Bac",
+    "rue de Rivoli",
+    "rue Saint-Antoine",
+    "boulevard Voltaire",
+    "rue de la Roquette",
+    "avenue de Clichy",
+    "rue de Belleville",
+    "rue Oberkampf",
+    "rue de Vaugirard",
+    "boulevard Saint-Michel",
+    "rue Mouffetard",
+    "avenue d'Italie",
+    "rue de Tolbiac",
+    "rue d'Alésia",
+    "avenue du Maine",
+    "rue de la Convention",
+    "rue Lecourbe",
+    "avenue de Versailles",
+    "rue de Passy",
+    "avenue de Wagram",
+    "rue de Lévis",
+    "rue Ordener",
+    "rue Championnet",
+    "avenue Jean-Jaurès",
+    "rue de Crimée",
+    "rue des Pyrénées",
+    "avenue Gambetta",
+    "rue du Faubourg-Saint-Denis",
+    "rue La Fayette",
+    "rue de Charenton",
+    "avenue Daumesnil",
+    "rue de Rennes",
+    "rue du Bac",
 ]
 PLACES = [
-    ("Bibliothèque", ["Forney", "Buffon", "Mouffetard", "Václav Havel", "Marguerite Duras",
-                      "Germaine Tillion", "Parmentier", "Chaptal", "Goutte d'Or", "Crimée"]),
+    (
+        "Bibliothèque",
+        [
+            "Forney",
+            "Buffon",
+            "Mouffetard",
+            "Václav Havel",
+            "Marguerite Duras",
+            "Germaine Tillion",
+            "Parmentier",
+            "Chaptal",
+            "Goutte d'Or",
+            "Crimée",
+        ],
+    ),
     ("Mairie du", ["arrondissement"]),
-    ("Parc", ["des Buttes-Chaumont", "Montsouris", "de Belleville", "Georges-Brassens",
-              "de Bercy", "André-Citroën", "Monceau", "de la Villette", "Martin-Luther-King"]),
-    ("Square", ["du Temple", "des Batignolles", "Louvois", "Maurice-Gardette", "d'Anvers",
-                "René-Le-Gall", "Saint-Lambert", "Sarah-Bernhardt"]),
-    ("Musée", ["Carnavalet", "Cernuschi", "Cognacq-Jay", "de la Vie romantique", "Bourdelle",
-               "Zadkine", "d'Art moderne", "du Petit Palais"]),
+    (
+        "Parc",
+        [
+            "des Buttes-Chaumont",
+            "Montsouris",
+            "de Belleville",
+            "Georges-Brassens",
+            "de Bercy",
+            "André-Citroën",
+            "Monceau",
+            "de la Villette",
+            "Martin-Luther-King",
+        ],
+    ),
+    (
+        "Square",
+        [
+            "du Temple",
+            "des Batignolles",
+            "Louvois",
+            "Maurice-Gardette",
+            "d'Anvers",
+            "René-Le-Gall",
+            "Saint-Lambert",
+            "Sarah-Bernhardt",
+        ],
+    ),
+    (
+        "Musée",
+        [
+            "Carnavalet",
+            "Cernuschi",
+            "Cognacq-Jay",
+            "de la Vie romantique",
+            "Bourdelle",
+            "Zadkine",
+            "d'Art moderne",
+            "du Petit Palais",
+        ],
+    ),
     ("Jardin", ["des Halles", "du Ranelagh", "Villemin", "des Plantes", "Tino-Rossi"]),
     ("Piscine", ["Pontoise", "Georges-Vallerey", "Joséphine-Baker", "Keller"]),
-    ("Centre d'animation", ["Les Halles-Le Marais", "Curial", "Wangari Maathai", "Place des Fêtes"]),
+    (
+        "Centre d'animation",
+        ["Les Halles-Le Marais", "Curial", "Wangari Maathai", "Place des Fêtes"],
+    ),
 ]
 # Squares, gardens, gymnasiums and libraries are mostly named after people.
 PEOPLE = [
-    "Louise-Michel", "Jean-Moulin", "Georges-Brassens", "Colette", "Émile-Zola", "Victor-Hugo",
-    "George-Sand", "Simone-Weil", "Jules-Ferry", "Marie-Curie", "Paul-Éluard", "Édith-Piaf",
-    "Jean-Jaurès", "Rosa-Parks", "Aimé-Césaire", "Olympe-de-Gouges", "Albert-Camus",
-    "Léon-Blum", "Pierre-Mendès-France", "Germaine-Tailleferre", "Boris-Vian", "Anne-Frank",
-    "Nelson-Mandela", "Louis-Braille", "Camille-Claudel", "Charles-Péguy", "Henri-Matisse",
-    "Max-Jacob", "Robert-Desnos", "Frida-Kahlo", "Françoise-Dolto", "Gustave-Eiffel",
-    "Paul-Verlaine", "Arthur-Rimbaud", "Joséphine-Baker", "Sarah-Bernhardt", "Jacques-Prévert",
-    "Marcel-Pagnol", "Alexandre-Dumas", "Honoré-de-Balzac", "Molière", "Voltaire",
+    "Louise-Michel",
+    "Jean-Moulin",
+    "Georges-Brassens",
+    "Colette",
+    "Émile-Zola",
+    "Victor-Hugo",
+    "George-Sand",
+    "Simone-Weil",
+    "Jules-Ferry",
+    "Marie-Curie",
+    "Paul-Éluard",
+    "Édith-Piaf",
+    "Jean-Jaurès",
+    "Rosa-Parks",
+    "Aimé-Césaire",
+    "Olympe-de-Gouges",
+    "Albert-Camus",
+    "Léon-Blum",
+    "Pierre-Mendès-France",
+    "Germaine-Tailleferre",
+    "Boris-Vian",
+    "Anne-Frank",
+    "Nelson-Mandela",
+    "Louis-Braille",
+    "Camille-Claudel",
+    "Charles-Péguy",
+    "Henri-Matisse",
+    "Max-Jacob",
+    "Robert-Desnos",
+    "Frida-Kahlo",
+    "Françoise-Dolto",
+    "Gustave-Eiffel",
+    "Paul-Verlaine",
+    "Arthur-Rimbaud",
+    "Joséphine-Baker",
+    "Sarah-Bernhardt",
+    "Jacques-Prévert",
+    "Marcel-Pagnol",
+    "Alexandre-Dumas",
+    "Honoré-de-Balzac",
+    "Molière",
+    "Voltaire",
 ]
 for kind in ("Square", "Jardin", "Gymnase", "Bibliothèque", "Centre sportif"):
     PLACES.append((kind, PEOPLE))
 
-STATES = ["Opérationnel"] * 90 + ["Fermé pour travaux"] * 4 + ["En projet"] * 5 + [
-    "Fermé définitivement"
+STATES = (
+    ["Opérationnel"] * 90
+    + ["Fermé pour travaux"] * 4
+    + ["En projet"] * 5
+    + ["Fermé définitivement"]
+)
+SITES_LABELS = [
+    "Code site",
+    "Nom du site",
+    "Adresse",
+    "Code postal",
+    "Latitude",
+    "Longitude",
+    "Nombre de bornes",
+    "Date de mise en service",
+    "État",
 ]
-SITES_LABELS = ["Code site", "Nom du site", "Adresse", "Code postal", "Latitude", "Longitude",
-                "Nombre de bornes", "Date de mise en service", "État"]
 # The older DSIN export spelled some headers its own way: the reader must take them.
-SITES_LABELS_OLD = ["Code Site", "Nom du site", "adresse", "Code postal ", "LATITUDE",
-                    "Longitude", "Nombre de bornes", "Date de mise en service", "Etat"]
+SITES_LABELS_OLD = [
+    "Code Site",
+    "Nom du site",
+    "adresse",
+    "Code postal ",
+    "LATITUDE",
+    "Longitude",
+    "Nombre de bornes",
+    "Date de mise en service",
+    "Etat",
+]
 
 FIXED_ZIP_TIME = (2008, 1, 30, 0, 0, 0)
 
@@ -106,9 +250,9 @@ def _siret(siren: str, nic_head: str) -> str:
 
 def _sites(rng: random.Random) -> list[dict[str, Any]]:
     """The 268 sites ever listed: 260 in the newest snapshot, 8 removed since the older one."""
-    candidates = sorted({
-        f"{kind} {name}" for kind, names in PLACES if kind != "Mairie du" for name in names
-    })
+    candidates = sorted(
+        {f"{kind} {name}" for kind, names in PLACES if kind != "Mairie du" for name in names}
+    )
     rng.shuffle(candidates)
     town_halls = list(range(1, 21))
     sites = []
@@ -124,12 +268,19 @@ def _sites(rng: random.Random) -> list[dict[str, Any]]:
         opened = None
         if state != "En projet":
             opened = dt.date(2007, 7, 15) + dt.timedelta(days=rng.randint(-380, 170))
-        sites.append({
-            "code": f"PW{number:04d}", "name": name,
-            "address": f"{rng.randint(1, 180)} {rng.choice(STREETS)}",
-            "postal": _postal_code(rng, arr), "lat": lat, "lon": lon, "aps": 1,
-            "opened": opened, "state": state,
-        })
+        sites.append(
+            {
+                "code": f"PW{number:04d}",
+                "name": name,
+                "address": f"{rng.randint(1, 180)} {rng.choice(STREETS)}",
+                "postal": _postal_code(rng, arr),
+                "lat": lat,
+                "lon": lon,
+                "aps": 1,
+                "opened": opened,
+                "state": state,
+            }
+        )
     return sites
 
 
@@ -140,8 +291,14 @@ def _spread_access_points(rng: random.Random, sites: list[dict[str, Any]], total
         rng.choices(sites, weights)[0]["aps"] += 1
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str,
-               delimiter: str = ";", line_end: str = "\r\n") -> Path:
+def _write_csv(
+    path: Path,
+    header: list[str],
+    rows: list[list[str]],
+    encoding: str,
+    delimiter: str = ";",
+    line_end: str = "\r\n",
+) -> Path:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator=line_end)
     writer.writerow(header)
@@ -162,15 +319,25 @@ def write_wifi_sites(raw_dir: Path, rng: random.Random) -> Iterator[Path]:
             site["opened"], site["state"] = None, "En projet"
 
     def row(s: dict[str, Any]) -> list[str]:
-        return [s["code"], s["name"], s["address"], s["postal"], _comma(s["lat"]),
-                _comma(s["lon"]), str(s["aps"]),
-                s["opened"].strftime("%d/%m/%Y") if s["opened"] else "", s["state"]]
+        return [
+            s["code"],
+            s["name"],
+            s["address"],
+            s["postal"],
+            _comma(s["lat"]),
+            _comma(s["lon"]),
+            str(s["aps"]),
+            s["opened"].strftime("%d/%m/%Y") if s["opened"] else "",
+            s["state"],
+        ]
 
     folder = raw_dir / "wifi-sites"
-    yield _write_csv(folder / "sites-2007-06-30.csv", SITES_LABELS_OLD,
-                     [row(s) for s in older], "cp1252")
-    yield _write_csv(folder / "sites-2008-01-15.csv", SITES_LABELS,
-                     [row(s) for s in newest], "utf-8-sig")
+    yield _write_csv(
+        folder / "sites-2007-06-30.csv", SITES_LABELS_OLD, [row(s) for s in older], "cp1252"
+    )
+    yield _write_csv(
+        folder / "sites-2008-01-15.csv", SITES_LABELS, [row(s) for s in newest], "utf-8-sig"
+    )
 
 
 def _normalise_zip(path: Path) -> None:
@@ -184,8 +351,9 @@ def _normalise_zip(path: Path) -> None:
             dst.writestr(info, data)
 
 
-def _write_xlsx(path: Path, sheet: str, title: str | None, header: list[str],
-                rows: list[list[Any]]) -> Path:
+def _write_xlsx(
+    path: Path, sheet: str, title: str | None, header: list[str], rows: list[list[Any]]
+) -> Path:
     from openpyxl import Workbook
 
     book = Workbook()
@@ -212,25 +380,60 @@ def _write_xlsx(path: Path, sheet: str, title: str | None, header: list[str],
 
 
 EPN_NAMES = [
-    "EPN Belleville", "EPN Goutte d'Or", "EPN Flandre", "EPN Saint-Blaise", "EPN Chapelle",
-    "EPN Porte de Vanves", "EPN Didot", "EPN Olympiades", "EPN Bercy", "EPN Charonne",
-    "EPN Fontaine-au-Roi", "EPN Épinettes", "EPN Moskowa", "EPN Curial", "EPN Amandiers",
-    "EPN Château-Rouge", "EPN Porte de Saint-Ouen", "EPN Place des Fêtes", "Espace numérique La Poste Louvre",
+    "EPN Belleville",
+    "EPN Goutte d'Or",
+    "EPN Flandre",
+    "EPN Saint-Blaise",
+    "EPN Chapelle",
+    "EPN Porte de Vanves",
+    "EPN Didot",
+    "EPN Olympiades",
+    "EPN Bercy",
+    "EPN Charonne",
+    "EPN Fontaine-au-Roi",
+    "EPN Épinettes",
+    "EPN Moskowa",
+    "EPN Curial",
+    "EPN Amandiers",
+    "EPN Château-Rouge",
+    "EPN Porte de Saint-Ouen",
+    "EPN Place des Fêtes",
+    "Espace numérique La Poste Louvre",
 ]
 EPN_ARRONDISSEMENTS = [20, 18, 19, 20, 18, 14, 14, 13, 12, 20, 11, 17, 18, 19, 20, 18, 17, 19, 1]
 EPN_HOURS = [
-    "Mo-Fr 10:00-18:00; Sa 10:00-13:00", "Tu-Sa 10:00-19:00", "Mo-Fr 09:30-12:30,14:00-18:00",
-    "Mo,We,Fr 14:00-20:00; Sa 10:00-17:00", "Tu-Fr 13:00-19:00; Sa 10:00-18:00",
+    "Mo-Fr 10:00-18:00; Sa 10:00-13:00",
+    "Tu-Sa 10:00-19:00",
+    "Mo-Fr 09:30-12:30,14:00-18:00",
+    "Mo,We,Fr 14:00-20:00; Sa 10:00-17:00",
+    "Tu-Fr 13:00-19:00; Sa 10:00-18:00",
 ]
 EPN_SERVICES = [
-    "Accès internet et matériel informatique", "Maîtrise des outils numériques du quotidien",
-    "Aide aux démarches administratives", "Insertion professionnelle via le numérique",
-    "Loisirs et créations numériques", "Utilisation sécurisée du numérique",
+    "Accès internet et matériel informatique",
+    "Maîtrise des outils numériques du quotidien",
+    "Aide aux démarches administratives",
+    "Insertion professionnelle via le numérique",
+    "Loisirs et créations numériques",
+    "Utilisation sécurisée du numérique",
 ]
 EPN_PUBLICS = ["Jeunes", "Seniors", "Familles et/ou enfants", "Femmes", "Étudiants"]
-EPN_LABELS = ["Identifiant", "Nom", "Adresse", "Code postal", "Téléphone", "Courriel", "Site web",
-              "Horaires", "Services", "Publics", "Gestionnaire", "SIRET du gestionnaire",
-              "Latitude", "Longitude", "Date de mise à jour"]
+EPN_LABELS = [
+    "Identifiant",
+    "Nom",
+    "Adresse",
+    "Code postal",
+    "Téléphone",
+    "Courriel",
+    "Site web",
+    "Horaires",
+    "Services",
+    "Publics",
+    "Gestionnaire",
+    "SIRET du gestionnaire",
+    "Latitude",
+    "Longitude",
+    "Date de mise à jour",
+]
 CITY_SIREN = "217500016"  # Ville de Paris
 
 
@@ -262,8 +465,14 @@ def write_epn_places(raw_dir: Path, rng: random.Random) -> Iterator[Path]:
         if name.endswith("La Poste Louvre"):
             manager, siret = "La Poste", _la_poste_siret(rng)
         elif index % 3 == 0:
-            manager = rng.choice(["Association Emmaüs Connect", "Association Fontaine numérique",
-                                  "Centre social Espace 19", "Association Cyber-Base"])
+            manager = rng.choice(
+                [
+                    "Association Emmaüs Connect",
+                    "Association Fontaine numérique",
+                    "Centre social Espace 19",
+                    "Association Cyber-Base",
+                ]
+            )
             siret = _siret(_siren(rng), f"000{rng.randint(1, 9)}")
         else:
             manager, siret = "Ville de Paris", _siret(CITY_SIREN, f"{index:04d}")
@@ -272,24 +481,46 @@ def write_epn_places(raw_dir: Path, rng: random.Random) -> Iterator[Path]:
         services = "; ".join(rng.sample(EPN_SERVICES, rng.randint(1, 3)))
         publics = "; ".join(rng.sample(EPN_PUBLICS, rng.randint(0, 2)))
         checked = dt.date(2008, 1, 15) - dt.timedelta(days=rng.randint(0, 60))
-        siret_cell: Any = int(siret) if index % 2 else f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}"
+        siret_cell: Any = (
+            int(siret) if index % 2 else f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}"
+        )
         lat_cell: Any = lat if index % 5 else _comma(lat)
         date_cell: Any = checked if index % 4 else checked.strftime("%d/%m/%Y")
-        rows.append([
-            f"EPN-{index:02d}", name, f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
-            int(_postal_code(rng, arr)) if index % 6 == 0 else _postal_code(rng, arr),
-            _phone(rng), emails, f"https://www.paris.fr/lieux/{slug}", rng.choice(EPN_HOURS),
-            services, publics, manager, siret_cell, lat_cell, lon, date_cell,
-        ])
+        rows.append(
+            [
+                f"EPN-{index:02d}",
+                name,
+                f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
+                int(_postal_code(rng, arr)) if index % 6 == 0 else _postal_code(rng, arr),
+                _phone(rng),
+                emails,
+                f"https://www.paris.fr/lieux/{slug}",
+                rng.choice(EPN_HOURS),
+                services,
+                publics,
+                manager,
+                siret_cell,
+                lat_cell,
+                lon,
+                date_cell,
+            ]
+        )
     title = "Espaces Publics Numériques de la Ville de Paris — état au 15/01/2008"
-    yield _write_xlsx(raw_dir / "epn-places" / "epn-2008-01-15.xlsx", "EPN", title,
-                      EPN_LABELS, rows)
+    yield _write_xlsx(
+        raw_dir / "epn-places" / "epn-2008-01-15.xlsx", "EPN", title, EPN_LABELS, rows
+    )
 
 
 def write_epn_attendance(raw_dir: Path, rng: random.Random) -> Iterator[Path]:
     """One DDCT file a month for 2007, one row per EPN; the month written two ways."""
-    header = ["Identifiant EPN", "Mois", "Visites", "Ateliers", "Participants aux ateliers",
-              "Heures d'ouverture"]
+    header = [
+        "Identifiant EPN",
+        "Mois",
+        "Visites",
+        "Ateliers",
+        "Participants aux ateliers",
+        "Heures d'ouverture",
+    ]
     base = {i: rng.randint(250, 900) for i in range(1, len(EPN_NAMES) + 1)}
     for month in range(1, 13):
         season = 0.55 if month == 8 else (0.85 if month == 7 else 1.0)
@@ -298,29 +529,82 @@ def write_epn_attendance(raw_dir: Path, rng: random.Random) -> Iterator[Path]:
             workshops = 0 if month == 8 and epn % 2 else rng.randint(2, 16)
             participants = sum(rng.randint(4, 12) for _ in range(workshops))
             label = f"2007-{month:02d}" if month % 2 else f"{month:02d}/2007"
-            rows.append([f"EPN-{epn:02d}", label, str(int(visits * season * rng.uniform(0.85, 1.15))),
-                         str(workshops), str(participants), str(rng.choice([96, 112, 120, 140]))])
-        yield _write_csv(raw_dir / "epn-attendance" / f"attendance-2007-{month:02d}.csv",
-                         header, rows, "utf-8", line_end="\n")
+            rows.append(
+                [
+                    f"EPN-{epn:02d}",
+                    label,
+                    str(int(visits * season * rng.uniform(0.85, 1.15))),
+                    str(workshops),
+                    str(participants),
+                    str(rng.choice([96, 112, 120, 140])),
+                ]
+            )
+        yield _write_csv(
+            raw_dir / "epn-attendance" / f"attendance-2007-{month:02d}.csv",
+            header,
+            rows,
+            "utf-8",
+            line_end="\n",
+        )
 
 
-STARTUP_WORDS = ["Quadrant", "Lumen", "Octet", "Nuage", "Pixel", "Vecteur", "Agora", "Sillage",
-                 "Boussole", "Canopée", "Faubourg", "Orbite", "Passerelle", "Rhizome", "Sémaphore",
-                 "Tangente", "Ubiq", "Vigie", "Zénith", "Alcôve"]
-STARTUP_KINDS = [("Logiciels", "Logiciel", "62.01Z"), ("Conseil", "Conseil en informatique", "6202A"),
-                 ("Média", "Édition en ligne", "58.29C"), ("Data", "Traitement de données", "63.11Z"),
-                 ("Web", "Portails internet", "6312Z"), ("Studio", "Jeux vidéo", "58.21Z"),
-                 ("Labs", "Recherche et développement", "72.19Z")]
-STARTUP_LABELS = ["Raison sociale", "SIREN", "Secteur", "Code NAF", "Date de création",
-                  "Promotion", "Date d'entrée", "Date de sortie", "Arrondissement",
-                  "Effectif à l'entrée", "Effectif à la sortie", "Fonds levés (€)"]
+STARTUP_WORDS = [
+    "Quadrant",
+    "Lumen",
+    "Octet",
+    "Nuage",
+    "Pixel",
+    "Vecteur",
+    "Agora",
+    "Sillage",
+    "Boussole",
+    "Canopée",
+    "Faubourg",
+    "Orbite",
+    "Passerelle",
+    "Rhizome",
+    "Sémaphore",
+    "Tangente",
+    "Ubiq",
+    "Vigie",
+    "Zénith",
+    "Alcôve",
+]
+STARTUP_KINDS = [
+    ("Logiciels", "Logiciel", "62.01Z"),
+    ("Conseil", "Conseil en informatique", "6202A"),
+    ("Média", "Édition en ligne", "58.29C"),
+    ("Data", "Traitement de données", "63.11Z"),
+    ("Web", "Portails internet", "6312Z"),
+    ("Studio", "Jeux vidéo", "58.21Z"),
+    ("Labs", "Recherche et développement", "72.19Z"),
+]
+STARTUP_LABELS = [
+    "Raison sociale",
+    "SIREN",
+    "Secteur",
+    "Code NAF",
+    "Date de création",
+    "Promotion",
+    "Date d'entrée",
+    "Date de sortie",
+    "Arrondissement",
+    "Effectif à l'entrée",
+    "Effectif à la sortie",
+    "Fonds levés (€)",
+]
 
 
 def _arrondissement_text(rng: random.Random, arr: int) -> Any:
     style = rng.randrange(5)
     suffix = "er" if arr == 1 else "e"
-    return [arr, f"{arr}{suffix}", f"{arr}ème" if arr > 1 else "1er", f"Paris {arr}{suffix}",
-            f"750{arr:02d}"][style]
+    return [
+        arr,
+        f"{arr}{suffix}",
+        f"{arr}ème" if arr > 1 else "1er",
+        f"Paris {arr}{suffix}",
+        f"750{arr:02d}",
+    ][style]
 
 
 def _funds(rng: random.Random) -> Any:
@@ -342,7 +626,9 @@ def write_startups(raw_dir: Path, rng: random.Random) -> Iterator[Path]:
         word = STARTUP_WORDS[index % len(STARTUP_WORDS)]
         kind, sector, naf = STARTUP_KINDS[index % len(STARTUP_KINDS)]
         siren = _siren(rng, "0" if index % 9 == 0 else None)
-        entry = dt.date(cohort, 6 if cohort == 2006 else 3, 1) + dt.timedelta(days=rng.randint(0, 90))
+        entry = dt.date(cohort, 6 if cohort == 2006 else 3, 1) + dt.timedelta(
+            days=rng.randint(0, 90)
+        )
         created = entry - dt.timedelta(days=rng.randint(60, 900))
         left = entry + dt.timedelta(days=730) if cohort == 2006 and index % 5 else None
         if cohort == 2006 and index % 10 == 7:
@@ -350,15 +636,25 @@ def write_startups(raw_dir: Path, rng: random.Random) -> Iterator[Path]:
         staff_in = rng.randint(1, 6)
         staff_out = staff_in + rng.randint(-1, 12) if left else ""
         siren_cell: Any = int(siren) if index % 3 == 0 else f"{siren[:3]} {siren[3:6]} {siren[6:]}"
-        rows.append([
-            f"{word} {kind}" + (" SAS" if index % 2 else ""), siren_cell, sector,
-            naf if index % 4 else naf.replace(".", ""), created,
-            cohort if index % 2 else str(cohort), entry, left or "",
-            _arrondissement_text(rng, rng.choice([2, 3, 10, 11, 12, 13, 18, 19, 20])),
-            staff_in, staff_out if staff_out == "" else max(staff_out, 0), _funds(rng),
-        ])
-    yield _write_xlsx(raw_dir / "startups" / "startups-2008-09-30.xlsx", "Entreprises", None,
-                      STARTUP_LABELS, rows)
+        rows.append(
+            [
+                f"{word} {kind}" + (" SAS" if index % 2 else ""),
+                siren_cell,
+                sector,
+                naf if index % 4 else naf.replace(".", ""),
+                created,
+                cohort if index % 2 else str(cohort),
+                entry,
+                left or "",
+                _arrondissement_text(rng, rng.choice([2, 3, 10, 11, 12, 13, 18, 19, 20])),
+                staff_in,
+                staff_out if staff_out == "" else max(staff_out, 0),
+                _funds(rng),
+            ]
+        )
+    yield _write_xlsx(
+        raw_dir / "startups" / "startups-2008-09-30.xlsx", "Entreprises", None, STARTUP_LABELS, rows
+    )
 
 
 def write_samples(raw_dir: Path, seed: int = 2008) -> list[Path]:

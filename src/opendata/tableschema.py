@@ -100,8 +100,8 @@ def _cast(
             strings = strings.str.replace(_NOT_BARE, "", regex=True)
         pattern = r"\d{4}" if ftype == "year" else _INTEGER.pattern
         ok = strings.str.fullmatch(pattern) | ~present
-        values = pd.to_numeric(strings.where(ok & present), errors="coerce").astype("Int64")
-        return values, ok
+        integers: pd.Series = pd.to_numeric(strings.where(ok & present), errors="coerce")
+        return integers.astype("Int64"), ok
     if ftype == "number":
         group = field.get("groupChar")
         if group:
@@ -114,8 +114,8 @@ def _cast(
         if field.get("bareNumber", True) is False:
             strings = strings.str.replace(_NOT_BARE, "", regex=True)
         ok = strings.str.fullmatch(_NUMBER.pattern) | ~present
-        values = pd.to_numeric(strings.where(ok & present), errors="coerce").astype("Float64")
-        return values, ok
+        numbers: pd.Series = pd.to_numeric(strings.where(ok & present), errors="coerce")
+        return numbers.astype("Float64"), ok
     if ftype in ("date", "datetime"):
         fmt = field.get("format", "default")
         if fmt in ("default", "any"):

@@ -65,9 +65,7 @@ def validate_table(raw: RawTable, report: Report, raw_dir: Path | None) -> Valid
         report.problems.extend(result.problems)
         text[label] = column.text
         values[label] = result.values
-    ctx = Context(
-        text, values, dict(raw.match.written), dict(raw.match.columns), rows, raw_dir
-    )
+    ctx = Context(text, values, dict(raw.match.written), dict(raw.match.columns), rows, raw_dir)
     report.problems.extend(_key_problems(source, ctx))
     report.problems.extend(_foreign_key_problems(source, ctx))
     for spec in source.checks:
@@ -81,7 +79,9 @@ def validate_table(raw: RawTable, report: Report, raw_dir: Path | None) -> Valid
 
 
 def _as_warning(problem: Problem) -> Problem:
-    return Problem(problem.type, problem.row, problem.label, problem.cell, problem.params, "warning")
+    return Problem(
+        problem.type, problem.row, problem.label, problem.cell, problem.params, "warning"
+    )
 
 
 def _key_values(source: Source, ctx: Context, label: str) -> pd.Series:
@@ -89,7 +89,7 @@ def _key_values(source: Source, ctx: Context, label: str) -> pd.Series:
     for spec in source.checks:
         if spec.get("field") == label and spec["type"] in KEY_NORMALISERS:
             normaliser = KEY_NORMALISERS[spec["type"]]
-            return ctx.text[label].map(lambda v: normaliser(v) if v else None)
+            return ctx.text[label].map(lambda v, norm=normaliser: norm(v) if v else None)
     return ctx.values[label]
 
 
@@ -152,7 +152,7 @@ def _foreign_key_problems(source: Source, ctx: Context) -> list[Problem]:
             )
             continue
         keys = pd.Series(list(zip(*(ctx.text[f] for f in fields), strict=True)))
-        mask = keys.map(lambda k: all(k) and k not in known)
+        mask = keys.map(lambda k, known=known: all(k) and k not in known)
         found += ctx.problems(
             "foreign-key", fields[0], mask, reference=target.name, file=delivery.name
         )

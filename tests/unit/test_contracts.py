@@ -42,7 +42,9 @@ def test_source_schema_is_a_valid_table_schema(source: str) -> None:
     # (our own engine checks every example with the field's full semantics below).
     localised = {f["name"] for f in schema["fields"] if "decimalChar" in f or "groupChar" in f}
     notes = [e.note for e in Schema.validate_descriptor(schema).errors]
-    real = [n for n in notes if not any(f'for field "{name}" is not valid' in n for name in localised)]
+    real = [
+        n for n in notes if not any(f'for field "{name}" is not valid' in n for name in localised)
+    ]
     assert real == []
 
 
@@ -80,18 +82,33 @@ def test_published_schema_is_documented_with_keys(dataset: str, resource: str) -
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_package_metadata_is_complete(dataset: str) -> None:
     descriptor = registry.dataset(dataset).descriptor
-    for key in ("title", "description", "version", "licenses", "sources", "contributors",
-                "keywords"):
+    for key in (
+        "title",
+        "description",
+        "version",
+        "licenses",
+        "sources",
+        "contributors",
+        "keywords",
+    ):
         assert descriptor.get(key), key
     assert descriptor["licenses"][0]["name"] == "ODbL-1.0"
     meta = {k: v for k, v in descriptor.items() if k != "resources"}
-    assert Package.validate_descriptor({**meta, "resources": [{"name": "x", "path": "x.csv"}]}).valid
+    assert Package.validate_descriptor(
+        {**meta, "resources": [{"name": "x", "path": "x.csv"}]}
+    ).valid
 
 
 def test_places_schema_is_the_national_standard_unchanged() -> None:
-    reference = json.loads(
-        (ROOT.parent / "shared/reference/lieux-mediation-numerique/schema-v1.0.1.json").read_text()
-    ) if (ROOT.parent / "shared").exists() else registry.reference_schema()
+    reference = (
+        json.loads(
+            (
+                ROOT.parent / "shared/reference/lieux-mediation-numerique/schema-v1.0.1.json"
+            ).read_text()
+        )
+        if (ROOT.parent / "shared").exists()
+        else registry.reference_schema()
+    )
     ours = registry.dataset("digital-public-spaces").resource_schema("places")
     assert ours["fields"] == reference["fields"]
     assert len(ours["fields"]) == 32

@@ -13,8 +13,20 @@ from opendata.headers import match_header, normalize_label
 
 @pytest.mark.parametrize(
     ("written", "number"),
-    [("11", 11), ("11e", 11), ("11ème", 11), ("Paris 11e", 11), ("75011", 11), ("1er", 1),
-     ("75116", 16), ("paris 20E", 20), ("21e", None), ("0", None), ("onze", None), ("75021", None)],
+    [
+        ("11", 11),
+        ("11e", 11),
+        ("11ème", 11),
+        ("Paris 11e", 11),
+        ("75011", 11),
+        ("1er", 1),
+        ("75116", 16),
+        ("paris 20E", 20),
+        ("21e", None),
+        ("0", None),
+        ("onze", None),
+        ("75021", None),
+    ],
 )
 def test_arrondissement(written: str, number: int | None) -> None:
     assert normalize.arrondissement(written) == number
@@ -22,8 +34,14 @@ def test_arrondissement(written: str, number: int | None) -> None:
 
 @pytest.mark.parametrize(
     ("written", "siren"),
-    [("443 061 841", "443061841"), ("443061841", "443061841"), ("443 061 842", None),
-     ("12345674", "012345674"), ("1234567890", None), ("abc", None)],
+    [
+        ("443 061 841", "443061841"),
+        ("443061841", "443061841"),
+        ("443 061 842", None),
+        ("12345674", "012345674"),
+        ("1234567890", None),
+        ("abc", None),
+    ],
 )
 def test_siren(written: str, siren: str | None) -> None:
     assert normalize.siren_number(written) == siren
@@ -31,9 +49,13 @@ def test_siren(written: str, siren: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("written", "siret"),
-    [("217 500 016 00019", "21750001600019"), ("35600000000048", "35600000000048"),
-     ("356 000 000 00010", "35600000000010"), ("356 000 000 00022", None),
-     ("21750001600018", None)],
+    [
+        ("217 500 016 00019", "21750001600019"),
+        ("35600000000048", "35600000000048"),
+        ("356 000 000 00010", "35600000000010"),
+        ("356 000 000 00022", None),
+        ("21750001600018", None),
+    ],
 )
 def test_siret_with_la_poste_rule(written: str, siret: str | None) -> None:
     assert normalize.siret_number(written) == siret

@@ -57,9 +57,7 @@ def test_short_and_long_rows_and_blank_lines() -> None:
     assert result.rows == [2, 3, 4, 6]  # the blank line 5 still counts in the numbering
 
 
-@pytest.mark.parametrize(
-    "name", ["semicolon-cp1252.csv", "bom-utf8-retyped-headers.csv"]
-)
+@pytest.mark.parametrize("name", ["semicolon-cp1252.csv", "bom-utf8-retyped-headers.csv"])
 def test_real_export_variants_are_valid(name: str) -> None:
     report = validate_file(FIXTURES / "wifi-sites" / name, registry.source("wifi-sites")).report
     assert report.valid, report.flatten()

@@ -46,8 +46,6 @@ def transform(inputs: Inputs) -> Frames:
     latest = every.drop_duplicates("site_id", keep="last").copy()
     dates = [pd.Timestamp(d.date) if d.date else pd.NaT for d in snapshots]
     newest = len(snapshots) - 1
-    latest["removed_on"] = latest["snapshot"].map(
-        lambda i: dates[i + 1] if i < newest else pd.NaT
-    )
+    latest["removed_on"] = latest["snapshot"].map(lambda i: dates[i + 1] if i < newest else pd.NaT)
     latest = latest.drop(columns="snapshot").sort_values("site_id").reset_index(drop=True)
     return {"sites": latest}

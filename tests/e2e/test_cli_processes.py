@@ -1,0 +1,151 @@
+"""Real processes: the CLI a steward and the data team run, and a publisher killed mid-write."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from opendata.storage import recover
+from tests.conftest import FIXTURES, ROOT
+
+pytestmark = pytest.mark.e2e
+OPENDATA = str(Path(sys.executable).parent / "opendata")
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    env.pop("PREFECT_API_URL", None)
+    return env
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_opendata_publish_with_embedded_prefect_twice_gives_the_same_bytes(
+    raw_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "published"
+    cmd = [OPENDATA, "publish", "--raw-dir", str(raw_copy), "--published-dir", str(out)]
+    first = subprocess.run(cmd, capture_output=True, text=True, env=_env(tmp_path), timeout=300)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert first.stdout.splitlines() == [
+        "digital-public-spaces: published",
+        "startup-support: published",
+        "wifi-hotspots: published",
+    ]
+    before = _tree(out)
+    second = subprocess.run(cmd, capture_output=True, text=True, env=_env(tmp_path), timeout=300)
+    assert second.returncode == 0
+    assert _tree(out) == before
+    assert "Traceback" not in first.stderr + second.stderr
+
+
+def test_publish_of_an_invalid_delivery_exits_1_without_traceback(
+    raw_copy: Path, tmp_path: Path
+) -> None:
+    shutil.copy(
+        FIXTURES / "startups/every-error.xlsx", raw_copy / "startups" / "startups-2008-12-01.xlsx"
+    )
+    out = tmp_path / "published"
+    result = subprocess.run(
+        [
+            OPENDATA,
+            "publish",
+            "--dataset",
+            "startup-support",
+            "--raw-dir",
+            str(raw_copy),
+            "--published-dir",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        timeout=300,
+    )
+    assert result.returncode == 1
+    assert result.stdout.startswith(
+        "startup-support: failed: invalid deliveries: startups/startups-2008-12-01.xlsx (9 error(s)"
+    )
+    assert "Traceback" not in result.stderr
+    assert not (out / "startup-support").exists()
+
+
+def test_validate_as_a_process(tmp_path: Path) -> None:
+    ok = subprocess.run(
+        [
+            OPENDATA,
+            "validate",
+            str(FIXTURES / "wifi-sites/semicolon-cp1252.csv"),
+            "--source",
+            "wifi-sites",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    bad = subprocess.run(
+        [OPENDATA, "validate", str(FIXTURES / "wifi-sites/garbage.csv"), "--source", "wifi-sites"],
+        capture_output=True,
+        text=True,
+    )
+    assert (ok.returncode, bad.returncode) == (0, 2)
+    assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+PUBLISHER = """
+import sys
+from pathlib import Path
+from opendata.publishing import publish
+while True:
+    for raw in sys.argv[2:]:
+        publish("wifi-hotspots", Path(raw), Path(sys.argv[1]))
+"""
+
+
+def _consistent(folder: Path) -> bytes:
+    descriptor = (folder / "datapackage.json").read_bytes()
+    for resource in json.loads(descriptor)["resources"]:
+        data = (folder / resource["path"]).read_bytes()
+        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+    return descriptor
+
+
+def test_a_publisher_killed_at_any_moment_leaves_old_or_new(raw_copy: Path, tmp_path: Path) -> None:
+    other = tmp_path / "raw-b"
+    shutil.copytree(raw_copy, other)
+    newest = other / "wifi-sites" / "sites-2008-01-15.csv"
+    lines = newest.read_bytes().split(b"\r\n")
+    (other / "wifi-sites" / "sites-2008-02-01.csv").write_bytes(b"\r\n".join(lines[:-20]))
+    out = tmp_path / "published"
+    from opendata.publishing import publish
+
+    publish("wifi-hotspots", raw_copy, out)
+    version_a = _consistent(out / "wifi-hotspots")
+    publish("wifi-hotspots", other, out)
+    version_b = _consistent(out / "wifi-hotspots")
+    assert version_a != version_b
+    rng = random.Random(7)
+    for _ in range(12):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", PUBLISHER, str(out), str(raw_copy), str(other)], cwd=ROOT
+        )
+        time.sleep(rng.uniform(1.0, 2.5))  # past the imports, somewhere inside the writes
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        recover(out / "wifi-hotspots")
+        assert _consistent(out / "wifi-hotspots") in (version_a, version_b)
+        assert sorted(p.name for p in out.iterdir()) == ["wifi-hotspots"]

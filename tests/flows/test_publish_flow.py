@@ -1,0 +1,70 @@
+"""The publish flows under a Prefect test server: outcomes, artifacts, isolation of failures."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+from flows.publish import publish, publish_dataset, run_publish
+from opendata import registry
+
+pytestmark = pytest.mark.flow
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+async def _artifacts(key: str) -> list:  # type: ignore[type-arg]
+    async with get_client() as client:
+        return await client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
+        )
+
+
+def test_publish_all_completes_and_writes_every_dataset(raw_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "published"
+    state = publish(None, str(raw_copy), str(out), return_state=True)
+    assert state.is_completed()
+    assert state.result() == dict.fromkeys(sorted(registry.datasets()), "published")
+    assert sorted(p.name for p in out.iterdir()) == sorted(registry.datasets())
+
+
+def test_invalid_dataset_fails_alone_with_its_report_as_artifact(
+    raw_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "published"
+    assert run_publish(["wifi-hotspots"], raw_copy, out) == {"wifi-hotspots": "published"}
+    before = _files(out / "wifi-hotspots")
+    newest = raw_copy / "wifi-sites" / "sites-2008-01-15.csv"
+    bad = newest.read_bytes().replace(b";75004;", b";75021;", 1)
+    (raw_copy / "wifi-sites" / "sites-2008-03-01.csv").write_bytes(bad)
+
+    state = publish(None, str(raw_copy), str(out), return_state=True)
+    assert state.is_failed()
+    outcome = state.result(raise_on_failure=False)
+    assert outcome["digital-public-spaces"] == "published"
+    assert outcome["startup-support"] == "published"
+    assert outcome["wifi-hotspots"].startswith(
+        "failed: invalid deliveries: wifi-sites/sites-2008-03-01.csv"
+    )
+    assert _files(out / "wifi-hotspots") == before  # the previous publication is untouched
+
+    markdown = asyncio.run(_artifacts("validation-wifi-sites"))
+    table = asyncio.run(_artifacts("validation-wifi-sites-errors"))
+    assert markdown and "sites-2008-03-01.csv" in markdown[0].data
+    rows = json.loads(table[0].data) if isinstance(table[0].data, str) else table[0].data
+    assert [(r["colonne"], r["valeur"], r["type"]) for r in rows] == [
+        ("Code postal", "75021", "constraint-error")
+    ]
+
+
+def test_dataset_flow_returns_the_folder_it_wrote(raw_copy: Path, tmp_path: Path) -> None:
+    target = publish_dataset("startup-support", str(raw_copy), str(tmp_path))
+    assert target == str(tmp_path / "startup-support")
+    assert (tmp_path / "startup-support" / "datapackage.json").exists()

@@ -1,0 +1,123 @@
+"""The ``opendata`` command as a steward uses it: exit codes, one-line reasons, no Prefect."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from opendata.cli import main
+from tests.conftest import FIXTURES, RAW
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_valid_file_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "validate",
+        str(FIXTURES / "wifi-sites/semicolon-cp1252.csv"),
+        "--source",
+        "wifi-sites",
+    )
+    assert code == 0
+    assert "VALIDE" in out
+
+
+def test_invalid_file_exits_1_with_json_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "validate",
+        str(FIXTURES / "epn-attendance/every-error.csv"),
+        "--source",
+        "epn-attendance",
+        "--format",
+        "json",
+        "--raw-dir",
+        str(RAW),
+    )
+    assert code == 1
+    assert json.loads(out)["stats"]["errors"] == 6
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "empty.csv",
+        "garbage.csv",
+        "utf16.csv",
+        "unclosed-quote.csv",
+        "truncated.csv.gz",
+        "comma-separated.csv",
+        "does-not-exist.csv",
+    ],
+)
+def test_unreadable_file_exits_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    code, out, err = run(
+        capsys, "validate", str(FIXTURES / "wifi-sites" / name), "--source", "wifi-sites"
+    )
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("opendata: ")
+    assert "Traceback" not in err
+
+
+def test_unreadable_file_still_gives_json_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "validate",
+        str(FIXTURES / "wifi-sites/empty.csv"),
+        "--source",
+        "wifi-sites",
+        "--format",
+        "json",
+    )
+    assert code == 2
+    data = json.loads(out)
+    assert data["valid"] is False
+    assert data["errors"] == [
+        {
+            "type": "empty",
+            "rowNumber": None,
+            "fieldName": None,
+            "cell": None,
+            "message": "Le fichier est vide.",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "x.csv"],
+        ["validate", "x.csv", "--source", "nope"],
+        ["frobnicate"],
+        ["validate", "x.csv", "--source", "wifi-sites", "--format", "pdf"],
+        ["publish", "--dataset", "nope"],
+    ],
+)
+def test_bad_usage_exits_2(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        code = main(args)
+        raise SystemExit(code)
+    assert exit_info.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_validate_does_not_import_prefect_or_frictionless() -> None:
+    probe = (
+        "import sys\nfrom opendata.cli import main\n"
+        f"code = main(['validate', {str(FIXTURES / 'wifi-sites/semicolon-cp1252.csv')!r}, "
+        "'--source', 'wifi-sites'])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'frictionless')))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -1,0 +1,147 @@
+"""Published packages: valid for Frictionless, readable by consumers, identical on re-runs,
+never written when the input or the build is wrong."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from frictionless import Package, Resource, Schema
+
+from opendata import publishing, registry
+from opendata.publishing import OutputInvalid
+from tests.conftest import ROOT
+
+DATASETS = sorted(registry.datasets())
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("published")
+    for name in DATASETS:
+        assert publishing.publish(name, ROOT / "raw", out) == out / name
+    return out
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_frictionless_validates_every_file_of_the_package(published: Path, dataset: str) -> None:
+    report = Package(str(published / dataset / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type"])[:10]
+    assert len(report.tasks) == 2 * len(registry.dataset(dataset).resource_names)
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_every_file_is_listed_with_hash_and_size_and_relative_path(
+    published: Path, dataset: str
+) -> None:
+    folder = published / dataset
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    listed = set()
+    for resource in descriptor["resources"]:
+        path = folder / resource["path"]
+        assert not Path(resource["path"]).is_absolute() and "/" not in resource["path"]
+        data = path.read_bytes()
+        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+        assert resource.get("bytes", resource.get("x-bytes")) == len(data)
+        listed.add(resource["path"])
+    assert listed | {"datapackage.json"} == {p.name for p in folder.iterdir()}
+    assert descriptor["licenses"][0]["name"] == "ODbL-1.0"
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_csv_and_parquet_hold_the_same_rows(published: Path, dataset: str) -> None:
+    for name in registry.dataset(dataset).resource_names:
+        from_csv = pd.read_csv(
+            published / dataset / f"{name}.csv", dtype=str, keep_default_na=False
+        )
+        from_parquet = pd.read_parquet(published / dataset / f"{name}.parquet")
+        assert list(from_csv.columns) == list(from_parquet.columns)
+        assert len(from_csv) == len(from_parquet) > 0
+
+
+def test_nullable_integers_stay_integers_for_pandas(published: Path) -> None:
+    startups = pd.read_parquet(published / "startup-support" / "startups.parquet")
+    assert str(startups["staff_at_exit"].dtype) == "Int64"
+    assert startups["staff_at_exit"].isna().any()
+
+
+def test_places_pass_the_national_schema_as_it_is(published: Path, tmp_path: Path) -> None:
+    shutil.copy(published / "digital-public-spaces" / "places.csv", tmp_path / "places.csv")
+    reference = ROOT.parent / "shared/reference/lieux-mediation-numerique/schema-v1.0.1.json"
+    if not reference.exists():  # outside the city's workspace, the committed copy
+        reference = ROOT / "schemas/reference/lieux-mediation-numerique/schema.json"
+    schema = Schema.from_descriptor(json.loads(reference.read_text(encoding="utf-8")))
+    resource = Resource(path="places.csv", basepath=str(tmp_path), schema=schema)
+    report = resource.validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type"])
+    assert len(pd.read_csv(tmp_path / "places.csv")) == 19
+
+
+def test_committed_reference_schema_is_the_shared_one() -> None:
+    shared = ROOT.parent / "shared/reference/lieux-mediation-numerique/schema-v1.0.1.json"
+    ours = ROOT / "schemas/reference/lieux-mediation-numerique/schema.json"
+    if shared.exists():
+        assert json.loads(shared.read_text()) == json.loads(ours.read_text())
+
+
+def test_publishing_twice_gives_identical_bytes(published: Path, tmp_path: Path) -> None:
+    for name in DATASETS:
+        publishing.publish(name, ROOT / "raw", tmp_path)
+        assert _snapshot(tmp_path / name) == _snapshot(published / name)
+
+
+def test_invalid_delivery_leaves_the_previous_publication_untouched(
+    raw_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    publishing.publish("wifi-hotspots", raw_copy, out)
+    before = _snapshot(out / "wifi-hotspots")
+    newest = raw_copy / "wifi-sites" / "sites-2008-01-15.csv"
+    data = newest.read_bytes().replace(b"PW0002;", b"PW0001;", 1)
+    (raw_copy / "wifi-sites" / "sites-2008-02-01.csv").write_bytes(data)
+    assert publishing.publish("wifi-hotspots", raw_copy, out) is None
+    assert _snapshot(out / "wifi-hotspots") == before
+    assert sorted(p.name for p in out.iterdir()) == ["wifi-hotspots"]
+
+
+def test_a_build_that_breaks_its_schema_is_refused(
+    raw_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opendata.transforms import startup_support
+
+    real = startup_support.transform
+
+    def broken(inputs):  # type: ignore[no-untyped-def]
+        frames = real(inputs)
+        frames["startups"].loc[1, "siren"] = frames["startups"].loc[0, "siren"]
+        return frames
+
+    monkeypatch.setattr(startup_support, "transform", broken)
+    with pytest.raises(OutputInvalid, match="primary-key"):
+        publishing.publish("startup-support", raw_copy, tmp_path)
+    assert not (tmp_path / "startup-support").exists()
+
+
+def test_newest_snapshot_wins(raw_copy: Path, tmp_path: Path) -> None:
+    newest = raw_copy / "startups" / "startups-2008-09-30.xlsx"
+    shutil.copy(newest, raw_copy / "startups" / "startups-2007-01-01.xlsx")
+    publishing.publish("startup-support", raw_copy, tmp_path)
+    descriptor = json.loads((tmp_path / "startup-support" / "datapackage.json").read_text())
+    assert descriptor["created"] == "2008-09-30T00:00:00Z"
+
+
+def test_snapshot_without_date_in_its_name_is_refused(raw_copy: Path, tmp_path: Path) -> None:
+    (raw_copy / "startups" / "startups-2008-09-30.xlsx").rename(
+        raw_copy / "startups" / "entreprises.xlsx"
+    )
+    collected = publishing.collect(registry.dataset("startup-support"), raw_copy)
+    assert not collected.valid
+    assert [p.type for r in collected.reports for p in r.errors] == ["undated-snapshot"]
