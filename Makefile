@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv publish test lint typecheck unit flows e2e samples update-golden lock clean
+.PHONY: help venv publish test lint typecheck unit bench samples update-golden lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ typecheck: $(STAMP) ## mypy on the library and the flows
 
 unit: $(STAMP) ## Only the unit tier
 	$(BIN)/python -m pytest -q tests/unit
+
+bench: $(STAMP) ## Speed benchmarks against the reference tools (not part of make test)
+	$(BIN)/python bench/validate_speed.py
 
 samples: $(STAMP) ## Regenerate the sample deliveries in raw/ (seeded, deterministic)
 	$(BIN)/opendata generate-samples --raw-dir raw

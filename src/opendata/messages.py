@@ -20,6 +20,17 @@ def _date_format(fmt: str, lang: str) -> str:
     return fmt
 
 
+def _localised_number(example: str, field: dict[str, Any]) -> str:
+    """Write a schema example (``1200000``, ``48.85661``) the way the steward's file does
+    (``1 200 000``, ``48,85661``). Examples stay in plain notation in the schemas because
+    frictionless-py checks them without the field's decimalChar and groupChar."""
+    whole, _, decimals = example.partition(".")
+    group = field.get("groupChar")
+    if group and whole.lstrip("-").isdigit():
+        whole = f"{int(whole):,}".replace(",", group)
+    return whole + (field.get("decimalChar", ".") + decimals if decimals else "")
+
+
 def expected(field: dict[str, Any], lang: str) -> str:
     """What a cell of ``field`` should look like, in words, with the contract's example."""
     ftype = field.get("type", "string")
@@ -41,6 +52,8 @@ def expected(field: dict[str, Any], lang: str) -> str:
     else:
         text = "un texte" if fr else "a text"
     example = field.get("example")
+    if example is not None and ftype == "number":
+        example = _localised_number(str(example), field)
     if example is not None:
         text += f" (par exemple « {example} »)" if fr else f" (for example “{example}”)"
     return text
