@@ -60,9 +60,12 @@ class Context:
 
 Check = Callable[[Context, dict[str, Any]], list[Problem]]
 CHECKS: dict[str, Check] = {}
+# Forms a source may declare in "keyForms": keys are compared in their canonical form, so
+# "443 061 841" and "443061841", or "03/2007" and "2007-03", are the same key.
 KEY_NORMALISERS: dict[str, Callable[[str], str | None]] = {
     "siren": normalize.siren_number,
     "siret": normalize.siret_number,
+    "month": normalize.month,
 }
 
 

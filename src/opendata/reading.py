@@ -23,6 +23,8 @@ from opendata.registry import Source
 from opendata.report import Problem, UnreadableFile
 
 HEADER_SEARCH_ROWS = 15
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_SERIALS = (18264, 73051)  # 1950-01-01 to 2099-12-31
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -192,6 +194,15 @@ def excel_value_text(value: Any, field: dict[str, Any]) -> str:
         return value.isoformat()
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
+    if (
+        ftype == "date"
+        and isinstance(value, (int, float))
+        and EXCEL_SERIALS[0] <= value <= EXCEL_SERIALS[1]
+    ):
+        # A date cell whose format was lost reads as its serial number (days since 1899-12-30).
+        value = EXCEL_EPOCH + dt.timedelta(days=int(value))
+        fmt = field.get("format", "default")
+        return value.strftime(fmt) if fmt not in ("default", "any") else value.isoformat()
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):

@@ -37,6 +37,7 @@ class Source:
     excel: dict[str, Any] = field(default_factory=dict)
     period_field: str | None = None
     personal_data: bool = False
+    key_forms: dict[str, str] = field(default_factory=dict)  # label -> normaliser name
 
     @property
     def labels(self) -> list[str]:
@@ -95,6 +96,7 @@ def _sources(root: Path) -> dict[str, Source]:
             excel=desc.get("excel", {}),
             period_field=desc.get("periodField"),
             personal_data=bool(desc.get("personalData", False)),
+            key_forms=desc.get("keyForms", {}),
         )
     return found
 

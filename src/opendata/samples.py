@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import random
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -344,8 +345,11 @@ def _normalise_zip(path: Path) -> None:
     """Rewrite an .xlsx with fixed entry times so the generator's output is byte-stable."""
     with zipfile.ZipFile(path) as src:
         entries = [(info.filename, src.read(info)) for info in src.infolist()]
+    stamp = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*FIXED_ZIP_TIME).encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for name, data in entries:
+            if name == "docProps/core.xml":  # openpyxl stamps the save time there
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
             info = zipfile.ZipInfo(name, FIXED_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(info, data)

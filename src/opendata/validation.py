@@ -85,12 +85,13 @@ def _as_warning(problem: Problem) -> Problem:
 
 
 def _key_values(source: Source, ctx: Context, label: str) -> pd.Series:
-    """Values used to compare keys: typed, or normalised when a check knows the code's forms."""
-    for spec in source.checks:
-        if spec.get("field") == label and spec["type"] in KEY_NORMALISERS:
-            normaliser = KEY_NORMALISERS[spec["type"]]
-            return ctx.text[label].map(lambda v, norm=normaliser: norm(v) if v else None)
-    return ctx.values[label]
+    """Values used to compare keys: canonical when the source declares the key's form
+    (``keyForms``), typed otherwise."""
+    form = source.key_forms.get(label)
+    if form is None:
+        return ctx.values[label]
+    normaliser = KEY_NORMALISERS[form]
+    return ctx.text[label].map(lambda v: normaliser(v) if v else None)
 
 
 def _key_problems(source: Source, ctx: Context) -> list[Problem]:

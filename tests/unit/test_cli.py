@@ -43,7 +43,7 @@ def test_invalid_file_exits_1_with_json_on_stdout(capsys: pytest.CaptureFixture[
         str(RAW),
     )
     assert code == 1
-    assert json.loads(out)["stats"]["errors"] == 6
+    assert json.loads(out)["stats"]["errors"] == 7
 
 
 @pytest.mark.parametrize(

@@ -147,6 +147,7 @@ def test_epn_attendance_every_error_is_pinned() -> None:
         (6, "Visites", "constraint-error"),
         (7, "Identifiant EPN, Mois", "primary-key"),
         (8, "Visites", "type-error"),
+        (9, "Identifiant EPN, Mois", "primary-key"),  # 2007-03 and 03/2007 are one month
     ]
 
 
@@ -170,6 +171,13 @@ def test_startups_every_error_is_pinned() -> None:
         (8, "Effectif à l'entrée", "type-error"),
         (8, "Fonds levés (€)", "type-error"),
     ]
+
+
+def test_excel_date_serial_without_date_format_is_read_as_a_date() -> None:
+    result = validate_file(FIXTURES / "startups/every-error.xlsx", registry.source("startups"))
+    row9 = result.rows.index(9)
+    assert result.text["Date de création"].iloc[row9] == "12/09/2005"
+    assert not [p for p in result.report.problems if p.row == 9]
 
 
 def test_siren_stored_as_excel_number_and_funds_with_narrow_spaces_are_accepted() -> None:
