@@ -19,7 +19,7 @@ from opendata import publishing, registry
 from opendata.packaging import Package
 from opendata.publishing import Collected
 from opendata.render import as_dict
-from opendata.report import Report
+from opendata.report import Report, redacted
 
 
 def _io_error_only(task: Any, task_run: Any, state: State) -> bool:
@@ -74,6 +74,8 @@ def report_artifacts(dataset: str, reports: list[Report]) -> None:
     for report in reports:
         if report.valid:
             continue
+        if registry.source(report.source).personal_data:
+            report = redacted(report)  # artifacts are read by many: no personal value
         data = as_dict(report, "fr")
         lines = [
             f"# Livraison refusée : {report.source} / {report.file}",

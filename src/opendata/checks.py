@@ -235,3 +235,81 @@ def _same_period(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
     return ctx.problems(
         "several-periods", label, mask, severity=spec.get("severity", "error"), main=main
     )
+
+
+@check("age-between")
+def _age_between(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
+    """Age in whole years on ``atField``'s date, from the birth date in ``field``, within
+    bounds; optionally only for rows where ``when.field`` holds one of ``when.values``."""
+    label, at = spec["field"], spec["atField"]
+    if not ctx.has(label, at):
+        return []
+    born, on = ctx.values[label], ctx.values[at]
+    before_birthday = (on.dt.month < born.dt.month) | (
+        (on.dt.month == born.dt.month) & (on.dt.day < born.dt.day)
+    )
+    age = on.dt.year - born.dt.year - before_birthday.astype("Int64")
+    bad = pd.Series(False, index=age.index)
+    if "minimum" in spec:
+        bad |= (age < spec["minimum"]).fillna(False).astype(bool)
+    if "maximum" in spec:
+        bad |= (age > spec["maximum"]).fillna(False).astype(bool)
+    when = spec.get("when")
+    if when:
+        if not ctx.has(when["field"]):
+            return []
+        bad &= ctx.text[when["field"]].isin(when["values"])
+    params: dict[str, Any] = {k: spec.get(k) for k in ("minimum", "maximum")}
+    condition: dict[str, Any] = (
+        {"condition": ctx.labels[when["field"]], "values": when["values"]} if when else {}
+    )
+    return ctx.problems(
+        "row-constraint",
+        label,
+        bad,
+        rule="age-between",
+        other=ctx.labels[at],
+        **params,
+        **condition,
+    )
+
+
+@check("allowed-combinations")
+def _allowed_combinations(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
+    """``field`` takes only the values listed for the value of ``otherField``."""
+    label, other = spec["field"], spec["otherField"]
+    if not ctx.has(label, other):
+        return []
+    allowed: dict[str, list[str]] = spec["combinations"]
+    pairs = zip(ctx.text[other], ctx.text[label], strict=True)
+    bad = pd.Series(
+        [bool(o in allowed and v and v not in allowed[o]) for o, v in pairs],
+        index=ctx.text[label].index,
+    )
+    return ctx.problems(
+        "row-constraint", label, bad, rule="allowed-combinations", other=ctx.labels[other]
+    )
+
+
+@check("required-if-filled")
+def _required_if_filled(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
+    """``field`` is required on rows where ``otherField`` is filled."""
+    label, other = spec["field"], spec["otherField"]
+    if not ctx.has(label, other):
+        return []
+    mask = _empty(ctx.text[label]) & ~_empty(ctx.text[other])
+    return ctx.problems(
+        "row-constraint", label, mask, rule="required-if-filled", other=ctx.labels[other]
+    )
+
+
+@check("empty-unless-filled")
+def _empty_unless_filled(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
+    """``field`` stays empty on rows where ``otherField`` is empty."""
+    label, other = spec["field"], spec["otherField"]
+    if not ctx.has(label, other):
+        return []
+    mask = ~_empty(ctx.text[label]) & _empty(ctx.text[other])
+    return ctx.problems(
+        "row-constraint", label, mask, rule="empty-unless-filled", other=ctx.labels[other]
+    )

@@ -147,6 +147,52 @@ def _row_constraint(p: Problem, lang: str) -> str:
             if fr
             else f"Empty cell: allowed only when {other} is {values}. Fill in the date."
         )
+    if rule == "age-between":
+        low, high = p.params.get("minimum"), p.params.get("maximum")
+        bounds = (
+            (
+                f"entre {low} et {high} ans"
+                if low is not None and high is not None
+                else (f"au plus {high} ans" if high is not None else f"au moins {low} ans")
+            )
+            if fr
+            else (
+                f"between {low} and {high}"
+                if low is not None and high is not None
+                else (f"at most {high}" if high is not None else f"at least {low}")
+            )
+        )
+        condition = p.params.get("condition")
+        when = ""
+        if condition:
+            values = ", ".join(_q(v, lang) for v in p.params.get("values", []))
+            when = f" pour le statut {values}" if fr else f" for status {values}"
+        return (
+            f"Date de naissance {cell} : l'âge à la date de la colonne {other} doit être "
+            f"{bounds}{when}. Vérifiez la date de naissance et la date d'entrée."
+            if fr
+            else f"Birth date {cell}: age on {other} must be {bounds}{when}."
+        )
+    if rule == "allowed-combinations":
+        return (
+            f"{cell} n'est pas possible avec la valeur de la colonne {other} de cette ligne. "
+            "Vérifiez le programme et le statut."
+            if fr
+            else f"{cell} is not possible with the {other} of this row."
+        )
+    if rule == "required-if-filled":
+        return (
+            f"Cellule vide alors que la colonne {other} est renseignée : indiquez Oui ou Non."
+            if fr
+            else f"Empty cell while {other} is filled: fill it in."
+        )
+    if rule == "empty-unless-filled":
+        return (
+            f"{cell} est renseigné alors que la colonne {other} est vide. Videz la cellule ou "
+            f"renseignez {other}."
+            if fr
+            else f"{cell} is filled while {other} is empty."
+        )
     return f"{cell}: {rule}"
 
 

@@ -83,12 +83,16 @@ def conform_all(dataset: Dataset, frames: dict[str, pd.DataFrame]) -> dict[str, 
 
 
 def build_package(
-    dataset: Dataset, frames: dict[str, pd.DataFrame], created: dt.date | None
+    dataset: Dataset,
+    frames: dict[str, pd.DataFrame],
+    created: dt.date | None,
+    metadata: dict[str, Any] | None = None,
 ) -> Package:
     """The descriptor and files of a publication. Only inputs decide the bytes: ``created``
     is the date of the newest delivery used, never the clock."""
     files: dict[str, bytes] = {}
     descriptor = {k: v for k, v in dataset.descriptor.items() if k != "resources"}
+    descriptor.update(metadata or {})
     if created:
         descriptor["created"] = f"{created.isoformat()}T00:00:00Z"
     resources = []

@@ -13,6 +13,8 @@ import pandas as pd
 
 from opendata import registry
 from opendata.deliveries import list_deliveries
+from opendata.disclosure import Rule, protect
+from opendata.disclosure_audit import audit
 from opendata.packaging import Package, build_package, check_output, conform_all
 from opendata.registry import Dataset
 from opendata.report import Problem, Report
@@ -89,16 +91,42 @@ def collect(dataset: Dataset, raw_dir: Path) -> Collected:
     return collected
 
 
+class DisclosureBreach(Exception):
+    """The tables about to be published break their disclosure rule: nothing is published."""
+
+    def __init__(self, dataset: str, breaches: list[str]) -> None:
+        super().__init__(f"{dataset}: disclosure rule broken: {'; '.join(breaches[:5])}")
+        self.breaches = breaches
+
+
 def build(dataset: Dataset, collected: Collected) -> Package:
-    """Transform, conform, check and package; raise OutputInvalid on a broken build."""
+    """Transform, protect, conform, check and package.
+
+    Raises OutputInvalid when the build breaks its published schemas, DisclosureBreach when
+    the independent audit finds a figure that singles people out.
+    """
     if not collected.valid:
         raise ValueError(f"{dataset.name}: {collected.refusal()}")
     frames: dict[str, pd.DataFrame] = transform_for(dataset.name)(collected.inputs)
+    rule = Rule.from_descriptor(dataset.descriptor)
+    metadata: dict[str, object] = {}
+    if rule is not None:
+        cells, margins = rule.cells["resource"], rule.margins["resource"]
+        frames[cells], frames[margins] = protect(frames[cells], frames[margins], rule)
+        metadata["disclosureControl"] = rule.as_metadata(dataset.descriptor["disclosureControl"])
     conformed = conform_all(dataset, frames)
     problems = check_output(dataset, conformed)
     if problems:
         raise OutputInvalid(dataset.name, problems)
-    return build_package(dataset, conformed, collected.newest)
+    if rule is not None:
+        spec = metadata["disclosureControl"]
+        assert isinstance(spec, dict)
+        breaches = audit(
+            conformed[rule.cells["resource"]], conformed[rule.margins["resource"]], spec
+        )
+        if breaches:
+            raise DisclosureBreach(dataset.name, breaches)
+    return build_package(dataset, conformed, collected.newest, metadata)
 
 
 def write(dataset: Dataset, package: Package, published_dir: Path) -> Path:

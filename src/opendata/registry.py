@@ -38,6 +38,7 @@ class Source:
     period_field: str | None = None
     personal_data: bool = False
     key_forms: dict[str, str] = field(default_factory=dict)  # label -> normaliser name
+    identity_fields: tuple[str, ...] = ()  # personal data: never published, logged or shown
 
     @property
     def labels(self) -> list[str]:
@@ -97,6 +98,7 @@ def _sources(root: Path) -> dict[str, Source]:
             period_field=desc.get("periodField"),
             personal_data=bool(desc.get("personalData", False)),
             key_forms=desc.get("keyForms", {}),
+            identity_fields=tuple(desc.get("identityFields", [])),
         )
     return found
 

@@ -72,3 +72,24 @@ class UnreadableFile(Exception):
         super().__init__(kind)
         self.kind = kind
         self.params = params
+
+
+MASK = "[donnée personnelle masquée]"
+_CELL_PARAMS = ("unknown",)  # params that quote a cell's content
+
+
+def redacted(report: Report) -> Report:
+    """The report without any cell value: what may leave a steward's screen for a source that
+    holds personal data (Prefect artifacts, logs). Rows, columns and error types stay."""
+    problems = [
+        Problem(
+            p.type,
+            p.row,
+            p.label,
+            None if p.cell is None else MASK,
+            {k: ([MASK] if k in _CELL_PARAMS else v) for k, v in p.params.items()},
+            p.severity,
+        )
+        for p in report.problems
+    ]
+    return Report(report.source, report.file, report.rows, problems, report.unreadable)

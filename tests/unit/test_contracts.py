@@ -29,8 +29,13 @@ def _examples_problems(schema: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def test_registry_finds_every_source_and_dataset() -> None:
-    assert SOURCES == ["epn-attendance", "epn-places", "startups", "wifi-sites"]
-    assert DATASETS == ["digital-public-spaces", "startup-support", "wifi-hotspots"]
+    assert SOURCES == ["epn-attendance", "epn-places", "startups", "trainees", "wifi-sites"]
+    assert DATASETS == [
+        "digital-public-spaces",
+        "digital-training",
+        "startup-support",
+        "wifi-hotspots",
+    ]
     assert registry.dataset("digital-public-spaces").sources == ("epn-attendance", "epn-places")
 
 
@@ -124,6 +129,9 @@ def test_required_published_fields_are_present() -> None:
         "left_on arrondissement staff_at_entry staff_at_exit funds_raised_eur",
         ("startup-support", "cohorts"): "cohort startups staff_at_entry staff_at_exit "
         "funds_raised_eur",
+        ("digital-training", "outcomes"): "programme year sex age_band outcome trainees suppressed",
+        ("digital-training", "programme-summary"): "programme year enrolled completed certified "
+        "employed_6m",
     }
     for (dataset, resource), names in expected.items():
         fields = [f["name"] for f in registry.dataset(dataset).resource_schema(resource)["fields"]]

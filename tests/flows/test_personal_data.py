@@ -1,0 +1,99 @@
+"""No value of an identity column of the trainee file in anything the flow writes."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.logging.handlers import APILogWorker
+from python_calamine import CalamineWorkbook
+
+from flows.publish import publish
+from opendata import registry
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.flow
+
+
+def _identity_values(path: Path) -> set[str]:
+    """Every identity value of a trainee workbook, in the forms it could be written out."""
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Stagiaires").to_python()
+    header = [str(c) for c in sheet[0]]
+    found: set[str] = set()
+    for values in sheet[1:]:
+        cells = dict(zip(header, values, strict=True))
+        for label in registry.source("trainees").identity_fields:
+            value = cells[label]
+            if hasattr(value, "strftime"):
+                found |= {value.strftime("%d/%m/%Y"), value.strftime("%Y-%m-%d")}
+            elif str(value).strip():
+                found.add(str(value).strip())
+    return found
+
+
+async def _server_text() -> str:
+    async with get_client() as client:
+        artifacts = await client.read_artifacts()
+        logs = await client.read_logs()
+        runs = await client.read_flow_runs()
+    parts = [f"{a.key} {a.description} {a.data}" for a in artifacts]
+    parts += [log.message for log in logs]
+    parts += [f"{r.name} {r.parameters} {r.state.message if r.state else ''}" for r in runs]
+    return "\n".join(parts)
+
+
+def test_nothing_the_flow_writes_holds_identity_values(
+    raw_copy: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "published"
+    first = publish(["digital-training"], str(raw_copy), str(out), return_state=True)
+    assert first.is_completed()
+    # Then a newer delivery with errors: its report goes to artifacts and logs.
+    bad = raw_copy / "trainees" / "trainees-2009-01-31.xlsx"
+    shutil.copy(FIXTURES / "trainees/every-error.xlsx", bad)
+    second = publish(["digital-training"], str(raw_copy), str(out), return_state=True)
+    assert second.is_failed()
+    APILogWorker.drain_all(timeout=10)
+
+    identity = _identity_values(raw_copy / "trainees" / "trainees-2008-12-31.xlsx")
+    identity |= _identity_values(bad)
+    assert len(identity) > 400  # 150 people plus the fixture's, several values each
+
+    written: list[tuple[str, bytes]] = []
+    for root in (out, Path(os.environ["PREFECT_HOME"])):
+        written += [(str(p), p.read_bytes()) for p in root.rglob("*") if p.is_file()]
+    server = asyncio.run(_server_text())
+    console = capfd.readouterr()
+    assert "validation-trainees" in server  # the artifact exists, redacted
+    texts = [("server", server), ("console", console.out + console.err)]
+    for value in identity:
+        needle = value.encode("utf-8")
+        for name, data in written:
+            if name.endswith((".db", ".db-wal", ".db-shm")):
+                continue  # the server's database: covered by reading it through the API
+            assert needle not in data, (value, name)
+        for name, text in texts:
+            assert value not in text, (value, name)
+
+
+def test_the_raw_trainee_file_is_never_copied(raw_copy: Path, tmp_path: Path) -> None:
+    source = raw_copy / "trainees" / "trainees-2008-12-31.xlsx"
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    out = tmp_path / "published"
+    assert publish(["digital-training"], str(raw_copy), str(out), return_state=True).is_completed()
+    for root in (out, Path(os.environ["PREFECT_HOME"])):
+        for path in root.rglob("*"):
+            if path.is_file():
+                assert hashlib.sha256(path.read_bytes()).hexdigest() != digest, path
+    assert sorted(p.name for p in (out / "digital-training").iterdir()) == [
+        "datapackage.json",
+        "outcomes.csv",
+        "outcomes.parquet",
+        "programme-summary.csv",
+        "programme-summary.parquet",
+    ]
