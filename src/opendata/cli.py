@@ -7,6 +7,7 @@ about a second. Exit codes: 0 valid (warnings allowed), 1 invalid, 2 unreadable 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -19,6 +20,13 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         sys.stderr.write(f"opendata: {message}\n")
         raise SystemExit(EXIT_UNUSABLE)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date AAAA-MM-JJ: {text!r}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,6 +55,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     pub.add_argument("--raw-dir", type=Path, default=Path("raw"))
     pub.add_argument("--published-dir", type=Path, default=Path("published"))
+
+    sub_ = sub.add_parser("submit", help="validate a file and store it in raw/ or quarantine/")
+    sub_.add_argument("file", type=Path)
+    sub_.add_argument("--source", required=True)
+    sub_.add_argument("--raw-dir", type=Path, default=Path("raw"))
+    sub_.add_argument("--quarantine-dir", type=Path, default=Path("quarantine"))
+    sub_.add_argument("--delivered-on", type=_date, help="delivery date AAAA-MM-JJ (default today)")
+    sub_.add_argument("--lang", choices=["fr", "en"], default="fr")
+
+    inbox = sub.add_parser("intake", help="process every file waiting in the inbox")
+    inbox.add_argument("--inbox", type=Path, default=Path("inbox"))
+    inbox.add_argument("--raw-dir", type=Path, default=Path("raw"))
+    inbox.add_argument("--quarantine-dir", type=Path, default=Path("quarantine"))
+    inbox.add_argument("--settle-seconds", type=float, default=2.0)
+
+    srv = sub.add_parser("serve", help="start a local Prefect server and serve the deployments")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=4200)
+    srv.add_argument("--root", type=Path, default=Path("."), help="folder holding raw/, inbox/...")
+    srv.add_argument("--no-server", action="store_true", help="use PREFECT_API_URL instead")
 
     gen = sub.add_parser("generate-samples", help="write the seeded sample deliveries")
     gen.add_argument("--raw-dir", type=Path, default=Path("raw"))
@@ -104,6 +132,74 @@ def _publish(args: argparse.Namespace) -> int:
     return EXIT_VALID if all(s.startswith("published") for s in outcome.values()) else EXIT_INVALID
 
 
+def _receipt_line(receipt: object, lang: str) -> str:
+    from opendata.intake import Receipt
+
+    assert isinstance(receipt, Receipt)
+    fr = lang == "fr"
+    if receipt.status == "accepted":
+        return f"accepté : {receipt.stored}" if fr else f"accepted: {receipt.stored}"
+    if receipt.status == "duplicate":
+        return (
+            f"déjà reçu (mêmes octets) : {receipt.stored}"
+            if fr
+            else f"already received (same bytes): {receipt.stored}"
+        )
+    return (
+        f"refusé, mis en quarantaine : {receipt.stored} ; rapport : {receipt.report}"
+        if fr
+        else f"refused, quarantined: {receipt.stored}; report: {receipt.report}"
+    )
+
+
+def _notify(receipt: object) -> None:
+    """Emit the Prefect event when a server is configured (the intake's trigger)."""
+    if os.environ.get("PREFECT_API_URL"):
+        from flows.intake import emit_accepted
+
+        emit_accepted(receipt)  # type: ignore[arg-type]
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from opendata import intake, registry
+    from opendata.messages import message
+
+    try:
+        source = registry.source(args.source)
+    except KeyError as exc:
+        sys.stderr.write(f"opendata: {exc.args[0]}\n")
+        return EXIT_UNUSABLE
+    if not args.file.is_file():
+        sys.stderr.write(f"opendata: {args.file}: no such file\n")
+        return EXIT_UNUSABLE
+    receipt, report = intake.submit(
+        args.file, source, args.raw_dir, args.quarantine_dir, args.delivered_on
+    )
+    if receipt.status == "accepted":
+        _notify(receipt)
+    sys.stdout.write(_receipt_line(receipt, args.lang) + "\n")
+    if report.unreadable:
+        sys.stderr.write(f"opendata: {args.file}: {message(report.errors[0], args.lang)}\n")
+    return receipt.exit_code
+
+
+def _intake(args: argparse.Namespace) -> int:
+    from opendata import intake
+
+    receipts = intake.process_inbox(
+        args.inbox, args.raw_dir, args.quarantine_dir, _notify, settle_seconds=args.settle_seconds
+    )
+    for receipt in receipts:
+        sys.stdout.write(f"{receipt.source}: {_receipt_line(receipt, 'fr')}\n")
+    return max((r.exit_code for r in receipts), default=EXIT_VALID)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from flows.serve import main as serve_main
+
+    return serve_main(args.root, args.host, args.port, start=not args.no_server)
+
+
 def _generate(args: argparse.Namespace) -> int:
     from opendata.samples import write_samples
 
@@ -115,7 +211,14 @@ def _generate(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``opendata`` command."""
     args = _parser().parse_args(argv)
-    handlers = {"validate": _validate, "publish": _publish, "generate-samples": _generate}
+    handlers = {
+        "validate": _validate,
+        "publish": _publish,
+        "submit": _submit,
+        "intake": _intake,
+        "serve": _serve,
+        "generate-samples": _generate,
+    }
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:

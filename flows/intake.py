@@ -1,0 +1,91 @@
+"""Flows for stewards' files: process the inbox, and validate one upload from the Prefect UI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.events import emit_event
+
+from opendata import intake, registry
+from opendata.render import as_dict
+from opendata.report import Report, redacted
+
+ACCEPTED_EVENT = "opendata.delivery.accepted"
+
+
+def emit_accepted(receipt: intake.Receipt) -> None:
+    """Tell Prefect a delivery was stored: the deployment of the dataset it feeds listens."""
+    source = registry.source(receipt.source)
+    emit_event(
+        event=ACCEPTED_EVENT,
+        resource={
+            "prefect.resource.id": f"opendata.source.{source.name}",
+            "prefect.resource.name": source.name,
+            "opendata.dataset": source.dataset,
+        },
+        payload={"file": receipt.stored.name if receipt.stored else "", "sha256": receipt.sha256},
+    )
+
+
+@flow(name="process-inbox", persist_result=False)
+def process_inbox(
+    inbox: str = "inbox",
+    raw_dir: str = "raw",
+    quarantine_dir: str = "quarantine",
+    settle_seconds: float = 2.0,
+) -> dict[str, int]:
+    """Validate and store every file dropped in ``inbox/<source>/``."""
+    logger = get_run_logger()
+    receipts = intake.process_inbox(
+        Path(inbox),
+        Path(raw_dir),
+        Path(quarantine_dir),
+        emit_accepted,
+        settle_seconds=settle_seconds,
+    )
+    for receipt in receipts:
+        where = receipt.stored.name if receipt.stored else ""
+        logger.info("%s: %s %s", receipt.source, receipt.status, where)
+    counts = {status: 0 for status in ("accepted", "quarantined", "duplicate")}
+    for receipt in receipts:
+        counts[receipt.status] += 1
+    return counts
+
+
+def upload_artifacts(report: Report, lang: str = "fr") -> None:
+    """A markdown summary and a table of errors, keyed by source so the UI keeps history."""
+    if registry.source(report.source).personal_data:
+        report = redacted(report)
+    data = as_dict(report, lang)
+    status = "valide" if report.valid else ("illisible" if report.unreadable else "non valide")
+    stats = data["stats"]
+    summary = (
+        f"# {report.source} : {report.file} — {status}\n\n"
+        f"{stats['rows']} lignes, {stats['errors']} erreur(s), "
+        f"{stats['warnings']} avertissement(s).\n"
+    )
+    key = f"upload-{report.source}"
+    create_markdown_artifact(summary, key=key, description=report.file)
+    rows = [
+        {
+            "ligne": e["rowNumber"],
+            "colonne": e["fieldName"],
+            "valeur": e["cell"],
+            "type": e["type"],
+            "message": e["message"],
+        }
+        for e in data["errors"] + data["warnings"]
+    ]
+    create_table_artifact(rows, key=f"{key}-errors", description=report.file)
+
+
+@flow(name="validate-upload", persist_result=False)
+def validate_upload(path: str, source: str, raw_dir: str = "raw") -> dict[str, object]:
+    """Check one file against its source's contract; the report becomes artifacts."""
+    from opendata.validation import validate_file
+
+    report = validate_file(Path(path), registry.source(source), Path(raw_dir)).report
+    upload_artifacts(report)
+    return {"valid": report.valid, "errors": len(report.errors), "warnings": len(report.warnings)}

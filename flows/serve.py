@@ -1,0 +1,87 @@
+"""``make serve`` / ``opendata serve``: a local Prefect server with its UI, and the deployments.
+
+Starts ``prefect server start`` on 127.0.0.1 (SQLite under ``.prefect/``) unless an API URL is
+given, waits until it answers, then serves every deployment of :mod:`flows.deployments` from
+this process until interrupted; the server stops with it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+# Prefect's database grows with every run: the vacuum service deletes flow runs (with their
+# logs and artifacts) and events older than 30 days. Override any of these in the environment.
+SERVER_SETTINGS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events,flow_runs",
+    "PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD": str(30 * 24 * 3600),
+    "PREFECT_SERVER_EVENTS_RETENTION_PERIOD": str(30 * 24 * 3600),
+}
+
+
+def wait_until_healthy(api_url: str, timeout: float = 90.0) -> None:
+    """Return once ``<api_url>/health`` answers, or raise TimeoutError."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"no Prefect server answered at {api_url} within {timeout:.0f} s")
+
+
+def start_server(host: str, port: int, home: Path, log: Path) -> subprocess.Popen[bytes]:
+    """``prefect server start`` in the background, with the retention settings."""
+    home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PREFECT_HOME": str(home)}
+    for key, value in SERVER_SETTINGS.items():
+        env.setdefault(key, value)
+    prefect = Path(sys.executable).parent / "prefect"
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [str(prefect), "server", "start", "--host", host, "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def main(root: Path, host: str, port: int, start: bool) -> int:
+    """Run the server (if asked) and serve the deployments; 0 on a clean interrupt."""
+    server = None
+    if start:
+        api_url = f"http://{host}:{port}/api"
+        home = root / ".prefect"
+        server = start_server(host, port, home, home / "server.log")
+        try:
+            wait_until_healthy(api_url)
+        except TimeoutError as exc:
+            server.terminate()
+            sys.stderr.write(f"opendata: {exc}; see {home / 'server.log'}\n")
+            return 2
+        os.environ["PREFECT_API_URL"] = api_url
+        sys.stdout.write(f"Prefect UI: http://{host}:{port}\n")
+    elif not os.environ.get("PREFECT_API_URL"):
+        sys.stderr.write("opendata: --no-server needs PREFECT_API_URL set\n")
+        return 2
+    from flows.deployments import Folders, serve_all
+
+    try:
+        serve_all(Folders.under(root))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+    return 0
