@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv publish test lint typecheck unit bench samples update-golden lock clean
+.PHONY: help venv publish serve test lint typecheck unit bench samples update-golden lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ venv: $(STAMP) ## Create the virtual environment from the lock file
 
 publish: $(STAMP) ## Publish every dataset from raw/ into published/ (embedded Prefect)
 	$(BIN)/opendata publish
+
+serve: $(STAMP) ## Local Prefect server with its UI on http://127.0.0.1:4200, serving the deployments
+	$(BIN)/opendata serve --root .
 
 test: lint typecheck ## Lint, type check and run the whole test suite
 	$(BIN)/python -m pytest -q
