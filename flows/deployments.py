@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from prefect import serve
+from prefect import deploy, serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
-from prefect.deployments.runner import RunnerDeployment
+from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron
 
@@ -42,8 +43,15 @@ class Folders:
         return cls(root / "raw", root / "published", root / "inbox", root / "quarantine")
 
 
-def build(folders: Folders) -> list[RunnerDeployment]:
-    """One deployment per dataset of the registry, plus the intake's two."""
+def build(folders: Folders, work_pool: str | None = None) -> list[RunnerDeployment]:
+    """One deployment per dataset of the registry, plus the intake's two.
+
+    With ``work_pool``, the deployments point at their flows by module path, so that process
+    workers on other machines (with this project installed) can import and run them.
+    """
+    pool: dict[str, Any] = {}
+    if work_pool:
+        pool = {"work_pool_name": work_pool, "entrypoint_type": EntrypointType.MODULE_PATH}
     found: list[object] = []
     for name, dataset in sorted(registry.datasets().items()):
         found.append(
@@ -69,6 +77,7 @@ def build(folders: Folders) -> list[RunnerDeployment]:
                 ],
                 tags=["publish", name],
                 description=dataset.descriptor.get("title"),
+                **pool,
             )
         )
     found.append(
@@ -82,6 +91,7 @@ def build(folders: Folders) -> list[RunnerDeployment]:
             schedules=[Cron(INBOX_EVERY, timezone=TIMEZONE)],
             concurrency_limit=1,
             tags=["intake"],
+            **pool,
         )
     )
     found.append(
@@ -90,9 +100,22 @@ def build(folders: Folders) -> list[RunnerDeployment]:
             parameters={"raw_dir": str(folders.raw)},
             tags=["intake"],
             description="Valider un fichier : indiquez son chemin et sa source.",
+            **pool,
         )
     )
     return [d for d in found if isinstance(d, RunnerDeployment)]
+
+
+def deploy_all(folders: Folders, work_pool: str) -> None:
+    """Register every deployment on ``work_pool``: ``prefect worker start --pool NAME`` on
+    each machine then runs them (the folders must be the same paths on every machine)."""
+    deploy(
+        *build(folders, work_pool),
+        work_pool_name=work_pool,
+        build=False,
+        push=False,
+        ignore_warnings=True,
+    )
 
 
 def serve_all(folders: Folders) -> None:

@@ -76,6 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--root", type=Path, default=Path("."), help="folder holding raw/, inbox/...")
     srv.add_argument("--no-server", action="store_true", help="use PREFECT_API_URL instead")
 
+    dep = sub.add_parser("deploy", help="register the deployments on a process work pool")
+    dep.add_argument("--pool", required=True, help="work pool name (prefect work-pool create)")
+    dep.add_argument("--root", type=Path, default=Path("."), help="folder holding raw/, inbox/...")
+
     gen = sub.add_parser("generate-samples", help="write the seeded sample deliveries")
     gen.add_argument("--raw-dir", type=Path, default=Path("raw"))
     gen.add_argument("--seed", type=int, default=2008)
@@ -200,6 +204,20 @@ def _serve(args: argparse.Namespace) -> int:
     return serve_main(args.root, args.host, args.port, start=not args.no_server)
 
 
+def _deploy(args: argparse.Namespace) -> int:
+    if not os.environ.get("PREFECT_API_URL"):
+        sys.stderr.write("opendata: deploy needs PREFECT_API_URL (the shared Prefect server)\n")
+        return EXIT_UNUSABLE
+    from flows.deployments import Folders, deploy_all
+
+    try:
+        deploy_all(Folders.under(args.root), args.pool)
+    except ValueError as exc:  # Prefect's message for a missing work pool
+        sys.stderr.write(f"opendata: {exc}\n")
+        return EXIT_UNUSABLE
+    return EXIT_VALID
+
+
 def _generate(args: argparse.Namespace) -> int:
     from opendata.samples import write_samples
 
@@ -217,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         "submit": _submit,
         "intake": _intake,
         "serve": _serve,
+        "deploy": _deploy,
         "generate-samples": _generate,
     }
     try:
