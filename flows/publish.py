@@ -65,7 +65,7 @@ def build(dataset: str, collected: Collected) -> Package:
     persist_result=False,
 )
 def write(dataset: str, package: Package, published_dir: Path) -> str:
-    """Swap the published folder for the new package."""
+    """Publish a new release if anything changed (swapping the folder atomically)."""
     return str(publishing.write(registry.dataset(dataset), package, published_dir))
 
 
@@ -112,9 +112,9 @@ def publish_dataset(
         logger.error("%s: nothing published, %s", dataset, collected.refusal())
         return Failed(message=collected.refusal())
     package = build(dataset, collected)
-    target = write(dataset, package, Path(published_dir))
-    logger.info("%s: published %d files in %s", dataset, len(package.files), target)
-    return target
+    outcome = write(dataset, package, Path(published_dir))
+    logger.info("%s: %s in %s", dataset, outcome, Path(published_dir) / dataset)
+    return outcome
 
 
 @flow(name="publish", persist_result=False)
@@ -126,8 +126,8 @@ def publish(
     outcome: dict[str, str] = {}
     for name in names:
         state = publish_dataset(name, raw_dir, published_dir, return_state=True)
-        outcome[name] = "published" if state.is_completed() else f"failed: {state.message}"
-    failed = [n for n, s in outcome.items() if not s.startswith("published")]
+        outcome[name] = str(state.result()) if state.is_completed() else f"failed: {state.message}"
+    failed = [n for n, s in outcome.items() if s.startswith("failed")]
     if failed:
         return Failed(message=f"failed datasets: {', '.join(failed)}", data=outcome)
     return Completed(message=f"published {len(names)} datasets", data=outcome)

@@ -55,6 +55,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     pub.add_argument("--raw-dir", type=Path, default=Path("raw"))
     pub.add_argument("--published-dir", type=Path, default=Path("published"))
+    pub.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what a publish would change, write nothing (no Prefect)",
+    )
+
+    diff = sub.add_parser("diff", help="what changed between two releases of a dataset")
+    diff.add_argument("dataset")
+    diff.add_argument("--from", dest="old", metavar="V", help="default: the release before --to")
+    diff.add_argument("--to", dest="new", metavar="V", help="default: the latest release")
+    diff.add_argument("--published-dir", type=Path, default=Path("published"))
+    diff.add_argument("--format", choices=["text", "json"], default="text")
 
     sub_ = sub.add_parser("submit", help="validate a file and store it in raw/ or quarantine/")
     sub_.add_argument("file", type=Path)
@@ -125,6 +137,8 @@ def _publish(args: argparse.Namespace) -> int:
     if not args.raw_dir.is_dir():
         sys.stderr.write(f"opendata: raw folder {args.raw_dir} does not exist\n")
         return EXIT_UNUSABLE
+    if args.dry_run:
+        return _dry_run(args.datasets or sorted(known), args.raw_dir, args.published_dir)
     # The embedded server is a throwaway: no telemetry (its startup write races the first
     # flow run on SQLite and logs "database is locked").
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -133,7 +147,7 @@ def _publish(args: argparse.Namespace) -> int:
     outcome = run_publish(args.datasets or sorted(known), args.raw_dir, args.published_dir)
     for name, status in outcome.items():
         sys.stdout.write(f"{name}: {status}\n")
-    return EXIT_VALID if all(s.startswith("published") for s in outcome.values()) else EXIT_INVALID
+    return EXIT_INVALID if any(s.startswith("failed") for s in outcome.values()) else EXIT_VALID
 
 
 def _receipt_line(receipt: object, lang: str) -> str:
@@ -218,6 +232,66 @@ def _deploy(args: argparse.Namespace) -> int:
     return EXIT_VALID
 
 
+def _dry_run(names: list[str], raw_dir: Path, published_dir: Path) -> int:
+    from opendata import publishing, registry, releases
+
+    code = EXIT_VALID
+    for name in names:
+        dataset = registry.dataset(name)
+        collected = publishing.collect(dataset, raw_dir)
+        if not collected.valid:
+            sys.stdout.write(f"{name}: would fail: {collected.refusal()}\n")
+            code = EXIT_INVALID
+            continue
+        outcome = publishing.plan(dataset, publishing.build(dataset, collected), published_dir)
+        verb = "would publish" if outcome.status == "published" else "unchanged"
+        sys.stdout.write(f"{name}: {verb} {outcome.version}\n")
+        for line in releases.summary(outcome.changes).splitlines():
+            sys.stdout.write(f"  {line}\n")
+    return code
+
+
+def _diff(args: argparse.Namespace) -> int:
+    import json
+
+    from opendata import releases
+
+    folder = args.published_dir / args.dataset / "releases"
+    versions = sorted(
+        (p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else [],
+        key=lambda v: tuple(int(x) for x in v.split(".")),
+    )
+    if not versions:
+        sys.stderr.write(f"opendata: no release of {args.dataset} in {args.published_dir}\n")
+        return EXIT_UNUSABLE
+    new = args.new or versions[-1]
+    if new not in versions:
+        sys.stderr.write(f"opendata: no release {new}; releases: {', '.join(versions)}\n")
+        return EXIT_UNUSABLE
+    old = args.old or (versions[versions.index(new) - 1] if versions.index(new) else None)
+    if old is not None and old not in versions:
+        sys.stderr.write(f"opendata: no release {old}; releases: {', '.join(versions)}\n")
+        return EXIT_UNUSABLE
+
+    def load(version: str | None) -> tuple[dict[str, object] | None, dict[str, bytes]]:
+        if version is None:
+            return None, {}
+        base = folder / version
+        descriptor = json.loads((base / "datapackage.json").read_text(encoding="utf-8"))
+        return descriptor, {p.name: p.read_bytes() for p in base.iterdir() if p.is_file()}
+
+    old_desc, old_files = load(old)
+    new_desc, new_files = load(new)
+    assert new_desc is not None
+    changes = releases.compare(old_desc, old_files, new_desc, new_files)
+    if args.format == "json":
+        sys.stdout.write(releases.dumps(changes.as_dict(new)).decode())
+    else:
+        sys.stdout.write(f"{args.dataset} {old or '(rien)'} → {new}\n")
+        sys.stdout.write(releases.changelog_entry(new, None, changes))
+    return EXIT_VALID
+
+
 def _generate(args: argparse.Namespace) -> int:
     from opendata.samples import write_samples
 
@@ -236,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         "intake": _intake,
         "serve": _serve,
         "deploy": _deploy,
+        "diff": _diff,
         "generate-samples": _generate,
     }
     try:

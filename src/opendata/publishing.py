@@ -6,12 +6,14 @@ The Prefect flows call these; tests call them directly.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from opendata import registry
+from opendata import registry, releases
 from opendata.deliveries import list_deliveries
 from opendata.disclosure import Rule, protect
 from opendata.disclosure_audit import audit
@@ -129,11 +131,76 @@ def build(dataset: Dataset, collected: Collected) -> Package:
     return build_package(dataset, conformed, collected.newest, metadata)
 
 
-def write(dataset: Dataset, package: Package, published_dir: Path) -> Path:
-    """Replace ``published_dir/<dataset>`` with the package, atomically."""
+@dataclass
+class Outcome:
+    """What a publication did: a new release, or nothing because nothing changed."""
+
+    status: str  # "published" or "unchanged"
+    version: str
+    path: Path
+    changes: releases.Changes
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.version}"
+
+
+def current(target: Path) -> tuple[dict[str, Any] | None, dict[str, bytes]]:
+    """The latest publication in ``target``: its descriptor and the files it lists."""
+    descriptor_path = target / "datapackage.json"
+    if not descriptor_path.exists():
+        return None, {}
+    descriptor: dict[str, Any] = json.loads(descriptor_path.read_text(encoding="utf-8"))
+    files = {r["path"]: (target / r["path"]).read_bytes() for r in descriptor["resources"]}
+    return descriptor, files
+
+
+def plan(dataset: Dataset, package: Package, published_dir: Path) -> Outcome:
+    """The release a publication would make, without writing anything."""
     target = published_dir / dataset.name
-    replace_folder(target, package.files)
-    return target
+    old_descriptor, old_files = current(target)
+    changes = releases.compare(old_descriptor, old_files, package.descriptor, package.files)
+    if old_descriptor is not None and changes.level == "none":
+        return Outcome("unchanged", str(old_descriptor.get("version")), target, changes)
+    previous = old_descriptor.get("version") if old_descriptor else None
+    version = releases.next_version(previous, changes.level, dataset.descriptor["version"])
+    return Outcome("published", version, target, changes)
+
+
+def release_files(outcome: Outcome, package: Package) -> dict[str, bytes]:
+    """Every file of the dataset folder after the release: the latest package at the top, the
+    release under ``releases/<version>/``, earlier releases untouched, the changelog."""
+    target, version = outcome.path, outcome.version
+    descriptor = {**package.descriptor, "version": version}
+    latest = {**package.files, "datapackage.json": releases.dumps(descriptor)}
+    latest["changes.json"] = releases.dumps(outcome.changes.as_dict(version))
+    files = dict(latest)
+    for name, data in latest.items():
+        files[f"releases/{version}/{name}"] = data
+    older = target / "releases"
+    if older.is_dir():
+        for path in sorted(older.rglob("*")):
+            if path.is_file():
+                files[str(path.relative_to(target))] = path.read_bytes()
+    changelog = target / "CHANGELOG.md"
+    history = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
+    history = history.removeprefix(CHANGELOG_TITLE.format(name=package.descriptor["name"]))
+    entry = releases.changelog_entry(version, descriptor.get("created"), outcome.changes)
+    title = CHANGELOG_TITLE.format(name=package.descriptor["name"])
+    files["CHANGELOG.md"] = (
+        title + entry + ("\n" + history.lstrip("\n") if history else "")
+    ).encode()
+    return files
+
+
+CHANGELOG_TITLE = "# Journal des versions — {name}\n\n"
+
+
+def write(dataset: Dataset, package: Package, published_dir: Path) -> Outcome:
+    """Publish a new release of the package if anything changed, atomically."""
+    outcome = plan(dataset, package, published_dir)
+    if outcome.status == "published":
+        replace_folder(outcome.path, release_files(outcome, package))
+    return outcome
 
 
 def publish(name: str, raw_dir: Path, published_dir: Path) -> Path | None:
@@ -142,4 +209,4 @@ def publish(name: str, raw_dir: Path, published_dir: Path) -> Path | None:
     collected = collect(dataset, raw_dir)
     if not collected.valid:
         return None
-    return write(dataset, build(dataset, collected), published_dir)
+    return write(dataset, build(dataset, collected), published_dir).path

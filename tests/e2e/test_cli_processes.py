@@ -43,13 +43,17 @@ def test_opendata_publish_with_embedded_prefect_twice_gives_the_same_bytes(
     first = subprocess.run(cmd, capture_output=True, text=True, env=_env(tmp_path), timeout=300)
     assert first.returncode == 0, first.stderr[-2000:]
     assert first.stdout.splitlines() == [
-        "digital-public-spaces: published",
-        "startup-support: published",
-        "wifi-hotspots: published",
+        "digital-public-spaces: published 1.0.0",
+        "digital-training: published 1.0.0",
+        "startup-support: published 1.0.0",
+        "wifi-hotspots: published 1.0.0",
     ]
     before = _tree(out)
     second = subprocess.run(cmd, capture_output=True, text=True, env=_env(tmp_path), timeout=300)
     assert second.returncode == 0
+    assert second.stdout.splitlines() == [
+        line.replace("published", "unchanged") for line in first.stdout.splitlines()
+    ]
     assert _tree(out) == before
     assert "Traceback" not in first.stderr + second.stderr
 
@@ -138,6 +142,7 @@ def test_a_publisher_killed_at_any_moment_leaves_old_or_new(raw_copy: Path, tmp_
     publish("wifi-hotspots", other, out)
     version_b = _consistent(out / "wifi-hotspots")
     assert version_a != version_b
+    releases_before: dict[str, bytes] = {}
     rng = random.Random(7)
     for _ in range(12):
         proc = subprocess.Popen(
@@ -147,5 +152,15 @@ def test_a_publisher_killed_at_any_moment_leaves_old_or_new(raw_copy: Path, tmp_
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         recover(out / "wifi-hotspots")
-        assert _consistent(out / "wifi-hotspots") in (version_a, version_b)
+        descriptor = json.loads(_consistent(out / "wifi-hotspots"))
+        release = out / "wifi-hotspots" / "releases" / descriptor["version"]
+        assert _consistent(release) == (out / "wifi-hotspots" / "datapackage.json").read_bytes()
+        # releases already made are never modified, whatever moment the kill came
+        for path, data in releases_before.items():
+            assert (out / "wifi-hotspots" / path).read_bytes() == data, path
+        releases_before = {
+            str(p.relative_to(out / "wifi-hotspots")): p.read_bytes()
+            for p in (out / "wifi-hotspots" / "releases").rglob("*")
+            if p.is_file()
+        }
         assert sorted(p.name for p in out.iterdir()) == ["wifi-hotspots"]

@@ -8,9 +8,11 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.client.schemas.objects import StateType
 
 from tests.conftest import FIXTURES, RAW
@@ -118,7 +120,7 @@ def test_invalid_inbox_file_ends_in_quarantine_and_nothing_is_published(stack: S
     os.utime(dropped, (old, old))
     before = stack.runs("publish-dataset/digital-public-spaces")
     published = stack.root / "published" / "digital-public-spaces"
-    snapshot = {p.name: p.read_bytes() for p in published.iterdir()} if published.exists() else {}
+    snapshot = {str(p): p.read_bytes() for p in published.rglob("*") if p.is_file()}
     intake = stack.wait(stack.start_run("process-inbox/inbox").id)
     assert intake.state.type == StateType.COMPLETED
     quarantined = list((stack.root / "quarantine" / "epn-attendance").glob("*frequentation-mars*"))
@@ -130,7 +132,7 @@ def test_invalid_inbox_file_ends_in_quarantine_and_nothing_is_published(stack: S
     assert not dropped.exists()
     time.sleep(8)  # time for a (wrong) trigger to fire
     assert len(stack.runs("publish-dataset/digital-public-spaces")) == len(before)
-    after = {p.name: p.read_bytes() for p in published.iterdir()} if published.exists() else {}
+    after = {str(p): p.read_bytes() for p in published.rglob("*") if p.is_file()}
     assert after == snapshot
 
 
@@ -140,3 +142,25 @@ def test_two_publishes_of_one_dataset_never_overlap(stack: Stack) -> None:
     runs = sorted((stack.wait(first.id), stack.wait(second.id)), key=lambda r: r.start_time)
     assert all(r.state.type == StateType.COMPLETED for r in runs)
     assert runs[0].end_time <= runs[1].start_time
+
+
+def test_validate_upload_from_the_ui_leaves_its_report_as_artifacts(stack: Stack) -> None:
+    path = FIXTURES / "wifi-sites" / "every-error.csv"
+    run = stack.wait(
+        stack.start_run(
+            "validate-upload/validate-upload", {"path": str(path), "source": "wifi-sites"}
+        ).id
+    )
+    assert run.state.type == StateType.COMPLETED
+
+    async def artifacts(client: Any) -> Any:
+        return await client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(like_="upload-wifi-sites"))
+        )
+
+    found = {a.key: a for a in stack.call(artifacts)}
+    assert set(found) == {"upload-wifi-sites", "upload-wifi-sites-errors"}
+    assert "every-error.csv" in found["upload-wifi-sites"].data
+    table = found["upload-wifi-sites-errors"].data
+    rows = json.loads(table) if isinstance(table, str) else table
+    assert [(r["ligne"], r["colonne"]) for r in rows][:2] == [(3, "Code site"), (4, "Code site")]

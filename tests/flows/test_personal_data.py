@@ -91,9 +91,12 @@ def test_the_raw_trainee_file_is_never_copied(raw_copy: Path, tmp_path: Path) ->
             if path.is_file():
                 assert hashlib.sha256(path.read_bytes()).hexdigest() != digest, path
     assert sorted(p.name for p in (out / "digital-training").iterdir()) == [
+        "CHANGELOG.md",
+        "changes.json",
         "datapackage.json",
         "outcomes.csv",
         "outcomes.parquet",
         "programme-summary.csv",
         "programme-summary.parquet",
+        "releases",
     ]

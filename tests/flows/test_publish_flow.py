@@ -17,7 +17,9 @@ pytestmark = pytest.mark.flow
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 async def _artifacts(key: str) -> list:  # type: ignore[type-arg]
@@ -31,7 +33,7 @@ def test_publish_all_completes_and_writes_every_dataset(raw_copy: Path, tmp_path
     out = tmp_path / "published"
     state = publish(None, str(raw_copy), str(out), return_state=True)
     assert state.is_completed()
-    assert state.result() == dict.fromkeys(sorted(registry.datasets()), "published")
+    assert state.result() == dict.fromkeys(sorted(registry.datasets()), "published 1.0.0")
     assert sorted(p.name for p in out.iterdir()) == sorted(registry.datasets())
 
 
@@ -39,7 +41,7 @@ def test_invalid_dataset_fails_alone_with_its_report_as_artifact(
     raw_copy: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "published"
-    assert run_publish(["wifi-hotspots"], raw_copy, out) == {"wifi-hotspots": "published"}
+    assert run_publish(["wifi-hotspots"], raw_copy, out) == {"wifi-hotspots": "published 1.0.0"}
     before = _files(out / "wifi-hotspots")
     newest = raw_copy / "wifi-sites" / "sites-2008-01-15.csv"
     bad = newest.read_bytes().replace(b";75004;", b";75021;", 1)
@@ -48,8 +50,8 @@ def test_invalid_dataset_fails_alone_with_its_report_as_artifact(
     state = publish(None, str(raw_copy), str(out), return_state=True)
     assert state.is_failed()
     outcome = state.result(raise_on_failure=False)
-    assert outcome["digital-public-spaces"] == "published"
-    assert outcome["startup-support"] == "published"
+    assert outcome["digital-public-spaces"] == "published 1.0.0"
+    assert outcome["startup-support"] == "published 1.0.0"
     assert outcome["wifi-hotspots"].startswith(
         "failed: invalid deliveries: wifi-sites/sites-2008-03-01.csv"
     )
@@ -65,6 +67,38 @@ def test_invalid_dataset_fails_alone_with_its_report_as_artifact(
 
 
 def test_dataset_flow_returns_the_folder_it_wrote(raw_copy: Path, tmp_path: Path) -> None:
-    target = publish_dataset("startup-support", str(raw_copy), str(tmp_path))
-    assert target == str(tmp_path / "startup-support")
+    outcome = publish_dataset("startup-support", str(raw_copy), str(tmp_path))
+    assert (outcome.status, outcome.version) == ("published", "1.0.0")
+    assert outcome.path == tmp_path / "startup-support"
     assert (tmp_path / "startup-support" / "datapackage.json").exists()
+
+
+def test_file_io_errors_are_retried_but_invalid_data_is_not(
+    raw_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opendata import publishing
+
+    real_write = publishing.write
+    calls: list[int] = []
+
+    def flaky_write(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError(5, "Input/output error (NFS hiccup)")
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(publishing, "write", flaky_write)
+    outcome = publish_dataset("startup-support", str(raw_copy), str(tmp_path))
+    assert len(calls) == 2 and outcome.path.is_dir()
+
+    collected: list[int] = []
+    real_collect = publishing.collect
+
+    def counting_collect(*args, **kwargs):  # type: ignore[no-untyped-def]
+        collected.append(1)
+        return real_collect(*args, **kwargs)
+
+    monkeypatch.setattr(publishing, "collect", counting_collect)
+    (raw_copy / "startups" / "startups-2009-01-01.xlsx").write_bytes(b"not a workbook")
+    state = publish_dataset("startup-support", str(raw_copy), str(tmp_path), return_state=True)
+    assert state.is_failed() and len(collected) == 1

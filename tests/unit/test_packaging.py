@@ -28,7 +28,9 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
@@ -52,7 +54,8 @@ def test_every_file_is_listed_with_hash_and_size_and_relative_path(
         assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
         assert resource.get("bytes", resource.get("x-bytes")) == len(data)
         listed.add(resource["path"])
-    assert listed | {"datapackage.json"} == {p.name for p in folder.iterdir()}
+    extra = {"datapackage.json", "changes.json", "CHANGELOG.md", "releases"}
+    assert listed | extra == {p.name for p in folder.iterdir()}
     assert descriptor["licenses"][0]["name"] == "ODbL-1.0"
 
 

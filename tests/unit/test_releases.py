@@ -1,0 +1,161 @@
+"""Releases: a new version only when something changed, the right level, history kept."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from opendata import publishing, releases
+from opendata.cli import main
+
+
+def _publish(raw: Path, out: Path, dataset: str) -> publishing.Outcome:
+    ds = publishing.registry.dataset(dataset)
+    collected = publishing.collect(ds, raw)
+    assert collected.valid
+    return publishing.write(ds, publishing.build(ds, collected), out)
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _new_sites_snapshot(raw: Path) -> None:
+    lines = (raw / "wifi-sites" / "sites-2008-01-15.csv").read_bytes().split(b"\r\n")
+    added = "PW0999;Square du Temple bis;64 rue de Bretagne;75003;48,86420;2,36070;1;01/03/2008;"
+    kept = [*lines[:-6], added.encode() + "Opérationnel".encode(), b""]
+    (raw / "wifi-sites" / "sites-2008-04-01.csv").write_bytes(b"\r\n".join(kept))
+
+
+def test_first_release_then_nothing_then_minor(raw_copy: Path, tmp_path: Path) -> None:
+    first = _publish(raw_copy, tmp_path, "wifi-hotspots")
+    assert (first.status, first.version) == ("published", "1.0.0")
+    folder = tmp_path / "wifi-hotspots"
+    for name in ("datapackage.json", "sites.csv", "sites.parquet", "changes.json"):
+        assert (folder / name).read_bytes() == (folder / "releases/1.0.0" / name).read_bytes()
+    before = _tree(folder)
+    again = _publish(raw_copy, tmp_path, "wifi-hotspots")
+    assert (again.status, again.version) == ("unchanged", "1.0.0")
+    assert _tree(folder) == before
+
+    _new_sites_snapshot(raw_copy)
+    minor = _publish(raw_copy, tmp_path, "wifi-hotspots")
+    assert (minor.status, minor.version) == ("published", "1.1.0")
+    changes = json.loads((folder / "changes.json").read_text())
+    sites = changes["resources"]["sites"]
+    assert changes["previous"] == "1.0.0" and changes["level"] == "minor"
+    assert sites["rows"] == {"added": 1, "removed": 0, "modified": 5}  # closed, not gone
+    assert sites["examples"]["modified"][0]["fields"] == ["removed_on"]
+    assert sites["examples"]["modified"][0]["after"] == {"removed_on": "2008-04-01"}
+    assert json.loads((folder / "datapackage.json").read_text())["version"] == "1.1.0"
+    for name, data in before.items():  # earlier releases are never modified
+        if name.startswith("releases/"):
+            assert (folder / name).read_bytes() == data
+    log = (folder / "CHANGELOG.md").read_text()
+    assert log.index("## 1.1.0") < log.index("## 1.0.0")
+    assert "5 ligne(s) modifiée(s) (removed_on)" in log
+
+
+def test_correction_is_a_patch_and_removed_rows_a_major(raw_copy: Path, tmp_path: Path) -> None:
+    _publish(raw_copy, tmp_path, "digital-public-spaces")
+    month = raw_copy / "epn-attendance" / "attendance-2007-03.csv"
+    text = month.read_text(encoding="utf-8").splitlines()
+    fields = text[1].split(";")
+    fields[2] = str(int(fields[2]) + 1)  # one corrected figure
+    month.write_text("\n".join([text[0], ";".join(fields), *text[2:]]) + "\n", encoding="utf-8")
+    assert _publish(raw_copy, tmp_path, "digital-public-spaces").version == "1.0.1"
+    month.write_text("\n".join([text[0], ";".join(fields), *text[3:]]) + "\n", encoding="utf-8")
+    outcome = _publish(raw_copy, tmp_path, "digital-public-spaces")
+    assert outcome.version == "2.0.0"
+    assert outcome.changes.resources["attendance-monthly"].as_dict()["rows"]["removed"] == 1
+
+
+def _descriptor(fields: list[dict[str, str]], key: list[str]) -> dict:  # type: ignore[type-arg]
+    return {
+        "name": "x",
+        "version": "1.2.3",
+        "resources": [
+            {
+                "name": "r",
+                "path": "r.csv",
+                "format": "csv",
+                "hash": "h",
+                "schema": {"fields": fields, "primaryKey": key},
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "level", "version"),
+    [
+        ("add-field", "minor", "1.3.0"),
+        ("drop-field", "major", "2.0.0"),
+        ("retype-field", "major", "2.0.0"),
+        ("change-key", "major", "2.0.0"),
+        ("describe", "patch", "1.2.4"),
+    ],
+)
+def test_schema_changes(change: str, level: str, version: str) -> None:
+    old = _descriptor([{"name": "id", "type": "string"}, {"name": "n", "type": "integer"}], ["id"])
+    new = copy.deepcopy(old)
+    schema = new["resources"][0]["schema"]
+    if change == "add-field":
+        schema["fields"].append({"name": "m", "type": "number"})
+    elif change == "drop-field":
+        schema["fields"].pop()
+    elif change == "retype-field":
+        schema["fields"][1]["type"] = "number"
+    elif change == "change-key":
+        schema["primaryKey"] = ["id", "n"]
+    else:
+        new["description"] = "Une meilleure description."
+    csv_old = b"id,n\na,1\n"
+    csv_new = {"add-field": b"id,n,m\na,1,\n", "drop-field": b"id\na\n"}.get(change, csv_old)
+    if change != "describe":
+        new["resources"][0]["hash"] = "h2"
+    changes = releases.compare(old, {"r.csv": csv_old}, new, {"r.csv": csv_new})
+    assert changes.level == level
+    assert releases.next_version("1.2.3", changes.level, "1.0.0") == version
+
+
+def test_diff_and_dry_run_commands(
+    raw_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _publish(raw_copy, tmp_path, "wifi-hotspots")
+    _new_sites_snapshot(raw_copy)
+    common = ["--raw-dir", str(raw_copy), "--published-dir", str(tmp_path)]
+    before = _tree(tmp_path)
+    assert main(["publish", "--dry-run", "--dataset", "wifi-hotspots", *common]) == 0
+    assert capsys.readouterr().out.splitlines()[:3] == [
+        "wifi-hotspots: would publish 1.1.0",
+        "  niveau : minor",
+        "    sites: +1 -0 ~5",
+    ]
+    assert _tree(tmp_path) == before  # a dry run writes nothing
+    _publish(raw_copy, tmp_path, "wifi-hotspots")
+    assert main(["diff", "wifi-hotspots", "--published-dir", str(tmp_path)]) == 0
+    assert "wifi-hotspots 1.0.0 → 1.1.0" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "diff",
+                "wifi-hotspots",
+                "--from",
+                "1.1.0",
+                "--to",
+                "1.0.0",
+                "--published-dir",
+                str(tmp_path),
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["resources"]["sites"]["rows"] == {"added": 0, "removed": 1, "modified": 5}
+    assert main(["diff", "wifi-hotspots", "--to", "9.9.9", "--published-dir", str(tmp_path)]) == 2
