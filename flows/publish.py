@@ -17,7 +17,7 @@ from prefect.states import Completed, Failed, State
 
 from opendata import publishing, registry
 from opendata.packaging import Package
-from opendata.publishing import Collected
+from opendata.publishing import Collected, Outcome
 from opendata.render import as_dict
 from opendata.report import Report, redacted
 
@@ -64,9 +64,9 @@ def build(dataset: str, collected: Collected) -> Package:
     cache_policy=NO_CACHE,
     persist_result=False,
 )
-def write(dataset: str, package: Package, published_dir: Path) -> str:
+def write(dataset: str, package: Package, published_dir: Path) -> Outcome:
     """Publish a new release if anything changed (swapping the folder atomically)."""
-    return str(publishing.write(registry.dataset(dataset), package, published_dir))
+    return publishing.write(registry.dataset(dataset), package, published_dir)
 
 
 def report_artifacts(dataset: str, reports: list[Report]) -> None:
@@ -103,7 +103,7 @@ def report_artifacts(dataset: str, reports: list[Report]) -> None:
 @flow(name="publish-dataset", flow_run_name="publish-{dataset}", persist_result=False)
 def publish_dataset(
     dataset: str, raw_dir: str = "raw", published_dir: str = "published"
-) -> str | State:
+) -> Outcome | State:
     """Validate, transform and publish one dataset."""
     logger = get_run_logger()
     collected = collect(dataset, Path(raw_dir))
