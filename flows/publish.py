@@ -130,7 +130,7 @@ def publish(
     failed = [n for n, s in outcome.items() if s.startswith("failed")]
     if failed:
         return Failed(message=f"failed datasets: {', '.join(failed)}", data=outcome)
-    return Completed(message=f"published {len(names)} datasets", data=outcome)
+    return Completed(message=", ".join(f"{n}: {s}" for n, s in outcome.items()), data=outcome)
 
 
 def run_publish(datasets: list[str], raw_dir: Path, published_dir: Path) -> dict[str, str]:
