@@ -163,4 +163,7 @@ def test_a_publisher_killed_at_any_moment_leaves_old_or_new(raw_copy: Path, tmp_
             for p in (out / "wifi-hotspots" / "releases").rglob("*")
             if p.is_file()
         }
-        assert sorted(p.name for p in out.iterdir()) == ["wifi-hotspots"]
+        assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".catalog-")) == [
+            "catalog.jsonld",
+            "wifi-hotspots",
+        ]

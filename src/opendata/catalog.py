@@ -1,0 +1,155 @@
+"""The DCAT-AP catalogue of everything published, as JSON-LD a portal can harvest.
+
+Built from the published packages themselves (``published/*/datapackage.json`` and their
+releases), so it always describes what is really there. Links are relative to the published
+root unless ``OPENDATA_BASE_URL`` gives the address the root is served from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+CONTEXT = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dct": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+PUBLISHER = {
+    "@id": "https://www.paris.fr",
+    "@type": "foaf:Agent",
+    "foaf:name": "Ville de Paris",
+}
+CONTACT = {
+    "@type": "vcard:Organization",
+    "vcard:fn": "Ville de Paris — données ouvertes",
+    "vcard:hasEmail": {"@id": "mailto:opendata@paris.fr"},
+}
+LICENSE_IRI = {"ODbL-1.0": "http://opendatacommons.org/licenses/odbl/1.0/"}
+
+
+def _date(value: str | None) -> dict[str, str] | None:
+    return {"@value": value[:10], "@type": "xsd:date"} if value else None
+
+
+def _version_key(name: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in name.split("."))
+
+
+def _dataset(folder: Path, base: str) -> dict[str, Any]:
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    releases = (
+        sorted((p.name for p in (folder / "releases").iterdir() if p.is_dir()), key=_version_key)
+        if (folder / "releases").is_dir()
+        else []
+    )
+    issued = descriptor.get("created")
+    if releases:
+        first = json.loads((folder / "releases" / releases[0] / "datapackage.json").read_text())
+        issued = first.get("created", issued)
+    licence = descriptor["licenses"][0]
+    licence_iri = LICENSE_IRI.get(licence["name"], licence.get("path"))
+    name = descriptor["name"]
+    distributions = []
+    for resource in descriptor["resources"]:
+        url = f"{base}{name}/{resource['path']}"
+        size = resource.get("bytes", resource.get("x-bytes"))
+        algorithm, _, digest = resource["hash"].partition(":")
+        distributions.append(
+            {
+                "@id": url + "#distribution",
+                "@type": "dcat:Distribution",
+                "dct:title": resource.get("title", resource["name"]),
+                "dct:description": resource.get("description", ""),
+                "dcat:accessURL": {"@id": f"{base}{name}/datapackage.json"},
+                "dcat:downloadURL": {"@id": url},
+                "dcat:mediaType": {
+                    "@id": "https://www.iana.org/assignments/media-types/" + resource["mediatype"]
+                },
+                "dct:format": resource["format"].upper(),
+                "dcat:byteSize": {"@value": str(size), "@type": "xsd:nonNegativeInteger"},
+                "spdx:checksum": {
+                    "@type": "spdx:Checksum",
+                    "spdx:algorithm": {
+                        "@id": f"http://spdx.org/rdf/terms#checksumAlgorithm_{algorithm}"
+                    },
+                    "spdx:checksumValue": {"@value": digest, "@type": "xsd:hexBinary"},
+                },
+                "dct:license": {"@id": licence_iri},
+                "dct:issued": _date(issued),
+                "dct:modified": _date(descriptor.get("created")),
+            }
+        )
+    return {
+        "@id": f"{base}{name}/",
+        "@type": "dcat:Dataset",
+        "dct:identifier": name,
+        "dct:title": {"@value": descriptor["title"], "@language": "fr"},
+        "dct:description": {"@value": descriptor["description"], "@language": "fr"},
+        "dcat:keyword": [{"@value": k, "@language": "fr"} for k in descriptor.get("keywords", [])],
+        "dct:publisher": PUBLISHER,
+        "dcat:contactPoint": CONTACT,
+        "dct:license": {"@id": licence_iri},
+        "dct:issued": _date(issued),
+        "dct:modified": _date(descriptor.get("created")),
+        "dcat:version": descriptor.get("version"),
+        "dct:language": {"@id": "http://publications.europa.eu/resource/authority/language/FRA"},
+        "dcat:distribution": distributions,
+    }
+
+
+def build(published_dir: Path, base: str | None = None) -> dict[str, Any]:
+    """The catalogue of every dataset folder under ``published_dir``."""
+    base = base if base is not None else os.environ.get("OPENDATA_BASE_URL", "")
+    if base and not base.endswith("/"):
+        base += "/"
+    folders = (
+        sorted(
+            p for p in published_dir.iterdir() if p.is_dir() and (p / "datapackage.json").exists()
+        )
+        if published_dir.is_dir()
+        else []
+    )
+    datasets = [_dataset(folder, base) for folder in folders]
+    modified = max(
+        (d["dct:modified"]["@value"] for d in datasets if d["dct:modified"]), default=None
+    )
+    return {
+        "@context": CONTEXT,
+        "@id": f"{base}catalog.jsonld",
+        "@type": "dcat:Catalog",
+        "dct:title": {
+            "@value": "Inclusion numérique à Paris — données ouvertes",
+            "@language": "fr",
+        },
+        "dct:description": {
+            "@value": "Sites Wi-Fi, Espaces Publics Numériques, formations et jeunes entreprises "
+            "des programmes d'inclusion numérique de la Ville de Paris (2006-2008).",
+            "@language": "fr",
+        },
+        "dct:publisher": PUBLISHER,
+        "dct:language": {"@id": "http://publications.europa.eu/resource/authority/language/FRA"},
+        "dct:modified": _date(modified),
+        "dcat:dataset": datasets,
+    }
+
+
+def write(published_dir: Path) -> Path:
+    """Rewrite ``published_dir/catalog.jsonld`` atomically."""
+    target = published_dir / "catalog.jsonld"
+    for stale in published_dir.glob(".catalog-*"):  # left by a run that died mid-write
+        stale.unlink(missing_ok=True)
+    data = json.dumps(build(published_dir), ensure_ascii=False, indent=2) + "\n"
+    fd, temp = tempfile.mkstemp(prefix=".catalog-", dir=published_dir)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, target)
+    return target

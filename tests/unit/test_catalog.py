@@ -1,0 +1,81 @@
+"""The DCAT-AP catalogue, read as RDF the way a harvesting portal reads it."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from rdflib import RDF, Graph, Literal, Namespace, URIRef
+
+from opendata import publishing, registry
+from tests.conftest import ROOT
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+DCT = Namespace("http://purl.org/dc/terms/")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+BASE = "https://data.example.org/inclusion/"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("published")
+    for name in sorted(registry.datasets()):
+        publishing.publish(name, ROOT / "raw", out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def graph(published: Path) -> Graph:
+    return Graph().parse(published / "catalog.jsonld", format="json-ld", publicID=BASE)
+
+
+def test_catalogue_has_the_mandatory_properties(graph: Graph) -> None:
+    catalogs = list(graph.subjects(RDF.type, DCAT.Catalog))
+    assert len(catalogs) == 1
+    catalog = catalogs[0]
+    for prop in (DCT.title, DCT.description, DCT.publisher, DCAT.dataset):
+        assert graph.value(catalog, prop) is not None, prop
+    assert len(list(graph.objects(catalog, DCAT.dataset))) == len(registry.datasets())
+
+
+def test_every_dataset_has_mandatory_and_recommended_properties(graph: Graph) -> None:
+    for dataset in graph.subjects(RDF.type, DCAT.Dataset):
+        for prop in (
+            DCT.title,
+            DCT.description,
+            DCAT.contactPoint,
+            DCAT.distribution,
+            DCAT.keyword,
+            DCT.publisher,
+            DCT.issued,
+            DCT.modified,
+        ):
+            assert graph.value(dataset, prop) is not None, (dataset, prop)
+        assert graph.value(dataset, DCT.title).language == "fr"  # type: ignore[union-attr]
+
+
+def test_every_distribution_matches_its_file(graph: Graph, published: Path) -> None:
+    distributions = list(graph.subjects(RDF.type, DCAT.Distribution))
+    assert len(distributions) == 2 * sum(
+        len(registry.dataset(d).resource_names) for d in registry.datasets()
+    )
+    for dist in distributions:
+        assert graph.value(dist, DCAT.accessURL) is not None
+        url = str(graph.value(dist, DCAT.downloadURL))
+        assert url.startswith(BASE)
+        data = (published / url.removeprefix(BASE)).read_bytes()
+        size = graph.value(dist, DCAT.byteSize)
+        assert isinstance(size, Literal) and int(size) == len(data)
+        checksum = graph.value(dist, SPDX.checksum)
+        assert str(graph.value(checksum, SPDX.checksumValue)) == hashlib.sha256(data).hexdigest()
+        assert graph.value(checksum, SPDX.algorithm) == URIRef(
+            "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"
+        )
+        assert graph.value(dist, DCT.license) == URIRef(
+            "http://opendatacommons.org/licenses/odbl/1.0/"
+        )
+        media = str(graph.value(dist, DCAT.mediaType))
+        assert media.endswith(("text/csv", "application/vnd.apache.parquet"))
+        for prop in (DCT.issued, DCT.modified, DCT["format"]):
+            assert graph.value(dist, prop) is not None, prop
