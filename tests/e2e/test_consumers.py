@@ -1,0 +1,107 @@
+"""Consumers as consumers are: the published root served over HTTP by a real static server."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from frictionless import Package
+
+from opendata import publishing, registry
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("published")
+    for name in sorted(registry.datasets()):
+        publishing.publish(name, ROOT / "raw", root)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(root),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/catalog.jsonld", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _resources(base: str) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
+    found = []
+    for dataset in sorted(registry.datasets()):
+        with urllib.request.urlopen(f"{base}/{dataset}/datapackage.json") as answer:
+            descriptor = json.load(answer)
+        found += [(dataset, r) for r in descriptor["resources"]]
+    return found
+
+
+def test_pandas_pyarrow_and_duckdb_read_every_resource(served: str, tmp_path: Path) -> None:
+    for dataset, resource in _resources(served):
+        url = f"{served}/{dataset}/{resource['path']}"
+        names = [f["name"] for f in resource["schema"]["fields"]]
+        if resource["format"] == "csv":
+            frame = pd.read_csv(url)
+        else:
+            frame = pd.read_parquet(url)
+            with urllib.request.urlopen(url) as answer:
+                data = answer.read()
+            table = pq.read_table(io.BytesIO(data))
+            assert table.column_names == names and table.num_rows == len(frame)
+        assert list(frame.columns) == names and len(frame) > 0
+        local = tmp_path / f"{dataset}-{resource['path']}"
+        urllib.request.urlretrieve(url, local)
+        assert duckdb.sql(f"SELECT count(*) FROM '{local}'").fetchall() == [(len(frame),)]
+
+
+def test_duckdb_answers_a_consumer_question(served: str, tmp_path: Path) -> None:
+    local = tmp_path / "sites.parquet"
+    urllib.request.urlretrieve(f"{served}/wifi-hotspots/sites.parquet", local)
+    total = duckdb.sql(
+        f"SELECT sum(access_points) FROM '{local}' WHERE removed_on IS NULL"
+    ).fetchall()
+    assert total == [(400,)]
+
+
+def test_frictionless_validates_the_package_by_url(served: str) -> None:
+    for dataset in sorted(registry.datasets()):
+        report = Package(f"{served}/{dataset}/datapackage.json").validate()
+        assert report.valid, report.flatten(["resourceName", "rowNumber", "type"])[:5]
+
+
+def test_a_pinned_release_is_served_too(served: str) -> None:
+    url = f"{served}/wifi-hotspots/releases/1.0.0/sites.csv"
+    assert len(pd.read_csv(url)) == 268
