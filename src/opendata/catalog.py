@@ -151,5 +151,6 @@ def write(published_dir: Path) -> Path:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
+    os.chmod(temp, 0o644)  # served as it is: readable by the web server
     os.replace(temp, target)
     return target

@@ -92,6 +92,7 @@ def _write_atomically(target: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
         os.replace(temp, target)
         dir_fd = os.open(target.parent, os.O_RDONLY)
         try:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from opendata import catalog, registry, releases
+from opendata import catalog, registry, releases, site
 from opendata.deliveries import list_deliveries
 from opendata.disclosure import Rule, protect
 from opendata.disclosure_audit import audit
@@ -201,6 +201,7 @@ def write(dataset: Dataset, package: Package, published_dir: Path) -> Outcome:
     if outcome.status == "published":
         replace_folder(outcome.path, release_files(outcome, package))
         catalog.write(published_dir)
+        site.write(published_dir)
     return outcome
 
 

@@ -1,0 +1,191 @@
+"""``published/index.html``: a static catalogue a person can browse offline.
+
+Each dataset with its description, licence, version, last update, resources with download links
+in both formats and their sizes, the documentation of every field, a preview of the first rows,
+and a chart where people would rather look than read. Charts are inline SVG drawn here: the page
+needs no script, no network and no library.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+PREVIEW_ROWS = 5
+_CSS = (
+    "body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;"
+    "color:#1b1b1b}h1{margin-bottom:.2rem}section{border-top:2px solid #ddd;margin-top:2rem}"
+    "table{border-collapse:collapse;font-size:.9rem;margin:.5rem 0}td,th{border:1px solid #ccc;"
+    "padding:.2rem .4rem;text-align:left;vertical-align:top}.meta{color:#555}"
+    "svg{max-width:100%;height:auto}figure{margin:1rem 0}"
+)
+
+
+def _size(n: int) -> str:
+    for unit in ("o", "Ko", "Mo", "Go"):
+        if n < 1024 or unit == "Go":
+            return f"{n:.0f} {unit}" if unit == "o" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def bar_chart(title: str, labels: list[str], values: list[float]) -> str:
+    """A horizontal bar chart as an SVG element."""
+    width, bar, gap, left = 640, 18, 6, 170
+    height = 30 + len(labels) * (bar + gap)
+    top = max(values, default=0) or 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}"'
+        f' aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>'
+    ]
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 20 + i * (bar + gap)
+        length = (width - left - 60) * value / top
+        parts.append(
+            f'<text x="{left - 6}" y="{y + bar - 5}" text-anchor="end" font-size="12">'
+            f"{html.escape(label)}</text>"
+            f'<rect class="bar" x="{left}" y="{y}" width="{length:.1f}" height="{bar}" '
+            f'fill="#3a6ea5"/><text x="{left + length + 4:.1f}" y="{y + bar - 5}" '
+            f'font-size="12">{value:,.0f}</text>'.replace(",", " ")
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _chart_attendance(folder: Path) -> str:
+    rows = pd.read_csv(folder / "attendance-monthly.csv")
+    by_month = rows.groupby("month")["visits"].sum()
+    return bar_chart("Visites par mois (tous les EPN)", list(by_month.index), list(by_month))
+
+
+def _chart_sites(folder: Path) -> str:
+    rows = pd.read_csv(folder / "sites.csv")
+    current = rows[rows["removed_on"].isna()]
+    by_arr = current.groupby("arrondissement")["access_points"].sum()
+    return bar_chart(
+        "Bornes Wi-Fi par arrondissement", [f"{a}e" for a in by_arr.index], list(by_arr)
+    )
+
+
+def _chart_training(folder: Path) -> str:
+    rows = pd.read_csv(folder / "outcomes.csv")
+    known = rows.dropna(subset=["trainees"]).groupby("outcome")["trainees"].sum()
+    return bar_chart(
+        "Stagiaires par situation (cases publiées seulement)", list(known.index), list(known)
+    )
+
+
+def _chart_startups(folder: Path) -> str:
+    rows = pd.read_csv(folder / "cohorts.csv")
+    return bar_chart(
+        "Entreprises par promotion", [str(c) for c in rows["cohort"]], list(rows["startups"])
+    )
+
+
+CHARTS: dict[str, Callable[[Path], str]] = {
+    "digital-public-spaces": _chart_attendance,
+    "wifi-hotspots": _chart_sites,
+    "digital-training": _chart_training,
+    "startup-support": _chart_startups,
+}
+
+
+def _fields(schema: dict[str, Any]) -> str:
+    rows = "".join(
+        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td>"
+        "</tr>".format(
+            html.escape(f["name"]),
+            html.escape(f.get("type", "string")),
+            html.escape(f.get("description", "")),
+            html.escape(str(f.get("example", ""))),
+            html.escape(", ".join(f"{k} : {v}" for k, v in f.get("constraints", {}).items())),
+        )
+        for f in schema["fields"]
+    )
+    return (
+        "<table><thead><tr><th>Champ</th><th>Type</th><th>Description</th><th>Exemple</th>"
+        f"<th>Contraintes</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _preview(path: Path) -> str:
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=PREVIEW_ROWS)
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in rows.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
+        for row in rows.itertuples(index=False)
+    )
+    return (
+        f'<div style="overflow-x:auto"><table><thead><tr>{head}</tr></thead><tbody>{body}'
+        "</tbody></table></div>"
+    )
+
+
+def _dataset(folder: Path) -> str:
+    d = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    name = d["name"]
+    licence = d["licenses"][0]
+    parts = [
+        f'<section id="{html.escape(name)}"><h2>{html.escape(d["title"])}</h2>',
+        f"<p>{html.escape(d['description'])}</p>",
+        f'<p class="meta">Version {html.escape(d.get("version", ""))} · mise à jour '
+        f"{html.escape(d.get('created', '')[:10])} · licence "
+        f'<a href="{html.escape(licence["path"])}">'
+        f"{html.escape(licence.get('title', licence['name']))}</a> · "
+        f'<a href="{name}/datapackage.json">datapackage.json</a> · '
+        f'<a href="{name}/CHANGELOG.md">journal des versions</a></p>',
+    ]
+    chart = CHARTS.get(name)
+    if chart:
+        parts.append(f"<figure>{chart(folder)}</figure>")
+    for res in d["resources"]:
+        if res["format"] != "csv":
+            continue
+        twin = next(r for r in d["resources"] if r["name"] == res["name"] + "-parquet")
+        parts.append(
+            f"<h3>{html.escape(res.get('title', res['name']))}</h3>"
+            f"<p>{html.escape(res.get('description', ''))}</p>"
+            f'<p>Télécharger : <a href="{name}/{res["path"]}">CSV</a> ({_size(res["bytes"])}) · '
+            f'<a href="{name}/{twin["path"]}">Parquet</a> ({_size(twin["x-bytes"])})</p>'
+            f"{_fields(res['schema'])}<p>Premières lignes :</p>{_preview(folder / res['path'])}"
+        )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def render(published_dir: Path) -> str:
+    """The whole page."""
+    folders = sorted(p for p in published_dir.iterdir() if (p / "datapackage.json").exists())
+    toc = "".join(f'<li><a href="#{p.name}">{p.name}</a></li>' for p in folders)
+    body = "".join(_dataset(p) for p in folders)
+    return (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>Inclusion numérique à Paris — données ouvertes</title>"
+        f"<style>{_CSS}</style></head><body><h1>Inclusion numérique à Paris</h1>"
+        '<p class="meta">Données ouvertes de la Ville de Paris · catalogue DCAT : '
+        '<a href="catalog.jsonld">catalog.jsonld</a></p>'
+        f"<ul>{toc}</ul>{body}</body></html>\n"
+    )
+
+
+def write(published_dir: Path) -> Path:
+    """Rewrite ``published_dir/index.html`` atomically."""
+    target = published_dir / "index.html"
+    for stale in published_dir.glob(".index-*"):
+        stale.unlink(missing_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".index-", dir=published_dir)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(render(published_dir))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(temp, 0o644)  # served as it is: readable by the web server
+    os.replace(temp, target)
+    return target

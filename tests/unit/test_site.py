@@ -1,0 +1,66 @@
+"""The offline catalogue page: every link leads to a published file, every dataset is there."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from opendata import publishing, registry
+from tests.conftest import ROOT
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: list[str] = []
+        self.svgs = 0
+        self.bars = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "a" and values.get("href"):
+            self.links.append(str(values["href"]))
+        if values.get("id"):
+            self.ids.append(str(values["id"]))
+        self.svgs += tag == "svg"
+        self.bars += tag == "rect" and values.get("class") == "bar"
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, _Links, str]:
+    out = tmp_path_factory.mktemp("published")
+    for name in sorted(registry.datasets()):
+        publishing.publish(name, ROOT / "raw", out)
+    text = (out / "index.html").read_text(encoding="utf-8")
+    parser = _Links()
+    parser.feed(text)
+    return out, parser, text
+
+
+def test_every_local_link_leads_to_a_file(page: tuple[Path, _Links, str]) -> None:
+    out, parser, _ = page
+    local = [link for link in parser.links if not link.startswith(("http", "#"))]
+    assert len(local) >= 2 * 6 + 1
+    for link in local:
+        assert (out / link).is_file(), link
+    for anchor in (link[1:] for link in parser.links if link.startswith("#")):
+        assert anchor in parser.ids
+
+
+def test_each_dataset_has_its_documentation_preview_and_chart(
+    page: tuple[Path, _Links, str],
+) -> None:
+    _, parser, text = page
+    assert parser.svgs == len(registry.datasets())
+    assert parser.bars >= 10
+    for name in registry.datasets():
+        descriptor = registry.dataset(name).descriptor
+        assert descriptor["title"].replace("'", "&#x27;") in text
+        for resource in registry.dataset(name).resource_names:
+            for field in registry.dataset(name).resource_schema(resource)["fields"]:
+                assert f"<code>{field['name']}</code>" in text
+    assert "Open Data Commons Open Database License 1.0" in text
+    assert "Premières lignes" in text and "Version 1.0.0" in text
