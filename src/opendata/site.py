@@ -24,7 +24,7 @@ _CSS = (
     "color:#1b1b1b}h1{margin-bottom:.2rem}section{border-top:2px solid #ddd;margin-top:2rem}"
     "table{border-collapse:collapse;font-size:.9rem;margin:.5rem 0}td,th{border:1px solid #ccc;"
     "padding:.2rem .4rem;text-align:left;vertical-align:top}.meta{color:#555}"
-    "svg{max-width:100%;height:auto}figure{margin:1rem 0}"
+    "svg{width:100%;max-width:44rem;height:auto}figure{margin:1rem 0}figcaption{color:#555}"
 )
 
 
@@ -144,7 +144,9 @@ def _dataset(folder: Path) -> str:
     ]
     chart = CHARTS.get(name)
     if chart:
-        parts.append(f"<figure>{chart(folder)}</figure>")
+        svg = chart(folder)
+        caption = svg.split("<title>", 1)[1].split("</title>", 1)[0]
+        parts.append(f"<figure>{svg}<figcaption>{caption}</figcaption></figure>")
     for res in d["resources"]:
         if res["format"] != "csv":
             continue
