@@ -136,3 +136,36 @@ def test_required_published_fields_are_present() -> None:
     for (dataset, resource), names in expected.items():
         fields = [f["name"] for f in registry.dataset(dataset).resource_schema(resource)["fields"]]
         assert set(names.split()) <= set(fields), (dataset, resource)
+
+
+def _top_level_alternation(pattern: str) -> bool:
+    depth, escaped, in_class = 0, False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+    return False
+
+
+def test_patterns_mean_the_same_to_frictionless() -> None:
+    """Frictionless anchors a pattern as ``^{pattern}$``: a top-level ``a|b`` would then only
+    anchor its ends, so our patterns group their alternatives."""
+    schemas = [registry.source(s).schema for s in SOURCES]
+    schemas += [registry.dataset(d).resource_schema(r) for d, r in RESOURCES]
+    for schema in schemas:
+        for field in schema["fields"]:
+            pattern = field.get("constraints", {}).get("pattern")
+            if pattern:
+                assert not _top_level_alternation(pattern), (field["name"], pattern)
+    assert _top_level_alternation("a|b") and not _top_level_alternation("(a|b)")
