@@ -34,7 +34,9 @@ def test_publish_all_completes_and_writes_every_dataset(raw_copy: Path, tmp_path
     state = publish(None, str(raw_copy), str(out), return_state=True)
     assert state.is_completed()
     assert state.result() == dict.fromkeys(sorted(registry.datasets()), "published 1.0.0")
-    assert sorted(p.name for p in out.iterdir()) == sorted([*registry.datasets(), "catalog.jsonld"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*registry.datasets(), "catalog.jsonld", "index.html"]
+    )
 
 
 def test_invalid_dataset_fails_alone_with_its_report_as_artifact(

@@ -112,7 +112,11 @@ def test_invalid_delivery_leaves_the_previous_publication_untouched(
     (raw_copy / "wifi-sites" / "sites-2008-02-01.csv").write_bytes(data)
     assert publishing.publish("wifi-hotspots", raw_copy, out) is None
     assert _snapshot(out / "wifi-hotspots") == before
-    assert sorted(p.name for p in out.iterdir()) == ["catalog.jsonld", "wifi-hotspots"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "catalog.jsonld",
+        "index.html",
+        "wifi-hotspots",
+    ]
 
 
 def test_a_build_that_breaks_its_schema_is_refused(
