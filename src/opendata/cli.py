@@ -11,6 +11,10 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from opendata.registry import Source
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
@@ -98,15 +102,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _validate(args: argparse.Namespace) -> int:
+def _source(name: str) -> Source | None:
+    """The source named on the command line, or None after saying which ones exist."""
     from opendata import registry
+
+    try:
+        return registry.source(name)
+    except KeyError as exc:
+        sys.stderr.write(f"opendata: {exc.args[0]}\n")
+        return None
+
+
+def _validate(args: argparse.Namespace) -> int:
     from opendata.render import RENDERERS
     from opendata.validation import validate_file
 
-    try:
-        source = registry.source(args.source)
-    except KeyError as exc:
-        sys.stderr.write(f"opendata: {exc.args[0]}\n")
+    source = _source(args.source)
+    if source is None:
         return EXIT_UNUSABLE
     result = validate_file(args.file, source, args.raw_dir)
     report = result.report
@@ -179,13 +191,11 @@ def _notify(receipt: object) -> None:
 
 
 def _submit(args: argparse.Namespace) -> int:
-    from opendata import intake, registry
+    from opendata import intake
     from opendata.messages import message
 
-    try:
-        source = registry.source(args.source)
-    except KeyError as exc:
-        sys.stderr.write(f"opendata: {exc.args[0]}\n")
+    source = _source(args.source)
+    if source is None:
         return EXIT_UNUSABLE
     if not args.file.is_file():
         sys.stderr.write(f"opendata: {args.file}: no such file\n")

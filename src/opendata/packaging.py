@@ -61,19 +61,18 @@ def check_output(dataset: Dataset, frames: dict[str, pd.DataFrame]) -> list[Prob
         for fk in schema.get("foreignKeys", []):
             ref = fk["reference"]
             target = frames[ref["resource"]]
-            known = set(target[ref["fields"]].itertuples(index=False, name=None))
-            values = list(frame[fk["fields"]].itertuples(index=False, name=None))
-            for row, value in zip(rows, values, strict=True):
-                if value not in known:
-                    problems.append(
-                        Problem(
-                            "foreign-key",
-                            row=row,
-                            label=f"{name}.{fk['fields'][0]}",
-                            cell=str(value[0]),
-                            params={"reference": ref["resource"]},
-                        )
+            known = pd.MultiIndex.from_frame(target[ref["fields"]])
+            values = pd.MultiIndex.from_frame(frame[fk["fields"]])
+            for index in (~values.isin(known)).nonzero()[0].tolist():
+                problems.append(
+                    Problem(
+                        "foreign-key",
+                        row=rows[index],
+                        label=f"{name}.{fk['fields'][0]}",
+                        cell=str(values[index][0]),
+                        params={"reference": ref["resource"]},
                     )
+                )
     return problems
 
 

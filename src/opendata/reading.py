@@ -82,18 +82,14 @@ def read_delivery(path: Path, source: Source) -> RawTable:
     if expects_excel and kind in ("xlsx", "xls"):
         grid = _excel_grid(data, source)
     elif expects_excel:
-        raise UnreadableFile("expected-excel", found=_describe(kind))
+        raise UnreadableFile("expected-excel", found=kind)
     elif kind in ("xlsx", "xls"):
-        raise UnreadableFile("expected-csv", found=_describe(kind))
+        raise UnreadableFile("expected-csv", found=kind)
     else:
         if kind == "gzip":
             data = _gunzip(data)
         grid = _csv_grid(data, source)
     return _table_from_grid(grid, source)
-
-
-def _describe(kind: str) -> str:
-    return {"xlsx": "xlsx", "xls": "xls", "gzip": "gzip", "text": "text"}[kind]
 
 
 def _gunzip(data: bytes) -> bytes:

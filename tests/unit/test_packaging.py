@@ -152,3 +152,16 @@ def test_snapshot_without_date_in_its_name_is_refused(raw_copy: Path, tmp_path: 
     collected = publishing.collect(registry.dataset("startup-support"), raw_copy)
     assert not collected.valid
     assert [p.type for r in collected.reports for p in r.errors] == ["undated-snapshot"]
+
+
+def test_output_check_catches_a_foreign_key_the_transform_broke() -> None:
+    dataset = registry.dataset("digital-public-spaces")
+    collected = publishing.collect(dataset, ROOT / "raw")
+    from opendata.packaging import check_output, conform_all
+    from opendata.transforms import transform_for
+
+    frames = conform_all(dataset, transform_for(dataset.name)(collected.inputs))
+    assert check_output(dataset, frames) == []
+    frames["attendance-monthly"].loc[3, "epn_id"] = "EPN-99"
+    found = [(p.type, p.row, p.label, p.cell) for p in check_output(dataset, frames)]
+    assert found == [("foreign-key", 5, "attendance-monthly.epn_id", "EPN-99")]
