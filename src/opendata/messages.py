@@ -212,12 +212,65 @@ def message(p: Problem, lang: str = "fr") -> str:
         return _constraint(p, lang)
     if t == "row-constraint":
         return _row_constraint(p, lang)
+    if t in ("primary-key", "unique-error") and "first_row" not in prm:
+        return (
+            "Identifiant vide : chaque ligne doit en avoir un."
+            if fr
+            else "Empty identifier: every row needs one."
+        )
     if t in ("primary-key", "unique-error"):
         return (
             f"{cell} figure déjà à la ligne {prm['first_row']} : chaque valeur doit être unique. "
             "Supprimez le doublon ou corrigez l'identifiant."
             if fr
             else f"{cell} already appears on row {prm['first_row']}: values must be unique."
+        )
+    if t == "foreign-key" and prm.get("scope") == "all":
+        return (
+            f"{cell} ne figure dans aucune livraison de « {prm['reference']} ». Vérifiez le code "
+            "ou demandez d'abord l'ajout du site."
+            if fr
+            else f"{cell} is in no delivery of “{prm['reference']}”. Check the code."
+        )
+    if t == "repeated-record":
+        return (
+            f"{prm['count']} ligne(s) renvoyée(s) à l'identique (la première à la ligne "
+            f"{prm['first']}) : elles sont comptées une seule fois."
+            if fr
+            else f"{prm['count']} row(s) re-sent identically (first on row {prm['first']}): "
+            "counted once."
+        )
+    if t == "conflicting-record":
+        return (
+            f"{cell} a déjà été livré dans {prm['other']} avec d'autres valeurs : une session "
+            "ne peut pas changer. Corrigez l'un des deux fichiers et renvoyez-le."
+            if fr
+            else f"{cell} was delivered in {prm['other']} with other values: fix one file."
+        )
+    if t == "ambiguous-time":
+        return (
+            f"{prm['count']} session(s) commencent pendant l'heure répétée du changement d'heure "
+            f"d'octobre ({prm['day']}, 02:00–02:59) : elles sont lues comme la première "
+            "occurrence, en heure d'été (UTC+2)."
+            if fr
+            else f"{prm['count']} session(s) start in the repeated October hour ({prm['day']}): "
+            "read as the first occurrence, summer time (UTC+2)."
+        )
+    if t == "nonexistent-time":
+        return (
+            f"{prm['count']} session(s) commencent à une heure qui n'existe pas ({prm['day']}, "
+            "02:00–02:59, passage à l'heure d'été) : elles sont lues en heure d'hiver (UTC+1)."
+            if fr
+            else f"{prm['count']} session(s) start in the hour skipped in March ({prm['day']}): "
+            "read as winter time (UTC+1)."
+        )
+    if t == "outside-period":
+        return (
+            f"{prm['count']} session(s) datées d'un autre mois que le fichier ({prm['months']}) : "
+            "elles sont publiées avec leur mois."
+            if fr
+            else f"{prm['count']} session(s) from another month ({prm['months']}): published "
+            "with their own month."
         )
     if t == "foreign-key":
         return (
@@ -330,6 +383,8 @@ def message(p: Problem, lang: str = "fr") -> str:
             if fr
             else f"Column {_q(p.label, lang)} appears twice. Remove one."
         )
+    if t == "blank-row" and p.severity == "error":
+        return "Ligne vide : supprimez-la." if fr else "Blank row: remove it."
     if t == "blank-row":
         return "Ligne vide : elle est ignorée." if fr else "Blank row: ignored."
     if t == "missing-cell":

@@ -39,6 +39,9 @@ class Source:
     personal_data: bool = False
     key_forms: dict[str, str] = field(default_factory=dict)  # label -> normaliser name
     identity_fields: tuple[str, ...] = ()  # personal data: never published, logged or shown
+    engine: str = "pandas"  # "arrow": large machine exports, see opendata.arrowvalidation
+    repeated_records: str = "error"  # "count-once": identical re-sent records are a warning
+    reference_deliveries: str = "newest"  # "all": foreign keys match any delivery's keys
 
     @property
     def labels(self) -> list[str]:
@@ -99,6 +102,9 @@ def _sources(root: Path) -> dict[str, Source]:
             personal_data=bool(desc.get("personalData", False)),
             key_forms=desc.get("keyForms", {}),
             identity_fields=tuple(desc.get("identityFields", [])),
+            engine=desc.get("engine", "pandas"),
+            repeated_records=desc.get("repeatedRecords", "error"),
+            reference_deliveries=desc.get("referenceDeliveries", "newest"),
         )
     return found
 

@@ -27,6 +27,8 @@ _WORDS = {
         "title": "Rapport de validation",
         "value": "Valeur",
         "message": "Problème",
+        "omitted": "… et {more} autres erreurs non détaillées (les {listed} premières sont listées "
+        "ci-dessus ; corrigez-les, le plus souvent la même cause explique les suivantes).",
     },
     "en": {
         "valid": "VALID",
@@ -44,6 +46,8 @@ _WORDS = {
         "title": "Validation report",
         "value": "Value",
         "message": "Problem",
+        "omitted": "… and {more} more errors not listed (the first {listed} are above; the same "
+        "cause usually explains the rest).",
     },
 }
 
@@ -72,7 +76,12 @@ def as_dict(report: Report, lang: str = "fr") -> dict[str, Any]:
         "valid": report.valid,
         "source": report.source,
         "file": report.file,
-        "stats": {"rows": report.rows, "errors": len(errors), "warnings": len(warnings)},
+        "stats": {
+            "rows": report.rows,
+            "errors": len(errors) + report.omitted,
+            "warnings": len(warnings),
+            "errorsNotListed": report.omitted,
+        },
         "errors": [entry(p) for p in errors],
         "warnings": [entry(p) for p in warnings],
     }
@@ -108,11 +117,13 @@ def as_text(report: Report, lang: str = "fr") -> str:
         lines.append(message(errors[0], lang))
         return "\n".join(lines) + "\n"
     lines.append(
-        f"{report.rows} {words['rows']}, {len(errors)} {words['errors']}, "
+        f"{report.rows} {words['rows']}, {len(errors) + report.omitted} {words['errors']}, "
         f"{len(warnings)} {words['warnings']}"
     )
     if errors:
         lines += ["", words["errors_title"], *_grouped(errors, lang)]
+    if report.omitted:
+        lines.append("  " + words["omitted"].format(listed=len(errors), more=report.omitted))
     if warnings:
         lines += ["", words["warnings_title"], *_grouped(warnings, lang)]
     if errors:
@@ -153,7 +164,7 @@ def as_html(report: Report, lang: str = "fr") -> str:
         "text-align:left;vertical-align:top}.status{font-weight:bold}</style></head><body>"
         f"<h1>{esc(words['title'])}</h1><p>{esc(report.source)} : {esc(report.file)} — "
         f'<span class="status">{status}</span></p>'
-        f"<p>{report.rows} {words['rows']}, {len(errors)} {words['errors']}, "
+        f"<p>{report.rows} {words['rows']}, {len(errors) + report.omitted} {words['errors']}, "
         f"{len(warnings)} {words['warnings']}</p>"
         f"{table(errors, words['errors_title'])}{table(warnings, words['warnings_title'])}"
         "</body></html>\n"

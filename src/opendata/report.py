@@ -41,6 +41,7 @@ class Report:
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
     unreadable: bool = False
+    omitted: int = 0  # errors found but not listed (very large files: the first ones are)
 
     @property
     def errors(self) -> list[Problem]:
@@ -55,7 +56,7 @@ class Report:
     @property
     def valid(self) -> bool:
         """True when nothing blocks the delivery (warnings allowed)."""
-        return not self.unreadable and not self.errors
+        return not self.unreadable and not self.errors and not self.omitted
 
     def flatten(self) -> list[tuple[int | None, str | None, str]]:
         """(row, column, error type) of every error, the shape tests pin."""
@@ -92,4 +93,6 @@ def redacted(report: Report) -> Report:
         )
         for p in report.problems
     ]
-    return Report(report.source, report.file, report.rows, problems, report.unreadable)
+    return Report(
+        report.source, report.file, report.rows, problems, report.unreadable, report.omitted
+    )

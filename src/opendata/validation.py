@@ -32,7 +32,15 @@ class Validation:
 
 
 def validate_file(path: Path, source: Source, raw_dir: Path | None = None) -> Validation:
-    """Validate a delivery. Unreadable files give a report with ``unreadable`` set."""
+    """Validate a delivery. Unreadable files give a report with ``unreadable`` set.
+
+    Sources on the Arrow engine (large machine exports) get the report only: their cells are
+    not turned into pandas frames (see :mod:`opendata.arrowvalidation`)."""
+    if source.engine == "arrow":
+        from opendata.arrowvalidation import validate_large
+
+        large = validate_large(path, source, raw_dir)
+        return Validation(large.report, pd.DataFrame(), pd.DataFrame(), [])
     report = Report(source=source.name, file=path.name)
     try:
         raw = read_delivery(path, source)

@@ -1,0 +1,737 @@
+"""Table Schema validation on Arrow columns, for deliveries of a million rows and more.
+
+The pandas checker of :mod:`opendata.tableschema` is lenient where stewards need it (retyped
+headers, stray spaces, Excel values). This one is for machine exports (the Wi-Fi operator's
+logs): it reads the CSV with pyarrow's multi-threaded reader, checks whole columns with Arrow
+compute kernels, and reports exactly what ``frictionless validate`` reports on the same file and
+schema — the same (row, field, error type) list, proved by
+``tests/unit/test_fastcheck_differential.py``.
+
+Frictionless semantics reproduced here (frictionless-py 5.21):
+- rows are numbered as records, the header being row 1; a record whose cells are all missing
+  values is one ``blank-row`` error and nothing else;
+- a record with too few cells: ``missing-cell`` for each absent field, and the absent cell is a
+  missing value for the constraints (so ``required`` fails as well); too many: ``extra-cell``;
+- a cell equal to a missing value (``missingValues``, default ``[""]``) is null; otherwise it is
+  cast (``type-error`` when it does not cast) and, only when it casts, checked against each
+  constraint, one ``constraint-error`` per broken constraint;
+- integers are what Python's ``int()`` reads after ``strip()``; dates and datetimes with an
+  explicit ``format`` are what ``datetime.strptime`` reads (the same digit rules, impossible
+  dates such as 30 February refused); ``pattern`` is anchored as ``^pattern$``;
+- ``unique``: a non-null value seen on an earlier row; ``primaryKey``: a key seen on an earlier
+  row, or a key whose cells are all null (cells with a type error are null, cells breaking a
+  constraint keep their value); ``foreignKeys``: a key not all null that the reference lacks.
+
+What it does not do (it refuses such a schema with :class:`Unsupported`, never guesses):
+types other than string, integer, date and datetime; ``format`` "default"/"any" for dates;
+string formats (email, uri); ``bareNumber`` false. Known divergences, too rare in machine
+exports to matter: Unicode digits (Python's ``int`` reads "٣"), a ``pattern`` cell ending in a
+line break, integers beyond 64 bits (reported as type errors here).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from opendata.report import Problem, UnreadableFile
+
+SUPPORTED_TYPES = ("string", "integer", "date", "datetime")
+THREADS = max(2, os.cpu_count() or 2)
+_INTEGER = r"^[+-]?[0-9]+(?:_[0-9]+)*$"
+# The regular expressions Python's _strptime uses for each directive (named groups for RE2).
+_DIRECTIVES = {
+    "Y": r"(?P<Y>[0-9][0-9][0-9][0-9])",
+    "m": r"(?P<m>1[0-2]|0[1-9]|[1-9])",
+    "d": r"(?P<d>3[01]|[12][0-9]|0[1-9]|[1-9]| [1-9])",
+    "H": r"(?P<H>2[0-3]|[0-1][0-9]|[0-9])",
+    "M": r"(?P<M>[0-5][0-9]|[0-9])",
+    "S": r"(?P<S>6[0-1]|[0-5][0-9]|[0-9])",
+}
+_DATE_PARTS = ("Y", "m", "d")
+_TIME_PARTS = ("H", "M", "S")
+_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+class Unsupported(ValueError):
+    """The schema uses Table Schema features this engine does not implement."""
+
+
+@dataclass
+class Finding:
+    """Errors of one kind in one column: the rows that have it, and their cells."""
+
+    type: str
+    field: str | None  # schema field name; None for row errors, "" for an extra cell
+    rows: np.ndarray  # int64 record numbers
+    cells: pa.Array | None = None  # the cells as written (None: not cell errors)
+    params: dict[str, Any] = field(default_factory=dict)
+    first_rows: np.ndarray | None = None  # repeats: the record number of the first occurrence
+
+
+@dataclass
+class Findings:
+    """Every error of a file, kept as columns: a million errors cost arrays, not objects."""
+
+    items: list[Finding] = field(default_factory=list)
+
+    def add(
+        self,
+        kind: str,
+        name: str | None,
+        rows: np.ndarray,
+        cells: pa.Array | None = None,
+        **params: Any,
+    ) -> None:
+        if len(rows):
+            self.items.append(Finding(kind, name, rows, cells, params))
+
+    def __len__(self) -> int:
+        return sum(len(f.rows) for f in self.items)
+
+    def triples(self) -> list[tuple[int, str | None, str]]:
+        """Sorted (row, field, error type) of every error: what the differential tests compare."""
+        out = [(int(r), f.field, f.type) for f in self.items for r in f.rows.tolist()]
+        return sorted(out, key=lambda t: (t[0], t[1] or "", t[2]))
+
+    def problems(
+        self, labels: dict[str, str], positions: dict[str, int], limit: int | None
+    ) -> list[Problem]:
+        """Report problems in file order, the first ``limit`` of them (all when None)."""
+        if not self.items:
+            return []
+        rows = np.concatenate([f.rows for f in self.items])
+        item = np.concatenate([np.full(len(f.rows), i) for i, f in enumerate(self.items)])
+        offset = np.concatenate([np.arange(len(f.rows)) for f in self.items])
+        order = np.lexsort((item, rows))
+        if limit is not None:
+            order = order[:limit]
+        out = []
+        for index in order.tolist():
+            found = self.items[int(item[index])]
+            j = int(offset[index])
+            cell = None
+            if found.cells is not None:
+                value = found.cells[j].as_py()
+                cell = "" if value is None else str(value)
+            name = found.field
+            params = dict(found.params)
+            if name:
+                params.setdefault("position", positions.get(name, 0))
+            if found.first_rows is not None and found.first_rows[j] > 0:
+                params["first_row"] = int(found.first_rows[j])
+            out.append(
+                Problem(
+                    found.type,
+                    row=int(rows[index]),
+                    label=labels.get(name, name) if name else None,
+                    cell=cell,
+                    params=params,
+                )
+            )
+        return out
+
+
+@dataclass
+class StringTable:
+    """A CSV read as text: one string column per header cell, with each row's record number."""
+
+    header: list[str]
+    columns: list[pa.ChunkedArray]
+    rows: np.ndarray  # record number of each row (header = 1)
+    ragged: list[tuple[int, list[str]]]  # records with another number of cells than the header
+    records: int  # data records in the file, ragged ones included
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _open(path: Path) -> pa.NativeFile:
+    with path.open("rb") as handle:
+        magic = handle.read(2)
+    return pa.input_stream(str(path), compression="gzip" if magic == b"\x1f\x8b" else None)
+
+
+def read_header(path: Path, delimiter: str) -> list[str]:
+    """The first record of a (possibly gzipped) UTF-8 CSV."""
+    try:
+        with path.open("rb") as raw:
+            gz = raw.read(2) == b"\x1f\x8b"
+        opener = gzip.open if gz else open
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:  # type: ignore[operator]
+            line = next(csv.reader(handle, delimiter=delimiter), None)
+    except FileNotFoundError:
+        raise UnreadableFile("not-found", path=str(path)) from None
+    except UnicodeDecodeError:
+        raise UnreadableFile("encoding", encodings="utf-8") from None
+    except (OSError, EOFError) as exc:
+        if "gzip" in str(exc).lower() or isinstance(exc, EOFError):
+            raise UnreadableFile("truncated-gzip") from None
+        raise UnreadableFile("os-error", detail=str(exc)) from None
+    if not line:
+        raise UnreadableFile("empty")
+    return line
+
+
+def read_strings(path: Path, delimiter: str = ",") -> StringTable:
+    """Read a (possibly gzipped) UTF-8 CSV as text columns, every cell kept as written."""
+    header = read_header(path, delimiter)
+    names = [str(i) for i in range(len(header))]
+    ragged: list[tuple[int | None, str]] = []
+
+    def on_ragged(row: Any) -> str:
+        ragged.append((row.number, row.text))
+        return "skip"
+
+    def read(threads: bool) -> pa.Table:
+        try:
+            return pcsv.read_csv(
+                _open(path),
+                read_options=pcsv.ReadOptions(
+                    use_threads=threads, column_names=names, skip_rows=1, block_size=1 << 24
+                ),
+                parse_options=pcsv.ParseOptions(
+                    delimiter=delimiter,
+                    newlines_in_values=True,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=on_ragged,
+                ),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            text = str(exc)
+            if "UTF8" in text or "utf8" in text or "UTF-8" in text:
+                raise UnreadableFile("encoding", encodings="utf-8") from None
+            if "gzip" in text.lower() or "compress" in text.lower():
+                raise UnreadableFile("truncated-gzip") from None
+            raise UnreadableFile("malformed-csv", row=0, detail=text.splitlines()[0]) from None
+        except OSError as exc:
+            raise UnreadableFile(
+                "truncated-gzip" if "gzip" in str(exc).lower() else "os-error", detail=str(exc)
+            ) from None
+
+    table = read(threads=True)
+    if ragged:
+        # Record numbers of ragged rows are only known to the single-threaded reader.
+        ragged.clear()
+        table = read(threads=False)
+    total = table.num_rows + len(ragged)
+    numbers = np.arange(2, total + 2, dtype=np.int64)
+    parsed: list[tuple[int, list[str]]] = []
+    if ragged:
+        bad = np.array([n for n, _ in ragged if n is not None], dtype=np.int64)
+        numbers = numbers[~np.isin(numbers, bad)]
+        for number, text in ragged:
+            cells = next(csv.reader([text], delimiter=delimiter), [])
+            parsed.append((int(number or 0), cells))
+    columns = [table.column(i) for i in range(len(names))]
+    return StringTable(header, columns, numbers, parsed, total)
+
+
+def check_schema(schema: dict[str, Any]) -> None:
+    """Raise :class:`Unsupported` when ``schema`` needs what this engine does not implement."""
+    for fld in schema["fields"]:
+        ftype = fld.get("type", "string")
+        if ftype not in SUPPORTED_TYPES:
+            raise Unsupported(f"field {fld['name']!r}: type {ftype!r} is not supported")
+        fmt = fld.get("format", "default")
+        if ftype in ("date", "datetime") and fmt in ("default", "any"):
+            raise Unsupported(f"field {fld['name']!r}: give {ftype} an explicit format")
+        if ftype in ("date", "datetime"):
+            _format_regex(fmt, ftype)
+        if ftype == "string" and fmt != "default":
+            raise Unsupported(f"field {fld['name']!r}: string format {fmt!r} is not supported")
+        if fld.get("bareNumber") is False:
+            raise Unsupported(f"field {fld['name']!r}: bareNumber false is not supported")
+        pattern = fld.get("constraints", {}).get("pattern")
+        if pattern is not None:
+            try:
+                pc.match_substring_regex(pa.array([""]), f"^{pattern}$")
+            except pa.ArrowInvalid as exc:
+                raise Unsupported(f"field {fld['name']!r}: pattern not RE2: {exc}") from None
+
+
+def _format_regex(fmt: str, ftype: str) -> tuple[str, list[str]]:
+    parts: list[str] = []
+    seen: list[str] = []
+    i = 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "%" and i + 1 < len(fmt):
+            code = fmt[i + 1]
+            if code not in _DIRECTIVES or code in seen:
+                raise Unsupported(f"{ftype} format {fmt!r}: directive %{code} is not supported")
+            parts.append(_DIRECTIVES[code])
+            seen.append(code)
+            i += 2
+            continue
+        parts.append(r"\s+" if ch.isspace() else re.escape(ch))
+        i += 1
+    needed = _DATE_PARTS if ftype == "date" else _DATE_PARTS + _TIME_PARTS
+    if ftype == "date" and any(c in seen for c in _TIME_PARTS):
+        raise Unsupported(f"date format {fmt!r} has time directives")
+    if any(c not in seen for c in needed):
+        raise Unsupported(f"{ftype} format {fmt!r} must have %{' %'.join(needed)}")
+    return "^" + "".join(parts) + "$", seen
+
+
+def _strptime(text: pa.ChunkedArray, fmt: str, ftype: str) -> tuple[np.ndarray, np.ndarray]:
+    """(values as datetime64[s], mask of cells that parse) the way ``datetime.strptime`` does.
+
+    Zero-padded cells (what exports write) are read by position; the others go through the
+    regular expressions of Python's ``_strptime``, directive by directive."""
+    n = len(text)
+    codes = _format_regex(fmt, ftype)[1]
+    ok = np.zeros(n, dtype=bool)
+    canonical = _canonical(fmt)
+    values = np.zeros(n, dtype="datetime64[s]")
+    if canonical is not None:
+        regex, slots = canonical
+        ok = _bool(pc.match_substring_regex(text, regex))
+        if ok.any():
+            # Arrow's strptime reads zero-padded cells; it rolls impossible days and second 60
+            # over (30 February is 2 March), so the day and second written are compared back.
+            parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+            ok &= _bool(pc.is_valid(parsed))
+            safe = pc.if_else(pa.array(ok), text, "0" * max(a + b for a, b in slots.values()))
+            stamps = pc.fill_null(parsed, pa.scalar(0, pa.timestamp("s")))
+            for code, part in (("d", pc.day), ("S", pc.second)):
+                if code not in slots:
+                    continue
+                start, width = slots[code]
+                written = pc.cast(pc.utf8_slice_codeunits(safe, start, start + width), pa.int64())
+                ok &= _bool(pc.equal(written, part(stamps)))
+            ok &= _bool(pc.greater_equal(pc.year(stamps), 1))  # Python has no year 0
+            values = np.array(stamps.to_numpy(), dtype="datetime64[s]")
+    if canonical is not None and not (~ok).any():
+        return values, ok
+    rest = ~ok
+    parts = {c: np.zeros(n, dtype=np.int64) for c in _DATE_PARTS + _TIME_PARTS}
+    if rest.any():
+        # Cells that are not zero-padded: Python's own directive rules.
+        regex = _format_regex(fmt, ftype)[0]
+        subset = pc.filter(text, pa.array(rest))
+        extracted = pc.extract_regex(subset, regex)
+        matched = _bool(pc.is_valid(extracted))
+        index = np.nonzero(rest)[0][matched]
+        extracted = pc.filter(extracted, pa.array(matched))
+        for code in codes:
+            digits = pc.utf8_trim_whitespace(pc.struct_field(extracted, code))
+            parts[code][index] = np.array(pc.cast(digits, pa.int64()).to_numpy(), dtype=np.int64)
+        year, month, day = parts["Y"], np.clip(parts["m"], 1, 12), parts["d"]
+        leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+        month_days = _DAYS[month - 1] + ((month == 2) & leap)
+        good = np.zeros(n, dtype=bool)
+        good[index] = True
+        good &= (year >= 1) & (day >= 1) & (day <= month_days) & (parts["S"] <= 59)
+        months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+        days = months.astype("datetime64[D]") + (np.clip(day, 1, 31) - 1)
+        clock = parts["H"] * 3600 + parts["M"] * 60 + parts["S"]
+        slow = days.astype("datetime64[s]") + clock
+        values = np.where(good, slow, values)
+        ok = ok | good
+    return values, ok
+
+
+def _canonical(fmt: str) -> tuple[str, dict[str, tuple[int, int]]] | None:
+    """For a format of fixed-width directives, the regex of its zero-padded form (a space of the
+    format standing for one space) and where each directive sits; None otherwise."""
+    widths = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
+    regex, slots, pos, i = [], {}, 0, 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            code = fmt[i + 1]
+            if code not in widths:
+                return None
+            slots[code] = (pos, widths[code])
+            regex.append(f"[0-9]{{{widths[code]}}}")
+            pos += widths[code]
+            i += 2
+        else:
+            regex.append(" " if fmt[i] == " " else re.escape(fmt[i]))
+            pos += 1
+            i += 1
+    return "^" + "".join(regex) + "$", slots
+
+
+@dataclass
+class Column:
+    """One schema field's cells in a file, cast."""
+
+    name: str
+    text: pa.ChunkedArray
+    absent: np.ndarray  # the record has no such cell
+    missing: np.ndarray  # a missing value (absent cells included)
+    ok: np.ndarray  # present and cast
+    values: pa.Array  # typed; null where missing or not cast
+
+
+def _bool(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def cast(
+    fld: dict[str, Any], text: pa.ChunkedArray, absent: np.ndarray, missing_values: Sequence[str]
+) -> Column:
+    """Cast one column of text cells to its Table Schema type."""
+    ftype = fld.get("type", "string")
+    if list(missing_values) == [""]:
+        missing = absent | _bool(pc.equal(pc.binary_length(text), 0))
+    else:
+        missing = absent | _bool(pc.is_in(text, pa.array(list(missing_values), pa.string())))
+    present = ~missing
+    if ftype == "string":
+        ok = present
+        values: pa.Array = pc.if_else(pa.array(ok), text, pa.scalar(None, pa.string()))
+    elif ftype == "integer":
+        values, ok = _integers(text, present)
+    else:
+        seconds, parsed = _strptime(text, fld["format"], ftype)
+        ok = present & parsed
+        if ftype == "date":
+            arrow = pa.array(seconds.astype("datetime64[D]"), pa.date32())
+        else:
+            arrow = pa.array(seconds, pa.timestamp("s"))
+        values = pc.if_else(pa.array(ok), arrow, pa.scalar(None, arrow.type))
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return Column(fld["name"], text, absent, missing, ok, values)
+
+
+def _integers(text: pa.ChunkedArray, present: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """Integer values and the cells that cast, as Python's ``int(cell.strip())`` would."""
+    mask = pa.array(present)
+    try:
+        # Fast path: Arrow's parser accepts a subset of what int() accepts (sign and digits).
+        numbers = pc.cast(pc.if_else(mask, text, "0"), pa.int64())
+        return pc.if_else(mask, numbers, pa.scalar(None, pa.int64())), present
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    stripped = pc.utf8_trim_whitespace(text)
+    ok = present & _bool(pc.match_substring_regex(stripped, _INTEGER))
+    digits = pc.replace_substring(stripped, "_", "")
+    long = _bool(pc.greater(pc.utf8_length(pc.replace_substring_regex(digits, "^[+-]?0*", "")), 18))
+    ok &= ~long  # beyond 64 bits: a type error here, see the module notes
+    numbers = pc.cast(pc.if_else(pa.array(ok), digits, "0"), pa.int64())
+    return pc.if_else(pa.array(ok), numbers, pa.scalar(None, pa.int64())), ok
+
+
+def _typed(bound: Any, ftype: str) -> pa.Scalar:
+    if ftype == "integer":
+        return pa.scalar(int(bound), pa.int64())
+    if ftype == "date":
+        import datetime as dt
+
+        return pa.scalar(dt.date.fromisoformat(str(bound)), pa.date32())
+    if ftype == "datetime":
+        import datetime as dt
+
+        return pa.scalar(dt.datetime.fromisoformat(str(bound)), pa.timestamp("s"))
+    return pa.scalar(str(bound), pa.string())
+
+
+def check_columns(
+    schema: dict[str, Any], columns: list[Column], rows: np.ndarray, findings: Findings
+) -> None:
+    """Type and constraint errors of each column (``unique`` and keys aside), columns in
+    parallel (Arrow kernels release the GIL)."""
+    pairs = list(zip(schema["fields"], columns, strict=True))
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        for found in pool.map(lambda pair: _check_column(*pair, rows), pairs):
+            findings.items.extend(found.items)
+
+
+def _check_column(fld: dict[str, Any], col: Column, rows: np.ndarray) -> Findings:
+    findings = Findings()
+    ftype = fld.get("type", "string")
+    name = fld["name"]
+    wrong = ~col.missing & ~col.ok
+    if wrong.any():
+        findings.add("type-error", name, rows[wrong], _take(col.text, wrong))
+    if True:
+        for constraint, bound in fld.get("constraints", {}).items():
+            if constraint == "required":
+                if bound:
+                    bad = col.missing
+                else:
+                    continue
+            elif constraint == "unique":
+                continue
+            elif constraint == "pattern" and ftype == "string":
+                bad = col.ok & ~_bool(pc.match_substring_regex(col.values, f"^{bound}$"))
+            elif constraint == "enum":
+                allowed = pa.array([_typed(b, ftype).as_py() for b in bound], col.values.type)
+                bad = col.ok & ~_bool(pc.is_in(col.values, allowed))
+            elif constraint in ("minimum", "maximum") and ftype != "string":
+                op = pc.less if constraint == "minimum" else pc.greater
+                bad = col.ok & _bool(op(col.values, _typed(bound, ftype)))
+            elif constraint in ("minLength", "maxLength") and ftype == "string":
+                op = pc.less if constraint == "minLength" else pc.greater
+                bad = col.ok & _bool(op(pc.utf8_length(col.values), bound))
+            else:
+                raise Unsupported(f"field {name!r}: constraint {constraint!r} on {ftype}")
+            if bad.any():
+                findings.add(
+                    "constraint-error",
+                    name,
+                    rows[bad],
+                    _take(col.text, bad),
+                    constraint=constraint,
+                    bound=bound,
+                    field=fld,
+                )
+    return findings
+
+
+def _take(array: pa.ChunkedArray | pa.Array, mask: np.ndarray) -> pa.Array:
+    taken = pc.filter(array, pa.array(mask))
+    return taken.combine_chunks() if isinstance(taken, pa.ChunkedArray) else taken
+
+
+def _codes(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Equal values get equal integer codes (nulls one code of their own)."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    fixed = _fixed_width_words(array)
+    if fixed is not None:
+        # Identifiers of one fixed width (hexadecimal session ids): sort a 64-bit mix of their
+        # bytes, a few times faster than a hash table of a million strings. Exact: when two
+        # different values share a mix, the hash table decides instead.
+        mixed = np.zeros(len(fixed), dtype=np.uint64)
+        for column in range(fixed.shape[1]):
+            mixed = (mixed * np.uint64(0x9E3779B97F4A7C15)) ^ fixed[:, column]
+        order = np.argsort(mixed)
+        ordered, words = mixed[order], fixed[order]
+        same_mix = ordered[1:] == ordered[:-1]
+        same_value = (words[1:] == words[:-1]).all(axis=1)
+        if not (same_mix & ~same_value).any():
+            starts = np.ones(len(order), dtype=bool)
+            starts[1:] = ~same_value
+            codes = np.empty(len(order), dtype=np.int64)
+            codes[order] = np.cumsum(starts) - 1
+            return codes
+    encoded = pc.dictionary_encode(array, null_encoding="encode")
+    return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _fixed_width_words(array: pa.Array) -> np.ndarray | None:
+    """The values as rows of 64-bit words when they are strings without nulls, all 8 to 32
+    bytes of one same length multiple of 8; None otherwise."""
+    if not pa.types.is_string(array.type) or array.null_count or len(array) == 0:
+        return None
+    lengths = pc.min_max(pc.binary_length(array))
+    width = lengths["min"].as_py()
+    if width != lengths["max"].as_py() or width % 8 or not 8 <= width <= 32:
+        return None
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return data.view(">u8").reshape(len(array), width // 8)
+
+
+def duplicated(keys: list[pa.Array], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mask of rows whose key already appeared on an earlier row, and for each row the record
+    number where its key first appeared (0 where it does not repeat). Null parts compare equal
+    to null parts, as Python tuples do."""
+    n = len(keys[0]) if keys else 0
+    first_rows = np.zeros(n, dtype=np.int64)
+    if n == 0:
+        return np.zeros(0, dtype=bool), first_rows
+    codes = _codes(keys[0])
+    for key in keys[1:]:
+        more = _codes(key)
+        codes = np.unique(codes * (int(more.max()) + 1) + more, return_inverse=True)[1]
+    positions = np.arange(n, dtype=np.int64)
+    first = np.full(int(codes.max()) + 1, n, dtype=np.int64)
+    first[codes[::-1]] = positions[::-1]  # the last write wins: the earliest row of each code
+    first_index = first[codes]
+    dup = first_index != positions
+    first_rows[dup] = rows[first_index[dup]]
+    return dup, first_rows
+
+
+def check_keys(
+    schema: dict[str, Any], columns: dict[str, Column], rows: np.ndarray, findings: Findings
+) -> None:
+    """``unique`` and ``primaryKey`` errors."""
+    for fld in schema["fields"]:
+        if fld.get("constraints", {}).get("unique"):
+            col = columns[fld["name"]]
+            repeat, first_rows = duplicated([col.values], rows)
+            dup = repeat & col.ok
+            findings.add("unique-error", fld["name"], rows[dup], _take(col.text, dup))
+            if dup.any():
+                findings.items[-1].first_rows = first_rows[dup]
+    key = schema.get("primaryKey", [])
+    key = [key] if isinstance(key, str) else list(key)
+    if key:
+        values = [columns[k].values for k in key]
+        all_null = np.ones(len(rows), dtype=bool)
+        complete = np.ones(len(rows), dtype=bool)
+        for v in values:
+            valid = _bool(pc.is_valid(v))
+            all_null &= ~valid
+            complete &= valid
+        repeat, first_rows = duplicated(values, rows)
+        bad = (repeat & ~all_null) | all_null
+        # Frictionless compares tuples with None parts too: a partial key repeats like any other.
+        cells = _take(columns[key[0]].text, bad)
+        findings.add("primary-key", None, rows[bad], cells, fields=key)
+        if bad.any():
+            findings.items[-1].first_rows = first_rows[bad]
+
+
+def check_foreign_keys(
+    schema: dict[str, Any],
+    columns: dict[str, Column],
+    rows: np.ndarray,
+    references: dict[str, pa.Table],
+    findings: Findings,
+) -> None:
+    """``foreign-key`` errors against the referenced key values given per resource name."""
+    for fk in schema.get("foreignKeys", []):
+        ref = fk["reference"]
+        target = references.get(ref["resource"])
+        if target is None:
+            continue
+        fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+        ref_fields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+        values = [columns[f].values for f in fields]
+        any_value = np.zeros(len(rows), dtype=bool)
+        for v in values:
+            any_value |= _bool(pc.is_valid(v))
+        if len(fields) == 1:
+            known = _bool(pc.is_in(values[0], target.column(ref_fields[0])))
+        else:
+            probe = pa.table({f"k{i}": v for i, v in enumerate(values)})
+            probe = probe.append_column("__row", pa.array(np.arange(len(rows))))
+            keys = target.select(ref_fields).rename_columns([f"k{i}" for i in range(len(fields))])
+            keys = keys.group_by(keys.column_names).aggregate([])
+            joined = probe.join(keys, [f"k{i}" for i in range(len(fields))], join_type="left semi")
+            known = np.zeros(len(rows), dtype=bool)
+            known[joined.column("__row").to_numpy()] = True
+        bad = any_value & ~known
+        findings.add(
+            "foreign-key",
+            fields[0],
+            rows[bad],
+            _take(values[0], bad),
+            reference=ref["resource"],
+            fields=fields,
+        )
+
+
+@dataclass
+class Checked:
+    """A file checked against a schema: every error, and the typed columns by field name."""
+
+    findings: Findings
+    columns: dict[str, Column]
+    rows: np.ndarray  # record number of each row of ``columns``
+    valid_rows: np.ndarray  # mask over ``rows``: no error on that row
+
+
+def validate_strings(
+    strings: StringTable,
+    schema: dict[str, Any],
+    positions: dict[str, int],
+    references: dict[str, pa.Table] | None = None,
+) -> Checked:
+    """Check text columns (``positions``: field name → column index in the file) against
+    ``schema``, with Frictionless semantics."""
+    check_schema(schema)
+    missing_values = schema.get("missingValues", [""])
+    fields = schema["fields"]
+    findings = Findings()
+    n = len(strings)
+    width = len(strings.header)
+    rows = strings.rows
+    # Ragged records join the table so that their cells are checked like the others.
+    extra_rows = np.array([r for r, _ in strings.ragged], dtype=np.int64)
+    all_rows = np.concatenate([rows, extra_rows])
+    pending: list[tuple[dict[str, Any], pa.ChunkedArray, np.ndarray]] = []
+    for fld in fields:
+        name = fld["name"]
+        index = positions.get(name)
+        if index is None:
+            text = pa.chunked_array([pa.array([""] * (n + len(extra_rows)), pa.string())])
+            absent = np.ones(len(all_rows), dtype=bool)
+        else:
+            ragged = [cells[index] if index < len(cells) else None for _, cells in strings.ragged]
+            absent = np.concatenate(
+                [np.zeros(n, dtype=bool), np.array([c is None for c in ragged], dtype=bool)]
+            )
+            chunks = list(strings.columns[index].chunks)
+            if ragged:
+                chunks.append(pa.array([c if c is not None else "" for c in ragged], pa.string()))
+            text = pa.chunked_array(chunks, pa.string())
+        pending.append((fld, text, absent))
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        cast_columns = list(pool.map(lambda job: cast(*job, missing_values), pending))
+    columns = {col.name: col for col in cast_columns}
+    blank = np.ones(len(all_rows), dtype=bool)
+    for col in columns.values():
+        blank &= col.missing
+    # A blank record is one error and nothing else: take it out of every other check.
+    keep = ~blank
+    kept = columns if keep.all() else {k: _subset(c, keep) for k, c in columns.items()}
+    kept_rows = all_rows[keep]
+    check_columns(schema, [kept[f["name"]] for f in fields], kept_rows, findings)
+    for (number, cells), is_blank in zip(strings.ragged, blank[n:], strict=True):
+        if is_blank:
+            continue
+        for fld in fields:
+            index = positions.get(fld["name"])
+            if index is not None and index >= len(cells):
+                findings.add("missing-cell", fld["name"], np.array([number]), pa.array([""]))
+        for extra in range(width, len(cells)):
+            findings.add(
+                "extra-cell", "", np.array([number]), pa.array([cells[extra]]), position=extra
+            )
+    check_keys(schema, kept, kept_rows, findings)
+    findings.add("blank-row", None, all_rows[blank])
+    if references:
+        check_foreign_keys(schema, kept, kept_rows, references, findings)
+    # Primary-key findings on blank rows: Frictionless reports them after the blank-row error.
+    if schema.get("primaryKey"):
+        findings.add("primary-key", None, all_rows[blank])
+    bad_rows = np.unique(
+        np.concatenate([f.rows for f in findings.items] or [np.zeros(0, np.int64)])
+    )
+    main = (
+        columns
+        if not len(extra_rows)
+        else {k: _subset(c, np.arange(len(all_rows)) < n) for k, c in columns.items()}
+    )
+    valid = ~np.isin(rows, bad_rows)
+    return Checked(findings, main, rows, valid)
+
+
+def _subset(col: Column, mask: np.ndarray) -> Column:
+    arrow_mask = pa.array(mask)
+    text = pc.filter(col.text, arrow_mask)
+    return Column(
+        col.name,
+        text if isinstance(text, pa.ChunkedArray) else pa.chunked_array([text]),
+        col.absent[mask],
+        col.missing[mask],
+        col.ok[mask],
+        pc.filter(col.values, arrow_mask),
+    )
