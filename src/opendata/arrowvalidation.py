@@ -140,7 +140,7 @@ def _repeats_as_warnings(checked: Checked, report: Report) -> None:
             checked.valid_rows[np.isin(checked.rows, rows)] = True
         rest = found.rows[~identical]
         if len(rest):
-            keep.append(Finding(found.type, found.field, rest, found.cells, found.params))
+            keep.append(Finding(found.type, found.fieldname, rest, found.cells, found.params))
     findings.items = keep
     # A row is valid when no error remains on it.
     bad = [f.rows for f in keep]

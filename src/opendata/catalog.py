@@ -42,6 +42,25 @@ def _version_key(name: str) -> tuple[int, ...]:
     return tuple(int(p) for p in name.split("."))
 
 
+def _files(descriptor: dict[str, Any]) -> list[tuple[dict[str, Any], str, int, str, str]]:
+    """(resource, path, size, hash, title) of every downloadable file: a resource published one
+    file per period gives one distribution per file, so that a portal lists each month."""
+    found = []
+    for resource in descriptor["resources"]:
+        title = resource.get("title", resource["name"])
+        parts = resource.get("x-parts")
+        if parts:
+            for part in parts:
+                period = part["path"].rsplit("/", 1)[-1].rsplit(".", 1)[0]
+                found.append(
+                    (resource, part["path"], part["bytes"], part["hash"], f"{title} — {period}")
+                )
+            continue
+        size = resource.get("bytes", resource.get("x-bytes"))
+        found.append((resource, resource["path"], size, resource["hash"], title))
+    return found
+
+
 def _dataset(folder: Path, base: str) -> dict[str, Any]:
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     releases = (
@@ -57,15 +76,14 @@ def _dataset(folder: Path, base: str) -> dict[str, Any]:
     licence_iri = LICENSE_IRI.get(licence["name"], licence.get("path"))
     name = descriptor["name"]
     distributions = []
-    for resource in descriptor["resources"]:
-        url = f"{base}{name}/{resource['path']}"
-        size = resource.get("bytes", resource.get("x-bytes"))
-        algorithm, _, digest = resource["hash"].partition(":")
+    for resource, path, size, checksum, title in _files(descriptor):
+        url = f"{base}{name}/{path}"
+        algorithm, _, digest = checksum.partition(":")
         distributions.append(
             {
                 "@id": url + "#distribution",
                 "@type": "dcat:Distribution",
-                "dct:title": resource.get("title", resource["name"]),
+                "dct:title": title,
                 "dct:description": resource.get("description", ""),
                 "dcat:accessURL": {"@id": f"{base}{name}/datapackage.json"},
                 "dcat:downloadURL": {"@id": url},

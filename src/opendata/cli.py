@@ -99,6 +99,14 @@ def _parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("generate-samples", help="write the seeded sample deliveries")
     gen.add_argument("--raw-dir", type=Path, default=Path("raw"))
     gen.add_argument("--seed", type=int, default=2008)
+
+    ses = sub.add_parser(
+        "generate-sessions", help="write Wi-Fi session logs for any months (benchmarks, trials)"
+    )
+    ses.add_argument("months", nargs="+", help="AAAA-MM, or a range AAAA-MM:AAAA-MM")
+    ses.add_argument("--rows", type=int, default=None, help="rows a month (default: realistic)")
+    ses.add_argument("--raw-dir", type=Path, default=Path("raw"))
+    ses.add_argument("--seed", type=int, default=2008)
     return parser
 
 
@@ -310,6 +318,30 @@ def _generate(args: argparse.Namespace) -> int:
     return EXIT_VALID
 
 
+def _month_range(text: str) -> list[str]:
+    first, _, last = text.partition(":")
+    start = dt.date.fromisoformat(f"{first}-01")
+    end = dt.date.fromisoformat(f"{last or first}-01")
+    months = []
+    while start <= end:
+        months.append(f"{start:%Y-%m}")
+        start = (start + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _generate_sessions(args: argparse.Namespace) -> int:
+    from opendata.sessions_samples import write_month
+
+    try:
+        months = [m for text in args.months for m in _month_range(text)]
+    except ValueError:
+        sys.stderr.write("opendata: months are written AAAA-MM or AAAA-MM:AAAA-MM\n")
+        return EXIT_UNUSABLE
+    for month in months:
+        sys.stdout.write(f"{write_month(args.raw_dir, month, args.seed, args.rows)}\n")
+    return EXIT_VALID
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``opendata`` command."""
     args = _parser().parse_args(argv)
@@ -322,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         "deploy": _deploy,
         "diff": _diff,
         "generate-samples": _generate,
+        "generate-sessions": _generate_sessions,
     }
     try:
         return handlers[args.command](args)

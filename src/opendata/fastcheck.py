@@ -74,7 +74,7 @@ class Finding:
     """Errors of one kind in one column: the rows that have it, and their cells."""
 
     type: str
-    field: str | None  # schema field name; None for row errors, "" for an extra cell
+    fieldname: str | None  # schema field name; None for row errors, "" for an extra cell
     rows: np.ndarray  # int64 record numbers
     cells: pa.Array | None = None  # the cells as written (None: not cell errors)
     params: dict[str, Any] = field(default_factory=dict)
@@ -103,7 +103,7 @@ class Findings:
 
     def triples(self) -> list[tuple[int, str | None, str]]:
         """Sorted (row, field, error type) of every error: what the differential tests compare."""
-        out = [(int(r), f.field, f.type) for f in self.items for r in f.rows.tolist()]
+        out = [(int(r), f.fieldname, f.type) for f in self.items for r in f.rows.tolist()]
         return sorted(out, key=lambda t: (t[0], t[1] or "", t[2]))
 
     def problems(
@@ -126,7 +126,7 @@ class Findings:
             if found.cells is not None:
                 value = found.cells[j].as_py()
                 cell = "" if value is None else str(value)
-            name = found.field
+            name = found.fieldname
             params = dict(found.params)
             if name:
                 params.setdefault("position", positions.get(name, 0))
@@ -169,8 +169,8 @@ def read_header(path: Path, delimiter: str) -> list[str]:
     try:
         with path.open("rb") as raw:
             gz = raw.read(2) == b"\x1f\x8b"
-        opener = gzip.open if gz else open
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:  # type: ignore[operator]
+        opener: Any = gzip.open if gz else open
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
             line = next(csv.reader(handle, delimiter=delimiter), None)
     except FileNotFoundError:
         raise UnreadableFile("not-found", path=str(path)) from None
@@ -453,7 +453,7 @@ def check_columns(
     parallel (Arrow kernels release the GIL)."""
     pairs = list(zip(schema["fields"], columns, strict=True))
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        for found in pool.map(lambda pair: _check_column(*pair, rows), pairs):
+        for found in pool.map(lambda pair: _check_column(pair[0], pair[1], rows), pairs):
             findings.items.extend(found.items)
 
 
@@ -684,7 +684,9 @@ def validate_strings(
             text = pa.chunked_array(chunks, pa.string())
         pending.append((fld, text, absent))
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        cast_columns = list(pool.map(lambda job: cast(*job, missing_values), pending))
+        cast_columns = list(
+            pool.map(lambda job: cast(job[0], job[1], job[2], missing_values), pending)
+        )
     columns = {col.name: col for col in cast_columns}
     blank = np.ones(len(all_rows), dtype=bool)
     for col in columns.values():
@@ -735,3 +737,26 @@ def _subset(col: Column, mask: np.ndarray) -> Column:
         col.ok[mask],
         pc.filter(col.values, arrow_mask),
     )
+
+
+def check_typed(table: pa.Table, schema: dict[str, Any]) -> Findings:
+    """Constraint and key errors of a typed table (a build's output), rows numbered as in its
+    CSV (header = 1). Types are the builder's business; constraints are checked here."""
+    findings = Findings()
+    rows = np.arange(2, table.num_rows + 2, dtype=np.int64)
+    columns: dict[str, Column] = {}
+    for fld in schema["fields"]:
+        values = table.column(fld["name"]).combine_chunks()
+        missing = ~_bool(pc.is_valid(values))
+        text = pc.cast(values, pa.string()) if not pa.types.is_string(values.type) else values
+        columns[fld["name"]] = Column(
+            fld["name"],
+            pa.chunked_array([text]),
+            np.zeros(len(rows), bool),
+            missing,
+            ~missing,
+            values,
+        )
+    check_columns(schema, [columns[f["name"]] for f in schema["fields"]], rows, findings)
+    check_keys(schema, columns, rows, findings)
+    return findings

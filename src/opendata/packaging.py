@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -26,9 +27,10 @@ PARQUET_SUFFIX = "-parquet"
 
 @dataclass
 class Package:
-    """The files of one publication of a dataset (relative path → bytes)."""
+    """The files of one publication of a dataset (relative path → bytes, or the path of a file
+    already written, for the large ones)."""
 
-    files: dict[str, bytes]
+    files: dict[str, bytes | Path]
     descriptor: dict[str, Any]
 
 
@@ -81,15 +83,56 @@ def conform_all(dataset: Dataset, frames: dict[str, pd.DataFrame]) -> dict[str, 
     return {n: conform(frames[n], dataset.resource_schema(n)) for n in dataset.resource_names}
 
 
+def partitioned_resources(
+    name: str, meta: dict[str, Any], schema: dict[str, Any], parts: list[dict[str, Any]]
+) -> tuple[dict[str, bytes | Path], list[dict[str, Any]]]:
+    """Files and descriptor entries of a resource published one file per period: one CSV and
+    one Parquet resource, each listing its files in ``path`` (Data Package multipart), with the
+    hash, size and rows of each file under ``x-parts`` (the resource-level ``hash`` would be
+    that of the files joined, which nobody downloads)."""
+    about = {k: v for k, v in meta.items() if k not in ("name", "schema", "partitionedBy")}
+    files: dict[str, bytes | Path] = {}
+    resources = []
+    for fmt, suffix, mediatype in (
+        ("csv", "", "text/csv"),
+        ("parquet", PARQUET_SUFFIX, "application/vnd.apache.parquet"),
+    ):
+        paths, described = [], []
+        for part in parts:
+            path, digest, size = part[fmt]
+            rel = f"{name}/{name}-{part['key']}.{fmt}"
+            files[rel] = path
+            paths.append(rel)
+            described.append({"path": rel, "hash": digest, "bytes": size, "rows": part["rows"]})
+        resource: dict[str, Any] = {
+            "name": name + suffix,
+            "type": "table",
+            "path": paths,
+            "format": fmt,
+            "mediatype": mediatype,
+        }
+        if fmt == "csv":
+            resource["encoding"] = "utf-8"
+        resource.update(about)
+        if fmt == "parquet":
+            resource["title"] = f"{meta.get('title', name)} (Parquet)"
+        resource["x-parts"] = described
+        resource["schema"] = schema if fmt == "csv" else _parquet_schema(schema)
+        resources.append(resource)
+    return files, resources
+
+
 def build_package(
     dataset: Dataset,
     frames: dict[str, pd.DataFrame],
     created: dt.date | None,
     metadata: dict[str, Any] | None = None,
+    parts: dict[str, list[dict[str, Any]]] | None = None,
 ) -> Package:
     """The descriptor and files of a publication. Only inputs decide the bytes: ``created``
-    is the date of the newest delivery used, never the clock."""
-    files: dict[str, bytes] = {}
+    is the date of the newest delivery used, never the clock. ``parts`` lists the files of
+    each partitioned resource (see :func:`partitioned_resources`)."""
+    files: dict[str, bytes | Path] = {}
     descriptor = {k: v for k, v in dataset.descriptor.items() if k != "resources"}
     descriptor.update(metadata or {})
     if created:
@@ -98,8 +141,15 @@ def build_package(
     for meta in dataset.descriptor["resources"]:
         name = meta["name"]
         schema = dataset.resource_schema(name)
+        about = {k: v for k, v in meta.items() if k not in ("name", "schema", "partitionedBy")}
+        if meta.get("partitionedBy"):
+            if not (parts or {}).get(name):
+                continue  # no period delivered yet: no resource rather than an empty list
+            found = partitioned_resources(name, meta, schema, (parts or {}).get(name, []))
+            files.update(found[0])
+            resources.extend(found[1])
+            continue
         frame = frames[name]
-        about = {k: v for k, v in meta.items() if k not in ("name", "schema")}
         csv_data = csv_bytes(frame, schema)
         parquet_data = parquet_bytes(frame, schema)
         files[f"{name}.csv"] = csv_data

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from opendata import catalog, registry, releases, site
+from opendata import catalog, registry, releases, sessions, site
 from opendata.deliveries import list_deliveries
 from opendata.disclosure import Rule, protect
 from opendata.disclosure_audit import audit
@@ -42,6 +43,8 @@ class Collected:
     reports: list[Report] = field(default_factory=list)
     newest: dt.date | None = None
     paths: dict[str, Path] = field(default_factory=dict)  # "source/file" -> path
+    months: list[sessions.MonthResult] = field(default_factory=list)  # large sources, by month
+    processed: dict[str, int] = field(default_factory=dict)  # stage -> units really processed
 
     @property
     def valid(self) -> bool:
@@ -62,16 +65,41 @@ class Collected:
         return "invalid deliveries: " + ", ".join(parts)
 
 
-def collect(dataset: Dataset, raw_dir: Path) -> Collected:
+# A stage runner takes a stage name and the argument tuples of its calls, runs them (in order,
+# in threads, on a Dask cluster...) and returns their results in the same order.
+Runner = Callable[[str, list[tuple[Any, ...]]], list[Any]]
+
+STAGES: dict[str, Callable[..., Any]] = {
+    "process-delivery": sessions.process_delivery,
+    "build-month": sessions.build_month,
+}
+
+
+def run_here(stage: str, calls: list[tuple[Any, ...]]) -> list[Any]:
+    """Run a stage's calls one after the other in this process."""
+    return [STAGES[stage](*call) for call in calls]
+
+
+def collect(
+    dataset: Dataset,
+    raw_dir: Path,
+    work_dir: Path | None = None,
+    run: Runner = run_here,
+) -> Collected:
     """Validate every delivery of every source of ``dataset`` (check ``valid`` before building).
 
     Snapshot sources need at least one delivery, each with a date in its name (the date a site
     disappeared is the date of the first snapshot without it); periodic sources may have none.
+    Large sources (Arrow engine) are processed delivery by delivery and month by month through
+    ``run``, with their intermediate files in ``work_dir``.
     """
     collected = Collected({})
     for name in dataset.sources:
         source = registry.source(name)
         deliveries = list_deliveries(raw_dir, source)
+        if source.engine == "arrow":
+            _collect_large(collected, source.name, deliveries, raw_dir, work_dir, run)
+            continue
         if source.delivery == "snapshot" and not deliveries:
             report = Report(source=name, file=str(raw_dir / name))
             report.problems.append(Problem("no-delivery", params={"folder": str(raw_dir / name)}))
@@ -93,12 +121,65 @@ def collect(dataset: Dataset, raw_dir: Path) -> Collected:
     return collected
 
 
+def _collect_large(
+    collected: Collected,
+    name: str,
+    deliveries: list[Any],
+    raw_dir: Path,
+    work_dir: Path | None,
+    run: Runner,
+) -> None:
+    """Process each delivery, then each month, of a large source; cross-check the months."""
+    work_dir = work_dir if work_dir is not None else sessions.default_work_dir(raw_dir)
+    calls = [(d.path, raw_dir, work_dir) for d in deliveries]
+    results: list[sessions.DeliveryResult] = run("process-delivery", calls) if calls else []
+    by_name = {r.name: r.report for r in results}
+    for delivery, result in zip(deliveries, results, strict=True):
+        collected.reports.append(result.report)
+        collected.paths[f"{name}/{delivery.name}"] = delivery.path
+        if delivery.date and (collected.newest is None or delivery.date > collected.newest):
+            collected.newest = delivery.date
+    collected.processed["process-delivery"] = sum(not r.reused for r in results)
+    if not all(r.report.valid for r in results):
+        return
+    plan = sessions.month_plan(results)
+    months: list[sessions.MonthResult] = (
+        run("build-month", [(m, c, work_dir) for m, c in plan.items()]) if plan else []
+    )
+    collected.processed["build-month"] = sum(not m.reused for m in months)
+    conflicts = [c for m in months for c in m.conflicts]
+    if not conflicts:
+        conflicts = sessions.cross_check(months, work_dir)
+    for conflict in conflicts:
+        report = by_name.get(conflict.other) or by_name.get(f"{conflict.other}.csv.gz")
+        if report is None:
+            report = collected.reports[-1]
+        report.problems.append(
+            Problem(
+                "conflicting-record",
+                row=conflict.row or None,
+                label="session_id",
+                cell=conflict.session_id,
+                params={"other": conflict.first},
+            )
+        )
+    collected.months = months
+
+
 class DisclosureBreach(Exception):
     """The tables about to be published break their disclosure rule: nothing is published."""
 
     def __init__(self, dataset: str, breaches: list[str]) -> None:
         super().__init__(f"{dataset}: disclosure rule broken: {'; '.join(breaches[:5])}")
         self.breaches = breaches
+
+
+def tables(dataset: Dataset, collected: Collected) -> dict[str, pd.DataFrame]:
+    """The dataset's transform, plus the tables aggregated from its large sources' months."""
+    frames: dict[str, pd.DataFrame] = transform_for(dataset.name)(collected.inputs)
+    if dataset.partitioned_resources:
+        frames["usage-daily"] = sessions.usage_frame(collected.months)
+    return frames
 
 
 def build(dataset: Dataset, collected: Collected) -> Package:
@@ -109,7 +190,10 @@ def build(dataset: Dataset, collected: Collected) -> Package:
     """
     if not collected.valid:
         raise ValueError(f"{dataset.name}: {collected.refusal()}")
-    frames: dict[str, pd.DataFrame] = transform_for(dataset.name)(collected.inputs)
+    frames = tables(dataset, collected)
+    partitioned = dataset.partitioned_resources
+    if partitioned:
+        _check_partition_keys(dataset, frames, collected.months)
     rule = Rule.from_descriptor(dataset.descriptor)
     metadata: dict[str, object] = {}
     if rule is not None:
@@ -128,7 +212,41 @@ def build(dataset: Dataset, collected: Collected) -> Package:
         )
         if breaches:
             raise DisclosureBreach(dataset.name, breaches)
-    return build_package(dataset, conformed, collected.newest, metadata)
+    parts = {name: _parts(collected.months) for name in partitioned}
+    return build_package(dataset, conformed, collected.newest, metadata, parts)
+
+
+def _parts(months: list[sessions.MonthResult]) -> list[dict[str, Any]]:
+    """The files of a partitioned resource, a CSV and a Parquet file per month."""
+    return [
+        {
+            "key": m.month,
+            "rows": m.rows,
+            "csv": (Path(m.csv), m.csv_hash, m.csv_bytes),
+            "parquet": (Path(m.parquet), m.parquet_hash, m.parquet_bytes),
+        }
+        for m in months
+    ]
+
+
+def _check_partition_keys(
+    dataset: Dataset, frames: dict[str, pd.DataFrame], months: list[sessions.MonthResult]
+) -> None:
+    """Every site a month names is in the sites table (the months' foreign key)."""
+    known = set(frames["sites"]["site_id"])
+    problems = [
+        Problem(
+            "foreign-key",
+            label="sessions.site_id",
+            cell=site,
+            params={"reference": "sites", "month": m.month},
+        )
+        for m in months
+        for site in m.site_ids
+        if site not in known
+    ]
+    if problems:
+        raise OutputInvalid(dataset.name, problems)
 
 
 @dataclass
@@ -144,13 +262,16 @@ class Outcome:
         return f"{self.status} {self.version}"
 
 
-def current(target: Path) -> tuple[dict[str, Any] | None, dict[str, bytes]]:
+def current(target: Path) -> tuple[dict[str, Any] | None, dict[str, Path]]:
     """The latest publication in ``target``: its descriptor and the files it lists."""
     descriptor_path = target / "datapackage.json"
     if not descriptor_path.exists():
         return None, {}
     descriptor: dict[str, Any] = json.loads(descriptor_path.read_text(encoding="utf-8"))
-    files = {r["path"]: (target / r["path"]).read_bytes() for r in descriptor["resources"]}
+    files: dict[str, Path] = {}
+    for resource in descriptor["resources"]:
+        paths = resource["path"] if isinstance(resource["path"], list) else [resource["path"]]
+        files.update({p: target / p for p in paths})
     return descriptor, files
 
 
@@ -166,12 +287,17 @@ def plan(dataset: Dataset, package: Package, published_dir: Path) -> Outcome:
     return Outcome("published", version, target, changes)
 
 
-def release_files(outcome: Outcome, package: Package) -> dict[str, bytes]:
+def release_files(outcome: Outcome, package: Package) -> dict[str, bytes | Path]:
     """Every file of the dataset folder after the release: the latest package at the top, the
-    release under ``releases/<version>/``, earlier releases untouched, the changelog."""
+    release under ``releases/<version>/``, earlier releases untouched, the changelog. Files
+    already on disk (earlier releases, large built files) are given by path: the folder swap
+    links them rather than copying them."""
     target, version = outcome.path, outcome.version
     descriptor = {**package.descriptor, "version": version}
-    latest = {**package.files, "datapackage.json": releases.dumps(descriptor)}
+    latest: dict[str, bytes | Path] = {
+        **package.files,
+        "datapackage.json": releases.dumps(descriptor),
+    }
     latest["changes.json"] = releases.dumps(outcome.changes.as_dict(version))
     files = dict(latest)
     for name, data in latest.items():
@@ -180,7 +306,7 @@ def release_files(outcome: Outcome, package: Package) -> dict[str, bytes]:
     if older.is_dir():
         for path in sorted(older.rglob("*")):
             if path.is_file():
-                files[str(path.relative_to(target))] = path.read_bytes()
+                files[str(path.relative_to(target))] = path
     changelog = target / "CHANGELOG.md"
     history = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
     history = history.removeprefix(CHANGELOG_TITLE.format(name=package.descriptor["name"]))

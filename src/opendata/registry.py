@@ -71,8 +71,13 @@ class Dataset:
 
     @property
     def resource_names(self) -> list[str]:
-        """Names of the published resources, in package order."""
-        return [r["name"] for r in self.descriptor["resources"]]
+        """Names of the published resources built as one table (not partitioned), in order."""
+        return [r["name"] for r in self.descriptor["resources"] if not r.get("partitionedBy")]
+
+    @property
+    def partitioned_resources(self) -> list[str]:
+        """Resources published as one file per period (``"partitionedBy"``), built on disk."""
+        return [r["name"] for r in self.descriptor["resources"] if r.get("partitionedBy")]
 
 
 def _load_json(path: Path) -> dict[str, Any]:

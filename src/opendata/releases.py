@@ -13,10 +13,16 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
 LEVELS = ("none", "patch", "minor", "major")
 EXAMPLES = 3
@@ -34,23 +40,30 @@ class ResourceChanges:
     fields_retyped: list[str] = field(default_factory=list)
     key_changed: bool = False
     new: bool = False
+    # Counts beyond the examples kept (large resources keep a few examples, not every row).
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str) -> int:
+        """Rows added, removed or modified."""
+        listed: list[Any] = getattr(self, kind)
+        return self.counts.get(kind, len(listed))
 
     @property
     def level(self) -> str:
         """The version level this resource's changes call for."""
-        if self.fields_removed or self.fields_retyped or self.key_changed or self.removed:
+        if self.fields_removed or self.fields_retyped or self.key_changed or self.count("removed"):
             return "major"
-        if self.new or self.fields_added or self.added:
+        if self.new or self.fields_added or self.count("added"):
             return "minor"
-        return "patch" if self.modified else "none"
+        return "patch" if self.count("modified") else "none"
 
     def as_dict(self) -> dict[str, Any]:
         """Counts, a few examples of each, and the schema changes."""
         return {
             "rows": {
-                "added": len(self.added),
-                "removed": len(self.removed),
-                "modified": len(self.modified),
+                "added": self.count("added"),
+                "removed": self.count("removed"),
+                "modified": self.count("modified"),
             },
             "examples": {
                 "added": self.added[:EXAMPLES],
@@ -99,8 +112,110 @@ class Changes:
         }
 
 
-def _rows(data: bytes) -> pd.DataFrame:
-    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+def _rows(data: bytes | Path) -> pd.DataFrame:
+    source = data if isinstance(data, Path) else io.BytesIO(data)
+    return pd.read_csv(source, dtype=str, keep_default_na=False)
+
+
+def _strings(path: Path | bytes) -> pa.Table:
+    def source() -> Any:
+        return pa.BufferReader(path) if isinstance(path, bytes) else str(path)
+
+    with pcsv.open_csv(source()) as reader:
+        names = reader.schema.names
+    return pcsv.read_csv(
+        source(),
+        convert_options=pcsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+        ),
+    )
+
+
+def _compare_part(
+    old: Path | bytes | None, new: Path | bytes | None, key: list[str], out: ResourceChanges
+) -> None:
+    """Add the row changes of one file of a partitioned resource (by primary key) to ``out``:
+    counts for every row, examples for a few."""
+    counts = out.counts
+    for kind in ("added", "removed", "modified"):
+        counts.setdefault(kind, 0)
+    if old is None or new is None:
+        table = _strings(new if new is not None else old)  # type: ignore[arg-type]
+        kind = "added" if old is None else "removed"
+        counts[kind] += table.num_rows
+        listed: list[dict[str, str]] = getattr(out, kind)
+        for row in table.select(key).slice(0, EXAMPLES).to_pylist():
+            if len(listed) < EXAMPLES:
+                listed.append({k: str(v) for k, v in row.items()})
+        return
+    before, after = _strings(old), _strings(new)
+    old_keys = before.column(key[0]) if len(key) == 1 else _joined(before, key)
+    new_keys = after.column(key[0]) if len(key) == 1 else _joined(after, key)
+    where = pc.index_in(new_keys, value_set=old_keys)
+    matched = pc.is_valid(where)
+    counts["added"] += after.num_rows - pc.sum(matched).as_py() if after.num_rows else 0
+    still = pc.is_in(old_keys, value_set=new_keys)
+    counts["removed"] += before.num_rows - (pc.sum(still).as_py() or 0)
+    for table, mask, kind in (
+        (after, pc.invert(matched), "added"),
+        (before, pc.invert(still), "removed"),
+    ):
+        listed = getattr(out, kind)
+        for row in table.filter(mask).select(key).slice(0, EXAMPLES).to_pylist():
+            if len(listed) < EXAMPLES:
+                listed.append({k: str(v) for k, v in row.items()})
+    common = [c for c in after.column_names if c in before.column_names]
+    positions = pc.drop_null(where)
+    mine = after.filter(matched)
+    theirs = before.take(positions)
+    differs = None
+    for column in common:
+        unequal = pc.not_equal(mine.column(column), theirs.column(column))
+        differs = unequal if differs is None else pc.or_(differs, unequal)
+    if differs is None:
+        return
+    changed = np.nonzero(np.asarray(differs.to_numpy(zero_copy_only=False)))[0]
+    counts["modified"] += len(changed)
+    for index in changed[: max(0, EXAMPLES - len(out.modified))].tolist():
+        fields = [c for c in common if mine.column(c)[index] != theirs.column(c)[index]]
+        out.modified.append(
+            {
+                "key": {k: str(mine.column(k)[index].as_py()) for k in key},
+                "fields": fields,
+                "before": {c: str(theirs.column(c)[index].as_py()) for c in fields},
+                "after": {c: str(mine.column(c)[index].as_py()) for c in fields},
+            }
+        )
+
+
+def _joined(table: pa.Table, key: list[str]) -> pa.Array:
+    return pc.binary_join_element_wise(*(table.column(k) for k in key), "\x1f")
+
+
+def _compare_parts(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    old_files: Mapping[str, bytes | Path],
+    new_files: Mapping[str, bytes | Path],
+    out: ResourceChanges,
+) -> None:
+    """Row changes of a partitioned resource: only the files whose hash changed are read."""
+    key = new["schema"].get("primaryKey", [])
+    old_parts = {p["path"]: p for p in old.get("x-parts", [])}
+    new_parts = {p["path"]: p for p in new.get("x-parts", [])}
+    for kind in ("added", "removed", "modified"):
+        out.counts.setdefault(kind, 0)
+    for path in sorted(set(old_parts) | set(new_parts)):
+        before, after = old_parts.get(path), new_parts.get(path)
+        if before and after and before["hash"] == after["hash"]:
+            continue
+        if after and not before:
+            out.counts["added"] += after["rows"]
+            continue
+        if before and not after:
+            out.counts["removed"] += before["rows"]
+            continue
+        _compare_part(old_files.get(path), new_files.get(path), key, out)
 
 
 def _compare_rows(
@@ -154,7 +269,12 @@ def _schema_changes(old: dict[str, Any], new: dict[str, Any], out: ResourceChang
 def _metadata(descriptor: dict[str, Any]) -> dict[str, Any]:
     meta = {k: v for k, v in descriptor.items() if k not in ("resources", "version", "created")}
     meta["resources"] = [
-        {k: v for k, v in r.items() if k not in ("hash", "bytes", "x-bytes")}
+        {
+            k: v
+            for k, v in r.items()
+            if k not in ("hash", "bytes", "x-bytes", "x-parts")
+            and not (k == "path" and isinstance(v, list))  # partitions: compared by rows
+        }
         for r in descriptor["resources"]
     ]
     return meta
@@ -162,9 +282,9 @@ def _metadata(descriptor: dict[str, Any]) -> dict[str, Any]:
 
 def compare(
     old_descriptor: dict[str, Any] | None,
-    old_files: dict[str, bytes],
+    old_files: Mapping[str, bytes | Path],
     new_descriptor: dict[str, Any],
-    new_files: dict[str, bytes],
+    new_files: Mapping[str, bytes | Path],
 ) -> Changes:
     """What changed from the old publication (None: there is none) to the new one."""
     csv_resources = [r for r in new_descriptor["resources"] if r.get("format") == "csv"]
@@ -176,9 +296,17 @@ def compare(
     for res in csv_resources:
         changes = ResourceChanges()
         old = old_by_name.get(res["name"])
+        partitioned = isinstance(res["path"], list)
         if old is None:
             changes.new = True
-            changes.added = [{}] * len(_rows(new_files[res["path"]]))
+            if partitioned:
+                changes.counts["added"] = sum(p["rows"] for p in res.get("x-parts", []))
+            else:
+                changes.added = [{}] * len(_rows(new_files[res["path"]]))
+        elif partitioned or isinstance(old["path"], list):
+            _schema_changes(old["schema"], res["schema"], changes)
+            if not changes.key_changed:
+                _compare_parts(old, res, old_files, new_files, changes)
         elif old.get("hash") != res.get("hash") or old["schema"] != res["schema"]:
             _schema_changes(old["schema"], res["schema"], changes)
             key = res["schema"].get("primaryKey", [])
@@ -220,13 +348,13 @@ def changelog_entry(version: str, created: str | None, changes: Changes) -> str:
         parts = []
         if res.new:
             parts.append("nouvelle ressource")
-        if res.added and not res.new:
-            parts.append(f"{len(res.added)} ligne(s) ajoutée(s)")
-        if res.removed:
-            parts.append(f"{len(res.removed)} ligne(s) retirée(s)")
-        if res.modified:
+        if res.count("added") and not res.new:
+            parts.append(f"{res.count('added')} ligne(s) ajoutée(s)")
+        if res.count("removed"):
+            parts.append(f"{res.count('removed')} ligne(s) retirée(s)")
+        if res.count("modified"):
             fields = sorted({f for m in res.modified for f in m["fields"]})
-            parts.append(f"{len(res.modified)} ligne(s) modifiée(s) ({', '.join(fields)})")
+            parts.append(f"{res.count('modified')} ligne(s) modifiée(s) ({', '.join(fields)})")
         for label, names in (
             ("champ(s) ajouté(s)", res.fields_added),
             ("champ(s) retiré(s)", res.fields_removed),
@@ -252,7 +380,8 @@ def summary(changes: Changes) -> str:
     for name, res in changes.resources.items():
         if res.level != "none":
             lines.append(
-                f"  {name}: +{len(res.added)} -{len(res.removed)} ~{len(res.modified)}"
+                f"  {name}: +{res.count('added')} -{res.count('removed')} "
+                f"~{res.count('modified')}"
                 + (
                     f" champs +{res.fields_added} -{res.fields_removed} types {res.fields_retyped}"
                     if (res.fields_added or res.fields_removed or res.fields_retyped)

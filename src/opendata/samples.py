@@ -674,6 +674,9 @@ def write_samples(raw_dir: Path, seed: int = 2008) -> list[Path]:
     for writer in writers:
         rng = random.Random(f"{seed}-{writer.__name__}")
         written.extend(writer(raw_dir, rng))
+    from opendata.sessions_samples import write_sample
+
+    written.append(write_sample(raw_dir, seed))
     return written
 
 

@@ -59,6 +59,49 @@ def bar_chart(title: str, labels: list[str], values: list[float]) -> str:
     return "".join(parts)
 
 
+def line_chart(title: str, labels: list[str], values: list[float]) -> str:
+    """A line chart (one point per label, in order) as an SVG element, with the first, middle
+    and last labels on the axis and the highest value marked."""
+    width, height, left, bottom, top_pad = 640, 220, 60, 30, 20
+    top = max(values, default=0) or 1
+    span = max(len(values) - 1, 1)
+    plot_w, plot_h = width - left - 20, height - bottom - top_pad
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        return left + plot_w * i / span, top_pad + plot_h * (1 - v / top)
+
+    points = " ".join("{:.1f},{:.1f}".format(*xy(i, v)) for i, v in enumerate(values))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}"'
+        f' aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>',
+        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{left + plot_w}" y2="{top_pad + plot_h}"'
+        ' stroke="#999"/>',
+        f'<polyline class="line" fill="none" stroke="#3a6ea5" stroke-width="2" points="{points}"/>',
+        f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end" font-size="12">'
+        f"{top:,.0f}</text>".replace(",", " "),
+        f'<text x="{left - 6}" y="{top_pad + plot_h}" text-anchor="end" font-size="12">0</text>',
+    ]
+    if labels:
+        for i in sorted({0, len(labels) // 2, len(labels) - 1}):
+            x, _ = xy(i, 0)
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" font-size="12">'
+                f"{html.escape(labels[i])}</text>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _chart_sessions(folder: Path) -> str:
+    rows = pd.read_csv(folder / "usage-daily.csv", usecols=["date", "sessions"])
+    by_day = rows.groupby("date")["sessions"].sum().sort_index()
+    return line_chart(
+        "Sessions Wi-Fi par jour (tous les sites, jour de Paris)",
+        list(by_day.index),
+        [float(v) for v in by_day],
+    )
+
+
 def _chart_attendance(folder: Path) -> str:
     rows = pd.read_csv(folder / "attendance-monthly.csv")
     by_month = rows.groupby("month")["visits"].sum()
@@ -89,11 +132,11 @@ def _chart_startups(folder: Path) -> str:
     )
 
 
-CHARTS: dict[str, Callable[[Path], str]] = {
-    "digital-public-spaces": _chart_attendance,
-    "wifi-hotspots": _chart_sites,
-    "digital-training": _chart_training,
-    "startup-support": _chart_startups,
+CHARTS: dict[str, list[Callable[[Path], str]]] = {
+    "digital-public-spaces": [_chart_attendance],
+    "wifi-hotspots": [_chart_sites, _chart_sessions],
+    "digital-training": [_chart_training],
+    "startup-support": [_chart_startups],
 }
 
 
@@ -142,8 +185,9 @@ def _dataset(folder: Path) -> str:
         f'<a href="{name}/datapackage.json">datapackage.json</a> · '
         f'<a href="{name}/CHANGELOG.md">journal des versions</a></p>',
     ]
-    chart = CHARTS.get(name)
-    if chart:
+    for chart in CHARTS.get(name, []):
+        if not all((folder / f"{r}.csv").exists() for r in _chart_inputs(chart)):
+            continue
         svg = chart(folder)
         caption = svg.split("<title>", 1)[1].split("</title>", 1)[0]
         parts.append(f"<figure>{svg}<figcaption>{caption}</figcaption></figure>")
@@ -153,13 +197,45 @@ def _dataset(folder: Path) -> str:
         twin = next(r for r in d["resources"] if r["name"] == res["name"] + "-parquet")
         parts.append(
             f"<h3>{html.escape(res.get('title', res['name']))}</h3>"
-            f"<p>{html.escape(res.get('description', ''))}</p>"
-            f'<p>Télécharger : <a href="{name}/{res["path"]}">CSV</a> ({_size(res["bytes"])}) · '
-            f'<a href="{name}/{twin["path"]}">Parquet</a> ({_size(twin["x-bytes"])})</p>'
-            f"{_fields(res['schema'])}<p>Premières lignes :</p>{_preview(folder / res['path'])}"
+            f"<p>{html.escape(res.get('description', ''))}</p>{_downloads(name, res, twin)}"
+            f"{_fields(res['schema'])}<p>Premières lignes :</p>"
+            f"{_preview(folder / _first_path(res))}"
         )
     parts.append("</section>")
     return "".join(parts)
+
+
+def _chart_inputs(chart: Callable[[Path], str]) -> list[str]:
+    inputs: dict[Callable[[Path], str], list[str]] = {
+        _chart_sessions: ["usage-daily"],
+        _chart_sites: ["sites"],
+    }
+    return inputs.get(chart, [])
+
+
+def _first_path(resource: dict[str, Any]) -> str:
+    path = resource["path"]
+    return str(path[0] if isinstance(path, list) else path)
+
+
+def _downloads(name: str, res: dict[str, Any], twin: dict[str, Any]) -> str:
+    """Download links of a resource; one line per period for a partitioned one."""
+    if not isinstance(res["path"], list):
+        return (
+            f'<p>Télécharger : <a href="{name}/{res["path"]}">CSV</a> ({_size(res["bytes"])}) · '
+            f'<a href="{name}/{twin["path"]}">Parquet</a> ({_size(twin["x-bytes"])})</p>'
+        )
+    items = []
+    for csv_part, parquet_part in zip(res["x-parts"], twin["x-parts"], strict=True):
+        period = csv_part["path"].rsplit("-", 2)[-2:]
+        label = "-".join(period).rsplit(".", 1)[0]
+        items.append(
+            f"<li>{html.escape(label)} ({csv_part['rows']:,} sessions) : ".replace(",", " ")
+            + f'<a href="{name}/{csv_part["path"]}">CSV</a> ({_size(csv_part["bytes"])}) · '
+            f'<a href="{name}/{parquet_part["path"]}">Parquet</a> '
+            f"({_size(parquet_part['bytes'])})</li>"
+        )
+    return f"<p>Télécharger, un fichier par mois :</p><ul>{''.join(items)}</ul>"
 
 
 def render(published_dir: Path) -> str:

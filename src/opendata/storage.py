@@ -59,8 +59,20 @@ def recover(target: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def replace_folder(target: Path, files: Mapping[str, bytes]) -> None:
-    """Make ``target`` hold exactly ``files`` (relative path → bytes), atomically."""
+def _place(source: Path, path: Path) -> None:
+    """Put an existing file at ``path``: a hard link when the file system allows (a release
+    that did not change a month file shares it with the previous release), else a copy."""
+    try:
+        os.link(source, path)
+    except OSError:
+        shutil.copyfile(source, path)
+        with path.open("rb+") as handle:
+            os.fsync(handle.fileno())
+
+
+def replace_folder(target: Path, files: Mapping[str, bytes | Path]) -> None:
+    """Make ``target`` hold exactly ``files`` (relative path → bytes, or an existing file to
+    link or copy), atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)
     recover(target)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{target.name}-", dir=target.parent))
@@ -68,6 +80,9 @@ def replace_folder(target: Path, files: Mapping[str, bytes]) -> None:
         for name, data in files.items():
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, Path):
+                _place(data, path)
+                continue
             with path.open("wb") as handle:
                 handle.write(data)
                 handle.flush()

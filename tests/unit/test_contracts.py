@@ -29,7 +29,14 @@ def _examples_problems(schema: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def test_registry_finds_every_source_and_dataset() -> None:
-    assert SOURCES == ["epn-attendance", "epn-places", "startups", "trainees", "wifi-sites"]
+    assert SOURCES == [
+        "epn-attendance",
+        "epn-places",
+        "startups",
+        "trainees",
+        "wifi-sessions",
+        "wifi-sites",
+    ]
     assert DATASETS == [
         "digital-public-spaces",
         "digital-training",

@@ -37,7 +37,8 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def test_frictionless_validates_every_file_of_the_package(published: Path, dataset: str) -> None:
     report = Package(str(published / dataset / "datapackage.json")).validate()
     assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type"])[:10]
-    assert len(report.tasks) == 2 * len(registry.dataset(dataset).resource_names)
+    ds = registry.dataset(dataset)
+    assert len(report.tasks) == 2 * (len(ds.resource_names) + len(ds.partitioned_resources))
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
@@ -48,12 +49,18 @@ def test_every_file_is_listed_with_hash_and_size_and_relative_path(
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     listed = set()
     for resource in descriptor["resources"]:
-        path = folder / resource["path"]
-        assert not Path(resource["path"]).is_absolute() and "/" not in resource["path"]
-        data = path.read_bytes()
-        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
-        assert resource.get("bytes", resource.get("x-bytes")) == len(data)
-        listed.add(resource["path"])
+        # A resource published by month lists its files, each with its hash, size and rows.
+        parts = resource.get("x-parts") or [resource]
+        assert [p["path"] for p in parts] == (
+            resource["path"] if isinstance(resource["path"], list) else [resource["path"]]
+        )
+        for part in parts:
+            path = folder / part["path"]
+            assert not Path(part["path"]).is_absolute() and ".." not in part["path"]
+            data = path.read_bytes()
+            assert part["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+            assert part.get("bytes", part.get("x-bytes")) == len(data)
+            listed.add(part["path"].split("/")[0])
     extra = {"datapackage.json", "changes.json", "CHANGELOG.md", "releases"}
     assert listed | extra == {p.name for p in folder.iterdir()}
     assert descriptor["licenses"][0]["name"] == "ODbL-1.0"

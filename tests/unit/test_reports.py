@@ -19,7 +19,7 @@ def test_json_report_has_the_frictionless_shape() -> None:
     assert set(data) == {"valid", "source", "file", "stats", "errors", "warnings"}
     assert data["valid"] is False
     assert data["source"] == "wifi-sites"
-    assert data["stats"] == {"rows": 10, "errors": 11, "warnings": 1}
+    assert data["stats"] == {"rows": 10, "errors": 11, "warnings": 1, "errorsNotListed": 0}
     first = data["errors"][0]
     assert first == {
         "type": "constraint-error",

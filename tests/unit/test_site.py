@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from opendata import publishing, registry
+from opendata.site import CHARTS
 from tests.conftest import ROOT
 
 
@@ -54,7 +55,8 @@ def test_each_dataset_has_its_documentation_preview_and_chart(
     page: tuple[Path, _Links, str],
 ) -> None:
     _, parser, text = page
-    assert parser.svgs == len(registry.datasets())
+    assert parser.svgs == sum(len(charts) for charts in CHARTS.values())
+    assert "Sessions Wi-Fi par jour" in text and 'class="line"' in text
     assert parser.bars >= 10
     for name in registry.datasets():
         descriptor = registry.dataset(name).descriptor

@@ -11,7 +11,7 @@ import pytest
 from opendata import registry
 from opendata.formats import csv_bytes
 from opendata.packaging import conform_all
-from opendata.publishing import collect
+from opendata.publishing import collect, tables
 from opendata.transforms import Delivered, transform_for
 from opendata.transforms.startup_support import cohorts
 from tests.conftest import GOLDEN, RAW
@@ -24,7 +24,7 @@ def test_transform_matches_golden_files(dataset: str) -> None:
     ds = registry.dataset(dataset)
     collected = collect(ds, RAW)
     assert collected.valid
-    frames = conform_all(ds, transform_for(dataset)(collected.inputs))
+    frames = conform_all(ds, tables(ds, collected))
     for name in ds.resource_names:
         data = csv_bytes(frames[name], ds.resource_schema(name))
         golden = GOLDEN / dataset / f"{name}.csv"

@@ -197,4 +197,6 @@ def test_every_committed_sample_delivery_is_valid(source: str) -> None:
     for delivery in deliveries:
         report = validate_file(delivery.path, registry.source(source), RAW).report
         assert report.valid, (delivery.name, report.flatten()[:5])
-        assert report.warnings == [], (delivery.name, report.warnings[:3])
+        # The operator's sample re-sends a block of rows on purpose: counted once, with a warning.
+        expected = {"wifi-sessions": {"repeated-record"}}.get(source, set())
+        assert {w.type for w in report.warnings} == expected, (delivery.name, report.warnings[:3])
