@@ -7,6 +7,7 @@ left untouched) and the other datasets go on; the run ends Failed when any datas
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,9 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
+from prefect.task_runners import ThreadPoolTaskRunner
 
-from opendata import publishing, registry
+from opendata import publishing, registry, sessions
 from opendata.packaging import Package
 from opendata.publishing import Collected, Outcome
 from opendata.render import as_dict
@@ -46,8 +48,107 @@ def _io_error_only(task: Any, task_run: Any, state: State) -> bool:
     persist_result=False,
 )
 def collect(dataset: str, raw_dir: Path) -> Collected:
-    """Validate every delivery that feeds ``dataset``."""
-    return publishing.collect(registry.dataset(dataset), raw_dir)
+    """Validate every delivery that feeds ``dataset`` (large sources aside: see
+    :func:`process_months`)."""
+    return publishing.collect(registry.dataset(dataset), raw_dir, large=False)
+
+
+@task(
+    name="process-delivery",
+    task_run_name="process-{path.name}",
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=_io_error_only,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+def process_delivery(path: Path, raw_dir: Path, work_dir: Path) -> sessions.DeliveryResult:
+    """Validate one operator file and keep its rows in the work folder (skipped when done)."""
+    return sessions.process_delivery(path, raw_dir, work_dir)
+
+
+@task(
+    name="build-month",
+    task_run_name="build-month-{month}",
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=_io_error_only,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+def build_month(
+    month: str, contributions: list[tuple[str, str]], work_dir: Path
+) -> sessions.MonthResult:
+    """Write one month's files (skipped when its inputs did not change)."""
+    return sessions.build_month(month, contributions, work_dir)
+
+
+STAGE_TASKS = {"process-delivery": process_delivery, "build-month": build_month}
+
+
+def _share_api_with_workers() -> None:
+    """Dask worker processes report their task runs to the API of this run. With a server
+    (deployments) they inherit ``PREFECT_API_URL``; with the embedded temporary server of
+    ``make publish`` they are given its address, or each would start a server of its own."""
+    if "PREFECT_API_URL" in os.environ:
+        return
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        url = str(client.api_url)
+    if url.startswith("http"):
+        os.environ["PREFECT_API_URL"] = url.rstrip("/")
+
+
+def task_runner() -> Any:
+    """Where the months run, from the settings (read when this module is imported):
+
+    - ``OPENDATA_TASK_RUNNER=threads`` (default): in this process, ``OPENDATA_THREADS`` at a
+      time (default 1: one month's memory at a time);
+    - ``OPENDATA_TASK_RUNNER=dask``: on the Dask cluster at ``OPENDATA_DASK_ADDRESS``
+      (``tcp://host:8786``), or on a local cluster of ``OPENDATA_DASK_WORKERS`` processes
+      (default 2) started for the run. Every worker must see the raw and work folders.
+    """
+    kind = os.environ.get("OPENDATA_TASK_RUNNER", "threads")
+    if kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        address = os.environ.get("OPENDATA_DASK_ADDRESS")
+        if address:
+            return DaskTaskRunner(address=address)
+        workers = int(os.environ.get("OPENDATA_DASK_WORKERS", "2"))
+        return DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": workers,
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": ":0",
+            }
+        )
+    if kind != "threads":
+        raise ValueError(f"OPENDATA_TASK_RUNNER={kind!r}: use threads or dask")
+    return ThreadPoolTaskRunner(max_workers=int(os.environ.get("OPENDATA_THREADS", "1")))
+
+
+@flow(
+    name="process-months",
+    flow_run_name="months-{dataset}",
+    persist_result=False,
+    task_runner=task_runner(),
+)
+def process_months(dataset: str, raw_dir: str, work_dir: str) -> Collected:
+    """The large source of ``dataset``: one task per delivery, then one task per month."""
+
+    def run(stage: str, calls: list[tuple[Any, ...]]) -> list[Any]:
+        futures = [STAGE_TASKS[stage].submit(*call) for call in calls]
+        return [future.result() for future in futures]
+
+    collected = Collected({})
+    publishing.collect_large(
+        collected, registry.dataset(dataset), Path(raw_dir), Path(work_dir), run
+    )
+    get_run_logger().info("%s: %s months, %s", dataset, len(collected.months), collected.processed)
+    return collected
 
 
 @task(name="transform-and-package", cache_policy=NO_CACHE, persist_result=False)
@@ -102,11 +203,25 @@ def report_artifacts(dataset: str, reports: list[Report]) -> None:
 
 @flow(name="publish-dataset", flow_run_name="publish-{dataset}", persist_result=False)
 def publish_dataset(
-    dataset: str, raw_dir: str = "raw", published_dir: str = "published"
+    dataset: str,
+    raw_dir: str = "raw",
+    published_dir: str = "published",
+    work_dir: str | None = None,
 ) -> Outcome | State:
     """Validate, transform and publish one dataset."""
     logger = get_run_logger()
     collected = collect(dataset, Path(raw_dir))
+    ds = registry.dataset(dataset)
+    if any(registry.source(s).engine == "arrow" for s in ds.sources):
+        work = work_dir or str(sessions.default_work_dir(Path(raw_dir)))
+        _share_api_with_workers()
+        large = process_months(dataset, raw_dir, work)
+        collected.reports += large.reports
+        collected.paths.update(large.paths)
+        collected.months = large.months
+        collected.processed = large.processed
+        if large.newest and (collected.newest is None or large.newest > collected.newest):
+            collected.newest = large.newest
     if not collected.valid:
         report_artifacts(dataset, collected.reports)
         logger.error("%s: nothing published, %s", dataset, collected.refusal())

@@ -85,20 +85,23 @@ def collect(
     raw_dir: Path,
     work_dir: Path | None = None,
     run: Runner = run_here,
+    large: bool = True,
 ) -> Collected:
     """Validate every delivery of every source of ``dataset`` (check ``valid`` before building).
 
     Snapshot sources need at least one delivery, each with a date in its name (the date a site
     disappeared is the date of the first snapshot without it); periodic sources may have none.
     Large sources (Arrow engine) are processed delivery by delivery and month by month through
-    ``run``, with their intermediate files in ``work_dir``.
+    ``run``, with their intermediate files in ``work_dir`` (``large=False`` leaves them to a
+    later :func:`collect_large`, as the flow does to run them as tasks of their own).
     """
     collected = Collected({})
     for name in dataset.sources:
         source = registry.source(name)
         deliveries = list_deliveries(raw_dir, source)
         if source.engine == "arrow":
-            _collect_large(collected, source.name, deliveries, raw_dir, work_dir, run)
+            if large:
+                collect_large(collected, dataset, raw_dir, work_dir, run)
             continue
         if source.delivery == "snapshot" and not deliveries:
             report = Report(source=name, file=str(raw_dir / name))
@@ -121,15 +124,22 @@ def collect(
     return collected
 
 
-def _collect_large(
+def collect_large(
     collected: Collected,
-    name: str,
-    deliveries: list[Any],
+    dataset: Dataset,
     raw_dir: Path,
-    work_dir: Path | None,
-    run: Runner,
+    work_dir: Path | None = None,
+    run: Runner = run_here,
 ) -> None:
-    """Process each delivery, then each month, of a large source; cross-check the months."""
+    """Process each delivery, then each month, of the dataset's large source; cross-check the
+    months. Reports and months are added to ``collected``."""
+    large = [n for n in dataset.sources if registry.source(n).engine == "arrow"]
+    if not large:
+        return
+    if large != [sessions.SOURCE]:
+        raise ValueError(f"{dataset.name}: no month builder for {large}")
+    name = large[0]
+    deliveries = list_deliveries(raw_dir, registry.source(name))
     work_dir = work_dir if work_dir is not None else sessions.default_work_dir(raw_dir)
     calls = [(d.path, raw_dir, work_dir) for d in deliveries]
     results: list[sessions.DeliveryResult] = run("process-delivery", calls) if calls else []
