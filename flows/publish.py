@@ -83,7 +83,7 @@ def build_month(
     return sessions.build_month(month, contributions, work_dir)
 
 
-STAGE_TASKS = {"process-delivery": process_delivery, "build-month": build_month}
+STAGE_TASKS: dict[str, Any] = {"process-delivery": process_delivery, "build-month": build_month}
 
 
 def _share_api_with_workers() -> None:
