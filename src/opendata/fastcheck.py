@@ -126,7 +126,7 @@ class Findings:
             if found.cells is not None:
                 value = found.cells[j].as_py()
                 cell = "" if value is None else str(value)
-            name = found.fieldname
+            name = found.fieldname or found.params.get("column")
             params = dict(found.params)
             if name:
                 params.setdefault("position", positions.get(name, 0))
@@ -425,7 +425,7 @@ def _integers(text: pa.ChunkedArray, present: np.ndarray) -> tuple[pa.Array, np.
         pass
     stripped = pc.utf8_trim_whitespace(text)
     ok = present & _bool(pc.match_substring_regex(stripped, _INTEGER))
-    digits = pc.replace_substring(stripped, "_", "")
+    digits = pc.replace_substring_regex(pc.replace_substring(stripped, "_", ""), r"^\+", "")
     long = _bool(pc.greater(pc.utf8_length(pc.replace_substring_regex(digits, "^[+-]?0*", "")), 18))
     ok &= ~long  # beyond 64 bits: a type error here, see the module notes
     numbers = pc.cast(pc.if_else(pa.array(ok), digits, "0"), pa.int64())
@@ -560,7 +560,10 @@ def duplicated(keys: list[pa.Array], rows: np.ndarray) -> tuple[np.ndarray, np.n
         codes = np.unique(codes * (int(more.max()) + 1) + more, return_inverse=True)[1]
     positions = np.arange(n, dtype=np.int64)
     first = np.full(int(codes.max()) + 1, n, dtype=np.int64)
-    first[codes[::-1]] = positions[::-1]  # the last write wins: the earliest row of each code
+    # Earliest by record number (ragged records sit at the end of the arrays): visit positions
+    # in reverse record order, the last write wins.
+    order = positions if bool(np.all(rows[1:] >= rows[:-1])) else np.argsort(rows, kind="stable")
+    first[codes[order][::-1]] = order[::-1]
     first_index = first[codes]
     dup = first_index != positions
     first_rows[dup] = rows[first_index[dup]]
@@ -628,13 +631,15 @@ def check_foreign_keys(
             known = np.zeros(len(rows), dtype=bool)
             known[joined.column("__row").to_numpy()] = True
         bad = any_value & ~known
+        # Frictionless reports a foreign key on the row (no field); the report names the column.
         findings.add(
             "foreign-key",
-            fields[0],
+            None,
             rows[bad],
             _take(values[0], bad),
             reference=ref["resource"],
             fields=fields,
+            column=fields[0],
         )
 
 

@@ -388,7 +388,7 @@ def _count_once(table: pa.Table, names: list[str]) -> tuple[pa.Table, int, list[
         for name in PUBLISHED:
             column = table.column(name)
             a, b = column.take(pa.array(later)), column.take(pa.array(earlier))
-            equal = pc.or_(pc.equal(a, b), pc.and_(pc.is_null(a), pc.is_null(b)))
+            equal = pc.or_kleene(pc.equal(a, b), pc.and_(pc.is_null(a), pc.is_null(b)))
             same &= np.asarray(pc.fill_null(equal, False).to_numpy(zero_copy_only=False))
         delivery = table.column("delivery").to_numpy()
         rows = table.column("row").to_numpy()

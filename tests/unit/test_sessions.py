@@ -1,0 +1,329 @@
+"""The Wi-Fi sessions from operator files to published months.
+
+Covers what issue #4 names: Paris time to UTC on both changes of clock, sessions counted once
+within and across deliveries, sites checked against every snapshot, months processed once and
+only when they change, the files a consumer downloads, and the release that follows.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from opendata import publishing, registry, sessions
+from opendata.sessions_samples import HEADER, month_table, write_month
+from opendata.validation import validate_file
+from tests.conftest import RAW
+
+DATASET = registry.dataset("wifi-hotspots")
+
+
+@pytest.fixture
+def raw(tmp_path: Path) -> Path:
+    """A raw folder with the sample Wi-Fi site snapshots and no sessions yet."""
+    folder = tmp_path / "raw"
+    shutil.copytree(RAW / "wifi-sites", folder / "wifi-sites")
+    return folder
+
+
+def _write(raw: Path, name: str, rows: list[list[str]]) -> Path:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    path = raw / "wifi-sessions" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(out.getvalue().encode(), mtime=0))
+    return path
+
+
+def _session(sid: str, start: str, site: str = "PW0002", duration: str = "60") -> list[str]:
+    return [sid, site, start, duration, "1000", "100", "smartphone", "iOS", "fr"]
+
+
+def _publish(raw: Path, published: Path) -> tuple[publishing.Collected, publishing.Outcome]:
+    collected = publishing.collect(DATASET, raw, raw.parent / "work")
+    assert collected.valid, collected.refusal()
+    outcome = publishing.write(DATASET, publishing.build(DATASET, collected), published)
+    return collected, outcome
+
+
+def _published_sessions(published: Path) -> pd.DataFrame:
+    files = sorted((published / "wifi-hotspots" / "sessions").glob("*.csv"))
+    return pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in files])
+
+
+# -- time zones ----------------------------------------------------------------------------
+
+
+def test_paris_wall_clock_becomes_utc_across_both_changes_of_clock() -> None:
+    local = np.array(
+        [
+            "2008-01-15T12:00:00",  # winter: UTC+1
+            "2008-07-14T12:00:00",  # summer: UTC+2
+            "2008-03-30T01:59:59",  # last second before the spring change
+            "2008-03-30T03:00:00",  # first second after it
+            "2008-03-30T02:30:00",  # does not exist: read as winter time, clock not moved yet
+            "2008-10-26T01:30:00",  # before the repeated hour
+            "2008-10-26T02:30:00",  # happens twice: read as the first, summer time
+            "2008-10-26T03:30:00",  # after: winter time
+        ],
+        dtype="datetime64[s]",
+    )
+    utc, ambiguous, nonexistent = sessions.paris_to_utc(local)
+    assert [str(t) for t in utc] == [
+        "2008-01-15T11:00:00",
+        "2008-07-14T10:00:00",
+        "2008-03-30T00:59:59",
+        "2008-03-30T01:00:00",
+        "2008-03-30T01:30:00",
+        "2008-10-25T23:30:00",
+        "2008-10-26T00:30:00",
+        "2008-10-26T02:30:00",
+    ]
+    assert ambiguous.tolist() == [False] * 6 + [True, False]
+    assert nonexistent.tolist() == [False] * 4 + [True] + [False] * 3
+
+
+def test_published_times_are_utc_with_z_and_the_change_hours_are_reported(
+    raw: Path, tmp_path: Path
+) -> None:
+    _write(
+        raw,
+        "sessions-2007-10.csv.gz",
+        [
+            _session("00000000000000a1", "2007-10-28 02:15:00"),
+            _session("00000000000000a2", "2007-10-28 03:15:00"),
+            _session("00000000000000a3", "2007-10-01 00:30:00"),
+        ],
+    )
+    _write(raw, "sessions-2008-03.csv.gz", [_session("00000000000000b1", "2008-03-30 02:10:00")])
+    collected, _ = _publish(raw, tmp_path / "published")
+    rows = _published_sessions(tmp_path / "published").set_index("session_id")
+    assert rows.loc["00000000000000a1", "start_time"] == "2007-10-28T00:15:00Z"
+    assert rows.loc["00000000000000a2", "start_time"] == "2007-10-28T02:15:00Z"
+    # Paris month and day: 1 October 00:30 in Paris is 30 September in UTC, published in October.
+    assert rows.loc["00000000000000a3", "start_time"] == "2007-09-30T22:30:00Z"
+    assert rows.loc["00000000000000b1", "start_time"] == "2008-03-30T01:10:00Z"
+    warnings = {p.type: p for r in collected.reports for p in r.warnings}
+    assert warnings["ambiguous-time"].params == {"count": 1, "day": "2007-10-28"}
+    assert warnings["nonexistent-time"].params == {"count": 1, "day": "2008-03-30"}
+    usage = pd.read_csv(tmp_path / "published" / "wifi-hotspots" / "usage-daily.csv", dtype=str)
+    assert "2007-10-01" in set(usage["date"]) and "2007-09-30" not in set(usage["date"])
+
+
+# -- counted once ------------------------------------------------------------------------------
+
+
+def test_a_session_re_sent_is_counted_once_within_and_across_deliveries(
+    raw: Path, tmp_path: Path
+) -> None:
+    a = _session("00000000000000a1", "2007-10-31 23:50:00")
+    b = _session("00000000000000a2", "2007-10-12 10:00:00")
+    b[HEADER.index("language")] = ""  # an empty cell equals an empty cell
+    c = _session("00000000000000c1", "2007-11-02 10:00:00")
+    _write(raw, "sessions-2007-10.csv.gz", [a, b, b])  # re-sent within the file
+    _write(raw, "sessions-2007-11.csv.gz", [a, c])  # October's last session re-sent in November
+    collected, _ = _publish(raw, tmp_path / "published")
+    rows = _published_sessions(tmp_path / "published")
+    assert sorted(rows["session_id"]) == [
+        "00000000000000a1",
+        "00000000000000a2",
+        "00000000000000c1",
+    ]
+    october = tmp_path / "published" / "wifi-hotspots" / "sessions" / "sessions-2007-10.csv"
+    assert "00000000000000a1" in october.read_text()  # published with its own month
+    usage = pd.read_csv(tmp_path / "published" / "wifi-hotspots" / "usage-daily.csv")
+    assert usage["sessions"].sum() == 3
+    kinds = {(r.file, p.type) for r in collected.reports for p in r.warnings}
+    assert ("sessions-2007-10.csv.gz", "repeated-record") in kinds
+    assert ("sessions-2007-11.csv.gz", "outside-period") in kinds
+
+
+def test_one_session_with_two_versions_is_refused_and_nothing_is_published(
+    raw: Path, tmp_path: Path
+) -> None:
+    _write(raw, "sessions-2007-10.csv.gz", [_session("00000000000000a1", "2007-10-31 23:50:00")])
+    _write(
+        raw,
+        "sessions-2007-11.csv.gz",
+        [_session("00000000000000a1", "2007-10-31 23:50:00", duration="999")],
+    )
+    collected = publishing.collect(DATASET, raw, tmp_path / "work")
+    assert not collected.valid
+    errors = [(r.file, p.type, p.cell) for r in collected.reports for p in r.errors]
+    assert errors == [("sessions-2007-11.csv.gz", "conflicting-record", "00000000000000a1")]
+
+
+def test_the_same_session_id_in_two_months_is_refused(raw: Path, tmp_path: Path) -> None:
+    _write(raw, "sessions-2007-10.csv.gz", [_session("00000000000000a1", "2007-10-12 10:00:00")])
+    _write(raw, "sessions-2007-11.csv.gz", [_session("00000000000000a1", "2007-11-12 10:00:00")])
+    collected = publishing.collect(DATASET, raw, tmp_path / "work")
+    assert not collected.valid
+    assert [p.type for r in collected.reports for p in r.errors] == ["conflicting-record"]
+
+
+# -- sites -----------------------------------------------------------------------------------
+
+
+def test_a_session_at_an_unknown_site_is_an_error_with_its_row(raw: Path) -> None:
+    path = _write(
+        raw,
+        "sessions-2007-10.csv.gz",
+        [
+            _session("00000000000000a1", "2007-10-12 10:00:00"),
+            _session("00000000000000a2", "2007-10-12 10:00:00", site="PW9999"),
+        ],
+    )
+    report = validate_file(path, registry.source("wifi-sessions"), raw).report
+    assert report.flatten() == [(3, "site_code", "foreign-key")]
+    assert "PW9999" in report.errors[0].cell  # type: ignore[operator]
+
+
+def test_a_site_removed_since_keeps_its_sessions(raw: Path, tmp_path: Path) -> None:
+    removed = "PW0261"  # listed by the 2007 snapshot only (see the sample generator)
+    sites = (raw / "wifi-sites" / "sites-2008-01-15.csv").read_text(encoding="utf-8-sig")
+    assert removed not in sites
+    _write(
+        raw,
+        "sessions-2007-10.csv.gz",
+        [_session("00000000000000a1", "2007-10-12 10:00:00", site=removed)],
+    )
+    _publish(raw, tmp_path / "published")
+    rows = _published_sessions(tmp_path / "published")
+    assert rows["site_id"].tolist() == [removed]
+
+
+# -- incremental ---------------------------------------------------------------------------
+
+
+def test_months_are_processed_once_and_only_when_they_change(raw: Path, tmp_path: Path) -> None:
+    for month in ("2007-10", "2007-11"):
+        write_month(raw, month, rows=3000, resent=0)
+    published = tmp_path / "published"
+    first, outcome = _publish(raw, published)
+    assert first.processed == {"process-delivery": 2, "build-month": 2}
+    assert str(outcome) == "published 1.0.0"
+
+    again, outcome = _publish(raw, published)
+    assert again.processed == {"process-delivery": 0, "build-month": 0}
+    assert str(outcome) == "unchanged 1.0.0"
+
+    write_month(raw, "2007-12", rows=3000, resent=0)
+    more, outcome = _publish(raw, published)
+    assert more.processed == {"process-delivery": 1, "build-month": 1}
+    assert str(outcome) == "published 1.1.0"
+    changes = json.loads((published / "wifi-hotspots" / "changes.json").read_text())
+    assert changes["resources"]["sessions"]["rows"] == {"added": 3000, "removed": 0, "modified": 0}
+    # The two months that did not change are the same files in both releases (hard links).
+    folder = published / "wifi-hotspots"
+    for month in ("2007-10", "2007-11"):
+        old = folder / "releases" / "1.0.0" / "sessions" / f"sessions-{month}.parquet"
+        new = folder / "releases" / "1.1.0" / "sessions" / f"sessions-{month}.parquet"
+        assert os.stat(old).st_ino == os.stat(new).st_ino
+
+    # A re-delivered month with fewer sessions: only it is processed, and it is a major change.
+    table = month_table("2007-11", rows=3000, resent=0).slice(0, 2990)
+    from opendata.sessions_samples import csv_gz_bytes
+
+    (raw / "wifi-sessions" / "sessions-2007-11.csv.gz").write_bytes(csv_gz_bytes(table))
+    redone, outcome = _publish(raw, published)
+    assert redone.processed == {"process-delivery": 1, "build-month": 1}
+    assert str(outcome) == "published 2.0.0"
+    changes = json.loads((folder / "changes.json").read_text())
+    assert changes["resources"]["sessions"]["rows"]["removed"] == 10
+    assert changes["resources"]["sessions"]["examples"]["removed"]
+
+
+def test_a_site_added_later_does_not_reprocess_the_months(raw: Path, tmp_path: Path) -> None:
+    write_month(raw, "2007-10", rows=2000, resent=0)
+    work = tmp_path / "work"
+    sessions_dir = raw / "wifi-sessions"
+    first = [sessions.process_delivery(p, raw, work) for p in sorted(sessions_dir.iterdir())]
+    newest = raw / "wifi-sites" / "sites-2008-01-15.csv"
+    text = newest.read_text(encoding="utf-8-sig")
+    shutil.copy(newest, raw / "wifi-sites" / "sites-2008-02-01.csv")
+    (raw / "wifi-sites" / "sites-2008-02-01.csv").write_text(
+        text + "PW0999;Square neuf;1 rue Neuve;75011;48,86;2,37;1;01/02/2008;Opérationnel\r\n",
+        encoding="utf-8-sig",
+    )
+    again = [sessions.process_delivery(p, raw, work) for p in sorted(sessions_dir.iterdir())]
+    assert [r.reused for r in first] == [False] and [r.reused for r in again] == [True]
+
+
+# -- what consumers get ------------------------------------------------------------------------
+
+
+def test_sessions_are_published_one_file_per_month_in_both_formats(
+    raw: Path, tmp_path: Path
+) -> None:
+    for month in ("2007-10", "2007-11"):
+        write_month(raw, month, rows=1500, resent=3)
+    published = tmp_path / "published"
+    _publish(raw, published)
+    descriptor = json.loads((published / "wifi-hotspots" / "datapackage.json").read_text())
+    by_name = {r["name"]: r for r in descriptor["resources"]}
+    assert by_name["sessions"]["path"] == [
+        "sessions/sessions-2007-10.csv",
+        "sessions/sessions-2007-11.csv",
+    ]
+    assert by_name["sessions-parquet"]["path"] == [
+        "sessions/sessions-2007-10.parquet",
+        "sessions/sessions-2007-11.parquet",
+    ]
+    assert "partitionedBy" not in by_name["sessions"]
+    for csv_part, parquet_part in zip(
+        by_name["sessions"]["x-parts"], by_name["sessions-parquet"]["x-parts"], strict=True
+    ):
+        one_month = pd.read_csv(
+            published / "wifi-hotspots" / csv_part["path"], dtype=str, keep_default_na=False
+        )
+        same = pq.read_table(published / "wifi-hotspots" / parquet_part["path"]).to_pandas()
+        assert len(one_month) == len(same) == csv_part["rows"] == 1500
+        assert list(one_month.columns) == [
+            f["name"] for f in by_name["sessions"]["schema"]["fields"]
+        ]
+        assert str(same["start_time"].dt.tz) == "UTC"  # Parquet keeps the instant in UTC
+        assert one_month["start_time"].str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").all()
+        assert one_month["session_id"].is_unique
+    usage = pd.read_csv(published / "wifi-hotspots" / "usage-daily.csv")
+    assert usage["sessions"].sum() == 3000
+    devices = usage[[f"sessions_{d}" for d in sessions.DEVICES]].sum(axis=1)
+    assert (devices == usage["sessions"]).all()
+    assert not usage.duplicated(["site_id", "date"]).any()
+
+
+def test_the_sample_month_is_realistic_and_small() -> None:
+    path = RAW / "wifi-sessions" / "sessions-2007-10.csv.gz"
+    assert path.stat().st_size < 10 * 1024 * 1024
+    rows = pd.read_csv(path, dtype=str)
+    start = pd.to_datetime(rows["start_time"])
+    per_day = start.dt.date.value_counts()
+    assert per_day.min() >= 2000 and per_day.max() <= 40_000  # raw-formats.md
+    weekday = start[start.dt.dayofweek < 5].dt.date.value_counts().mean()
+    sunday = start[start.dt.dayofweek == 6].dt.date.value_counts().mean()
+    assert sunday < 0.8 * weekday  # weekly rhythm
+    hours = start.dt.hour.value_counts()
+    assert hours[17] > 5 * hours[4]  # daily rhythm
+    shares = rows["device_type"].value_counts(normalize=True)
+    assert shares.index[0] == "smartphone" and set(shares.index) == set(sessions.DEVICES)
+    assert rows["site_code"].value_counts().iloc[0] > 5 * rows["site_code"].value_counts().median()
+    assert start.min().date() == dt.date(2007, 10, 1)
+
+
+def test_the_generator_is_seeded_and_follows_the_season() -> None:
+    assert month_table("2008-03", rows=500).equals(month_table("2008-03", rows=500))
+    march, august = month_table("2008-03"), month_table("2008-08")
+    assert 0.5 < august.num_rows / march.num_rows < 0.7  # summer dip
+    assert 400_000 < march.num_rows < 1_300_000
