@@ -144,8 +144,13 @@ def process_months(dataset: str, raw_dir: str, work_dir: str) -> Collected:
         return [future.result() for future in futures]
 
     collected = Collected({})
+    # Absolute paths: a Dask worker on another machine has another working directory.
     publishing.collect_large(
-        collected, registry.dataset(dataset), Path(raw_dir), Path(work_dir), run
+        collected,
+        registry.dataset(dataset),
+        Path(raw_dir).resolve(),
+        Path(work_dir).resolve(),
+        run,
     )
     get_run_logger().info("%s: %s months, %s", dataset, len(collected.months), collected.processed)
     return collected
