@@ -35,16 +35,40 @@ def test_months_run_on_two_dask_workers_and_report_to_the_server(tmp_path: Path)
         address = f"tcp://127.0.0.1:{port}"
         env = {**stack.env, "OPENDATA_WORK_DIR": str(stack.root / "work")}
         cluster = [
-            _start([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                    "--dashboard-address", ":0"], env, tmp_path / "scheduler.log"),
+            _start(
+                [
+                    str(BIN / "dask"),
+                    "scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--dashboard-address",
+                    ":0",
+                ],
+                env,
+                tmp_path / "scheduler.log",
+            ),
         ]
         try:
             with Client(address, timeout=60) as client:
                 for index in range(2):
                     cluster.append(
-                        _start([str(BIN / "dask"), "worker", address, "--nthreads", "1",
-                                "--name", f"machine-{index}", "--dashboard-address", ":0"],
-                               env, tmp_path / f"worker-{index}.log")
+                        _start(
+                            [
+                                str(BIN / "dask"),
+                                "worker",
+                                address,
+                                "--nthreads",
+                                "1",
+                                "--name",
+                                f"machine-{index}",
+                                "--dashboard-address",
+                                ":0",
+                            ],
+                            env,
+                            tmp_path / f"worker-{index}.log",
+                        )
                     )
                 client.wait_for_workers(2, timeout=60)
                 client.get_task_stream()  # start recording which worker runs what
@@ -68,23 +92,37 @@ def test_months_run_on_two_dask_workers_and_report_to_the_server(tmp_path: Path)
         for entry in stream:
             key = str(entry["key"])
             ran.setdefault(key, entry["worker"])
-        stage_keys = [k for k in ran if "process_delivery" in k or "build_month" in k
-                      or "process-delivery" in k or "build-month" in k]
+        stage_keys = [
+            k
+            for k in ran
+            if "process_delivery" in k
+            or "build_month" in k
+            or "process-delivery" in k
+            or "build-month" in k
+        ]
         # Two deliveries of 2009 and the committed sample: three files, then three months.
         assert len(stage_keys) == 6, sorted(ran)
         assert len({ran[k] for k in stage_keys}) == 2  # both machines took their share
 
         def task_runs(client):  # type: ignore[no-untyped-def]
-            names = ["process-sessions-2009-01.csv.gz", "process-sessions-2009-02.csv.gz",
-                     "build-month-2009-01", "build-month-2009-02"]
+            names = [
+                "process-sessions-2009-01.csv.gz",
+                "process-sessions-2009-02.csv.gz",
+                "build-month-2009-01",
+                "build-month-2009-02",
+            ]
             return client.read_task_runs(
                 task_run_filter=TaskRunFilter(name=TaskRunFilterName(any_=names))
             )
 
         runs = stack.call(task_runs)
         assert sorted(r.name for r in runs) == sorted(
-            ["process-sessions-2009-01.csv.gz", "process-sessions-2009-02.csv.gz",
-             "build-month-2009-01", "build-month-2009-02"]
+            [
+                "process-sessions-2009-01.csv.gz",
+                "process-sessions-2009-02.csv.gz",
+                "build-month-2009-01",
+                "build-month-2009-02",
+            ]
         )
         assert all(r.state.type == StateType.COMPLETED for r in runs)
         descriptor = json.loads(
