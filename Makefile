@@ -41,6 +41,7 @@ unit: $(STAMP) ## Only the unit tier
 
 bench: $(STAMP) ## Speed benchmarks against the reference tools (not part of make test)
 	$(BIN)/python bench/validate_speed.py
+	$(BIN)/python bench/sessions_scale.py
 
 samples: $(STAMP) ## Regenerate the sample deliveries in raw/ (seeded, deterministic)
 	$(BIN)/opendata generate-samples --raw-dir raw

@@ -123,13 +123,19 @@ def _source(name: str) -> Source | None:
 
 def _validate(args: argparse.Namespace) -> int:
     from opendata.render import RENDERERS
-    from opendata.validation import validate_file
 
     source = _source(args.source)
     if source is None:
         return EXIT_UNUSABLE
-    result = validate_file(args.file, source, args.raw_dir)
-    report = result.report
+    if source.engine == "arrow":
+        # Large machine exports: the Arrow engine alone (no pandas to import, a second saved).
+        from opendata.arrowvalidation import validate_large
+
+        report = validate_large(args.file, source, args.raw_dir).report
+    else:
+        from opendata.validation import validate_file
+
+        report = validate_file(args.file, source, args.raw_dir).report
     if report.unreadable:
         from opendata.messages import message
 

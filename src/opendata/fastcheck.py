@@ -302,6 +302,10 @@ def _strptime(text: pa.ChunkedArray, fmt: str, ftype: str) -> tuple[np.ndarray, 
     canonical = _canonical(fmt)
     values = np.zeros(n, dtype="datetime64[s]")
     if canonical is not None:
+        fixed = _fixed_width_datetimes(text, canonical[1], fmt)
+        if fixed is not None and fixed[1].all():
+            return fixed
+    if canonical is not None:
         regex, slots = canonical
         ok = _bool(pc.match_substring_regex(text, regex))
         if ok.any():
@@ -347,6 +351,64 @@ def _strptime(text: pa.ChunkedArray, fmt: str, ftype: str) -> tuple[np.ndarray, 
         values = np.where(good, slow, values)
         ok = ok | good
     return values, ok
+
+
+def _fixed_width_datetimes(
+    text: pa.ChunkedArray, slots: dict[str, tuple[int, int]], fmt: str
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """When every cell has the zero-padded width (what machine exports write), read the cells
+    as a byte matrix: digits and separators checked, numbers computed, all with NumPy."""
+    array = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    width = max(start + size for start, size in slots.values())
+    if array.null_count or len(array) == 0:
+        return None
+    lengths = pc.min_max(pc.binary_length(array))
+    if lengths["min"].as_py() != width or lengths["max"].as_py() != width:
+        return None
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    matrix = data.reshape(len(array), width)
+    ok = np.ones(len(array), dtype=bool)
+    digit_columns = [p for start, size in slots.values() for p in range(start, start + size)]
+    digits = matrix[:, digit_columns]
+    ok &= ((digits >= 48) & (digits <= 57)).all(axis=1)
+    literal = _literal_bytes(fmt)
+    for position, byte in literal.items():
+        ok &= matrix[:, position] == byte
+    parts: dict[str, np.ndarray] = {}
+    for code, (start, size) in slots.items():
+        value = np.zeros(len(array), dtype=np.int64)
+        for position in range(start, start + size):
+            value = value * 10 + (matrix[:, position].astype(np.int64) - 48)
+        parts[code] = value
+    zero = np.zeros(len(array), dtype=np.int64)
+    year, month, day = parts["Y"], parts["m"], parts["d"]
+    hour, minute, second = parts.get("H", zero), parts.get("M", zero), parts.get("S", zero)
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    safe_month = np.clip(month, 1, 12)
+    month_days = _DAYS[safe_month - 1] + ((safe_month == 2) & leap)
+    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+    ok &= (hour <= 23) & (minute <= 59) & (second <= 59)
+    months = ((year - 1970) * 12 + safe_month - 1).astype("datetime64[M]")
+    days = months.astype("datetime64[D]") + (np.clip(day, 1, 31) - 1)
+    return days.astype("datetime64[s]") + (hour * 3600 + minute * 60 + second), ok
+
+
+def _literal_bytes(fmt: str) -> dict[int, int]:
+    """Position → byte of the literal characters of a fixed-width format."""
+    widths = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
+    found, pos, i = {}, 0, 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            pos += widths[fmt[i + 1]]
+            i += 2
+        else:
+            found[pos] = ord(fmt[i])
+            pos += 1
+            i += 1
+    return found
 
 
 def _canonical(fmt: str) -> tuple[str, dict[str, tuple[int, int]]] | None:

@@ -339,13 +339,11 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
     _check_month(published)
     folder.mkdir(parents=True, exist_ok=True)
     csv_path, parquet_path = folder / f"sessions-{month}.csv", folder / f"sessions-{month}.parquet"
-    csv_data = csv_bytes(published)
-    _write_atomic(csv_path, csv_data)
-    parquet_buffer = io.BytesIO()
-    pq.write_table(published, parquet_buffer, compression="zstd")
-    parquet_data = parquet_buffer.getvalue()
-    del parquet_buffer
-    _write_atomic(parquet_path, parquet_data)
+    # Streamed to disk with their hash: a month's files never sit in memory whole.
+    csv_hash, csv_size = _write_hashed(csv_path, lambda sink: write_csv(published, sink))
+    parquet_hash, parquet_size = _write_hashed(
+        parquet_path, lambda sink: pq.write_table(published, sink, compression="zstd")
+    )
     usage_path = folder / "usage-daily.parquet"
     _write_parquet(usage_path, _usage(table))
     ids_path = folder / "ids.npy"
@@ -361,10 +359,10 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
         usage=str(usage_path),
         ids=str(ids_path),
         site_ids=sorted(pc.unique(published.column("site_id")).to_pylist()),
-        csv_hash="sha256:" + hashlib.sha256(csv_data).hexdigest(),
-        csv_bytes=len(csv_data),
-        parquet_hash="sha256:" + hashlib.sha256(parquet_data).hexdigest(),
-        parquet_bytes=len(parquet_data),
+        csv_hash=csv_hash,
+        csv_bytes=csv_size,
+        parquet_hash=parquet_hash,
+        parquet_bytes=parquet_size,
         duplicates=duplicates,
         conflicts=conflicts,
     )
@@ -457,7 +455,49 @@ def _usage(table: pa.Table) -> pa.Table:
     return grouped.take(pc.sort_indices(grouped, [("date", "ascending"), ("site_id", "ascending")]))
 
 
+class _HashingSink(io.RawIOBase):
+    """A writable file that hashes and counts what goes through it."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle, self.digest, self.size = handle, hashlib.sha256(), 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        self.digest.update(view)
+        self.handle.write(view)
+        self.size += len(view)
+        return len(view)
+
+
+def _write_hashed(path: Path, write: Any) -> tuple[str, int]:
+    """Write a file atomically through ``write(sink)``; its sha256 and size."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            sink = _HashingSink(handle)
+            write(sink)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return "sha256:" + sink.digest.hexdigest(), sink.size
+
+
 def csv_bytes(table: pa.Table) -> bytes:
+    """The published CSV of a month, in memory (see :func:`write_csv`)."""
+    out = io.BytesIO()
+    write_csv(table, out)
+    return out.getvalue()
+
+
+def write_csv(table: pa.Table, out: Any) -> None:
     """The published CSV of a month: UTF-8, comma, LF, ISO 8601 UTC times with Z; cells are
     quoted only when some text needs it (then every text cell is)."""
     columns = []
@@ -473,14 +513,12 @@ def csv_bytes(table: pa.Table) -> bytes:
         ):
             quoting = "needed"
         columns.append(column)
-    out = io.BytesIO()
     out.write((",".join(table.column_names) + "\n").encode())
     pcsv.write_csv(
         pa.table(dict(zip(table.column_names, columns, strict=True))),
         out,
         pcsv.WriteOptions(include_header=False, quoting_style=quoting),
     )
-    return out.getvalue()
 
 
 # -- stage 3: all months -----------------------------------------------------------------------

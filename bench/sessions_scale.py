@@ -1,0 +1,261 @@
+"""The Wi-Fi sessions at scale: validation speed, publish time and memory, incremental runs.
+
+    make bench            # or: .venv/bin/python bench/sessions_scale.py [--rows N]
+
+On generated months of ``--rows`` sessions (default 1.2 million, the operator's busiest month),
+in ``build/bench-sessions/`` (kept between runs: generating a month takes about ten seconds),
+it prints, measured in this run:
+
+1. validation: ``opendata validate`` against ``frictionless validate`` on the same file and
+   contract (both fresh processes; Frictionless gets a Data Package holding the month and the
+   sites, as it needs for the foreign key), and our validation in process against the bare
+   ``pyarrow.csv.read_csv`` of the same file;
+2. the whole publish of one month (validate, convert to UTC, deduplicate, write CSV and
+   Parquet, aggregate per day, package, release) and its peak memory (``ru_maxrss`` of the
+   process doing it), then the same with two months already in history;
+3. a re-run with nothing new (no month re-processed) and a run with one new month (only it is).
+
+Targets (issue #4): at least 30x faster than Frictionless, at most 3x the bare read, under
+1 GiB whatever the history, a re-run costing only the fixed part. It asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+HOME = ROOT / "build" / "bench-sessions"
+MONTHS = ("2008-03", "2008-04", "2008-05")
+
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from opendata import publishing, registry
+raw, work, published = (Path(p) for p in sys.argv[1:4])
+start = time.perf_counter()
+dataset = registry.dataset("wifi-hotspots")
+collected = publishing.collect(dataset, raw, work)
+assert collected.valid, collected.refusal()
+outcome = publishing.write(dataset, publishing.build(dataset, collected), published)
+print(json.dumps({
+    "seconds": time.perf_counter() - start,
+    "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "processed": collected.processed,
+    "outcome": str(outcome),
+    "months": len(collected.months),
+}))
+"""
+
+
+def _run(cmd: list[str], **kwargs: object) -> tuple[float, subprocess.CompletedProcess[str]]:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    return time.perf_counter() - start, done
+
+
+def _raw(months: tuple[str, ...], rows: int) -> Path:
+    """A raw folder with the sample sites and ``months`` of generated sessions."""
+    cache = HOME / "months"
+    for month in months:
+        marker = cache / f"{month}.rows"
+        if not marker.exists() or marker.read_text() != str(rows):
+            print(f"generating {month} ({rows:,} rows)...", flush=True)
+            subprocess.run(
+                [
+                    str(BIN / "opendata"),
+                    "generate-sessions",
+                    month,
+                    "--rows",
+                    str(rows),
+                    "--raw-dir",
+                    str(cache),
+                ],
+                check=True,
+                capture_output=True,
+            )
+            marker.write_text(str(rows))
+    raw = HOME / "raw"
+    shutil.rmtree(raw, ignore_errors=True)
+    shutil.copytree(ROOT / "raw" / "wifi-sites", raw / "wifi-sites")
+    (raw / "wifi-sessions").mkdir()
+    for month in months:
+        name = f"sessions-{month}.csv.gz"
+        (raw / "wifi-sessions" / name).hardlink_to(cache / "wifi-sessions" / name)
+    return raw
+
+
+def _frictionless_package(raw: Path, month: str) -> Path:
+    from opendata import registry
+    from opendata.sessions import reference_sites
+
+    folder = HOME / "frictionless"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    name = f"sessions-{month}.csv.gz"
+    (folder / name).hardlink_to(raw / "wifi-sessions" / name)
+    sites = reference_sites(raw)
+    assert sites is not None
+    codes = sorted(set(sites.column("Code site").to_pylist()))
+    (folder / "sites.csv").write_text("Code site\n" + "\n".join(codes) + "\n")
+    descriptor = {
+        "name": "bench",
+        "resources": [
+            {
+                "name": "wifi-sessions",
+                "path": name,
+                "format": "csv",
+                "compression": "gz",
+                "dialect": {"headerRows": [1], "csv": {"delimiter": ","}},
+                "schema": registry.source("wifi-sessions").schema,
+            },
+            {
+                "name": "wifi-sites",
+                "path": "sites.csv",
+                "format": "csv",
+                "schema": {"fields": [{"name": "Code site", "type": "string"}]},
+            },
+        ],
+    }
+    path = folder / "datapackage.json"
+    path.write_text(json.dumps(descriptor, ensure_ascii=False))
+    return path
+
+
+def bench_validation(raw: Path, month: str, runs: int, frictionless: bool) -> dict[str, float]:
+    import pyarrow.csv as pcsv
+
+    from opendata import registry
+    from opendata.arrowvalidation import reference_keys, validate_large
+
+    path = raw / "wifi-sessions" / f"sessions-{month}.csv.gz"
+    source = registry.source("wifi-sessions")
+    references, _ = reference_keys(source, raw)
+    validate_large(path, source, raw, references)  # warm up: imports, page cache
+    bare, ours = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        pcsv.read_csv(path)
+        bare.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        report = validate_large(path, source, raw, references).report
+        ours.append(time.perf_counter() - start)
+    assert report.valid, report.flatten()[:5]
+    cli, done = _run(
+        [
+            str(BIN / "opendata"),
+            "validate",
+            str(path),
+            "--source",
+            "wifi-sessions",
+            "--raw-dir",
+            str(raw),
+        ]
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    result = {
+        "bare_read": statistics.median(bare),
+        "ours_in_process": statistics.median(ours),
+        "ours_cli": cli,
+    }
+    if frictionless:
+        print("frictionless validate, twice (about a minute per million rows)...", flush=True)
+        package = _frictionless_package(raw, month)
+        seconds, done = _run([str(BIN / "frictionless"), "validate", str(package)])
+        # The re-sent rows are primary-key errors for Frictionless (a warning for us):
+        # both read the whole file.
+        assert "primary-key" in done.stdout or done.returncode == 0, done.stdout[-2000:]
+        result["frictionless_cli"] = seconds
+        from frictionless import Package
+
+        start = time.perf_counter()
+        checked = Package(str(package)).validate(limit_errors=10**9)
+        result["frictionless_in_process"] = time.perf_counter() - start
+        rows = next(t for t in checked.tasks if t.name == "wifi-sessions").stats["rows"]
+        assert rows >= 1_000 and rows == report.rows, (rows, report.rows)
+    return result
+
+
+def publish(raw: Path, work: Path, published: Path) -> dict[str, object]:
+    """One publish of wifi-hotspots in a fresh process (no Prefect: the pipeline itself)."""
+    _, done = _run([sys.executable, "-c", CHILD, str(raw), str(work), str(published)])
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_200_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-frictionless", action="store_true")
+    args = parser.parse_args()
+    HOME.mkdir(parents=True, exist_ok=True)
+
+    raw = _raw(MONTHS[:1], args.rows)
+    v = bench_validation(raw, MONTHS[0], args.runs, not args.skip_frictionless)
+    print(f"\n1. Validation of one month ({args.rows:,} rows, {MONTHS[0]})")
+    print(f"   bare pyarrow read      {v['bare_read']:7.2f} s")
+    print(
+        f"   ours, in process       {v['ours_in_process']:7.2f} s   "
+        f"= {v['ours_in_process'] / v['bare_read']:.2f}x the bare read (target <= 3x)"
+    )
+    print(f"   opendata validate      {v['ours_cli']:7.2f} s   (fresh process, imports included)")
+    if "frictionless_cli" in v:
+        print(
+            f"   frictionless validate  {v['frictionless_cli']:7.2f} s   (fresh process) "
+            f"-> opendata validate is {v['frictionless_cli'] / v['ours_cli']:.1f}x faster"
+        )
+        print(
+            f"   frictionless, in proc. {v['frictionless_in_process']:7.2f} s   "
+            f"-> ours in process is "
+            f"{v['frictionless_in_process'] / v['ours_in_process']:.1f}x faster "
+            "(target >= 30x)"
+        )
+
+    work, published = HOME / "work", HOME / "published"
+    for folder in (work, published):
+        shutil.rmtree(folder, ignore_errors=True)
+    one = publish(raw, work, published)
+    print(
+        f"\n2. Publish of one month: {one['seconds']:.1f} s, peak {one['peak_mib']:.0f} MiB "
+        f"(target < 1024), {one['outcome']}, processed {one['processed']}"
+    )
+
+    again = publish(raw, work, published)
+    print(
+        f"\n3. Re-run, nothing new: {again['seconds']:.1f} s, processed {again['processed']}, "
+        f"{again['outcome']}"
+    )
+
+    raw = _raw(MONTHS[:2], args.rows)
+    new = publish(raw, work, published)
+    print(
+        f"   One new month: {new['seconds']:.1f} s, peak {new['peak_mib']:.0f} MiB, "
+        f"processed {new['processed']}, {new['outcome']}"
+    )
+
+    raw = _raw(MONTHS, args.rows)
+    third = publish(raw, work, published)
+    print(
+        f"   A third month, two in history: {third['seconds']:.1f} s, "
+        f"peak {third['peak_mib']:.0f} MiB, processed {third['processed']}"
+    )
+    for folder in (work, published):
+        shutil.rmtree(folder, ignore_errors=True)
+    scratch = publish(raw, work, published)
+    print(
+        f"   Three months from scratch: {scratch['seconds']:.1f} s, "
+        f"peak {scratch['peak_mib']:.0f} MiB, processed {scratch['processed']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
