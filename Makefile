@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv publish serve test lint typecheck unit bench samples update-golden lock clean
+.PHONY: help venv publish serve test lint typecheck unit bench samples update-golden lock clean browser
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,8 +26,18 @@ publish: $(STAMP) ## Publish every dataset from raw/ into published/ (embedded P
 serve: $(STAMP) ## Local Prefect server with its UI on http://127.0.0.1:4200, serving the deployments
 	$(BIN)/opendata serve --root .
 
-test: lint typecheck ## Lint, type check and run the whole test suite
+test: lint typecheck browser ## Lint, type check and run the whole test suite
 	$(BIN)/python -m pytest -q
+
+# The browser tier drives Debian's Chromium (no browser download): installed here when missing
+# and we may (root, as in CI); otherwise the reason is printed and make stops.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 2; \
+	  fi; }
 
 lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff check src flows tests bench

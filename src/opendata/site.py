@@ -25,6 +25,8 @@ _CSS = (
     "table{border-collapse:collapse;font-size:.9rem;margin:.5rem 0}td,th{border:1px solid #ccc;"
     "padding:.2rem .4rem;text-align:left;vertical-align:top}.meta{color:#555}"
     "svg{width:100%;max-width:44rem;height:auto}figure{margin:1rem 0}figcaption{color:#555}"
+    # Long patterns and identifiers wrap instead of widening the page past the screen.
+    "td{overflow-wrap:anywhere}.wide{overflow-x:auto;max-width:100%}"
 )
 
 
@@ -153,8 +155,8 @@ def _fields(schema: dict[str, Any]) -> str:
         for f in schema["fields"]
     )
     return (
-        "<table><thead><tr><th>Champ</th><th>Type</th><th>Description</th><th>Exemple</th>"
-        f"<th>Contraintes</th></tr></thead><tbody>{rows}</tbody></table>"
+        '<div class="wide"><table><thead><tr><th>Champ</th><th>Type</th><th>Description</th>'
+        f"<th>Exemple</th><th>Contraintes</th></tr></thead><tbody>{rows}</tbody></table></div>"
     )
 
 
@@ -246,6 +248,7 @@ def render(published_dir: Path) -> str:
     return (
         '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
         "<title>Inclusion numérique à Paris — données ouvertes</title>"
         f"<style>{_CSS}</style></head><body><h1>Inclusion numérique à Paris</h1>"
         '<p class="meta">Données ouvertes de la Ville de Paris · catalogue DCAT : '

@@ -123,8 +123,9 @@ while True:
 def _consistent(folder: Path) -> bytes:
     descriptor = (folder / "datapackage.json").read_bytes()
     for resource in json.loads(descriptor)["resources"]:
-        data = (folder / resource["path"]).read_bytes()
-        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+        for part in resource.get("x-parts") or [resource]:  # a resource by month: each file
+            data = (folder / part["path"]).read_bytes()
+            assert part["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
     return descriptor
 
 

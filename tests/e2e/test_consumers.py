@@ -71,20 +71,38 @@ def _resources(base: str) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
 
 def test_pandas_pyarrow_and_duckdb_read_every_resource(served: str, tmp_path: Path) -> None:
     for dataset, resource in _resources(served):
-        url = f"{served}/{dataset}/{resource['path']}"
+        paths = resource["path"] if isinstance(resource["path"], list) else [resource["path"]]
         names = [f["name"] for f in resource["schema"]["fields"]]
-        if resource["format"] == "csv":
-            frame = pd.read_csv(url)
-        else:
-            frame = pd.read_parquet(url)
-            with urllib.request.urlopen(url) as answer:
-                data = answer.read()
-            table = pq.read_table(io.BytesIO(data))
-            assert table.column_names == names and table.num_rows == len(frame)
-        assert list(frame.columns) == names and len(frame) > 0
-        local = tmp_path / f"{dataset}-{resource['path']}"
-        urllib.request.urlretrieve(url, local)
-        assert duckdb.sql(f"SELECT count(*) FROM '{local}'").fetchall() == [(len(frame),)]
+        for index, path in enumerate(paths):  # a resource by month: each month on its own
+            url = f"{served}/{dataset}/{path}"
+            if resource["format"] == "csv":
+                frame = pd.read_csv(url)
+            else:
+                frame = pd.read_parquet(url)
+                with urllib.request.urlopen(url) as answer:
+                    data = answer.read()
+                table = pq.read_table(io.BytesIO(data))
+                assert table.column_names == names and table.num_rows == len(frame)
+            assert list(frame.columns) == names and len(frame) > 0
+            if "x-parts" in resource:
+                assert len(frame) == resource["x-parts"][index]["rows"]
+            local = tmp_path / f"{dataset}-{path.replace('/', '-')}"
+            urllib.request.urlretrieve(url, local)
+            assert duckdb.sql(f"SELECT count(*) FROM '{local}'").fetchall() == [(len(frame),)]
+
+
+def test_duckdb_reads_the_sessions_months_as_one_table(served: str, tmp_path: Path) -> None:
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    for dataset, resource in _resources(served):
+        if resource["name"] == "sessions-parquet":
+            for path in resource["path"]:
+                urllib.request.urlretrieve(f"{served}/{dataset}/{path}", folder / Path(path).name)
+    rows = duckdb.sql(
+        f"SELECT count(*), count(DISTINCT session_id), min(start_time) FROM '{folder}/*.parquet'"
+    ).fetchall()
+    assert rows[0][0] == rows[0][1] == 99_200
+    assert str(rows[0][2]).startswith("2007-09-30 22:")  # 1 October 00:xx in Paris, in UTC
 
 
 def test_duckdb_answers_a_consumer_question(served: str, tmp_path: Path) -> None:

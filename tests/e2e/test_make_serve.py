@@ -49,6 +49,7 @@ def test_serve_starts_a_local_server_with_ui_and_the_deployments(tmp_path: Path)
             "epn-places",
             "startups",
             "trainees",
+            "wifi-sessions",
             "wifi-sites",
         ]
     finally:

@@ -1,0 +1,85 @@
+"""The offline catalogue page in a real browser (Debian's Chromium driven by Playwright), served
+by a real static server as a portal would serve it."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.e2e.test_consumers import served  # noqa: F401  (the same served root)
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOT = ROOT / "build" / "screenshots" / "index.png"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), (
+        "Debian's chromium is needed for the browser tests: apt-get install chromium "
+        "(make test installs it when run as root)"
+    )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+def test_the_catalogue_page_renders_without_errors_with_working_links_and_charts(
+    browser: Any,
+    served: str,  # noqa: F811
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    response = page.goto(f"{served}/index.html", wait_until="load")
+    assert response is not None and response.ok
+    assert page.title() == "Inclusion numérique à Paris — données ouvertes"
+
+    # Every link of the page: local files answer 200, anchors lead to a section of the page.
+    links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    local = sorted({h for h in links if not h.startswith(("http://", "https://", "#"))})
+    assert len(local) >= 20 and any(h.endswith("sessions-2007-10.parquet") for h in local)
+    for href in local:
+        answer = page.request.get(f"{served}/{href}")
+        assert answer.status == 200, href
+        assert len(answer.body()) > 0, href
+    for anchor in {h[1:] for h in links if h.startswith("#")}:
+        assert page.locator(f"[id='{anchor}']").count() == 1, anchor
+
+    # Charts are drawn: each SVG has a size on screen, bars have lengths, the line has points.
+    charts = page.locator("figure svg")
+    assert charts.count() == 5
+    for index in range(charts.count()):
+        box = charts.nth(index).bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 50
+    widths = page.eval_on_selector_all("rect.bar", "els => els.map(e => e.getBBox().width)")
+    assert len(widths) >= 10 and all(w >= 0 for w in widths) and max(widths) > 100
+    points = page.eval_on_selector("polyline.line", "e => e.points.numberOfItems")
+    assert points == 31  # one point per day of October 2007
+    line_box = page.locator("polyline.line").bounding_box()
+    assert line_box is not None and line_box["height"] > 20
+
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    header = SCREENSHOT.read_bytes()[:24]
+    width, height = struct.unpack(">II", header[16:24])
+    assert header[:8] == b"\x89PNG\r\n\x1a\n" and width == 1280 and height > 2000
+    assert problems == []
