@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from opendata import catalog, registry, releases, sessions, site
+from opendata import catalog, objectstore, registry, releases, sessions, site
 from opendata.deliveries import list_deliveries
 from opendata.disclosure import Rule, protect
 from opendata.disclosure_audit import audit
@@ -338,6 +338,10 @@ def write(dataset: Dataset, package: Package, published_dir: Path) -> Outcome:
         replace_folder(outcome.path, release_files(outcome, package))
         catalog.write(published_dir)
         site.write(published_dir)
+    store = objectstore.configured()
+    if store is not None:
+        # Also after "unchanged": a mirror an earlier run could not finish is finished now.
+        objectstore.mirror(published_dir, dataset.name, *store)
     return outcome
 
 
