@@ -139,7 +139,11 @@ def collect_large(
     if large != [sessions.SOURCE]:
         raise ValueError(f"{dataset.name}: no month builder for {large}")
     name = large[0]
-    deliveries = list_deliveries(raw_dir, registry.source(name))
+    deliveries, replaced = sessions.current_deliveries(
+        list_deliveries(raw_dir, registry.source(name))
+    )
+    for old in replaced:  # a re-delivered month replaces the earlier file of that month
+        collected.paths[f"{name}/{old.name}"] = old.path
     work_dir = work_dir if work_dir is not None else sessions.default_work_dir(raw_dir)
     calls = [(d.path, raw_dir, work_dir) for d in deliveries]
     results: list[sessions.DeliveryResult] = run("process-delivery", calls) if calls else []

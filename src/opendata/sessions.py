@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -58,6 +59,26 @@ def default_work_dir(raw_dir: Path) -> Path:
     if configured:
         return Path(configured)
     return raw_dir.resolve().parent / ".opendata-work"
+
+
+_PERIOD = re.compile(r"sessions-(\d{4}-\d{2})")
+
+
+def period_of(name: str) -> str | None:
+    """The month a file covers, from its name (``sessions-AAAA-MM``), whatever the intake put
+    before it (``2008-04-02_<hash>_sessions-2008-03.csv.gz``)."""
+    found = _PERIOD.search(name)
+    return found.group(1) if found else None
+
+
+def current_deliveries(deliveries: list[Any]) -> tuple[list[Any], list[Any]]:
+    """The deliveries that count (the newest file of each month: a re-delivery replaces its
+    month), and those replaced. ``deliveries`` are in delivery order, oldest first."""
+    newest: dict[str, Any] = {}
+    for delivery in deliveries:
+        newest[period_of(delivery.name) or delivery.name] = delivery
+    kept = [d for d in deliveries if newest[period_of(d.name) or d.name] is d]
+    return kept, [d for d in deliveries if d not in kept]
 
 
 def _digest(*parts: bytes | str) -> str:
@@ -222,9 +243,12 @@ def _normalise(checked: fastcheck.Checked, report: Report, file_name: str) -> pa
                 )
             )
     month = np.datetime_as_string(local.astype("datetime64[M]"))
-    delivered = delivery_date(file_name)
-    if delivered is not None:
-        outside = month != f"{delivered:%Y-%m}"
+    period = period_of(file_name)
+    if period is None:
+        delivered = delivery_date(file_name)
+        period = f"{delivered:%Y-%m}" if delivered else None
+    if period is not None:
+        outside = month != period
         if outside.any():
             report.problems.append(
                 Problem(

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -327,3 +328,44 @@ def test_the_generator_is_seeded_and_follows_the_season() -> None:
     march, august = month_table("2008-03"), month_table("2008-08")
     assert 0.5 < august.num_rows / march.num_rows < 0.7  # summer dip
     assert 400_000 < march.num_rows < 1_300_000
+
+
+def test_a_month_re_delivered_through_the_intake_replaces_that_month(
+    raw: Path, tmp_path: Path
+) -> None:
+    from opendata.intake import submit
+    from opendata.sessions_samples import csv_gz_bytes
+
+    write_month(raw, "2007-10", rows=2000, resent=0)
+    published = tmp_path / "published"
+    _publish(raw, published)
+    corrected = tmp_path / "outbox" / "sessions-2007-10.csv.gz"  # the operator's corrected file
+    corrected.parent.mkdir()
+    table = month_table("2007-10", rows=2000, resent=0)
+    durations = table.column("duration_s").to_pylist()
+    durations[0] = "61"
+    table = table.set_column(3, "duration_s", pa.array(durations)).slice(0, 1990)
+    corrected.write_bytes(csv_gz_bytes(table))
+    receipt, report = submit(
+        corrected,
+        registry.source("wifi-sessions"),
+        raw,
+        tmp_path / "quarantine",
+        delivered=dt.date(2007, 11, 5),
+    )
+    assert receipt.status == "accepted", report.flatten()[:3]
+    assert (
+        receipt.stored.name.startswith("2007-11-05_")
+        and len(list((raw / "wifi-sessions").iterdir())) == 2
+    )
+    collected, outcome = _publish(raw, published)
+    assert str(outcome) == "published 2.0.0"  # sessions removed: a major release
+    assert [r.file for r in collected.reports if r.source == "wifi-sessions"] == [
+        receipt.stored.name
+    ]
+    assert not [w for r in collected.reports for w in r.warnings if w.type == "outside-period"]
+    rows = _published_sessions(published)
+    assert len(rows) == 1990
+    changes = json.loads((published / "wifi-hotspots" / "changes.json").read_text())
+    assert changes["resources"]["sessions"]["rows"] == {"added": 0, "removed": 10, "modified": 1}
+    assert changes["resources"]["sessions"]["examples"]["modified"][0]["fields"] == ["duration_s"]
