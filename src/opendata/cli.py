@@ -62,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument(
         "--dry-run",
         action="store_true",
-        help="show what a publish would change, write nothing (no Prefect)",
+        help="show what a publish would change, publish nothing (no Prefect; large sources "
+        "may fill the work folder, which later runs reuse)",
     )
 
     diff = sub.add_parser("diff", help="what changed between two releases of a dataset")
