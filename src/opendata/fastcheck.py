@@ -520,44 +520,45 @@ def check_columns(
 
 
 def _check_column(fld: dict[str, Any], col: Column, rows: np.ndarray) -> Findings:
+    """Type errors, then the constraints of the cells that cast (as Frictionless: a cell with a
+    type error is not checked further; one error per broken constraint)."""
     findings = Findings()
     ftype = fld.get("type", "string")
     name = fld["name"]
     wrong = ~col.missing & ~col.ok
     if wrong.any():
         findings.add("type-error", name, rows[wrong], _take(col.text, wrong))
-    if True:
-        for constraint, bound in fld.get("constraints", {}).items():
-            if constraint == "required":
-                if bound:
-                    bad = col.missing
-                else:
-                    continue
-            elif constraint == "unique":
-                continue
-            elif constraint == "pattern" and ftype == "string":
-                bad = col.ok & ~_bool(pc.match_substring_regex(col.values, f"^{bound}$"))
-            elif constraint == "enum":
-                allowed = pa.array([_typed(b, ftype).as_py() for b in bound], col.values.type)
-                bad = col.ok & ~_bool(pc.is_in(col.values, allowed))
-            elif constraint in ("minimum", "maximum") and ftype != "string":
-                op = pc.less if constraint == "minimum" else pc.greater
-                bad = col.ok & _bool(op(col.values, _typed(bound, ftype)))
-            elif constraint in ("minLength", "maxLength") and ftype == "string":
-                op = pc.less if constraint == "minLength" else pc.greater
-                bad = col.ok & _bool(op(pc.utf8_length(col.values), bound))
+    for constraint, bound in fld.get("constraints", {}).items():
+        if constraint == "required":
+            if bound:
+                bad = col.missing
             else:
-                raise Unsupported(f"field {name!r}: constraint {constraint!r} on {ftype}")
-            if bad.any():
-                findings.add(
-                    "constraint-error",
-                    name,
-                    rows[bad],
-                    _take(col.text, bad),
-                    constraint=constraint,
-                    bound=bound,
-                    field=fld,
-                )
+                continue
+        elif constraint == "unique":
+            continue
+        elif constraint == "pattern" and ftype == "string":
+            bad = col.ok & ~_bool(pc.match_substring_regex(col.values, f"^{bound}$"))
+        elif constraint == "enum":
+            allowed = pa.array([_typed(b, ftype).as_py() for b in bound], col.values.type)
+            bad = col.ok & ~_bool(pc.is_in(col.values, allowed))
+        elif constraint in ("minimum", "maximum") and ftype != "string":
+            op = pc.less if constraint == "minimum" else pc.greater
+            bad = col.ok & _bool(op(col.values, _typed(bound, ftype)))
+        elif constraint in ("minLength", "maxLength") and ftype == "string":
+            op = pc.less if constraint == "minLength" else pc.greater
+            bad = col.ok & _bool(op(pc.utf8_length(col.values), bound))
+        else:
+            raise Unsupported(f"field {name!r}: constraint {constraint!r} on {ftype}")
+        if bad.any():
+            findings.add(
+                "constraint-error",
+                name,
+                rows[bad],
+                _take(col.text, bad),
+                constraint=constraint,
+                bound=bound,
+                field=fld,
+            )
     return findings
 
 
