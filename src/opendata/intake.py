@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from opendata import registry
 from opendata.registry import Source
 from opendata.render import as_html, as_json
 from opendata.report import Report
+from opendata.storage import sha256_of, write_file
 from opendata.validation import validate_file
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -52,15 +51,6 @@ class Receipt:
         return 0 if self.valid else 1
 
 
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def stored_name(original: str, delivered: dt.date, sha256: str) -> str:
     """``2008-01-15_0123456789ab_sites.csv``: date, content hash, the steward's name (made
     safe for every file system; the extension in lower case)."""
@@ -82,26 +72,6 @@ def _already(folder: Path, sha256: str) -> Path | None:
         if candidate.suffix not in (".html", ".json") and sha256_of(candidate) == sha256:
             return candidate
     return None
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def today_in_paris() -> dt.date:
@@ -136,9 +106,9 @@ def submit(
     if not valid:
         # The reports first: a quarantined file is never without the reason it is there.
         report_path = target.with_name(name + ".report.html")
-        _write_atomically(report_path, as_html(report).encode("utf-8"))
-        _write_atomically(target.with_name(name + ".report.json"), as_json(report).encode())
-    _write_atomically(target, data)
+        write_file(report_path, as_html(report).encode("utf-8"))
+        write_file(target.with_name(name + ".report.json"), as_json(report).encode())
+    write_file(target, data)
     status = "accepted" if valid else "quarantined"
     return Receipt(
         status, source.name, target, report_path, valid, report.unreadable, sha256

@@ -41,6 +41,7 @@ from opendata import fastcheck, registry
 from opendata.arrowvalidation import reference_keys, validate_large
 from opendata.deliveries import delivery_date
 from opendata.report import Problem, Report
+from opendata.storage import sha256_of, write_file
 
 SOURCE = "wifi-sessions"
 DATASET = "wifi-hotspots"
@@ -89,14 +90,6 @@ def _digest(*parts: bytes | str) -> str:
     return h.hexdigest()[:32]
 
 
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _contract_digest() -> str:
     source = registry.source(SOURCE)
     dataset = registry.dataset(DATASET)
@@ -108,25 +101,10 @@ def _contract_digest() -> str:
     )
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # linked into the published folder, which is served as it is
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_parquet(path: Path, table: pa.Table) -> None:
     buffer = io.BytesIO()
     pq.write_table(table, buffer, compression="zstd")
-    _write_atomic(path, buffer.getvalue())
+    write_file(path, buffer.getvalue())
 
 
 # -- stage 1: one delivery -------------------------------------------------------------------
@@ -176,7 +154,7 @@ def reference_sites(raw_dir: Path) -> pa.Table | None:
 def process_delivery(path: Path, raw_dir: Path, work_dir: Path) -> DeliveryResult:
     """Validate one operator file and keep its valid rows, or reuse what an earlier run kept."""
     source = registry.source(SOURCE)
-    key = _digest(_file_digest(path), _contract_digest())
+    key = _digest(sha256_of(path), _contract_digest())
     folder = work_dir / SOURCE / "deliveries"
     meta_path = folder / f"{key}.json"
     sites = reference_sites(raw_dir)
@@ -201,7 +179,7 @@ def process_delivery(path: Path, raw_dir: Path, work_dir: Path) -> DeliveryResul
     rows_path = folder / f"{key}.parquet"
     _write_parquet(rows_path, table)
     result.rows_path = str(rows_path)
-    _write_atomic(meta_path, result.to_json())
+    write_file(meta_path, result.to_json())
     return result
 
 
@@ -373,7 +351,7 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
     ids_path = folder / "ids.npy"
     buffer = io.BytesIO()
     np.save(buffer, np.sort(id_hashes(published.column("session_id"))))
-    _write_atomic(ids_path, buffer.getvalue())
+    write_file(ids_path, buffer.getvalue())
     result = MonthResult(
         month=month,
         key=key,
@@ -392,7 +370,7 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
     )
     meta = asdict(result)
     meta.pop("reused")
-    _write_atomic(meta_path, json.dumps(meta).encode())
+    write_file(meta_path, json.dumps(meta).encode())
     return result
 
 
@@ -567,7 +545,7 @@ def cross_check(months: list[MonthResult], work_dir: Path) -> list[Conflict]:
             if len(common):
                 conflicts += _confirm(a, b, common)
             else:
-                _write_atomic(marker, b"")
+                write_file(marker, b"")
     return conflicts
 
 

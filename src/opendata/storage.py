@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import hashlib
 import os
 import shutil
 import tempfile
@@ -32,6 +33,33 @@ def _exchange(a: Path, b: Path) -> bool:
     if errno in (38, 22, 95):  # ENOSYS, EINVAL, EOPNOTSUPP: fall back to two renames
         return False
     raise OSError(errno, os.strerror(errno), str(a))
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_file(target: Path, data: bytes) -> None:
+    """Write one file atomically: a temporary name beside it, flushed, made readable (0644:
+    some end up served as they are), renamed, the folder flushed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+        _fsync_dir(target.parent)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def _fsync_dir(path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from opendata import intake, registry
+from opendata import intake, registry, storage
 from opendata.cli import main
 from tests.conftest import FIXTURES
 
@@ -74,7 +74,7 @@ def test_inbox_file_is_removed_only_once_stored(
     def disk_full(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(intake.os, "replace", disk_full)
+    monkeypatch.setattr(storage.os, "replace", disk_full)  # the atomic write of the intake
     with pytest.raises(OSError):
         intake.process_inbox(tmp_path / "inbox", raw_copy, tmp_path / "q", delivered=DAY)
     assert dropped.exists()  # not lost
