@@ -262,17 +262,11 @@ def _normalise(checked: fastcheck.Checked, report: Report, file_name: str) -> pa
 
 # -- stage 2: one month ------------------------------------------------------------------------
 
-PUBLISHED = (
-    "session_id",
-    "site_id",
-    "start_time",
-    "duration_s",
-    "bytes_in",
-    "bytes_out",
-    "device_type",
-    "os",
-    "language",
-)
+
+def published_fields() -> list[str]:
+    """The fields of the published sessions, in order, as their schema lists them."""
+    schema = registry.dataset(DATASET).resource_schema(RESOURCE)
+    return [f["name"] for f in schema["fields"]]
 
 
 @dataclass
@@ -337,7 +331,7 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
     table, duplicates, conflicts = _count_once(table, names)
     order = pc.sort_indices(table, [("start_time", "ascending"), ("session_id", "ascending")])
     table = table.take(order)
-    published = table.select(list(PUBLISHED))
+    published = table.select(published_fields())
     _check_month(published)
     folder.mkdir(parents=True, exist_ok=True)
     csv_path, parquet_path = folder / f"sessions-{month}.csv", folder / f"sessions-{month}.parquet"
@@ -385,7 +379,7 @@ def _count_once(table: pa.Table, names: list[str]) -> tuple[pa.Table, int, list[
         later = np.nonzero(dup)[0]
         earlier = first_rows[dup]
         same = np.ones(len(later), dtype=bool)
-        for name in PUBLISHED:
+        for name in published_fields():
             column = table.column(name)
             a, b = column.take(pa.array(later)), column.take(pa.array(earlier))
             equal = pc.or_kleene(pc.equal(a, b), pc.and_(pc.is_null(a), pc.is_null(b)))

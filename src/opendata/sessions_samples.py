@@ -25,19 +25,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from opendata import samples
+from opendata import registry, samples
 
-HEADER = [
-    "session_id",
-    "site_code",
-    "start_time",
-    "duration_s",
-    "bytes_in",
-    "bytes_out",
-    "device_type",
-    "os",
-    "language",
-]
+HEADER = registry.source("wifi-sessions").labels  # the operator's header, from its contract
 WEEKDAY = np.array([1.0, 1.03, 1.06, 1.04, 1.0, 0.82, 0.66])  # Monday first
 SEASON = {7: 0.78, 8: 0.58, 12: 0.86}
 HOURS = np.array(
