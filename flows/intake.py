@@ -7,10 +7,12 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.events import emit_event
+from prefect.states import Failed, State
 
 from opendata import intake, registry
-from opendata.render import as_dict
-from opendata.report import Report, redacted
+from opendata.messages import message
+from opendata.render import artifact
+from opendata.report import Report
 
 ACCEPTED_EVENT = "opendata.delivery.accepted"
 
@@ -54,38 +56,36 @@ def process_inbox(
     return counts
 
 
-def upload_artifacts(report: Report, lang: str = "fr") -> None:
-    """A markdown summary and a table of errors, keyed by source so the UI keeps history."""
-    if registry.source(report.source).personal_data:
-        report = redacted(report)
-    data = as_dict(report, lang)
-    status = "valide" if report.valid else ("illisible" if report.unreadable else "non valide")
-    stats = data["stats"]
-    summary = (
-        f"# {report.source} : {report.file} — {status}\n\n"
-        f"{stats['rows']} lignes, {stats['errors']} erreur(s), "
-        f"{stats['warnings']} avertissement(s).\n"
-    )
+def upload_artifacts(report: Report) -> None:
+    """A markdown summary and a table of findings, keyed by source so the UI keeps history."""
+    personal = registry.source(report.source).personal_data
+    summary, rows = artifact(report, personal, warnings=True)
     key = f"upload-{report.source}"
-    create_markdown_artifact(summary, key=key, description=report.file)
-    rows = [
-        {
-            "ligne": e["rowNumber"],
-            "colonne": e["fieldName"],
-            "valeur": e["cell"],
-            "type": e["type"],
-            "message": e["message"],
-        }
-        for e in data["errors"] + data["warnings"]
-    ]
-    create_table_artifact(rows, key=f"{key}-errors", description=report.file)
+    create_markdown_artifact(summary, key=key, description=report.source)
+    create_table_artifact(rows, key=f"{key}-errors", description=report.source)
 
 
 @flow(name="validate-upload", persist_result=False)
-def validate_upload(path: str, source: str, raw_dir: str = "raw") -> dict[str, object]:
-    """Check one file against its source's contract; the report becomes artifacts."""
+def validate_upload(path: str, source: str, raw_dir: str = "raw") -> dict[str, object] | State:
+    """Check one file against its source's contract; the report becomes artifacts. An unknown
+    source or a file that cannot be read ends the run Failed, with the reason in French."""
     from opendata.validation import validate_file
 
-    report = validate_file(Path(path), registry.source(source), Path(raw_dir)).report
+    logger = get_run_logger()
+    known = registry.sources()
+    if source not in known:
+        reason = f"Source inconnue « {source} ». Sources : {', '.join(sorted(known))}."
+        logger.error(reason)
+        return Failed(message=reason)
+    report = validate_file(Path(path), known[source], Path(raw_dir)).report
     upload_artifacts(report)
-    return {"valid": report.valid, "errors": len(report.errors), "warnings": len(report.warnings)}
+    outcome: dict[str, object] = {
+        "valid": report.valid,
+        "errors": len(report.errors),
+        "warnings": len(report.warnings),
+    }
+    if report.unreadable:
+        reason = f"{Path(path).name} : {message(report.errors[0], 'fr')}"
+        logger.error(reason)
+        return Failed(message=reason, data=outcome)
+    return outcome

@@ -20,8 +20,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from opendata import publishing, registry, sessions
 from opendata.packaging import Package
 from opendata.publishing import Collected, Outcome
-from opendata.render import as_dict
-from opendata.report import Report, redacted
+from opendata.render import artifact, markdown_literal
+from opendata.report import Report
 
 
 def _io_error_only(task: Any, task_run: Any, state: State) -> bool:
@@ -180,30 +180,15 @@ def report_artifacts(dataset: str, reports: list[Report]) -> None:
     for report in reports:
         if report.valid:
             continue
-        if registry.source(report.source).personal_data:
-            report = redacted(report)  # artifacts are read by many: no personal value
-        data = as_dict(report, "fr")
-        lines = [
-            f"# Livraison refusée : {report.source} / {report.file}",
-            "",
-            f"Jeu de données **{dataset}** non publié ; la publication précédente est conservée.",
-            "",
-            f"{data['stats']['rows']} lignes, {data['stats']['errors']} erreur(s), "
-            f"{data['stats']['warnings']} avertissement(s).",
-        ]
+        personal = registry.source(report.source).personal_data
+        context = (
+            f"Jeu de données **{markdown_literal(dataset)}** non publié ; la publication "
+            "précédente est conservée."
+        )
+        summary, rows = artifact(report, personal, context)
         key = f"validation-{report.source}"
-        create_markdown_artifact("\n".join(lines), key=key, description=f"{report.source}")
-        table = [
-            {
-                "ligne": e["rowNumber"],
-                "colonne": e["fieldName"],
-                "valeur": e["cell"],
-                "type": e["type"],
-                "message": e["message"],
-            }
-            for e in data["errors"]
-        ]
-        create_table_artifact(table, key=f"{key}-errors", description=report.file)
+        create_markdown_artifact(summary, key=key, description=report.source)
+        create_table_artifact(rows, key=f"{key}-errors", description=report.file)
 
 
 @flow(name="publish-dataset", flow_run_name="publish-{dataset}", persist_result=False)

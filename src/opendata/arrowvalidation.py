@@ -98,13 +98,15 @@ def validate_large(
                         severity="warning",
                         params={
                             "reference": fk["reference"]["resource"],
-                            "raw_dir": str(raw_dir or ""),
+                            "raw_dir": str(raw_dir.resolve()) if raw_dir else "",
                         },
                     )
                 )
     checked = fastcheck.validate_strings(strings, source.schema, match.columns, references)
     report.rows = strings.records
     findings = checked.findings
+    if match.missing:
+        _drop_absent_columns(checked, source, set(match.missing))
     if source.repeated_records == "count-once":
         _repeats_as_warnings(checked, report)
     labels = dict(match.written)
@@ -113,9 +115,22 @@ def validate_large(
             problem.params.update(scope=source.reference_deliveries, file="")
         report.problems.append(problem)
     report.omitted = max(0, len(findings) - REPORT_LIMIT)
-    if not strings.records and not report.problems:
+    if not strings.records and not report.errors:
         report.problems.append(Problem("empty-table"))
     return LargeValidation(report, checked, dict(match.columns))
+
+
+def _drop_absent_columns(checked: Checked, source: Source, missing: set[str]) -> None:
+    """A column missing from the header is one file-level error (``missing-label``), as for
+    every source: not also one error per row for its empty cells, nor for a key it is part of.
+    (Frictionless reports both; a steward needs the first only.)"""
+    key = source.schema.get("primaryKey", [])
+    key = {key} if isinstance(key, str) else set(key)
+    checked.findings.items = [
+        f
+        for f in checked.findings.items
+        if f.fieldname not in missing and not (f.type == "primary-key" and key & missing)
+    ]
 
 
 def _repeats_as_warnings(checked: Checked, report: Report) -> None:
@@ -138,9 +153,14 @@ def _repeats_as_warnings(checked: Checked, report: Report) -> None:
                 )
             )
             checked.valid_rows[np.isin(checked.rows, rows)] = True
-        rest = found.rows[~identical]
-        if len(rest):
-            keep.append(Finding(found.type, found.fieldname, rest, found.cells, found.params))
+        differ = ~identical
+        if differ.any():
+            # Repeats with other values stay errors, each still naming its first row.
+            cells = None if found.cells is None else found.cells.filter(pa.array(differ))
+            firsts = None if found.first_rows is None else found.first_rows[differ]
+            keep.append(
+                Finding(found.type, found.fieldname, found.rows[differ], cells, found.params, firsts)
+            )
     findings.items = keep
     # A row is valid when no error remains on it.
     bad = [f.rows for f in keep]

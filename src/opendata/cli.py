@@ -141,8 +141,10 @@ def _validate(args: argparse.Namespace) -> int:
         from opendata.messages import message
 
         sys.stderr.write(f"opendata: {args.file}: {message(report.errors[0], args.lang)}\n")
-        if args.format == "json":
-            sys.stdout.write(RENDERERS["json"](report, args.lang) + "\n")
+        if args.format != "text":  # a page or a document that says why, never an empty one
+            sys.stdout.write(RENDERERS[args.format](report, args.lang))
+            if args.format == "json":
+                sys.stdout.write("\n")
         return EXIT_UNUSABLE
     sys.stdout.write(RENDERERS[args.format](report, args.lang))
     if args.format == "json":
@@ -375,7 +377,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         sys.stderr.write(
             f"opendata: internal error ({type(exc).__name__}: {exc}); nothing was written. "
-            "Run again with OPENDATA_DEBUG=1 for details and report it to the data team.\n"
+            "This is a defect of the opendata program, not of your file. Run the same command "
+            "again with OPENDATA_DEBUG=1 in front of it and file what it prints as an issue of "
+            "the project (README, « Signaler un défaut »), without any personal data.\n"
         )
         return EXIT_UNUSABLE
 

@@ -1,8 +1,15 @@
 """Where deliveries live under the raw folder, and which one is newest.
 
-A delivery's date is the first ``AAAA-MM-JJ`` (or, for monthly files, ``AAAA-MM``) in its file
-name: the generator and the intake name files that way, and file times are not trusted (a copy
-changes them).
+A delivery's date is the day it arrived. File names are whatever the sender chose
+(raw-formats.md: nothing in them can be relied on), so the date is taken, in this order, from:
+
+1. the intake's record: the intake stores a file as ``AAAA-MM-JJ_<hash>_<name>``, the date
+   being the day it was received (``dated_by == "intake"``);
+2. a date the data team wrote in the name, ``AAAA-MM-JJ`` (or ``AAAA-MM`` for monthly files:
+   the operator's ``sessions-AAAA-MM.csv.gz``), as the sample generator does (``"name"``);
+3. otherwise the file's modification time, in Paris (``"modification-time"``): the date a file
+   placed by hand was last written. A copy changes it, so the publication warns about it and
+   says so in the package metadata (``x-delivery-dates``).
 """
 
 from __future__ import annotations
@@ -11,18 +18,22 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from opendata.registry import Source
 
 _DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?:-(\d{2}))?(?!\d)")
+_INTAKE = re.compile(r"^(\d{4}-\d{2}-\d{2})_[0-9a-f]{12}_")
+PARIS = ZoneInfo("Europe/Paris")
 
 
 @dataclass(frozen=True, order=True)
 class Delivery:
-    """One file of a source, ordered by the date in its name, then by name."""
+    """One file of a source, ordered by its delivery date, then by name."""
 
     date: dt.date | None
     path: Path
+    dated_by: str = "name"  # "intake", "name" or "modification-time"
 
     @property
     def name(self) -> str:
@@ -41,13 +52,29 @@ def delivery_date(name: str) -> dt.date | None:
     return None
 
 
+def dated(path: Path) -> Delivery:
+    """The delivery at ``path`` with its date and where the date comes from."""
+    recorded = _INTAKE.match(path.name)
+    if recorded:
+        try:
+            return Delivery(dt.date.fromisoformat(recorded.group(1)), path, "intake")
+        except ValueError:
+            pass
+    named = delivery_date(path.name)
+    if named is not None:
+        return Delivery(named, path, "name")
+    modified = dt.datetime.fromtimestamp(path.lstat().st_mtime, PARIS).date()
+    return Delivery(modified, path, "modification-time")
+
+
 def list_deliveries(raw_dir: Path, source: Source) -> list[Delivery]:
-    """Every delivery of ``source`` under ``raw_dir/<source>/``, oldest first."""
+    """Every delivery of ``source`` under ``raw_dir/<source>/``, oldest first (links and
+    special files are not deliveries: see :mod:`opendata.safefiles`)."""
     folder = raw_dir / source.name
     if not folder.is_dir():
         return []
-    files = [p for p in folder.glob(source.file_pattern) if p.is_file()]
-    found = [Delivery(delivery_date(p.name), p) for p in files]
+    files = [p for p in folder.glob(source.file_pattern) if p.is_file() and not p.is_symlink()]
+    found = [dated(p) for p in files]
     return sorted(found, key=lambda d: (d.date or dt.date.min, d.path.name))
 
 

@@ -132,6 +132,8 @@ class Findings:
                 params.setdefault("position", positions.get(name, 0))
             if found.first_rows is not None and found.first_rows[j] > 0:
                 params["first_row"] = int(found.first_rows[j])
+            if found.type == "extra-cell":
+                params["column"] = int(params.get("position", 0)) + 1  # as a spreadsheet counts
             out.append(
                 Problem(
                     found.type,
@@ -527,7 +529,7 @@ def _check_column(fld: dict[str, Any], col: Column, rows: np.ndarray) -> Finding
     name = fld["name"]
     wrong = ~col.missing & ~col.ok
     if wrong.any():
-        findings.add("type-error", name, rows[wrong], _take(col.text, wrong))
+        findings.add("type-error", name, rows[wrong], _take(col.text, wrong), field=fld)
     for constraint, bound in fld.get("constraints", {}).items():
         if constraint == "required":
             if bound:
@@ -661,6 +663,7 @@ def check_keys(
         cells = _take(columns[key[0]].text, bad)
         findings.add("primary-key", None, rows[bad], cells, fields=key)
         if bad.any():
+            first_rows[all_null] = 0  # an empty key repeats nothing: it is empty
             findings.items[-1].first_rows = first_rows[bad]
 
 

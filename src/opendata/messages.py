@@ -196,8 +196,31 @@ def _row_constraint(p: Problem, lang: str) -> str:
     return f"{cell}: {rule}"
 
 
-def message(p: Problem, lang: str = "fr") -> str:
-    """The sentence a steward reads for one finding."""
+class MessageError(Exception):
+    """A finding's message could not be written (a parameter missing): a bug of ours."""
+
+
+def message(p: Problem, lang: str = "fr", strict: bool = False) -> str:
+    """The sentence a steward reads for one finding.
+
+    Never raises for a steward (a report with one clumsy sentence beats no report): a finding
+    whose parameters do not fit its template gets a plain sentence naming its kind.
+    ``strict`` raises :class:`MessageError` instead, which the sweep tests use."""
+    try:
+        return _message(p, lang)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        if strict:
+            raise MessageError(f"{p.type}: {type(exc).__name__} {exc}") from exc
+        fr = lang == "fr"
+        where = f" ({_q(p.cell, lang)})" if p.cell else ""
+        return (
+            f"Problème de type « {p.type} »{where}. Vérifiez cette cellule."
+            if fr
+            else f"Problem of kind “{p.type}”{where}. Check this cell."
+        )
+
+
+def _message(p: Problem, lang: str) -> str:
     fr = lang == "fr"
     cell = _q(p.cell, lang)
     prm = p.params
@@ -282,10 +305,13 @@ def message(p: Problem, lang: str = "fr") -> str:
     if t == "foreign-key-unchecked":
         return (
             f"Identifiants non vérifiés : aucune livraison lisible de « {prm['reference']} » "
-            f"dans {prm['raw_dir']}."
+            f"dans {prm['raw_dir']}. Indiquez le dossier des livraisons avec --raw-dir "
+            "(par exemple --raw-dir /chemin/du/projet/raw) pour que ces identifiants soient "
+            "vérifiés."
             if fr
             else f"Identifiers not checked: no readable delivery of “{prm['reference']}” "
-            f"in {prm['raw_dir']}."
+            f"in {prm['raw_dir']}. Give the deliveries' folder with --raw-dir so that they "
+            "are checked."
         )
     if t == "siren-error":
         return (
@@ -406,7 +432,10 @@ def message(p: Problem, lang: str = "fr") -> str:
             if fr
             else "The file holds no data row."
         )
-    return unreadable_message(t, prm, lang)
+    if t not in _UNREADABLE:
+        raise KeyError(f"no message for {t!r}")
+    fr_text, en_text = _UNREADABLE[t]
+    return (fr_text if fr else en_text).format(kind=t, **prm)
 
 
 _UNREADABLE = {
@@ -461,27 +490,18 @@ _UNREADABLE = {
 }
 
 
-def unreadable_message(kind: str, params: dict[str, Any], lang: str = "fr") -> str:
-    """The one-line reason a file could not be read at all."""
-    fr_text, en_text = _UNREADABLE.get(
-        kind, ("Fichier illisible ({kind}).", "Unreadable ({kind}).")
-    )
-    try:
-        return (fr_text if lang == "fr" else en_text).format(kind=kind, **params)
-    except KeyError:
-        return fr_text if lang == "fr" else en_text
-
-
 _UNREADABLE.update(
     {
         "no-delivery": (
             "Aucune livraison dans {folder} : déposez au moins un fichier de la source.",
             "No delivery in {folder}: add at least one file of the source.",
         ),
-        "undated-snapshot": (
-            "Le nom du fichier {file} ne porte pas de date AAAA-MM-JJ : renommez-le "
-            "(par exemple sites-2008-01-15.csv).",
-            "File name {file} carries no AAAA-MM-DD date: rename it (e.g. sites-2008-01-15.csv).",
+        "dated-by-mtime": (
+            "Fichier {file} déposé à la main : daté du {date}, sa date de modification (son nom "
+            "ne porte pas de date). Pour une date sûre, envoyez-le par le dépôt (opendata "
+            "submit), qui note le jour de réception.",
+            "File {file} placed by hand: dated {date}, its modification time (its name has no "
+            "date). For a reliable date, send it through the intake (opendata submit).",
         ),
     }
 )

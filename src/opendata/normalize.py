@@ -24,7 +24,12 @@ _MONTH_FR = re.compile(r"(?P<m>0[1-9]|1[0-2])/(?P<y>\d{4})")
 _NAF = re.compile(r"(?P<a>\d{2})\.?(?P<b>\d{2})(?P<c>[A-Za-z])")
 _LIST_SPLIT = re.compile(r"\s*[;,]\s*")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_URL = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?(?:[/?#]\S*)?")
+# Path, query and fragment in the characters RFC 3986 allows (percent-encoding included): a
+# quote or an angle bracket is no part of an address, and would break out of an HTML attribute.
+_URL = re.compile(
+    r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?"
+    r"(?:[/?#](?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=\u00c0-\u024f]|%[0-9A-Fa-f]{2})*)?"
+)
 
 
 def compact_digits(value: str) -> str:

@@ -15,15 +15,25 @@ from typing import Any
 import pandas as pd
 
 from opendata import catalog, objectstore, registry, releases, sessions, site
-from opendata.deliveries import list_deliveries
+from opendata.deliveries import Delivery, list_deliveries
 from opendata.disclosure import Rule, protect
 from opendata.disclosure_audit import audit
 from opendata.packaging import Package, build_package, check_output, conform_all
 from opendata.registry import Dataset
-from opendata.report import Problem, Report
+from opendata.report import Problem, Report, redacted
 from opendata.storage import replace_folder
 from opendata.transforms import Delivered, Inputs, transform_for
 from opendata.validation import validate_file
+
+
+def _dated_by_mtime(delivery: Delivery) -> Problem:
+    """The warning for a file placed by hand: dated by its modification time."""
+    assert delivery.date is not None
+    return Problem(
+        "dated-by-mtime",
+        severity="warning",
+        params={"file": delivery.name, "date": delivery.date.isoformat()},
+    )
 
 
 class OutputInvalid(Exception):
@@ -45,24 +55,39 @@ class Collected:
     paths: dict[str, Path] = field(default_factory=dict)  # "source/file" -> path
     months: list[sessions.MonthResult] = field(default_factory=list)  # large sources, by month
     processed: dict[str, int] = field(default_factory=dict)  # stage -> units really processed
+    mtime_dated: list[dict[str, str]] = field(default_factory=list)  # placed by hand, no date
 
     @property
     def valid(self) -> bool:
         """True when every delivery passed: only then may the dataset be built."""
         return all(r.valid for r in self.reports)
 
-    def refusal(self) -> str:
-        """One line naming each invalid delivery and the command that shows its report."""
+    def refusal(self, lang: str = "fr") -> str:
+        """Each refused delivery with its first reasons (the messages a steward reads) and
+        where to see them all: never only a pointer to another command."""
+        from opendata.messages import message
+
         parts = []
         for report in self.reports:
             if report.valid:
                 continue
             path = self.paths.get(f"{report.source}/{report.file}", Path(report.file))
-            parts.append(
-                f"{report.source}/{report.file} ({len(report.errors)} error(s); see "
-                f"opendata validate {path} --source {report.source})"
+            if registry.source(report.source).personal_data:
+                report = redacted(report)  # this line goes to logs and run states
+            errors = report.errors
+            shown = "; ".join(
+                (f"ligne {p.row} " if p.row else "")
+                + (f"« {p.label} » " if p.label else "")
+                + message(p, lang)
+                for p in errors[:3]
             )
-        return "invalid deliveries: " + ", ".join(parts)
+            more = len(errors) + report.omitted - 3
+            extra = f" (+{more} autres)" if more > 0 else ""
+            parts.append(
+                f"{report.source}/{report.file}: {shown}{extra} — rapport complet : "
+                f"opendata validate {path} --source {report.source}"
+            )
+        return "livraisons refusées : " + " | ".join(parts)
 
 
 # A stage runner takes a stage name and the argument tuples of its calls, runs them (in order,
@@ -111,9 +136,10 @@ def collect(
         delivered: list[Delivered] = []
         for delivery in deliveries:
             result = validate_file(delivery.path, source, raw_dir)
-            if source.delivery == "snapshot" and delivery.date is None:
-                result.report.problems.append(
-                    Problem("undated-snapshot", params={"file": delivery.name})
+            if delivery.dated_by == "modification-time":
+                result.report.problems.append(_dated_by_mtime(delivery))
+                collected.mtime_dated.append(
+                    {"source": name, "file": delivery.name, "date": delivery.date.isoformat()}
                 )
             collected.reports.append(result.report)
             collected.paths[f"{name}/{delivery.name}"] = delivery.path
@@ -210,6 +236,11 @@ def build(dataset: Dataset, collected: Collected) -> Package:
         _check_partition_keys(dataset, frames, collected.months)
     rule = Rule.from_descriptor(dataset.descriptor)
     metadata: dict[str, object] = {}
+    if collected.mtime_dated:
+        # Said to consumers too: these dates are the files' modification times.
+        metadata["x-delivery-dates"] = [
+            {**entry, "datedBy": "modification-time"} for entry in collected.mtime_dated
+        ]
     if rule is not None:
         cells, margins = rule.cells["resource"], rule.margins["resource"]
         frames[cells], frames[margins] = protect(frames[cells], frames[margins], rule)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from itertools import groupby
 from typing import Any
 
 from opendata.messages import message
-from opendata.report import Problem, Report
+from opendata.report import Problem, Report, redacted
 
 _WORDS = {
     "fr": {
@@ -50,6 +51,17 @@ _WORDS = {
         "cause usually explains the rest).",
     },
 }
+
+
+# C0 and C1 control characters: in a terminal, ESC sequences from a cell could move the cursor,
+# recolour or overwrite the report, and a line break in a cell could add a line that fakes a
+# "VALIDE". Each line of a report is one line.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    """Control characters shown as ``\\x1b``, never sent to the terminal as they are."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _status(report: Report, lang: str) -> str:
@@ -115,7 +127,7 @@ def as_text(report: Report, lang: str = "fr") -> str:
     lines = [f"{report.source} : {report.file} — {_status(report, lang)}"]
     if report.unreadable:
         lines.append(message(errors[0], lang))
-        return "\n".join(lines) + "\n"
+        return "\n".join(_visible(line) for line in lines) + "\n"
     lines.append(
         f"{report.rows} {words['rows']}, {len(errors) + report.omitted} {words['errors']}, "
         f"{len(warnings)} {words['warnings']}"
@@ -128,7 +140,7 @@ def as_text(report: Report, lang: str = "fr") -> str:
         lines += ["", words["warnings_title"], *_grouped(warnings, lang)]
     if errors:
         lines += ["", words["fix"]]
-    return "\n".join(lines) + "\n"
+    return "\n".join(_visible(line) for line in lines) + "\n"
 
 
 def as_html(report: Report, lang: str = "fr") -> str:
@@ -169,6 +181,53 @@ def as_html(report: Report, lang: str = "fr") -> str:
         f"{table(errors, words['errors_title'])}{table(warnings, words['warnings_title'])}"
         "</body></html>\n"
     )
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def markdown_literal(value: object) -> str:
+    """``value`` as plain text inside Markdown: every markup character escaped, line breaks
+    and control characters turned into spaces (a file name must not format an artifact)."""
+    text = _CONTROL.sub(" ", str(value))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def artifact(
+    report: Report, personal: bool, context: str = "", warnings: bool = False
+) -> tuple[str, list[dict[str, Any]]]:
+    """The Markdown summary and the table of findings of a delivery, as the Prefect artifacts
+    show them (read by many: no personal value when ``personal``). ``context`` is one more
+    sentence of Markdown (what happened to the dataset); everything from the file is escaped."""
+    if personal:
+        report = redacted(report)
+    data = as_dict(report, "fr")
+    stats = data["stats"]
+    status = "Livraison valide" if report.valid else "Livraison refusée"
+    if report.unreadable:
+        status = "Livraison illisible"
+    lines = [
+        f"# {status} : {markdown_literal(report.source)} / {markdown_literal(report.file)}",
+        "",
+        *([context, ""] if context else []),
+        f"{stats['rows']} lignes, {stats['errors']} erreur(s), "
+        f"{stats['warnings']} avertissement(s).",
+    ]
+    if data["errors"]:
+        first = data["errors"][0]
+        where = f"ligne {first['rowNumber']} : " if first["rowNumber"] else ""
+        lines += ["", f"Première erreur : {where}{markdown_literal(first['message'])}"]
+    rows = [
+        {
+            "ligne": e["rowNumber"],
+            "colonne": e["fieldName"],
+            "valeur": e["cell"],
+            "type": e["type"],
+            "message": e["message"],
+        }
+        for e in data["errors"] + (data["warnings"] if warnings else [])
+    ]
+    return "\n".join(lines), rows
 
 
 RENDERERS = {"text": as_text, "json": as_json, "html": as_html}

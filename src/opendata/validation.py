@@ -81,7 +81,7 @@ def validate_table(raw: RawTable, report: Report, raw_dir: Path | None) -> Valid
         if spec.get("severity") == "warning":
             found = [_as_warning(p) for p in found]
         report.problems.extend(found)
-    if not rows and not report.problems:
+    if not rows and not report.errors:
         report.problems.append(Problem("empty-table"))
     return Validation(report, pd.DataFrame(text, index), pd.DataFrame(values, index), rows)
 
@@ -145,7 +145,10 @@ def _foreign_key_problems(source: Source, ctx: Context) -> list[Problem]:
                 Problem(
                     "foreign-key-unchecked",
                     severity="warning",
-                    params={"reference": target.name, "raw_dir": str(ctx.raw_dir or "")},
+                    params={
+                        "reference": target.name,
+                        "raw_dir": str(ctx.raw_dir.resolve()) if ctx.raw_dir else "",
+                    },
                 )
             )
             continue

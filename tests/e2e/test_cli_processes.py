@@ -83,8 +83,9 @@ def test_publish_of_an_invalid_delivery_exits_1_without_traceback(
     )
     assert result.returncode == 1
     assert result.stdout.startswith(
-        "startup-support: failed: invalid deliveries: startups/startups-2008-12-01.xlsx (9 error(s)"
+        "startup-support: failed: livraisons refusées : startups/startups-2008-12-01.xlsx: ligne 4 "
     )
+    assert "(+6 autres)" in result.stdout  # nine errors, the first three spelled out
     assert "Traceback" not in result.stderr
     assert not (out / "startup-support").exists()
 

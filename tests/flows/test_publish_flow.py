@@ -55,7 +55,7 @@ def test_invalid_dataset_fails_alone_with_its_report_as_artifact(
     assert outcome["digital-public-spaces"] == "published 1.0.0"
     assert outcome["startup-support"] == "published 1.0.0"
     assert outcome["wifi-hotspots"].startswith(
-        "failed: invalid deliveries: wifi-sites/sites-2008-03-01.csv"
+        "failed: livraisons refusées : wifi-sites/sites-2008-03-01.csv: ligne "
     )
     assert _files(out / "wifi-hotspots") == before  # the previous publication is untouched
 

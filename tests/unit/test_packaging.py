@@ -3,8 +3,10 @@ never written when the input or the build is wrong."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -13,8 +15,9 @@ import pytest
 from frictionless import Package, Resource, Schema
 
 from opendata import publishing, registry
+from opendata.messages import message
 from opendata.publishing import OutputInvalid
-from tests.conftest import ROOT
+from tests.conftest import FIXTURES, ROOT
 
 DATASETS = sorted(registry.datasets())
 
@@ -152,13 +155,45 @@ def test_newest_snapshot_wins(raw_copy: Path, tmp_path: Path) -> None:
     assert descriptor["created"] == "2008-09-30T00:00:00Z"
 
 
-def test_snapshot_without_date_in_its_name_is_refused(raw_copy: Path, tmp_path: Path) -> None:
-    (raw_copy / "startups" / "startups-2008-09-30.xlsx").rename(
-        raw_copy / "startups" / "entreprises.xlsx"
-    )
+@pytest.mark.parametrize(
+    ("source", "dataset", "sent_as"),
+    [
+        ("wifi-sites", "wifi-hotspots", "export_sites.csv"),
+        ("epn-places", "digital-public-spaces", "EPN janvier.xlsx"),
+        ("startups", "startup-support", "entreprises.xlsx"),
+        ("trainees", "digital-training", "stagiaires (2).xlsx"),
+    ],
+)
+def test_snapshot_under_its_senders_name_is_dated_by_its_modification_time(
+    raw_copy: Path, tmp_path: Path, source: str, dataset: str, sent_as: str
+) -> None:
+    folder = raw_copy / source
+    newest = sorted(folder.iterdir())[-1]
+    placed = newest.rename(folder / sent_as)
+    stamp = dt.datetime(2008, 11, 3, 12, tzinfo=dt.UTC).timestamp()
+    os.utime(placed, (stamp, stamp))
+    collected = publishing.collect(registry.dataset(dataset), raw_copy, tmp_path / "work")
+    assert collected.valid, collected.refusal()
+    mine = next(r for r in collected.reports if r.file == sent_as)
+    assert [(w.type, w.params) for w in mine.warnings if w.type == "dated-by-mtime"] == [
+        ("dated-by-mtime", {"file": sent_as, "date": "2008-11-03"})
+    ]
+    assert "modification" in message(mine.warnings[-1], "fr")
+    package = publishing.build(registry.dataset(dataset), collected)
+    assert package.descriptor["x-delivery-dates"] == [
+        {"source": source, "file": sent_as, "date": "2008-11-03", "datedBy": "modification-time"}
+    ]
+    assert package.descriptor["created"] >= "2008-11-03"
+
+
+def test_refusal_gives_the_reason_and_the_fix_not_only_a_pointer(raw_copy: Path) -> None:
+    path = raw_copy / "startups" / "startups-2008-09-30.xlsx"
+    shutil.copy(FIXTURES / "startups" / "every-error.xlsx", path)
     collected = publishing.collect(registry.dataset("startup-support"), raw_copy)
-    assert not collected.valid
-    assert [p.type for r in collected.reports for p in r.errors] == ["undated-snapshot"]
+    refusal = collected.refusal()
+    assert refusal.startswith("livraisons refusées : startups/startups-2008-09-30.xlsx: ligne 4")
+    assert "n'est pas un SIREN valide" in refusal and "Recopiez-le" in refusal
+    assert "(+6 autres)" in refusal
 
 
 def test_output_check_catches_a_foreign_key_the_transform_broke() -> None:
