@@ -183,7 +183,9 @@ def as_html(report: Report, lang: str = "fr") -> str:
     )
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+# What can start markup inside a line (links and images need their "[", emphasis "*" or "_",
+# HTML "<"); line starts cannot occur: line breaks become spaces.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~])")
 
 
 def markdown_literal(value: object) -> str:

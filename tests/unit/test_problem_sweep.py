@@ -362,4 +362,4 @@ def test_markup_in_a_file_name_does_not_format_the_artifact() -> None:
     report.problems.append(Problem("empty-table"))
     summary, _ = artifact(report, personal=False)
     assert "](http" not in summary and "\n# Tout" not in summary
-    assert r"\[clic\]\(http://evil\.example\) \# Tout va bien \*\.csv" in summary
+    assert r"\[clic\](http://evil.example) \# Tout va bien \*.csv" in summary
