@@ -11,7 +11,7 @@ from prefect.states import Failed, State
 
 from opendata import intake, registry
 from opendata.messages import message
-from opendata.render import artifact
+from opendata.render import artifact, markdown_literal
 from opendata.report import Report
 
 ACCEPTED_EVENT = "opendata.delivery.accepted"
@@ -37,8 +37,9 @@ def process_inbox(
     raw_dir: str = "raw",
     quarantine_dir: str = "quarantine",
     settle_seconds: float = 2.0,
-) -> dict[str, int]:
-    """Validate and store every file dropped in ``inbox/<source>/``."""
+) -> dict[str, int] | State:
+    """Validate and store every file dropped in ``inbox/<source>/``; say what was done, even
+    "nothing to do". Misplaced files end the run Failed: a person must move them."""
     logger = get_run_logger()
     receipts = intake.process_inbox(
         Path(inbox),
@@ -48,11 +49,23 @@ def process_inbox(
         settle_seconds=settle_seconds,
     )
     for receipt in receipts:
-        where = receipt.stored.name if receipt.stored else ""
-        logger.info("%s: %s %s", receipt.source, receipt.status, where)
-    counts = {status: 0 for status in ("accepted", "quarantined", "duplicate")}
-    for receipt in receipts:
-        counts[receipt.status] += 1
+        record = intake.as_record(receipt)
+        line = f"{record['source'] or '-'} : {record['statut']} {record['fichier']}"
+        extra = record["raison"] or record["rangé sous"]
+        logger.info("%s%s", line, f" ({extra})" if extra else "")
+    counts = intake.receipts_summary(receipts)
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "rien à faire"
+    logger.info("boîte de dépôt : %s", summary)
+    if receipts:
+        create_table_artifact(
+            [intake.as_record(r) for r in receipts],
+            key="inbox-pass",
+            description=f"Passage de la boîte de dépôt : {summary}",
+        )
+    misplaced = [r for r in receipts if r.status in ("misplaced", "refused")]
+    if misplaced:
+        names = ", ".join(markdown_literal(r.name) for r in misplaced)
+        return Failed(message=f"fichiers à déplacer ou refusés : {names}", data=counts)
     return counts
 
 

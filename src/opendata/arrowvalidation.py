@@ -22,7 +22,7 @@ from opendata.fastcheck import Checked, Finding
 from opendata.headers import match_header
 from opendata.reading import read_delivery
 from opendata.registry import Source
-from opendata.report import Problem, Report, UnreadableFile
+from opendata.report import Problem, Report, UnreadableFile, display_name
 
 REPORT_LIMIT = 1000
 
@@ -72,9 +72,9 @@ def validate_large(
     references: dict[str, pa.Table] | None = None,
 ) -> LargeValidation:
     """Validate one delivery of an Arrow-engine source."""
-    report = Report(source=source.name, file=path.name)
+    report = Report(source=source.name, file=display_name(path.name))
     try:
-        strings = fastcheck.read_strings(path, source.csv.get("delimiter", ","))
+        strings = fastcheck.read_strings(path, source.csv.get("delimiter", ","), source.bounds())
     except UnreadableFile as exc:
         report.unreadable = True
         report.problems.append(Problem(exc.kind, params=exc.params))
@@ -159,7 +159,9 @@ def _repeats_as_warnings(checked: Checked, report: Report) -> None:
             cells = None if found.cells is None else found.cells.filter(pa.array(differ))
             firsts = None if found.first_rows is None else found.first_rows[differ]
             keep.append(
-                Finding(found.type, found.fieldname, found.rows[differ], cells, found.params, firsts)
+                Finding(
+                    found.type, found.fieldname, found.rows[differ], cells, found.params, firsts
+                )
             )
     findings.items = keep
     # A row is valid when no error remains on it.

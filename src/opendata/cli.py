@@ -192,11 +192,19 @@ def _receipt_line(receipt: object, lang: str) -> str:
             if fr
             else f"already received (same bytes): {receipt.stored}"
         )
-    return (
-        f"refusé, mis en quarantaine : {receipt.stored} ; rapport : {receipt.report}"
-        if fr
-        else f"refused, quarantined: {receipt.stored}; report: {receipt.report}"
-    )
+    if receipt.status == "quarantined":
+        return (
+            f"refusé, mis en quarantaine : {receipt.stored} ; rapport : {receipt.report}"
+            if fr
+            else f"refused, quarantined: {receipt.stored}; report: {receipt.report}"
+        )
+    words = {
+        "refused": ("refusé", "refused"),
+        "misplaced": ("mal placé", "misplaced"),
+        "waiting": ("en attente", "waiting"),
+        "ignored": ("ignoré", "ignored"),
+    }[receipt.status]
+    return f"{words[0 if fr else 1]} : {receipt.name} — {receipt.reason}"
 
 
 def _notify(receipt: object) -> None:
@@ -231,11 +239,29 @@ def _submit(args: argparse.Namespace) -> int:
 def _intake(args: argparse.Namespace) -> int:
     from opendata import intake
 
-    receipts = intake.process_inbox(
-        args.inbox, args.raw_dir, args.quarantine_dir, _notify, settle_seconds=args.settle_seconds
-    )
+    try:
+        receipts = intake.process_inbox(
+            args.inbox,
+            args.raw_dir,
+            args.quarantine_dir,
+            _notify,
+            settle_seconds=args.settle_seconds,
+        )
+    except intake.IntakeBusy:
+        sys.stderr.write(
+            f"opendata: une autre passe de dépôt occupe {args.inbox} depuis plus de 5 minutes ; "
+            "rien n'a été fait. Relancez plus tard (ou voyez quel processus la tient).\n"
+        )
+        return EXIT_UNUSABLE
     for receipt in receipts:
-        sys.stdout.write(f"{receipt.source}: {_receipt_line(receipt, 'fr')}\n")
+        where = f"{receipt.source}: " if receipt.source else ""
+        sys.stdout.write(f"{where}{_receipt_line(receipt, 'fr')}\n")
+    counts = intake.receipts_summary(receipts)
+    sys.stdout.write(
+        "boîte de dépôt : "
+        + (", ".join(f"{n} {k}" for k, n in counts.items() if n) or "rien à faire")
+        + "\n"
+    )
     return max((r.exit_code for r in receipts), default=EXIT_VALID)
 
 

@@ -46,6 +46,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from opendata import safefiles
+from opendata.limits import Bounds, human, human_bytes
 from opendata.report import Problem, UnreadableFile
 
 SUPPORTED_TYPES = ("string", "integer", "date", "datetime")
@@ -187,9 +189,21 @@ def read_header(path: Path, delimiter: str) -> list[str]:
     return line
 
 
-def read_strings(path: Path, delimiter: str = ",") -> StringTable:
-    """Read a (possibly gzipped) UTF-8 CSV as text columns, every cell kept as written."""
+def read_strings(path: Path, delimiter: str = ",", bounds: Bounds | None = None) -> StringTable:
+    """Read a (possibly gzipped) UTF-8 CSV as text columns, every cell kept as written.
+
+    With ``bounds``: only a regular file, at most its file and decompressed sizes, rows,
+    columns and cell length (:class:`UnreadableFile` past them, in bounded memory)."""
+    if bounds is not None:
+        safefiles.check_regular(path)
+        size = path.stat().st_size
+        if size > bounds.max_file_bytes:
+            raise UnreadableFile(
+                "too-large", limit=human_bytes(bounds.max_file_bytes), what="le fichier"
+            )
     header = read_header(path, delimiter)
+    if bounds is not None and len(header) > bounds.max_columns:
+        raise UnreadableFile("too-many-columns", row=1, limit=bounds.max_columns)
     names = [str(i) for i in range(len(header))]
     ragged: list[tuple[int | None, str]] = []
 
@@ -197,9 +211,15 @@ def read_strings(path: Path, delimiter: str = ",") -> StringTable:
         ragged.append((row.number, row.text))
         return "skip"
 
+    limit = None if bounds is None else bounds.max_decompressed_bytes
+    max_rows = None if bounds is None else bounds.max_rows
+
     def read(threads: bool) -> pa.Table:
+        # Batch by batch (as fast as read_csv here), so that a gzip bomb is stopped at the
+        # bound: the text kept so far is counted, never more than the bound plus one block.
+        kept, size, rows = [], 0, 0
         try:
-            return pcsv.read_csv(
+            reader = pcsv.open_csv(
                 _open(path),
                 read_options=pcsv.ReadOptions(
                     use_threads=threads, column_names=names, skip_rows=1, block_size=1 << 24
@@ -216,16 +236,31 @@ def read_strings(path: Path, delimiter: str = ",") -> StringTable:
                     quoted_strings_can_be_null=False,
                 ),
             )
+            for batch in reader:
+                size += batch.nbytes
+                rows += batch.num_rows
+                if limit is not None and size > limit:
+                    raise UnreadableFile(
+                        "too-large", limit=human_bytes(limit), what="le fichier décompressé"
+                    )
+                if max_rows is not None and rows > max_rows:
+                    raise UnreadableFile("too-many-rows", limit=human(max_rows))
+                kept.append(batch)
+            return pa.Table.from_batches(kept, schema=reader.schema)
         except pa.ArrowInvalid as exc:
             text = str(exc)
+            if "Empty CSV file" in text:
+                return pa.table({n: pa.array([], pa.string()) for n in names})
             if "UTF8" in text or "utf8" in text or "UTF-8" in text:
                 raise UnreadableFile("encoding", encodings="utf-8") from None
             if "gzip" in text.lower() or "compress" in text.lower():
                 raise UnreadableFile("truncated-gzip") from None
             raise UnreadableFile("malformed-csv", row=0, detail=text.splitlines()[0]) from None
         except OSError as exc:
+            text = str(exc).lower()
+            broken = "gzip" in text or "compress" in text or "truncated" in text
             raise UnreadableFile(
-                "truncated-gzip" if "gzip" in str(exc).lower() else "os-error", detail=str(exc)
+                "truncated-gzip" if broken else "os-error", detail=str(exc)
             ) from None
 
     table = read(threads=True)
@@ -234,6 +269,8 @@ def read_strings(path: Path, delimiter: str = ",") -> StringTable:
         ragged.clear()
         table = read(threads=False)
     total = table.num_rows + len(ragged)
+    if bounds is not None:
+        _check_bounds(table, total, bounds)
     numbers = np.arange(2, total + 2, dtype=np.int64)
     parsed: list[tuple[int, list[str]]] = []
     if ragged:
@@ -244,6 +281,17 @@ def read_strings(path: Path, delimiter: str = ",") -> StringTable:
             parsed.append((int(number or 0), cells))
     columns = [table.column(i) for i in range(len(names))]
     return StringTable(header, columns, numbers, parsed, total)
+
+
+def _check_bounds(table: pa.Table, records: int, bounds: Bounds) -> None:
+    if records > bounds.max_rows:
+        raise UnreadableFile("too-many-rows", limit=human(bounds.max_rows))
+    for column in table.columns:
+        lengths = pc.utf8_length(column)
+        longest = pc.max(lengths).as_py() if len(column) else 0
+        if longest and longest > bounds.max_cell_chars:
+            row = int(pc.index(lengths, longest).as_py()) + 2
+            raise UnreadableFile("cell-too-long", row=row, limit=human(bounds.max_cell_chars))
 
 
 def check_schema(schema: dict[str, Any]) -> None:

@@ -496,6 +496,56 @@ _UNREADABLE.update(
             "Aucune livraison dans {folder} : déposez au moins un fichier de la source.",
             "No delivery in {folder}: add at least one file of the source.",
         ),
+        "special-file": (
+            "{path} n'est pas un fichier ordinaire ({nature}) : envoyez le fichier lui-même, pas "
+            "un lien ni un fichier spécial.",
+            "{path} is not a regular file ({nature}): send the file itself, not a link.",
+        ),
+        "too-large": (
+            "Fichier refusé : {what} dépasse la limite de {limit}. Envoyez une livraison par "
+            "période, ou demandez à l'équipe données de relever la limite si le fichier est "
+            "vraiment de cette taille.",
+            "File refused: it is larger than the limit of {limit}. Send one delivery per "
+            "period, or ask the data team to raise the limit.",
+        ),
+        "too-many-rows": (
+            "Fichier refusé : plus de {limit} lignes, la limite de cette source. Vérifiez que "
+            "c'est le bon fichier (une seule période, pas de lignes vides formatées jusqu'en bas "
+            "de la feuille).",
+            "File refused: more than {limit} rows, the limit of this source. Check it is the "
+            "right file (one period, no formatted empty rows down the sheet).",
+        ),
+        "too-many-columns": (
+            "Fichier refusé : la ligne {row} a des cellules au-delà de la colonne {limit}, la "
+            "limite de cette source. Supprimez les colonnes en trop (ou la mise en forme "
+            "appliquée à des colonnes entières).",
+            "File refused: row {row} has cells beyond column {limit}, the limit of this "
+            "source. Delete the extra columns.",
+        ),
+        "cell-too-long": (
+            "Fichier refusé : une cellule de la ligne {row} dépasse {limit} caractères. "
+            "Vérifiez le contenu de cette ligne (un texte collé par erreur ?).",
+            "File refused: a cell of row {row} is longer than {limit} characters.",
+        ),
+        "xml-entities": (
+            "Classeur refusé : sa partie {part} déclare des entités XML (possible attaque). "
+            "Réenregistrez le fichier depuis Excel ou LibreOffice.",
+            "Workbook refused: its part {part} declares XML entities. Save it again from a "
+            "spreadsheet program.",
+        ),
+        "internal-error": (
+            "Ce fichier a provoqué une erreur du programme ({error}) : il est gardé en "
+            "quarantaine, les autres fichiers ont été traités. C'est un défaut d'opendata, pas "
+            "de votre fichier : l'équipe données le corrigera et le relancera.",
+            "This file caused a program error ({error}): it is kept in quarantine, the other "
+            "files were processed. This is a defect of opendata, not of your file.",
+        ),
+        "unpublishable-name": (
+            "Le nom {file} ne permet pas de publier ce fichier (forme attendue : {pattern}, "
+            "par exemple sessions-2008-01.csv.gz pour le mois de janvier 2008) : renommez-le.",
+            "The name {file} does not let this file be published (expected {pattern}, e.g. "
+            "sessions-2008-01.csv.gz): rename it.",
+        ),
         "dated-by-mtime": (
             "Fichier {file} déposé à la main : daté du {date}, sa date de modification (son nom "
             "ne porte pas de date). Pour une date sûre, envoyez-le par le dépôt (opendata "

@@ -137,9 +137,10 @@ def collect(
         for delivery in deliveries:
             result = validate_file(delivery.path, source, raw_dir)
             if delivery.dated_by == "modification-time":
-                result.report.problems.append(_dated_by_mtime(delivery))
+                warning = _dated_by_mtime(delivery)
+                result.report.problems.append(warning)
                 collected.mtime_dated.append(
-                    {"source": name, "file": delivery.name, "date": delivery.date.isoformat()}
+                    {"source": name, "file": delivery.name, "date": warning.params["date"]}
                 )
             collected.reports.append(result.report)
             collected.paths[f"{name}/{delivery.name}"] = delivery.path

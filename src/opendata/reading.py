@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gzip
 import io
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from opendata import limits, safefiles, xlsxguard
 from opendata.headers import HeaderMatch, header_score, match_header
 from opendata.registry import Source
 from opendata.report import Problem, UnreadableFile
@@ -68,11 +68,7 @@ def sniff_format(data: bytes) -> str:
 def read_delivery(path: Path, source: Source) -> RawTable:
     """Read a delivery of ``source``; raise UnreadableFile when it is not one at all."""
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UnreadableFile("not-found", path=str(path)) from None
-    except IsADirectoryError:
-        raise UnreadableFile("not-a-file", path=str(path)) from None
+        data = safefiles.read_bytes(path, source.bounds().max_file_bytes)
     except OSError as exc:
         raise UnreadableFile("os-error", detail=exc.strerror or str(exc)) from None
     if not data.strip():
@@ -87,16 +83,29 @@ def read_delivery(path: Path, source: Source) -> RawTable:
         raise UnreadableFile("expected-csv", found=kind)
     else:
         if kind == "gzip":
-            data = _gunzip(data)
+            data = _gunzip(data, source.bounds().max_decompressed_bytes)
         grid = _csv_grid(data, source)
     return _table_from_grid(grid, source)
 
 
-def _gunzip(data: bytes) -> bytes:
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """Decompress, stopping at ``limit`` bytes of output (a gzip bomb costs no more)."""
+    out = bytearray()
+    rest = data
     try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error):
+        while rest:  # members one after the other, as gzip.decompress does
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out += inflater.decompress(rest, limit + 1 - len(out))
+            if len(out) > limit:
+                raise UnreadableFile(
+                    "too-large", limit=limits.human_bytes(limit), what="le fichier décompressé"
+                )
+            if not inflater.eof:
+                raise UnreadableFile("truncated-gzip")
+            rest = inflater.unused_data.lstrip(b"\x00")
+    except zlib.error:
         raise UnreadableFile("truncated-gzip") from None
+    return bytes(out)
 
 
 def _decode(data: bytes, encodings: list[str]) -> str:
@@ -113,12 +122,21 @@ def _decode(data: bytes, encodings: list[str]) -> str:
 def _csv_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
     text = _decode(data, source.csv.get("encodings", ["utf-8-sig"]))
     delimiter = source.csv.get("delimiter", ",")
+    bounds = source.bounds()
+    max_cell = bounds.max_cell_chars
+    # csv's own field limit (131,072 characters, process-wide: not changed here, threads may
+    # read other files) stops a 200 MB line early; shorter cells are checked per row.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     grid: list[tuple[int, list[Any]]] = []
     try:
         for number, row in enumerate(reader, start=1):
             grid.append((number, row))
+            _check_size(number, row, bounds)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise UnreadableFile(
+                "cell-too-long", row=len(grid) + 1, limit=limits.human(max_cell)
+            ) from None
         raise UnreadableFile("malformed-csv", row=len(grid) + 1, detail=str(exc)) from None
     first = next((cells for _, cells in grid if any(c.strip() for c in cells)), [])
     if len(first) == 1 and delimiter not in first[0]:
@@ -128,9 +146,23 @@ def _csv_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
     return grid
 
 
+def _check_size(number: int, row: list[Any], bounds: limits.Bounds) -> None:
+    """Refuse a row past the source's bounds (rows, columns, cell length)."""
+    if number > bounds.max_rows:
+        raise UnreadableFile("too-many-rows", limit=limits.human(bounds.max_rows))
+    if len(row) > bounds.max_columns:
+        raise UnreadableFile("too-many-columns", row=number, limit=bounds.max_columns)
+    max_cell = bounds.max_cell_chars
+    for cell in row:
+        if isinstance(cell, str) and len(cell) > max_cell:
+            raise UnreadableFile("cell-too-long", row=number, limit=limits.human(max_cell))
+
+
 def _excel_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
     from python_calamine import CalamineWorkbook
 
+    bounds = source.bounds()
+    xlsxguard.check(data, bounds)  # before calamine sees it: bombs, huge sheets, entities
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own types for every kind of broken file
@@ -147,7 +179,10 @@ def _excel_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
         values = sheet.to_python(skip_empty_area=False)
     except Exception as exc:
         raise UnreadableFile("broken-excel", detail=str(exc).splitlines()[0][:200]) from None
-    return [(number, list(row)) for number, row in enumerate(values, start=1)]
+    grid = [(number, list(row)) for number, row in enumerate(values, start=1)]
+    for number, row in grid:
+        _check_size(number, row, bounds)
+    return grid
 
 
 def _is_blank(cells: list[Any]) -> bool:

@@ -13,6 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from opendata.limits import Bounds, bounds
+
 DEFAULT_SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
 
@@ -42,6 +44,11 @@ class Source:
     engine: str = "pandas"  # "arrow": large machine exports, see opendata.arrowvalidation
     repeated_records: str = "error"  # "count-once": identical re-sent records are a warning
     reference_deliveries: str = "newest"  # "all": foreign keys match any delivery's keys
+    limits: dict[str, int] = field(default_factory=dict)  # see opendata.limits
+
+    def bounds(self) -> Bounds:
+        """The size bounds of this source's deliveries (contract, then settings)."""
+        return bounds(self.limits)
 
     @property
     def labels(self) -> list[str]:
@@ -110,6 +117,7 @@ def _sources(root: Path) -> dict[str, Source]:
             engine=desc.get("engine", "pandas"),
             repeated_records=desc.get("repeatedRecords", "error"),
             reference_deliveries=desc.get("referenceDeliveries", "newest"),
+            limits=desc.get("limits", {}),
         )
     return found
 

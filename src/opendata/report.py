@@ -75,6 +75,13 @@ class UnreadableFile(Exception):
         self.params = params
 
 
+def display_name(name: str) -> str:
+    """A file name as a steward can read it anywhere: bytes that are not UTF-8 (a name from
+    another system) shown as �, control characters as ?."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
 MASK = "[donnée personnelle masquée]"
 _CELL_PARAMS = ("unknown",)  # params that quote a cell's content
 

@@ -39,26 +39,34 @@ def kind_of(path: Path) -> str | None:
     return _KINDS.get(stat.S_IFMT(mode), "fichier spécial")
 
 
-def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+def check_regular(path: Path) -> None:
+    """Raise :class:`UnreadableFile` unless ``path`` is a regular file (not a link)."""
+    kind = kind_of(path)
+    if kind == "dossier":
+        raise UnreadableFile("not-a-file", path=str(path))
+    if kind is not None:
+        raise UnreadableFile("special-file", path=path.name, nature=kind)
+
+
+def read_bytes(path: Path, limit: int) -> bytes:
     """The bytes of the regular file at ``path``; :class:`UnreadableFile` for anything else
-    (``not-a-file`` names what it is) or past ``max_bytes`` (default: the file-size limit)."""
-    limit = limits.get("max_file_bytes") if max_bytes is None else max_bytes
+    (a link, a folder, a FIFO, a device) or past ``limit`` bytes."""
     kind = kind_of(path)
     if kind is not None:
         if kind == "dossier":
             raise UnreadableFile("not-a-file", path=str(path))
-        raise UnreadableFile("special-file", path=path.name, kind=kind)
+        raise UnreadableFile("special-file", path=path.name, nature=kind)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:  # replaced by a link or a FIFO since lstat: the same refusal
-        raise UnreadableFile("special-file", path=path.name, kind=exc.strerror or "?") from None
+        raise UnreadableFile("special-file", path=path.name, nature=exc.strerror or "?") from None
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile("special-file", path=path.name, kind="fichier spécial")
+            raise UnreadableFile("special-file", path=path.name, nature="fichier spécial")
         if info.st_size > limit:
-            raise UnreadableFile("too-large", limit=limits.human(limit), what="le fichier")
+            raise UnreadableFile("too-large", limit=limits.human_bytes(limit), what="le fichier")
         data = handle.read(limit + 1)
     if len(data) > limit:  # grew while read
-        raise UnreadableFile("too-large", limit=limits.human(limit), what="le fichier")
+        raise UnreadableFile("too-large", limit=limits.human_bytes(limit), what="le fichier")
     return data

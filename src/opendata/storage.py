@@ -44,17 +44,20 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_file(target: Path, data: bytes) -> None:
-    """Write one file atomically: a temporary name beside it, flushed, made readable (0644:
-    some end up served as they are), renamed, the folder flushed."""
+def write_file(target: Path, data: bytes, private: bool = False) -> None:
+    """Write one file atomically: a temporary name beside it, flushed, given its mode, renamed,
+    the folder flushed. Readable by all (0644: some end up served as they are), or with
+    ``private`` (personal data, quarantine) by the owner only: 0600 in a 0700 folder."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    if private:
+        os.chmod(target.parent, 0o700)
     fd, temp = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
+        os.chmod(temp, 0o600 if private else 0o644)
         os.replace(temp, target)
         _fsync_dir(target.parent)
     except BaseException:

@@ -17,7 +17,7 @@ from opendata.checks import CHECKS, KEY_NORMALISERS, Context
 from opendata.deliveries import newest_delivery
 from opendata.reading import RawTable, read_delivery
 from opendata.registry import Source
-from opendata.report import Problem, Report, UnreadableFile
+from opendata.report import Problem, Report, UnreadableFile, display_name
 from opendata.tableschema import Column, cast_column, duplicates
 
 
@@ -41,7 +41,7 @@ def validate_file(path: Path, source: Source, raw_dir: Path | None = None) -> Va
 
         large = validate_large(path, source, raw_dir)
         return Validation(large.report, pd.DataFrame(), pd.DataFrame(), [])
-    report = Report(source=source.name, file=path.name)
+    report = Report(source=source.name, file=display_name(path.name))
     try:
         raw = read_delivery(path, source)
     except UnreadableFile as exc:

@@ -51,7 +51,8 @@ def test_an_invalid_month_is_refused_with_its_cell_and_nothing_changes(
 
     outcome = run_publish(["wifi-hotspots"], raw_copy, out)
     assert outcome["wifi-hotspots"].startswith(
-        "failed: livraisons refusées : wifi-sessions/sessions-2009-03.csv.gz: ligne 4 « duration_s »"
+        "failed: livraisons refusées : wifi-sessions/sessions-2009-03.csv.gz: "
+        "ligne 4 « duration_s »"
     )
     assert sorted(p.name for p in (out / "wifi-hotspots").rglob("*")) == before
 

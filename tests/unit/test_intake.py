@@ -13,7 +13,7 @@ import pytest
 
 from opendata import intake, registry, storage
 from opendata.cli import main
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 
 DAY = dt.date(2008, 2, 1)
 
@@ -92,13 +92,24 @@ def test_files_still_being_written_wait_for_the_next_pass(tmp_path: Path, raw_co
     fresh = _inbox(tmp_path, "startups", "startups/every-error.xlsx")
     os.utime(fresh, None)  # just written
     (fresh.parent / "~$lock.xlsx").write_bytes(b"excel lock file")
-    assert intake.process_inbox(tmp_path / "inbox", raw_copy, tmp_path / "q") == []
+    receipts = intake.process_inbox(tmp_path / "inbox", raw_copy, tmp_path / "q")
+    assert [(r.status, r.name) for r in receipts] == [
+        ("waiting", "every-error.xlsx"),
+        ("ignored", "~$lock.xlsx"),
+    ]
     assert fresh.exists()
 
 
 def test_stored_names_are_safe_and_keep_the_extension() -> None:
     name = intake.stored_name("Export DSIN (final) é.CSV", DAY, "ab" * 32)
     assert name == "2008-02-01_abababababab_Export-DSIN-final.csv"
+    sites = registry.source("wifi-sites")
+    assert intake.stored_name("export.csv.exe", DAY, "0" * 64, sites).endswith("_export.csv.csv")
+    assert intake.stored_name("export", DAY, "0" * 64, sites).endswith("_export.csv")
+    long = intake.stored_name("x" * 300 + ".csv", DAY, "0" * 64, sites)
+    assert len(long.encode()) < 140
+    odd = intake.stored_name(os.fsdecode(b"donn\xe9es.csv"), DAY, "0" * 64, sites)
+    assert odd == "2008-02-01_000000000000_donn-es.csv"
     assert intake.stored_name("sessions-2008-01.csv.gz", DAY, "0" * 64).endswith(
         "_sessions-2008-01.csv.gz"
     )
@@ -131,3 +142,196 @@ def test_submit_command_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert (ok, bad, garbage) == (0, 1, 2)
     assert "accepté" in out and "rapport" in out and ".report.html" in out
+
+
+def _pass(tmp_path: Path, raw: Path, **kw: object) -> list[intake.Receipt]:
+    return intake.process_inbox(tmp_path / "inbox", raw, tmp_path / "q", delivered=DAY, **kw)  # type: ignore[arg-type]
+
+
+def test_misplaced_files_are_reported_with_the_folder_names(
+    tmp_path: Path, raw_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox = tmp_path / "inbox"
+    (inbox / "Wifi-Sites").mkdir(parents=True)
+    shutil.copy(FIXTURES / "wifi-sites/semicolon-cp1252.csv", inbox / "Wifi-Sites" / "s.csv")
+    shutil.copy(FIXTURES / "wifi-sites/semicolon-cp1252.csv", inbox / "root.csv")
+    receipts = _pass(tmp_path, raw_copy)
+    assert [(r.status, r.name) for r in receipts] == [
+        ("misplaced", "s.csv"),
+        ("misplaced", "root.csv"),
+    ]
+    assert "le dossier s'appelle wifi-sites/" in receipts[0].reason
+    assert "wifi-sessions/" in receipts[1].reason and "racine" in receipts[1].reason
+    assert (inbox / "root.csv").exists()  # left for a person to move
+    code = main(
+        [
+            "intake",
+            "--inbox",
+            str(inbox),
+            "--raw-dir",
+            str(raw_copy),
+            "--quarantine-dir",
+            str(tmp_path / "q"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 1 and "mal placé : s.csv" in out and "boîte de dépôt : 2 misplaced" in out
+    shutil.rmtree(inbox)
+    inbox.mkdir()
+    assert main(["intake", "--inbox", str(inbox), "--raw-dir", str(raw_copy)]) == 0
+    assert "boîte de dépôt : rien à faire" in capsys.readouterr().out
+
+
+def test_links_and_special_files_are_never_followed(tmp_path: Path, raw_copy: Path) -> None:
+    secret = tmp_path / "outside" / "secret.csv"
+    secret.parent.mkdir()
+    secret.write_text("mot de passe\n")
+    folder = tmp_path / "inbox" / "wifi-sites"
+    folder.mkdir(parents=True)
+    (folder / "link.csv").symlink_to(secret)
+    (folder / "etc.csv").symlink_to("/etc/passwd")
+    os.mkfifo(folder / "pipe.csv")
+    (tmp_path / "inbox" / "startups").symlink_to(secret.parent, target_is_directory=True)
+    receipts = _pass(tmp_path, raw_copy, settle_seconds=0)
+    assert sorted((r.status, r.name) for r in receipts) == [
+        ("misplaced", "startups"),
+        ("refused", "etc.csv"),
+        ("refused", "link.csv"),
+        ("refused", "pipe.csv"),
+    ]
+    assert secret.read_text() == "mot de passe\n" and secret.parent.is_dir()  # not touched
+    stored = [p for p in (tmp_path / "q").rglob("*") if p.is_file() and not p.is_symlink()]
+    assert all(
+        b"mot de passe" not in p.read_bytes() and b"root:" not in p.read_bytes() for p in stored
+    )
+    assert not list((raw_copy / "wifi-sites").glob("2008-02-01_*"))
+    assert all(
+        "lien symbolique" in r.reason or "FIFO" in r.reason
+        for r in receipts
+        if r.status == "refused"
+    )
+
+
+def test_a_file_that_breaks_the_pass_is_quarantined_and_the_pass_goes_on(
+    tmp_path: Path, raw_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _inbox(tmp_path, "wifi-sites", "wifi-sites/semicolon-cp1252.csv")
+    _inbox(tmp_path, "startups", "startups/every-error.xlsx")
+    real = intake.validate_file
+
+    def defect(path: Path, source: registry.Source, raw: Path | None = None):  # type: ignore[no-untyped-def]
+        if source.name == "startups":
+            raise KeyError("field")
+        return real(path, source, raw)
+
+    monkeypatch.setattr(intake, "validate_file", defect)
+    receipts = _pass(tmp_path, raw_copy)
+    assert sorted((r.source, r.status) for r in receipts) == [
+        ("startups", "quarantined"),
+        ("wifi-sites", "accepted"),
+    ]
+    broken = next(r for r in receipts if r.source == "startups")
+    assert broken.stored is not None and broken.stored.exists()
+    assert "KeyError" in broken.stored.with_name(broken.stored.name + ".error.txt").read_text()
+    assert not any((tmp_path / "inbox" / "startups").iterdir())
+
+
+def test_a_file_sent_again_during_validation_is_not_lost(
+    tmp_path: Path, raw_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dropped = _inbox(tmp_path, "wifi-sites", "wifi-sites/semicolon-cp1252.csv", "sites.csv")
+    newer = (FIXTURES / "wifi-sites/bom-utf8-retyped-headers.csv").read_bytes()
+    real = intake.validate_file
+
+    def meanwhile(path: Path, source: registry.Source, raw: Path | None = None):  # type: ignore[no-untyped-def]
+        dropped.write_bytes(newer)  # the steward uploads a corrected file under the same name
+        return real(path, source, raw)
+
+    monkeypatch.setattr(intake, "validate_file", meanwhile)
+    receipts = _pass(tmp_path, raw_copy)
+    assert [r.status for r in receipts] == ["accepted"]
+    assert dropped.read_bytes() == newer  # left for the next pass, not deleted
+
+
+def test_a_copy_that_pauses_is_not_taken_half_written(tmp_path: Path, raw_copy: Path) -> None:
+    folder = tmp_path / "inbox" / "wifi-sites"
+    folder.mkdir(parents=True)
+    data = (FIXTURES / "wifi-sites/semicolon-cp1252.csv").read_bytes()
+    with (folder / "sites.csv").open("wb") as writer:
+        writer.write(data[: len(data) // 2])
+        writer.flush()
+        old = time.time() - 60
+        os.utime(folder / "sites.csv", (old, old))  # the copy paused long ago
+        receipts = _pass(tmp_path, raw_copy)
+        assert [(r.status, r.name) for r in receipts] == [("waiting", "sites.csv")]
+        writer.write(data[len(data) // 2 :])
+    os.utime(folder / "sites.csv", (old, old))
+    assert [r.status for r in _pass(tmp_path, raw_copy)] == ["accepted"]
+
+
+def test_five_intakes_at_once_store_each_file_once(tmp_path: Path, raw_copy: Path) -> None:
+    import subprocess
+    import sys
+
+    names = []
+    for i in range(12):
+        target = _inbox(tmp_path, "wifi-sites", "wifi-sites/semicolon-cp1252.csv", f"s{i}.csv")
+        target.write_bytes(target.read_bytes() + b"\r\n" * (i + 1))
+        old = time.time() - 60
+        os.utime(target, (old, old))
+        names.append(target.name)
+    command = [
+        str(Path(sys.executable).parent / "opendata"),
+        "intake",
+        "--inbox",
+        str(tmp_path / "inbox"),
+        "--raw-dir",
+        str(raw_copy),
+        "--quarantine-dir",
+        str(tmp_path / "q"),
+    ]
+    runs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(5)
+    ]
+    results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in runs]  # type: ignore[union-attr]
+    assert [code for code, _, _ in results] == [0] * 5, results
+    assert all("Traceback" not in err for _, _, err in results)
+    stored = sorted((raw_copy / "wifi-sites").glob("*_*_s*.csv"))
+    assert len(stored) == 12  # every file, each once
+    assert not any((tmp_path / "inbox" / "wifi-sites").iterdir())
+    assert not [p for p in (tmp_path / "inbox" / ".processing").rglob("*") if p.is_file()]
+
+
+def test_personal_data_and_quarantine_are_private(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    receipt, _ = intake.submit(
+        ROOT / "raw" / "trainees" / "trainees-2008-12-31.xlsx",
+        registry.source("trainees"),
+        raw,
+        tmp_path / "q",
+        DAY,
+    )
+    assert receipt.status == "accepted" and receipt.stored is not None
+    assert receipt.stored.stat().st_mode & 0o777 == 0o600
+    assert receipt.stored.parent.stat().st_mode & 0o777 == 0o700
+    bad, _ = intake.submit(
+        FIXTURES / "wifi-sites/every-error.csv",
+        registry.source("wifi-sites"),
+        raw,
+        tmp_path / "q",
+        DAY,
+    )
+    assert bad.stored is not None and bad.stored.stat().st_mode & 0o777 == 0o600
+    assert bad.stored.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_month_without_its_month_in_the_name_is_held_not_lost(tmp_path: Path) -> None:
+    month = ROOT / "raw" / "wifi-sessions" / "sessions-2007-10.csv.gz"
+    copy = tmp_path / "export operateur.csv.gz"
+    shutil.copy(month, copy)
+    receipt, report = intake.submit(
+        copy, registry.source("wifi-sessions"), tmp_path / "raw", tmp_path / "q", DAY
+    )
+    assert receipt.status == "quarantined"
+    assert [p.type for p in report.errors] == ["unpublishable-name"]

@@ -79,9 +79,7 @@ def _planted_months(folder: Path) -> list[Path]:
             [h for h in HEADER if h != "site_code"],
         )
     )
-    made.append(
-        _month(folder / "sessions-2008-01.csv.gz", [[*_row(), "x"]], [*HEADER, "comment"])
-    )
+    made.append(_month(folder / "sessions-2008-01.csv.gz", [[*_row(), "x"]], [*HEADER, "comment"]))
     made.append(
         _month(folder / "sessions-2008-02.csv.gz", [[*_row(), "PW0001"]], [*HEADER, "site_code"])
     )
@@ -151,6 +149,56 @@ def _variant_contracts(folder: Path) -> list[tuple[Path, Report]]:
     ]
 
 
+def _bounded_and_hostile(folder: Path) -> list[tuple[Path | None, Report]]:
+    """Files past a source's bounds (small bounds, so that the files stay small), links,
+    special files and hostile workbooks, and the intake's own findings."""
+    import dataclasses
+
+    from tests.hostile import files
+
+    sites = registry.source("wifi-sites")
+    sample = RAW / "wifi-sites" / "sites-2008-01-15.csv"
+    found: list[tuple[Path | None, Report]] = []
+    for limits in (
+        {"maxFileBytes": 100},
+        {"maxRows": 3},
+        {"maxColumns": 4},
+        {"maxCellChars": 5},
+    ):
+        bounded = dataclasses.replace(sites, limits=limits)
+        found.append((None, validate_file(sample, bounded, RAW).report))
+    gz = folder / "gz"
+    gz.mkdir()
+    bomb = _month(gz / "sessions-2007-11.csv.gz", [_row()] * 2000)
+    sessions = dataclasses.replace(registry.source("wifi-sessions"), limits={"maxRows": 10})
+    found.append((None, validate_file(bomb, sessions, RAW).report))
+    tiny = dataclasses.replace(sessions, limits={"maxDecompressedBytes": 1000})
+    found.append((None, validate_file(bomb, tiny, RAW).report))
+    for maker, source in (
+        (files.symlink, "wifi-sites"),
+        (files.fifo, "epn-places"),
+        (files.xlsx_entities, "epn-places"),
+        (files.xlsx_sparse, "trainees"),
+    ):
+        where = folder / f"{maker.__name__}-{source}"
+        where.mkdir()
+        path = maker(where, source)
+        found.append((path, validate_file(path, registry.source(source), RAW).report))
+    month = folder / "export operateur.csv.gz"
+    shutil.copy(RAW / "wifi-sessions" / "sessions-2007-10.csv.gz", month)
+    _, report = intake.submit(month, registry.source("wifi-sessions"), folder / "r", folder / "q")
+    found.append((None, report))
+    broken = intake.quarantine_broken(sample, sites, folder / "q", "sites.csv", KeyError("field"))
+    assert broken.stored is not None
+    stored = json.loads(broken.stored.with_name(broken.stored.name + ".report.json").read_text())
+    internal = Report("wifi-sites", "sites.csv", unreadable=True)
+    internal.problems += [
+        Problem(e["type"], params={"error": "KeyError"}) for e in stored["errors"]
+    ]
+    found.append((None, internal))
+    return found
+
+
 def _collect_problems(folder: Path) -> list[Report]:
     """Problems found across deliveries: what the publication's collect step adds."""
     raw = folder / "raw"
@@ -196,6 +244,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path | None, 
         (path, validate_file(path, registry.source(name), RAW).report) for path, name in files
     ]
     found += [(None, report) for _, report in _variant_contracts(folder)]
+    found += _bounded_and_hostile(folder)
     found += [(None, r) for r in _collect_problems(folder)]
     return found
 
@@ -303,6 +352,9 @@ def test_every_refused_delivery_gives_artifacts_and_intake_reports(corpus, tmp_p
             continue
         raw, quarantine = tmp_path / f"raw{index}", tmp_path / f"q{index}"
         receipt, _ = intake.submit(path, registry.source(report.source), raw, quarantine)
+        if path.is_symlink() or not path.is_file():
+            assert receipt.status == "refused" and receipt.reason, path  # never read
+            continue
         assert receipt.status == "quarantined", path
         assert receipt.report is not None
         stored = json.loads(receipt.report.with_suffix(".json").read_text(encoding="utf-8"))
@@ -361,5 +413,5 @@ def test_markup_in_a_file_name_does_not_format_the_artifact() -> None:
     report = Report("wifi-sites", "[clic](http://evil.example)\n# Tout va bien *.csv")
     report.problems.append(Problem("empty-table"))
     summary, _ = artifact(report, personal=False)
-    assert "](http" not in summary and "\n# Tout" not in summary
+    assert "[clic](http" not in summary and "\n# Tout" not in summary
     assert r"\[clic\](http://evil.example) \# Tout va bien \*.csv" in summary

@@ -1,0 +1,74 @@
+"""Hostile and broken deliveries: a clear message, exit 1 or 2, bounded time and memory.
+
+Every input of :data:`tests.hostile.files.HOSTILE`, for every source it applies to, goes
+through ``opendata validate`` as a real process (its peak memory measured by the kernel) and
+through the intake: refused with a French reason, never a traceback or a native abort, nothing
+stored outside quarantine.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from opendata import intake, registry
+from tests.conftest import RAW, ROOT
+from tests.hostile.files import HOSTILE, cases
+
+OPENDATA = str(Path(sys.executable).parent / "opendata")
+MEMORY_LIMIT_KIB = 2_500 * 1024  # the largest bound (a 400 MiB operator month) and its columns
+TIME_LIMIT_S = 180  # generous for a loaded 2-core machine; the real figure is a few seconds
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("hostile")
+
+
+def _run(args: list[str], cwd: Path) -> tuple[int, str, str, int]:
+    """Exit code, stdout, stderr of one CLI process, and the peak resident memory (KiB) of
+    the largest child so far (an upper bound of this one's: the kernel keeps the maximum)."""
+    import resource
+
+    proc = subprocess.run(
+        [OPENDATA, *args],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "OPENDATA_DEBUG": ""},
+        timeout=TIME_LIMIT_S,
+    )
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return proc.returncode, proc.stdout, proc.stderr, peak
+
+
+@pytest.mark.parametrize(("name", "source"), cases(), ids=[f"{n}-{s}" for n, s in cases()])
+def test_hostile_input_is_refused_clearly(name: str, source: str, folder: Path) -> None:
+    maker, _ = HOSTILE[name]
+    where = folder / f"{name}-{source}"
+    where.mkdir()
+    path = maker(where, source)
+    code, out, err, peak = _run(
+        ["validate", str(path), "--source", source, "--raw-dir", str(RAW)], ROOT
+    )
+    assert code in (1, 2), (code, out[-500:], err[-500:])
+    assert "Traceback" not in err and "internal error" not in err, err[-2000:]
+    said = out + err
+    assert "NON VALIDE" in said or ("opendata:" in err and len(err.strip()) > 30), said[-500:]
+    assert peak < MEMORY_LIMIT_KIB, f"{peak} KiB"
+
+    raw, quarantine = where / "raw", where / "quarantine"
+    receipt, report = intake.submit(path, registry.source(source), raw, quarantine)
+    assert not report.valid
+    if receipt.status == "refused":  # links, special files, past the size bound: not stored
+        assert receipt.reason and receipt.stored is None
+        assert not quarantine.exists() or not any(quarantine.rglob("*"))
+        return
+    assert receipt.status == "quarantined"
+    assert not raw.exists() or not any(raw.rglob("*"))  # nothing stored outside quarantine
+    assert receipt.report is not None and receipt.report.exists()
