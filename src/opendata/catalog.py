@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -158,17 +157,6 @@ def build(published_dir: Path, base: str | None = None) -> dict[str, Any]:
     }
 
 
-def write(published_dir: Path) -> Path:
-    """Rewrite ``published_dir/catalog.jsonld`` atomically."""
-    target = published_dir / "catalog.jsonld"
-    for stale in published_dir.glob(".catalog-*"):  # left by a run that died mid-write
-        stale.unlink(missing_ok=True)
-    data = json.dumps(build(published_dir), ensure_ascii=False, indent=2) + "\n"
-    fd, temp = tempfile.mkstemp(prefix=".catalog-", dir=published_dir)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temp, 0o644)  # served as it is: readable by the web server
-    os.replace(temp, target)
-    return target
+def render(published_dir: Path) -> bytes:
+    """The catalogue as the bytes of ``catalog.jsonld``."""
+    return (json.dumps(build(published_dir), ensure_ascii=False, indent=2) + "\n").encode()

@@ -171,9 +171,29 @@ def _publish(args: argparse.Namespace) -> int:
     # The embedded server is a throwaway: no telemetry (its startup write races the first
     # flow run on SQLite and logs "database is locked").
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # On a loaded 2-core machine the embedded server can take more than Prefect's default 20 s
+    # to answer: wait up to 3 minutes (a setting), and try a second time before giving up.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     from flows.publish import run_publish
 
-    outcome = run_publish(args.datasets or sorted(known), args.raw_dir, args.published_dir)
+    names = args.datasets or sorted(known)
+    for attempt in (1, 2):
+        try:
+            outcome = run_publish(names, args.raw_dir, args.published_dir)
+            break
+        except RuntimeError as exc:
+            if "ephemeral Prefect API server" not in str(exc):
+                raise
+            if attempt == 2:
+                sys.stderr.write(
+                    "opendata: Prefect's embedded server did not start in "
+                    f"{os.environ['PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS']} s, twice; "
+                    "nothing was published. The machine is very busy: run again later, raise "
+                    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or use a running "
+                    "server (PREFECT_API_URL).\n"
+                )
+                return EXIT_UNUSABLE
+            sys.stderr.write("opendata: Prefect's embedded server was slow to start; again.\n")
     for name, status in outcome.items():
         sys.stdout.write(f"{name}: {status}\n")
     return EXIT_INVALID if any(s.startswith("failed") for s in outcome.values()) else EXIT_VALID

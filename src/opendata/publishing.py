@@ -21,7 +21,7 @@ from opendata.disclosure_audit import audit
 from opendata.packaging import Package, build_package, check_output, conform_all
 from opendata.registry import Dataset
 from opendata.report import Problem, Report, redacted
-from opendata.storage import replace_folder
+from opendata.storage import drop_temporaries, folder_lock, replace_folder, write_if_changed
 from opendata.transforms import Delivered, Inputs, transform_for
 from opendata.validation import validate_file
 
@@ -368,17 +368,34 @@ CHANGELOG_TITLE = "# Journal des versions — {name}\n\n"
 
 
 def write(dataset: Dataset, package: Package, published_dir: Path) -> Outcome:
-    """Publish a new release of the package if anything changed, atomically."""
-    outcome = plan(dataset, package, published_dir)
-    if outcome.status == "published":
-        replace_folder(outcome.path, release_files(outcome, package))
-        catalog.write(published_dir)
-        site.write(published_dir)
-    store = objectstore.configured()
-    if store is not None:
-        # Also after "unchanged": a mirror an earlier run could not finish is finished now.
-        objectstore.mirror(published_dir, dataset.name, *store)
+    """Publish a new release of the package if anything changed, atomically, one publisher at
+    a time per published root (a second one waits, then finds the release already made)."""
+    with folder_lock(published_dir):
+        drop_temporaries(published_dir)
+        outcome = plan(dataset, package, published_dir)
+        if outcome.status == "published":
+            replace_folder(outcome.path, release_files(outcome, package))
+        # Also after "unchanged": a run that died between the swap and these files (a crash,
+        # a full disk) left them stale; they are rebuilt whenever they disagree.
+        refresh_indexes(published_dir)
+        store = objectstore.configured()
+        if store is not None:
+            # Also after "unchanged": a mirror an earlier run could not finish is finished now.
+            objectstore.mirror(published_dir, dataset.name, *store)
     return outcome
+
+
+def refresh_indexes(published_dir: Path) -> list[str]:
+    """Rewrite the DCAT catalogue and the catalogue page where they disagree with the
+    datasets; the names of those rewritten."""
+    written = []
+    for name, data in (
+        ("catalog.jsonld", catalog.render(published_dir)),
+        ("index.html", site.render(published_dir).encode("utf-8")),
+    ):
+        if write_if_changed(published_dir / name, data):
+            written.append(name)
+    return written
 
 
 def publish(name: str, raw_dir: Path, published_dir: Path) -> Path | None:

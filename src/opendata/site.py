@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -255,18 +253,3 @@ def render(published_dir: Path) -> str:
         '<a href="catalog.jsonld">catalog.jsonld</a></p>'
         f"<ul>{toc}</ul>{body}</body></html>\n"
     )
-
-
-def write(published_dir: Path) -> Path:
-    """Rewrite ``published_dir/index.html`` atomically."""
-    target = published_dir / "index.html"
-    for stale in published_dir.glob(".index-*"):
-        stale.unlink(missing_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".index-", dir=published_dir)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(render(published_dir))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temp, 0o644)  # served as it is: readable by the web server
-    os.replace(temp, target)
-    return target

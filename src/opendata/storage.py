@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
 import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 _RENAME_EXCHANGE = 2
@@ -42,6 +45,53 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class Busy(Exception):
+    """Another process holds the folder's lock for longer than we wait."""
+
+
+@contextmanager
+def folder_lock(folder: Path, wait_seconds: float = 1800.0) -> Iterator[None]:
+    """One writer at a time in ``folder`` (a published root): an exclusive ``flock`` on
+    ``.<folder>.lock`` beside it (not inside: the published root is served as it is). A second
+    publisher waits (a publication takes seconds to minutes), then plans against what the
+    first one wrote; past ``wait_seconds``: Busy. The lock dies with its process: a killed
+    publisher never blocks the next one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = folder.resolve().with_name(f".{folder.resolve().name}.lock")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise Busy(str(folder)) from None
+                time.sleep(0.2)
+        yield
+    finally:
+        os.close(fd)
+
+
+def drop_temporaries(folder: Path) -> None:
+    """Remove what killed writers left in ``folder`` (temporary names of :func:`write_file`).
+    Call it holding :func:`folder_lock`: no live writer then has a temporary file there."""
+    for stale in folder.glob(".incoming-*"):
+        stale.unlink(missing_ok=True)
+
+
+def write_if_changed(target: Path, data: bytes) -> bool:
+    """Write ``target`` atomically unless it already holds ``data``; True when written."""
+    try:
+        if target.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    write_file(target, data)
+    return True
 
 
 def write_file(target: Path, data: bytes, private: bool = False) -> None:
@@ -79,7 +129,8 @@ def _previous(target: Path) -> Path:
 
 def recover(target: Path) -> None:
     """Repair what a crash may have left: put a half-swapped previous version back, drop
-    staging folders of runs that died."""
+    staging folders of runs that died. Only under :func:`folder_lock` of the parent: then no
+    live run has a staging folder there, so every one found is provably abandoned."""
     previous = _previous(target)
     if previous.exists():
         if target.exists():

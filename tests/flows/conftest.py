@@ -17,5 +17,6 @@ from prefect.testing.utilities import prefect_test_harness
 
 @pytest.fixture(autouse=True, scope="session")
 def prefect_harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=60):
+    # Generous: on a loaded 2-core machine the test server can take well over a minute.
+    with prefect_test_harness(server_startup_timeout=300):
         yield

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +123,36 @@ def test_validate_does_not_import_prefect_or_frictionless() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_publish_waits_for_a_slow_embedded_server_and_tries_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import flows.publish
+
+    monkeypatch.delenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", raising=False)
+    calls: list[str | None] = []
+
+    def slow(names: list[str], raw: Path, out: Path) -> dict[str, str]:
+        calls.append(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"))
+        if len(calls) == 1:
+            raise RuntimeError(
+                "Timed out while attempting to connect to ephemeral Prefect API server."
+            )
+        return dict.fromkeys(names, "published 1.0.0")
+
+    monkeypatch.setattr(flows.publish, "run_publish", slow)
+    assert main(["publish", "--dataset", "startup-support", "--published-dir", str(tmp_path)]) == 0
+    assert calls == ["180", "180"]
+    assert "startup-support: published 1.0.0" in capsys.readouterr().out
+
+    calls.clear()
+
+    def never(names: list[str], raw: Path, out: Path) -> dict[str, str]:
+        calls.append("x")
+        raise RuntimeError("Timed out while attempting to connect to ephemeral Prefect API server.")
+
+    monkeypatch.setattr(flows.publish, "run_publish", never)
+    assert main(["publish", "--dataset", "startup-support", "--published-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert len(calls) == 2 and "did not start in 180 s, twice" in err and "Traceback" not in err
