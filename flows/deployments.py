@@ -124,4 +124,7 @@ def serve_all(folders: Folders) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     for source in registry.sources():
         (folders.inbox / source).mkdir(exist_ok=True)
-    serve(*build(folders), print_starting_message=True)
+    # pause_on_shutdown=False: Prefect pauses every deployment it served when stopped, so a
+    # restart (systemd, a container runtime) would find the 06:00 publishes and the intake
+    # paused while the UI still says Ready.
+    serve(*build(folders), print_starting_message=True, pause_on_shutdown=False)

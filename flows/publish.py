@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, pause_flow_run, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.input import RunInput
+from prefect.runtime import deployment as runtime_deployment
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from opendata import publishing, registry, sessions
+from opendata import guard, publishing, registry, sessions
 from opendata.packaging import Package
 from opendata.publishing import Collected, Outcome
 from opendata.render import artifact, markdown_literal
@@ -170,9 +172,11 @@ def build(dataset: str, collected: Collected) -> Package:
     cache_policy=NO_CACHE,
     persist_result=False,
 )
-def write(dataset: str, package: Package, published_dir: Path) -> Outcome:
+def write(
+    dataset: str, package: Package, published_dir: Path, notes: list[str] | None = None
+) -> Outcome:
     """Publish a new release if anything changed (swapping the folder atomically)."""
-    return publishing.write(registry.dataset(dataset), package, published_dir)
+    return publishing.write(registry.dataset(dataset), package, published_dir, notes)
 
 
 def report_artifacts(dataset: str, reports: list[Report]) -> None:
@@ -214,12 +218,76 @@ def publish_dataset(
             collected.newest = large.newest
     if not collected.valid:
         report_artifacts(dataset, collected.reports)
-        logger.error("%s: nothing published, %s", dataset, collected.refusal())
+        logger.error("%s: rien de publié, %s", dataset, collected.refusal())
         return Failed(message=collected.refusal())
+    notes: list[str] = []
+    held = publishing.holds(collected, Path(raw_dir))
+    if held:
+        decided = decide_holds(dataset, held, collected, raw_dir, published_dir)
+        if isinstance(decided, State):
+            return decided
+        notes = decided
     package = build(dataset, collected)
-    outcome = write(dataset, package, Path(published_dir))
+    outcome = write(dataset, package, Path(published_dir), notes)
     logger.info("%s: %s in %s", dataset, outcome, Path(published_dir) / dataset)
     return outcome
+
+
+class HoldDecision(RunInput):
+    """The form of a held publication in the Prefect UI."""
+
+    decision: Literal["approve", "reject"]
+    reason: str = ""
+
+
+def decide_holds(
+    dataset: str, held: list[guard.Hold], collected: Collected, raw_dir: str, published_dir: str
+) -> list[str] | State:
+    """Say what is held and what it would change (an artifact); then, in a deployment, pause
+    for a person's decision (the UI's form or ``opendata approve``); without one, end Held.
+    Returns the changelog notes when approved, or the run's final state."""
+    logger = get_run_logger()
+    reasons = " | ".join(h.sentence() for h in held)
+    preview = publishing.preview(registry.dataset(dataset), collected, Path(published_dir))
+    lines = [
+        f"# Publication retenue : {markdown_literal(dataset)}",
+        "",
+        "Rien n'a changé pour les utilisateurs. Une personne doit décider :",
+        "",
+        *[f"- {markdown_literal(h.sentence())}" for h in held],
+        "",
+        "Ce que la publication changerait :",
+        "",
+        "```",
+        preview,
+        "```",
+    ]
+    create_markdown_artifact("\n".join(lines), key=f"hold-{dataset}", description=reasons)
+    logger.warning("%s: publication retenue : %s", dataset, reasons)
+    if runtime_deployment.id is None:
+        return Completed(name="Held", message=reasons, data=f"held: {reasons}")
+    wait = int(os.environ.get("OPENDATA_HOLD_WAIT_SECONDS", str(7 * 24 * 3600)))
+    answer = pause_flow_run(wait_for_input=HoldDecision, timeout=wait)
+    decisions = guard.default_decisions_dir(Path(raw_dir))
+    who = "Prefect UI"
+    if answer.decision == "reject":
+        for hold in held:
+            if guard.decision(decisions, hold.source, hold.sha256) != "rejected":
+                guard.reject(
+                    Path(raw_dir),
+                    Path(raw_dir).resolve().parent / "quarantine",
+                    decisions,
+                    hold,
+                    answer.reason,
+                    who,
+                )
+        message = f"livraison refusée, mise en quarantaine : {reasons}"
+        logger.info("%s: %s", dataset, message)
+        return Completed(name="Rejected", message=message, data=f"rejected: {reasons}")
+    for hold in held:
+        if guard.decision(decisions, hold.source, hold.sha256) != "approved":
+            guard.record(decisions, hold, "approved", answer.reason, who)
+    return publishing.approval_notes(held)
 
 
 @flow(name="publish", persist_result=False)
@@ -235,7 +303,10 @@ def publish(
     failed = [n for n, s in outcome.items() if s.startswith("failed")]
     if failed:
         return Failed(message=f"failed datasets: {', '.join(failed)}", data=outcome)
-    return Completed(message=", ".join(f"{n}: {s}" for n, s in outcome.items()), data=outcome)
+    said = ", ".join(f"{n}: {s}" for n, s in outcome.items())
+    if any(s.startswith("held") for s in outcome.values()):
+        return Completed(name="Held", message=said, data=outcome)
+    return Completed(message=said, data=outcome)
 
 
 def run_publish(datasets: list[str], raw_dir: Path, published_dir: Path) -> dict[str, str]:
@@ -245,3 +316,30 @@ def run_publish(datasets: list[str], raw_dir: Path, published_dir: Path) -> dict
     if isinstance(outcome, dict):
         return outcome
     return dict.fromkeys(datasets, f"failed: {state.message}")
+
+
+def resume_held(dataset: str, verdict: str, reason: str = "") -> int:
+    """Resume the paused runs of ``publish-dataset/<dataset>`` with the decision taken on the
+    command line; how many were resumed."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.flow_runs import resume_flow_run
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+            ),
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[dataset])),
+        )
+    answer = {"decision": "approve" if verdict == "approve" else "reject", "reason": reason}
+    for run in runs:
+        resume_flow_run(run.id, run_input=answer)
+    return len(runs)

@@ -7,7 +7,9 @@ this process until interrupted; the server stops with it.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -56,9 +58,52 @@ def start_server(host: str, port: int, home: Path, log: Path) -> subprocess.Pope
         )
 
 
+def _hold_lock(root: Path) -> int | None:
+    """An exclusive lock on ``.prefect/serve.lock`` for this process's life; None when another
+    ``opendata serve`` holds it (its pid is written in the file)."""
+    lock = root / ".prefect" / "serve.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def _port_taken(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def main(root: Path, host: str, port: int, start: bool) -> int:
-    """Run the server (if asked) and serve the deployments; 0 on a clean interrupt."""
+    """Run the server (if asked) and serve the deployments; 0 on a clean interrupt or a
+    SIGTERM. Deployments are never paused on the way out: a restart finds the schedules as
+    they were, and a second ``opendata serve`` is refused instead of attaching to the first."""
+    lock = _hold_lock(root)
+    if lock is None:
+        holder = (root / ".prefect" / "serve.lock").read_text().strip() or "?"
+        sys.stderr.write(
+            f"opendata: opendata serve tourne déjà pour {root.resolve()} (processus {holder}) ; "
+            "un seul à la fois. Arrêtez-le d'abord (Ctrl+C ou kill " + holder + ").\n"
+        )
+        return 2
     server = None
+    if start and _port_taken(host, port):
+        sys.stderr.write(
+            f"opendata: le port {host}:{port} est déjà pris (un autre serveur Prefect ?) ; "
+            "choisissez-en un autre avec --port, ou utilisez ce serveur avec --no-server et "
+            "PREFECT_API_URL.\n"
+        )
+        return 2
     if start:
         api_url = f"http://{host}:{port}/api"
         home = root / ".prefect"
@@ -83,5 +128,9 @@ def main(root: Path, host: str, port: int, start: bool) -> int:
     finally:
         if server is not None:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        os.close(lock)
     return 0

@@ -97,6 +97,17 @@ def _parser() -> argparse.ArgumentParser:
     dep.add_argument("--pool", required=True, help="work pool name (prefect work-pool create)")
     dep.add_argument("--root", type=Path, default=Path("."), help="folder holding raw/, inbox/...")
 
+    for verb, what in (("approve", "publish"), ("reject", "quarantine")):
+        decide = sub.add_parser(
+            verb, help=f"{what} the delivery held for a dataset (too many rows removed…)"
+        )
+        decide.add_argument("dataset")
+        decide.add_argument("--raw-dir", type=Path, default=Path("raw"))
+        decide.add_argument("--quarantine-dir", type=Path, default=Path("quarantine"))
+        decide.add_argument(
+            "--reason", required=verb == "reject", default="", help="why (kept with it)"
+        )
+
     gen = sub.add_parser("generate-samples", help="write the seeded sample deliveries")
     gen.add_argument("--raw-dir", type=Path, default=Path("raw"))
     gen.add_argument("--seed", type=int, default=2008)
@@ -196,7 +207,9 @@ def _publish(args: argparse.Namespace) -> int:
             sys.stderr.write("opendata: Prefect's embedded server was slow to start; again.\n")
     for name, status in outcome.items():
         sys.stdout.write(f"{name}: {status}\n")
-    return EXIT_INVALID if any(s.startswith("failed") for s in outcome.values()) else EXIT_VALID
+    # A held publication waits for a person: not a success for cron or make.
+    stopped = ("failed", "held", "rejected")
+    return EXIT_INVALID if any(s.startswith(stopped) for s in outcome.values()) else EXIT_VALID
 
 
 def _receipt_line(receipt: object, lang: str) -> str:
@@ -365,6 +378,41 @@ def _diff(args: argparse.Namespace) -> int:
     return EXIT_VALID
 
 
+def _decide(args: argparse.Namespace) -> int:
+    """``approve`` / ``reject``: record the decision on each held delivery of the dataset,
+    then resume the paused publication run waiting for it (when a server is configured)."""
+    from opendata import guard, publishing, registry
+
+    try:
+        dataset = registry.dataset(args.dataset)
+    except KeyError as exc:
+        sys.stderr.write(f"opendata: {exc.args[0]}\n")
+        return EXIT_UNUSABLE
+    collected = publishing.collect(dataset, args.raw_dir, large=False)
+    held = publishing.holds(collected, args.raw_dir)
+    if not held:
+        sys.stdout.write(f"{dataset.name} : aucune livraison retenue, rien à décider.\n")
+        return EXIT_VALID
+    decisions = guard.default_decisions_dir(args.raw_dir)
+    for hold in held:
+        if args.command == "approve":
+            guard.record(decisions, hold, "approved", args.reason)
+            sys.stdout.write(f"approuvée : {hold.source}/{hold.file}\n")
+        else:
+            target = guard.reject(
+                args.raw_dir, args.quarantine_dir, decisions, hold, args.reason, None
+            )
+            sys.stdout.write(f"refusée, mise en quarantaine : {target}\n")
+    if os.environ.get("PREFECT_API_URL"):
+        from flows.publish import resume_held
+
+        resumed = resume_held(dataset.name, args.command, args.reason)
+        sys.stdout.write(f"exécution(s) en pause reprise(s) : {resumed}\n")
+    elif args.command == "approve":
+        sys.stdout.write(f"publiez maintenant : opendata publish --dataset {dataset.name}\n")
+    return EXIT_VALID
+
+
 def _generate(args: argparse.Namespace) -> int:
     from opendata.samples import write_samples
 
@@ -408,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
         "serve": _serve,
         "deploy": _deploy,
         "diff": _diff,
+        "approve": _decide,
+        "reject": _decide,
         "generate-samples": _generate,
         "generate-sessions": _generate_sessions,
     }

@@ -1,6 +1,7 @@
 """Turn published frames into exact CSV and Parquet bytes, the same bytes on every run.
 
-CSV: UTF-8, comma, LF, minimal quoting, ISO dates, numbers with a dot. Parquet: one column per
+CSV: UTF-8, comma, LF, minimal quoting, ISO dates, numbers with a dot, text cells that a
+spreadsheet would run as formulas defused (:func:`defuse`). Parquet: one column per
 field with the Arrow type of its Table Schema type. Both are written from the same typed frame,
 so they hold the same values.
 """
@@ -8,6 +9,7 @@ so they hold the same values.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pandas as pd
@@ -47,6 +49,23 @@ def conform(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(columns, index=frame.index).reset_index(drop=True)
 
 
+# CSV injection (OWASP): a spreadsheet runs a cell that starts with = + - @ (or a tab or a
+# carriage return before them) as a formula. Such text cells get a leading apostrophe, which
+# spreadsheets show as text and hide; numbers and phone numbers ("+33 1 44 55 66 77", "-12")
+# are not formulas and are left as they are. Parquet keeps the values unchanged.
+FORMULA_START = r"^[=+\-@\t\r]"
+NOT_A_FORMULA = r"^[+-]?[0-9][0-9 .,]*$"
+_FORMULA = re.compile(FORMULA_START)
+_PLAIN_NUMBER = re.compile(NOT_A_FORMULA)
+
+
+def defuse(value: str) -> str:
+    """``value`` safe to open in a spreadsheet (see :data:`FORMULA_START`)."""
+    if _FORMULA.match(value) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 def _number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
@@ -65,7 +84,7 @@ def column_text(series: pd.Series, ftype: str) -> pd.Series:
     elif ftype == "boolean":
         text = series.map(lambda v: "" if pd.isna(v) else ("true" if v else "false"))
     else:
-        text = series.astype(object)
+        text = series.astype(object).map(lambda v: defuse(v) if isinstance(v, str) else v)
     return text.astype(object).where(~missing, "")
 
 

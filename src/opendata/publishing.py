@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from opendata import catalog, objectstore, registry, releases, sessions, site
+from opendata import catalog, guard, objectstore, registry, releases, sessions, site
 from opendata.deliveries import Delivery, list_deliveries
 from opendata.disclosure import Rule, protect
 from opendata.disclosure_audit import audit
@@ -367,12 +367,16 @@ def release_files(outcome: Outcome, package: Package) -> dict[str, bytes | Path]
 CHANGELOG_TITLE = "# Journal des versions — {name}\n\n"
 
 
-def write(dataset: Dataset, package: Package, published_dir: Path) -> Outcome:
+def write(
+    dataset: Dataset, package: Package, published_dir: Path, notes: list[str] | None = None
+) -> Outcome:
     """Publish a new release of the package if anything changed, atomically, one publisher at
-    a time per published root (a second one waits, then finds the release already made)."""
+    a time per published root (a second one waits, then finds the release already made).
+    ``notes`` go to the changelog (why a held delivery was published)."""
     with folder_lock(published_dir):
         drop_temporaries(published_dir)
         outcome = plan(dataset, package, published_dir)
+        outcome.changes.notes.extend(notes or [])
         if outcome.status == "published":
             replace_folder(outcome.path, release_files(outcome, package))
         # Also after "unchanged": a run that died between the swap and these files (a crash,
@@ -398,10 +402,33 @@ def refresh_indexes(published_dir: Path) -> list[str]:
     return written
 
 
+def holds(collected: Collected, raw_dir: Path) -> list[guard.Hold]:
+    """The snapshot deliveries of ``collected`` held for a person's decision."""
+    return guard.holds(collected.inputs, collected.paths, guard.default_decisions_dir(raw_dir))
+
+
+def preview(dataset: Dataset, collected: Collected, published_dir: Path) -> str:
+    """What publishing the held deliveries would change (the release diff), in words."""
+    outcome = plan(dataset, build(dataset, collected), published_dir)
+    return releases.summary(outcome.changes)
+
+
+def approval_notes(found: list[guard.Hold]) -> list[str]:
+    """The changelog lines of approved holds."""
+    notes = []
+    for hold in found:
+        what = "; ".join(hold.reasons())
+        notes.append(
+            f"Livraison {hold.source}/{hold.file} publiée après validation manuelle : {what}."
+        )
+    return notes
+
+
 def publish(name: str, raw_dir: Path, published_dir: Path) -> Path | None:
-    """Collect, build and write one dataset without Prefect; None when a delivery is invalid."""
+    """Collect, build and write one dataset without Prefect; None when a delivery is invalid
+    or held for a person's decision."""
     dataset = registry.dataset(name)
     collected = collect(dataset, raw_dir)
-    if not collected.valid:
+    if not collected.valid or holds(collected, raw_dir):
         return None
     return write(dataset, build(dataset, collected), published_dir).path

@@ -89,6 +89,7 @@ class Changes:
     resources: dict[str, ResourceChanges]
     removed_resources: list[str]
     metadata_changed: bool
+    notes: list[str] = field(default_factory=list)  # said to consumers (a delivery approved…)
 
     @property
     def level(self) -> str:
@@ -107,6 +108,7 @@ class Changes:
             "previous": self.previous,
             "level": self.level,
             "metadataChanged": self.metadata_changed,
+            **({"notes": self.notes} if self.notes else {}),
             "resourcesRemoved": self.removed_resources,
             "resources": {name: r.as_dict() for name, r in self.resources.items()},
         }
@@ -342,6 +344,7 @@ def changelog_entry(version: str, created: str | None, changes: Changes) -> str:
         lines.append("Première publication.")
     else:
         lines.append(f"Version {_LEVEL_FR[changes.level]} (après {changes.previous}).")
+    lines += [f"- {note}" for note in changes.notes]
     for name, res in changes.resources.items():
         if res.level == "none":
             continue

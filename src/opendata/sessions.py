@@ -40,6 +40,7 @@ import pyarrow.parquet as pq
 from opendata import fastcheck, registry
 from opendata.arrowvalidation import reference_keys, validate_large
 from opendata.deliveries import delivery_date
+from opendata.formats import FORMULA_START, NOT_A_FORMULA
 from opendata.report import Problem, Report
 from opendata.storage import sha256_of, write_file
 
@@ -503,11 +504,16 @@ def write_csv(table: pa.Table, out: Any) -> None:
         if pa.types.is_timestamp(column.type):
             text = pc.cast(pc.cast(column, pa.timestamp("s")), pa.string())
             column = pc.binary_join_element_wise(pc.replace_substring(text, " ", "T"), "Z", "")
-        elif (
-            pa.types.is_string(column.type)
-            and pc.any(pc.match_substring_regex(column, '[",\r\n]')).as_py()
-        ):
-            quoting = "needed"
+        elif pa.types.is_string(column.type):
+            # Free text of the operator (os, language): defused as in formats.defuse.
+            risky = pc.and_(
+                pc.match_substring_regex(column, FORMULA_START),
+                pc.invert(pc.match_substring_regex(column, NOT_A_FORMULA)),
+            )
+            if pc.any(risky).as_py():
+                column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+            if pc.any(pc.match_substring_regex(column, '[",\r\n]')).as_py():
+                quoting = "needed"
         columns.append(column)
     out.write((",".join(table.column_names) + "\n").encode())
     pcsv.write_csv(

@@ -52,8 +52,33 @@ def test_serve_starts_a_local_server_with_ui_and_the_deployments(tmp_path: Path)
             "wifi-sessions",
             "wifi-sites",
         ]
+        # A second one on the same project is refused, and the first one is left alone.
+        second = subprocess.run(
+            [str(BIN / "opendata"), "serve", "--root", str(tmp_path), "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert second.returncode == 2 and "tourne déjà" in second.stderr, second.stderr
+        assert "Traceback" not in second.stderr
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=10) as ok:
+            assert ok.status == 200
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(timeout=60)
-    with pytest.raises(OSError):
+        # What systemd or a container runtime sends: SIGTERM, to the main process only.
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+    assert proc.returncode == 0
+    log = (tmp_path / "serve.log").read_text()
+    assert "Pausing all deployments" not in log
+    with pytest.raises(OSError):  # the server it started stopped with it
         urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=3)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / ".prefect" / "prefect.db") as db:
+        paused = db.execute("select name, paused from deployment").fetchall()
+    assert len(paused) == 6 and not any(flag for _, flag in paused), paused

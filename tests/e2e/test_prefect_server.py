@@ -164,3 +164,48 @@ def test_validate_upload_from_the_ui_leaves_its_report_as_artifacts(stack: Stack
     table = found["upload-wifi-sites-errors"].data
     rows = json.loads(table) if isinstance(table, str) else table
     assert [(r["ligne"], r["colonne"]) for r in rows][:2] == [(3, "Code site"), (4, "Code site")]
+
+
+def test_a_truncated_snapshot_through_the_intake_waits_for_a_person(stack: Stack) -> None:
+    """Last of the module: it leaves a 3-site snapshot published."""
+    import subprocess
+
+    from tests.e2e.prefect_stack import BIN
+
+    lines = (RAW / "wifi-sites" / "sites-2008-01-15.csv").read_bytes().split(b"\r\n")
+    dropped = stack.root / "inbox" / "wifi-sites" / "export_test.csv"
+    dropped.write_bytes(b"\r\n".join(lines[:4]) + b"\r\n")
+    old = time.time() - 60
+    os.utime(dropped, (old, old))
+    published = stack.root / "published" / "wifi-hotspots"
+    before_runs = {r.id for r in stack.runs("publish-dataset/wifi-hotspots")}
+    intake = stack.wait(stack.start_run("process-inbox/inbox").id)
+    assert intake.state.type == StateType.COMPLETED
+    deadline = time.monotonic() + 240
+    paused = []
+    while time.monotonic() < deadline and not paused:
+        runs = stack.runs("publish-dataset/wifi-hotspots", [StateType.PAUSED])
+        paused = [r for r in runs if r.id not in before_runs]
+        time.sleep(2)
+    assert paused, "the delivery event did not lead to a held (paused) publication"
+    snapshot = {str(p): p.read_bytes() for p in published.rglob("*") if p.is_file()}
+    hold = stack.call(
+        lambda c: c.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["hold-wifi-hotspots"]))
+        )
+    )
+    assert hold and "retire 257 des 260 lignes" in hold[-1].data
+    approve = subprocess.run(
+        [str(BIN / "opendata"), "approve", "wifi-hotspots", "--raw-dir", str(stack.root / "raw")],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert approve.returncode == 0, approve.stderr
+    assert "exécution(s) en pause reprise(s) : 1" in approve.stdout
+    assert {str(p): p.read_bytes() for p in published.rglob("*") if p.is_file()} == snapshot
+    done = stack.wait(paused[0].id, timeout=300)
+    assert done.state.type == StateType.COMPLETED, done.state.message
+    changelog = (published / "CHANGELOG.md").read_text()
+    assert "publiée après validation manuelle" in changelog

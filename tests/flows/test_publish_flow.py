@@ -104,3 +104,21 @@ def test_file_io_errors_are_retried_but_invalid_data_is_not(
     (raw_copy / "startups" / "startups-2009-01-01.xlsx").write_bytes(b"not a workbook")
     state = publish_dataset("startup-support", str(raw_copy), str(tmp_path), return_state=True)
     assert state.is_failed() and len(collected) == 1
+
+
+def test_an_implausible_snapshot_is_held_with_a_preview(raw_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "published"
+    assert run_publish(["wifi-hotspots"], raw_copy, out) == {"wifi-hotspots": "published 1.0.0"}
+    before = _files(out / "wifi-hotspots")
+    lines = (raw_copy / "wifi-sites" / "sites-2008-01-15.csv").read_bytes().split(b"\r\n")
+    (raw_copy / "wifi-sites" / "2008-03-01_cccccccccccc_test.csv").write_bytes(
+        b"\r\n".join(lines[:4]) + b"\r\n"
+    )
+    state = publish(["wifi-hotspots"], str(raw_copy), str(out), return_state=True)
+    assert state.name == "Held"
+    outcome = state.result()
+    assert outcome["wifi-hotspots"].startswith("held: wifi-sites/2008-03-01_cccccccccccc_test.csv")
+    assert "retire 257 des 260 lignes" in outcome["wifi-hotspots"]
+    assert _files(out / "wifi-hotspots") == before  # nothing changes for consumers
+    [artifact] = asyncio.run(_artifacts("hold-wifi-hotspots"))
+    assert "Publication retenue" in artifact.data and "~257" in artifact.data

@@ -207,3 +207,35 @@ def test_output_check_catches_a_foreign_key_the_transform_broke() -> None:
     frames["attendance-monthly"].loc[3, "epn_id"] = "EPN-99"
     found = [(p.type, p.row, p.label, p.cell) for p in check_output(dataset, frames)]
     assert found == [("foreign-key", 5, "attendance-monthly.epn_id", "EPN-99")]
+
+
+def test_formula_cells_never_reach_a_spreadsheet_as_formulas() -> None:
+    import io
+
+    import pyarrow as pa
+
+    from opendata.formats import csv_bytes, defuse
+    from opendata.sessions import write_csv
+
+    assert [
+        defuse(v) for v in ["=1+1", "+A1", "-2+3", "@SUM(A1)", "\t=x", "+33144556677", "-12"]
+    ] == [
+        "'=1+1",
+        "'+A1",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\t=x",
+        "+33144556677",
+        "-12",
+    ]
+    frame = pd.DataFrame({"name": ['=HYPERLINK("http://evil.example")', "Mairie", None]})
+    schema = {"fields": [{"name": "name", "type": "string"}]}
+    assert csv_bytes(frame, schema).decode().splitlines() == [
+        "name",
+        '"\'=HYPERLINK(""http://evil.example"")"',
+        "Mairie",
+        '""',  # a one-column row with no value (pandas quotes it: not a blank line)
+    ]
+    out = io.BytesIO()
+    write_csv(pa.table({"os": ["=cmd|' /C calc'!A0", "Linux", None]}), out)
+    assert out.getvalue().decode().splitlines() == ["os", "'=cmd|' /C calc'!A0", "Linux", ""]

@@ -1,0 +1,220 @@
+"""Hold a valid but implausible snapshot until a person decides.
+
+A snapshot source's newest delivery replaces the one before it. When it would remove more than
+``OPENDATA_HOLD_REMOVED_SHARE`` of that delivery's rows (default 0.20: a truncated or test
+export), change more than ``OPENDATA_HOLD_CHANGED_SHARE`` of them (default 0.50: the two
+sample snapshots of 2007 and 2008 differ on 32 % of their sites), or repeats the content of an
+older delivery (an old snapshot re-sent, dated by its arrival: it would roll data back), the
+dataset's publication is held: nothing changes for consumers until a person approves the
+delivery (``opendata approve``, or the form of the paused flow run in the Prefect UI) or
+rejects it (it goes to quarantine with the reason). Decisions are files under
+``decisions/<source>/<sha256>.json`` beside ``raw/``: kept, dated, and read by every later run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from opendata import registry
+from opendata.storage import sha256_of, write_file
+from opendata.transforms import Delivered
+
+EXAMPLES = 5
+
+
+def share(name: str, default: float) -> float:
+    """A share setting between 0 and 1."""
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name}={text!r}: give a share between 0 and 1 (0.2 for 20 %)")
+    return value
+
+
+@dataclass
+class Hold:
+    """Why one delivery is held, with what it would change."""
+
+    source: str
+    file: str
+    sha256: str
+    previous: str
+    live: int
+    removed: int
+    changed: int
+    added: int
+    same_as_older: str | None = None
+    removed_keys: list[str] = field(default_factory=list)
+    changed_keys: list[str] = field(default_factory=list)
+
+    def reasons(self) -> list[str]:
+        """The reasons, in French, each with its figures."""
+        said = []
+        if self.same_as_older:
+            said.append(
+                f"son contenu est celui d'une livraison plus ancienne ({self.same_as_older}) : "
+                f"elle est plus ancienne que celle publiée ({self.previous})"
+            )
+        if self.live and self.removed / self.live > share("OPENDATA_HOLD_REMOVED_SHARE", 0.2):
+            said.append(
+                f"elle retire {self.removed} des {self.live} lignes de {self.previous} "
+                f"({self.removed / self.live:.0%})"
+            )
+        if self.live and self.changed / self.live > share("OPENDATA_HOLD_CHANGED_SHARE", 0.5):
+            said.append(
+                f"elle modifie {self.changed} des {self.live} lignes de {self.previous} "
+                f"({self.changed / self.live:.0%})"
+            )
+        return said
+
+    def sentence(self) -> str:
+        """One line for logs, run states and the CLI."""
+        return (
+            f"{self.source}/{self.file} retenue : "
+            + " ; ".join(self.reasons())
+            + f". Publiez-la avec « opendata approve {registry.source(self.source).dataset} » "
+            f"ou refusez-la avec « opendata reject {registry.source(self.source).dataset} "
+            "--reason … »."
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (the hold file, artifacts)."""
+        return {**asdict(self), "reasons": self.reasons()}
+
+
+def _rows(delivered: Delivered, key: list[str]) -> dict[tuple[str, ...], tuple[str, ...]]:
+    text = delivered.text.fillna("")
+    if not len(text) or not all(k in text for k in key):
+        return {}
+    columns = list(text.columns)
+    keys = text[key].astype(str).itertuples(index=False, name=None)
+    values = text[columns].astype(str).itertuples(index=False, name=None)
+    return dict(zip(keys, values, strict=True))
+
+
+def _key(source_name: str) -> list[str]:
+    primary = registry.source(source_name).schema.get("primaryKey", [])
+    return [primary] if isinstance(primary, str) else list(primary)
+
+
+def check(
+    source_name: str, delivered: list[Delivered], paths: dict[str, Path], decisions: Path
+) -> Hold | None:
+    """The hold on the newest of ``delivered`` (oldest first), or None when it may go."""
+    if len(delivered) < 2:
+        return None
+    newest, previous = delivered[-1], delivered[-2]
+    path = paths.get(f"{source_name}/{newest.name}")
+    sha256 = sha256_of(path) if path is not None else ""
+    if decision(decisions, source_name, sha256) == "approved":
+        return None
+    key = _key(source_name)
+    new, old = _rows(newest, key), _rows(previous, key)
+    if not old:
+        return None
+    removed = [k for k in old if k not in new]
+    changed = [k for k in old if k in new and new[k] != old[k]]
+    added = [k for k in new if k not in old]
+    same_as_older = None
+    if new != old:
+        for earlier in reversed(delivered[:-2]):
+            if _rows(earlier, key) == new:
+                same_as_older = earlier.name
+                break
+    hold = Hold(
+        source_name,
+        newest.name,
+        sha256,
+        previous.name,
+        len(old),
+        len(removed),
+        len(changed),
+        len(added),
+        same_as_older,
+        [" ".join(k) for k in removed[:EXAMPLES]] if not _personal(source_name) else [],
+        [" ".join(k) for k in changed[:EXAMPLES]] if not _personal(source_name) else [],
+    )
+    return hold if hold.reasons() else None
+
+
+def _personal(source_name: str) -> bool:
+    return registry.source(source_name).personal_data
+
+
+def holds(
+    inputs: dict[str, list[Delivered]], paths: dict[str, Path], decisions: Path
+) -> list[Hold]:
+    """Every hold on the snapshot sources of a dataset's collected inputs."""
+    found = []
+    for name, delivered in inputs.items():
+        if registry.source(name).delivery != "snapshot":
+            continue
+        hold = check(name, delivered, paths, decisions)
+        if hold is not None:
+            found.append(hold)
+    return found
+
+
+def default_decisions_dir(raw_dir: Path) -> Path:
+    """``decisions/`` beside ``raw/`` (``OPENDATA_DECISIONS_DIR`` to put it elsewhere)."""
+    configured = os.environ.get("OPENDATA_DECISIONS_DIR")
+    return Path(configured) if configured else raw_dir.resolve().parent / "decisions"
+
+
+def decision(decisions: Path, source_name: str, sha256: str) -> str | None:
+    """``approved``, ``rejected`` or None for the delivery with this content."""
+    path = decisions / source_name / f"{sha256}.json"
+    if not sha256 or not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return str(data.get("decision"))
+
+
+def record(
+    decisions: Path, hold: Hold, verdict: str, reason: str = "", who: str | None = None
+) -> Path:
+    """Write the decision on ``hold`` (``approved`` or ``rejected``)."""
+    if verdict not in ("approved", "rejected"):
+        raise ValueError(verdict)
+    target = decisions / hold.source / f"{hold.sha256}.json"
+    data = {
+        "decision": verdict,
+        "source": hold.source,
+        "file": hold.file,
+        "sha256": hold.sha256,
+        "reason": reason,
+        "by": who or getpass.getuser(),
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "hold": hold.as_dict(),
+    }
+    write_file(target, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
+    return target
+
+
+def reject(
+    raw_dir: Path, quarantine_dir: Path, decisions: Path, hold: Hold, reason: str, who: str | None
+) -> Path:
+    """Record the rejection and move the delivery from ``raw/`` to quarantine, with the reason
+    beside it: the next publication uses the delivery before it again."""
+    record(decisions, hold, "rejected", reason, who)
+    source = raw_dir / hold.source / hold.file
+    folder = quarantine_dir / hold.source
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    target = folder / hold.file
+    os.replace(source, target)
+    note = {"rejected": hold.as_dict(), "reason": reason, "by": who or getpass.getuser()}
+    write_file(
+        folder / f"{hold.file}.rejected.json",
+        (json.dumps(note, ensure_ascii=False, indent=2) + "\n").encode(),
+        private=True,
+    )
+    return target

@@ -1,0 +1,119 @@
+"""An implausible snapshot is held until a person approves or rejects it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from opendata import guard, publishing, registry
+from opendata.cli import main
+
+SITES = "wifi-sites"
+
+
+def _truncated(raw: Path, rows: int = 3, name: str = "2008-03-01_aaaaaaaaaaaa_export.csv") -> Path:
+    newest = raw / SITES / "sites-2008-01-15.csv"
+    lines = newest.read_bytes().split(b"\r\n")
+    target = raw / SITES / name
+    target.write_bytes(b"\r\n".join(lines[: rows + 1]) + b"\r\n")
+    return target
+
+
+def test_a_truncated_snapshot_is_held_and_nothing_changes(raw_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "published"
+    assert publishing.publish("wifi-hotspots", raw_copy, out) is not None
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    _truncated(raw_copy)
+    collected = publishing.collect(registry.dataset("wifi-hotspots"), raw_copy, tmp_path / "w")
+    assert collected.valid  # valid, but implausible
+    [hold] = publishing.holds(collected, raw_copy)
+    assert (hold.source, hold.live, hold.removed) == (SITES, 260, 257)
+    assert "retire 257 des 260 lignes de sites-2008-01-15.csv (99%)" in hold.sentence()
+    assert "opendata approve wifi-hotspots" in hold.sentence()
+    assert publishing.publish("wifi-hotspots", raw_copy, out) is None
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    preview = publishing.preview(registry.dataset("wifi-hotspots"), collected, out)
+    assert "sites" in preview and "~257" in preview
+
+
+def test_the_sample_snapshots_are_not_held(raw_copy: Path) -> None:
+    for dataset in registry.datasets().values():
+        collected = publishing.collect(dataset, raw_copy, large=False)
+        assert publishing.holds(collected, raw_copy) == []
+
+
+def test_approve_publishes_with_a_changelog_note(
+    raw_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "published"
+    publishing.publish("wifi-hotspots", raw_copy, out)
+    _truncated(raw_copy)
+    assert main(["approve", "wifi-hotspots", "--raw-dir", str(raw_copy)]) == 0
+    said = capsys.readouterr().out
+    assert "approuvée : wifi-sites/2008-03-01_aaaaaaaaaaaa_export.csv" in said
+    decision = next((raw_copy.parent / "decisions" / SITES).glob("*.json"))
+    assert json.loads(decision.read_text())["decision"] == "approved"
+    dataset = registry.dataset("wifi-hotspots")
+    collected = publishing.collect(dataset, raw_copy, tmp_path / "w")
+    assert publishing.holds(collected, raw_copy) == []
+    assert main(["approve", "wifi-hotspots", "--raw-dir", str(raw_copy)]) == 0
+    assert "aucune livraison retenue" in capsys.readouterr().out
+
+
+def test_reject_sends_the_delivery_to_quarantine_with_its_reason(
+    raw_copy: Path, tmp_path: Path
+) -> None:
+    held = _truncated(raw_copy)
+    quarantine = tmp_path / "quarantine"
+    code = main(
+        [
+            "reject",
+            "wifi-hotspots",
+            "--raw-dir",
+            str(raw_copy),
+            "--quarantine-dir",
+            str(quarantine),
+            "--reason",
+            "export de test",
+        ]
+    )
+    assert code == 0 and not held.exists()
+    assert (quarantine / SITES / held.name).exists()
+    note = json.loads((quarantine / SITES / f"{held.name}.rejected.json").read_text())
+    assert note["reason"] == "export de test" and note["rejected"]["removed"] == 257
+    collected = publishing.collect(registry.dataset("wifi-hotspots"), raw_copy, tmp_path / "w")
+    assert publishing.holds(collected, raw_copy) == []  # back to the previous delivery
+    with pytest.raises(SystemExit) as refused:  # a rejection says why
+        main(["reject", "wifi-hotspots", "--raw-dir", str(raw_copy)])
+    assert refused.value.code == 2
+
+
+def test_an_old_snapshot_sent_again_says_it_is_older(raw_copy: Path, tmp_path: Path) -> None:
+    old = raw_copy / SITES / "sites-2007-06-30.csv"
+    shutil.copy(old, raw_copy / SITES / "2008-12-01_bbbbbbbbbbbb_sites-juin.csv")
+    collected = publishing.collect(registry.dataset("wifi-hotspots"), raw_copy, tmp_path / "w")
+    [hold] = publishing.holds(collected, raw_copy)
+    assert hold.same_as_older == "sites-2007-06-30.csv"
+    assert "plus ancienne que celle publiée (sites-2008-01-15.csv)" in hold.sentence()
+    out = tmp_path / "published"
+    guard.record(guard.default_decisions_dir(raw_copy), hold, "approved", "voulu", "test")
+    dataset = registry.dataset("wifi-hotspots")
+    package = publishing.build(dataset, collected)
+    outcome = publishing.write(dataset, package, out, publishing.approval_notes([hold]))
+    changelog = (outcome.path / "CHANGELOG.md").read_text()
+    assert "publiée après validation manuelle" in changelog
+    assert "plus ancienne que celle publiée" in changelog
+
+
+def test_shares_are_settings(raw_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _truncated(raw_copy, rows=230)  # 30 of 260 removed: 12 %
+    collected = publishing.collect(registry.dataset("wifi-hotspots"), raw_copy, large=False)
+    assert publishing.holds(collected, raw_copy) == []
+    monkeypatch.setenv("OPENDATA_HOLD_REMOVED_SHARE", "0.1")
+    assert [h.removed for h in publishing.holds(collected, raw_copy)] == [30]
+    monkeypatch.setenv("OPENDATA_HOLD_REMOVED_SHARE", "20")
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        publishing.holds(collected, raw_copy)
