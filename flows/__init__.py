@@ -1,1 +1,26 @@
-"""Prefect flows and deployments: thin wrappers around the ``opendata`` library."""
+"""Prefect flows and deployments: thin wrappers around the ``opendata`` library.
+
+Importing the package also quiets one Prefect habit: a flow run that ends Failed by returning
+a Failed state (a refused delivery: its French reason already logged once) is re-raised by the
+engine of a deployment run and logged as "Engine execution exited with unexpected exception"
+with a 40-line traceback. That record is dropped when the exception is only that Failed state;
+any other exception (a real defect) keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+
+class _FailedStateIsNotACrash(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.exc_info or record.getMessage() != (
+            "Engine execution exited with unexpected exception"
+        ):
+            return True
+        from prefect.exceptions import FailedRun
+
+        return not isinstance(record.exc_info[1], FailedRun)
+
+
+logging.getLogger("prefect.flow_runs").addFilter(_FailedStateIsNotACrash())

@@ -166,6 +166,25 @@ def test_validate_upload_from_the_ui_leaves_its_report_as_artifacts(stack: Stack
     assert [(r["ligne"], r["colonne"]) for r in rows][:2] == [(3, "Code site"), (4, "Code site")]
 
 
+def test_a_refused_delivery_says_why_once_without_a_traceback(stack: Stack) -> None:
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    bad = stack.root / "raw" / "startups" / "2008-12-24_dddddddddddd_entreprises.xlsx"
+    shutil.copy(FIXTURES / "startups" / "every-error.xlsx", bad)
+    try:
+        run = stack.wait(stack.start_run("publish-dataset/startup-support").id)
+    finally:
+        bad.unlink()
+    assert run.state.type == StateType.FAILED
+    assert "n'est pas un SIREN valide" in (run.state.message or "")
+    logs = stack.call(
+        lambda c: c.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))
+    )
+    text = "\n".join(entry.message for entry in logs)
+    assert "Traceback" not in text and "unexpected exception" not in text, text[-3000:]
+    assert text.count("n'est pas un SIREN valide") == 1, text[-3000:]
+
+
 def test_a_truncated_snapshot_through_the_intake_waits_for_a_person(stack: Stack) -> None:
     """Last of the module: it leaves a 3-site snapshot published."""
     import subprocess
