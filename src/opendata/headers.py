@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -35,6 +35,7 @@ class HeaderMatch:
     missing: list[str]  # contract labels not found
     extra: list[tuple[int, str]]  # (column index, label) of columns the contract does not know
     duplicates: list[tuple[int, str]]  # (column index, label) of a contract column seen again
+    unnamed: list[int] = field(default_factory=list)  # column indexes with an empty header cell
 
 
 def match_header(header: list[str], labels: list[str]) -> HeaderMatch:
@@ -44,9 +45,11 @@ def match_header(header: list[str], labels: list[str]) -> HeaderMatch:
     written: dict[str, str] = {}
     extra: list[tuple[int, str]] = []
     duplicates: list[tuple[int, str]] = []
+    unnamed: list[int] = []
     for index, cell in enumerate(header):
         key = normalize_label(cell)
         if not key:
+            unnamed.append(index)
             continue
         label = wanted.get(key)
         if label is None:
@@ -57,7 +60,7 @@ def match_header(header: list[str], labels: list[str]) -> HeaderMatch:
             columns[label] = index
             written[label] = cell.strip()
     missing = [label for label in labels if label not in columns]
-    return HeaderMatch(columns, written, missing, extra, duplicates)
+    return HeaderMatch(columns, written, missing, extra, duplicates, unnamed)
 
 
 def header_score(cells: list[str], labels: list[str]) -> int:

@@ -546,6 +546,13 @@ _UNREADABLE.update(
             "The name {file} does not let this file be published (expected {pattern}, e.g. "
             "sessions-2008-01.csv.gz): rename it.",
         ),
+        "unlabelled-column": (
+            "La colonne {column} a des valeurs ({count} cellule(s), la première à la ligne "
+            "{first}) mais pas d'en-tête : elle est ignorée, rien n'en sera publié. Donnez-lui "
+            "l'en-tête du contrat qu'elle remplit, ou supprimez-la.",
+            "Column {column} has values ({count} cell(s), the first on row {first}) but no "
+            "header: it is ignored and not published.",
+        ),
         "dated-by-mtime": (
             "Fichier {file} déposé à la main : daté du {date}, sa date de modification (son nom "
             "ne porte pas de date). Pour une date sûre, envoyez-le par le dépôt (opendata "

@@ -146,6 +146,15 @@ def _csv_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
     return grid
 
 
+def column_letters(number: int) -> str:
+    """``1`` → ``A``, ``28`` → ``AB``: a column as a spreadsheet names it."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def _check_size(number: int, row: list[Any], bounds: limits.Bounds) -> None:
     """Refuse a row past the source's bounds (rows, columns, cell length)."""
     if number > bounds.max_rows:
@@ -263,6 +272,22 @@ def _table_from_grid(grid: list[tuple[int, list[Any]]], source: Source) -> RawTa
     body = grid[header_index + 1 :]
     while body and _is_blank(body[-1][1]):
         body.pop()  # trailing blank lines (Excel's formatted-but-empty rows, a final newline)
+    for index in match.unnamed:
+        # A column with values but no header: nothing of it can be published, say so.
+        filled = [n for n, row in body if index < len(row) and _text(row[index])]
+        if filled:
+            problems.append(
+                Problem(
+                    "unlabelled-column",
+                    severity="warning",
+                    params={
+                        "position": index,
+                        "column": column_letters(index + 1),
+                        "count": len(filled),
+                        "first": filled[0],
+                    },
+                )
+            )
     cells: dict[str, list[str | None]] = {label: [] for label in match.columns}
     row_numbers: list[int] = []
     for number, row in body:

@@ -11,6 +11,7 @@ import ctypes
 import ctypes.util
 import fcntl
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
@@ -141,15 +142,38 @@ def recover(target: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def _place(source: Path, path: Path) -> None:
+_FICLONE = 0x40049409  # Linux ioctl: share the blocks of a file (Btrfs, XFS, bcachefs)
+log = logging.getLogger("opendata.storage")
+
+
+def _place(source: Path, path: Path) -> str:
     """Put an existing file at ``path``: a hard link when the file system allows (a release
-    that did not change a month file shares it with the previous release), else a copy."""
+    that did not change a month file shares it with the previous release), else a reflink
+    (shared blocks, same cost), else a copy, said in the log: across file systems (the work
+    folder on another disk than ``published/``) each release then costs its full size.
+    Returns how: "link", "reflink" or "copy"."""
     try:
         os.link(source, path)
+        return "link"
     except OSError:
-        shutil.copyfile(source, path)
-        with path.open("rb+") as handle:
-            os.fsync(handle.fileno())
+        pass
+    with source.open("rb") as src, path.open("wb") as dst:
+        try:
+            fcntl.ioctl(dst.fileno(), _FICLONE, src.fileno())
+            how = "reflink"
+        except OSError:
+            shutil.copyfileobj(src, dst, 1 << 20)
+            how = "copy"
+        dst.flush()
+        os.fsync(dst.fileno())
+    if how == "copy":
+        log.warning(
+            "%s copied, not linked, into %s (another file system): put the work folder "
+            "(OPENDATA_WORK_DIR) on the file system of the published folder to share files",
+            source.name,
+            path.parent,
+        )
+    return how
 
 
 def replace_folder(target: Path, files: Mapping[str, bytes | Path]) -> None:

@@ -118,11 +118,18 @@ def _planted_deliveries(folder: Path) -> list[tuple[Path, str]]:
     column = next(c.column for c in header if c.value == "Site web")
     sheet.cell(header[0].row + 1, column).value = 'https://epn.paris.fr/"><script>x</script>'
     book.save(places)
+    unlabelled = folder / "epn-unlabelled-column.xlsx"
+    book = load_workbook(RAW / "epn-places" / "epn-2008-01-15.xlsx")
+    sheet = book["EPN"]
+    first = next(r for r in sheet.iter_rows() if any(c.value == "Identifiant" for c in r))[0].row
+    for row in range(first + 1, first + 4):
+        sheet.cell(row, 17).value = "note du gestionnaire"  # column Q, no header
+    book.save(unlabelled)
     attendance = folder / "attendance-2007-02.csv"
     lines = (RAW / "epn-attendance" / "attendance-2007-02.csv").read_text().splitlines()
     lines[2] = lines[2].replace("02/2007", "03/2007")
     attendance.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return [(places, "epn-places"), (attendance, "epn-attendance")]
+    return [(places, "epn-places"), (unlabelled, "epn-places"), (attendance, "epn-attendance")]
 
 
 def _variant_contracts(folder: Path) -> list[tuple[Path, Report]]:
@@ -415,3 +422,12 @@ def test_markup_in_a_file_name_does_not_format_the_artifact() -> None:
     summary, _ = artifact(report, personal=False)
     assert "[clic](http" not in summary and "\n# Tout" not in summary
     assert r"\[clic\](http://evil.example) \# Tout va bien \*.csv" in summary
+
+
+def test_a_column_with_values_but_no_header_is_a_warning(corpus) -> None:  # type: ignore[no-untyped-def]
+    report = next(r for p, r in corpus if p is not None and p.name == "epn-unlabelled-column.xlsx")
+    assert report.valid
+    assert [(w.type, w.params["column"], w.params["count"]) for w in report.warnings] == [
+        ("unlabelled-column", "Q", 3)
+    ]
+    assert "La colonne Q a des valeurs (3 cellule(s)" in message(report.warnings[0], "fr")

@@ -163,3 +163,22 @@ def test_stale_catalogue_and_page_are_rebuilt_on_the_next_run(tmp_path: Path) ->
     publishing.publish("startup-support", ROOT / "raw", out)  # "unchanged"
     assert ((out / "catalog.jsonld").read_bytes(), (out / "index.html").read_bytes()) == good
     assert not (out / ".incoming-dead").exists()
+
+
+def test_across_file_systems_files_are_copied_and_it_is_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    month = tmp_path / "work" / "sessions-2007-10.parquet"
+    month.parent.mkdir()
+    month.write_bytes(b"PAR1" * 1000)
+
+    def cross_device(*args: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(storage.os, "link", cross_device)
+    monkeypatch.setattr(storage.fcntl, "ioctl", cross_device)  # no shared blocks either
+    with caplog.at_level("WARNING", logger="opendata.storage"):
+        storage.replace_folder(tmp_path / "out" / "ds", {"sessions/a.parquet": month})
+    assert (tmp_path / "out" / "ds" / "sessions" / "a.parquet").read_bytes() == month.read_bytes()
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "sessions-2007-10.parquet copied, not linked" in said
