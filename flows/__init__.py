@@ -4,11 +4,13 @@ Importing the package also quiets one Prefect habit: a flow run that ends Failed
 a Failed state (a refused delivery: its French reason already logged once) is re-raised by the
 engine of a deployment run and logged as "Engine execution exited with unexpected exception"
 with a 40-line traceback. That record is dropped when the exception is only that Failed state;
-any other exception (a real defect) keeps its traceback.
+any other exception (a real defect) keeps its traceback. Likewise a task that failed on a full
+disk, a read-only or a forbidden folder logs one line, not a traceback: the flow says what to do.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 
 
@@ -23,4 +25,19 @@ class _FailedStateIsNotACrash(logging.Filter):
         return not isinstance(record.exc_info[1], FailedRun)
 
 
+_ENVIRONMENT = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT}
+
+
+class _FullDiskIsNotACrash(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], OSError):
+            if record.exc_info[1].errno in _ENVIRONMENT:
+                record.msg = f"{record.getMessage()} ({record.exc_info[1]})"
+                record.args = ()
+                record.exc_info = None
+                record.exc_text = None
+        return True
+
+
 logging.getLogger("prefect.flow_runs").addFilter(_FailedStateIsNotACrash())
+logging.getLogger("prefect.task_runs").addFilter(_FullDiskIsNotACrash())

@@ -228,7 +228,16 @@ def publish_dataset(
             return decided
         notes = decided
     package = build(dataset, collected)
-    outcome = write(dataset, package, Path(published_dir), notes)
+    try:
+        outcome = write(dataset, package, Path(published_dir), notes)
+    except OSError as exc:  # a full disk, a read-only folder: the previous release stays
+        reason = (
+            f"écriture impossible dans {published_dir} ({exc.strerror or exc}) : rien de "
+            "publié, la publication précédente est conservée. Libérez de la place ou rendez "
+            "le dossier inscriptible, puis relancez."
+        )
+        logger.error("%s: %s", dataset, reason)
+        return Failed(message=reason)
     logger.info("%s: %s in %s", dataset, outcome, Path(published_dir) / dataset)
     return outcome
 

@@ -1,0 +1,161 @@
+"""Faults of the machine: a full disk mid-swap and mid-catalogue, a read-only published folder,
+two publishers at once. Nothing lost, nothing mixed, the next run clean.
+
+The full disk is real: a small tmpfs mounted for the test (root, as in CI and the project's
+machines), filled to the last byte at the chosen moment.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from opendata import publishing, storage
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+OPENDATA = str(Path(sys.executable).parent / "opendata")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    if os.geteuid() != 0:
+        pytest.fail("the fault tests mount a tmpfs: run them as root (CI and make test do)")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(folder: Path) -> Path:
+    """Fill the file system of ``folder`` to the last byte."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        for size in (1 << 20, 4096, 1):
+            try:
+                while True:
+                    os.write(fd, b"\0" * size)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+    return filler
+
+
+def _newer_startups(raw: Path) -> None:
+    book = load_workbook(raw / "startups" / "startups-2008-09-30.xlsx")
+    sheet = book["Entreprises"]
+    header = next(r for r in sheet.iter_rows() if any(c.value == "Raison sociale" for c in r))
+    column = next(c.column for c in header if c.value == "Raison sociale")
+    sheet.cell(header[0].row + 1, column).value = "Nouvelle raison sociale SAS"
+    book.save(raw / "startups" / "startups-2008-10-30.xlsx")
+
+
+def _consistent(folder: Path) -> dict[str, bytes]:
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    for resource in descriptor["resources"]:
+        for part in resource.get("x-parts") or [resource]:  # a resource by month: each file
+            data = (folder / part["path"]).read_bytes()
+            assert part["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_full_disk_during_the_swap_and_the_catalogue(
+    small_disk: Path, raw_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = small_disk / "published"
+    assert publishing.publish("startup-support", raw_copy, out) is not None
+    before = _consistent(out / "startup-support")
+    _newer_startups(raw_copy)
+
+    filler = _fill(small_disk)  # no room for the new release's staging folder
+    with pytest.raises(OSError) as full:
+        publishing.publish("startup-support", raw_copy, out)
+    assert full.value.errno == errno.ENOSPC
+    assert _consistent(out / "startup-support") == before
+    assert not list(out.glob(".staging-*")) and not list(out.glob(".incoming-*"))
+    filler.unlink()
+
+    real = publishing.replace_folder
+
+    def swap_then_fill(target: Path, files: dict[str, bytes | Path]) -> None:
+        real(target, files)
+        _fill(small_disk)  # the disk fills between the swap and the catalogue
+
+    monkeypatch.setattr(publishing, "replace_folder", swap_then_fill)
+    with pytest.raises(OSError):
+        publishing.publish("startup-support", raw_copy, out)
+    monkeypatch.undo()
+    after = _consistent(out / "startup-support")  # the new release, whole
+    assert after != before and json.loads(after["datapackage.json"])["version"] == "1.0.1"
+    stale = json.loads((out / "catalog.jsonld").read_text())
+    assert "1.0.1" not in json.dumps(stale)  # the catalogue still names the old release
+    (small_disk / "filler").unlink()
+    assert publishing.publish("startup-support", raw_copy, out) is not None  # "unchanged"
+    fresh = json.loads((out / "catalog.jsonld").read_text())
+    assert "1.0.1" in json.dumps(fresh)
+    assert publishing.refresh_indexes(out) == []
+    assert not list(out.glob(".incoming-*")) and not list(out.glob(".staging-*"))
+
+
+def test_a_read_only_published_folder_fails_cleanly(small_disk: Path, raw_copy: Path) -> None:
+    out = small_disk / "published"
+    publishing.publish("startup-support", raw_copy, out)
+    before = _consistent(out / "startup-support")
+    _newer_startups(raw_copy)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    result = subprocess.run(
+        [
+            OPENDATA,
+            "publish",
+            "--dataset",
+            "startup-support",
+            "--raw-dir",
+            str(raw_copy),
+            "--published-dir",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "écriture impossible" in result.stdout and "Read-only file system" in result.stdout
+    assert _consistent(out / "startup-support") == before
+
+
+def test_two_publishes_at_once_on_the_same_folders(raw_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "published"
+    command = [OPENDATA, "publish", "--raw-dir", str(raw_copy), "--published-dir", str(out)]
+    env = {**os.environ, "OPENDATA_WORK_DIR": str(tmp_path / "work")}
+    runs = [
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env
+        )
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=900), p.stdout.read(), p.stderr.read()) for p in runs]  # type: ignore[union-attr]
+    assert [code for code, _, _ in results] == [0, 0], results
+    for name in ("digital-public-spaces", "digital-training", "startup-support", "wifi-hotspots"):
+        _consistent(out / name)
+        assert sorted(p.name for p in (out / name / "releases").iterdir()) == ["1.0.0"], name
+    assert publishing.refresh_indexes(out) == []
+    assert not list(out.glob(".staging-*")) and not list(out.glob(".incoming-*"))
+    shutil.rmtree(tmp_path / "work")
+    assert storage  # the lock is storage.folder_lock
