@@ -30,12 +30,12 @@ _ENVIRONMENT = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQU
 
 class _FullDiskIsNotACrash(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], OSError):
-            if record.exc_info[1].errno in _ENVIRONMENT:
-                record.msg = f"{record.getMessage()} ({record.exc_info[1]})"
-                record.args = ()
-                record.exc_info = None
-                record.exc_text = None
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, OSError) and error.errno in _ENVIRONMENT:
+            record.msg = f"{record.getMessage()} ({error})"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
         return True
 
 
