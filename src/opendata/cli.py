@@ -182,6 +182,11 @@ def _publish(args: argparse.Namespace) -> int:
     # The embedded server is a throwaway: no telemetry (its startup write races the first
     # flow run on SQLite and logs "database is locked").
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    if _AS_COMMAND and not os.environ.get("PREFECT_API_URL"):
+        # The embedded server is our child: it must not outlive a killed publisher.
+        from opendata.watchdog import reap_children_on_exit
+
+        reap_children_on_exit()
     # On a loaded 2-core machine the embedded server can take more than Prefect's default 20 s
     # to answer: wait up to 3 minutes (a setting), and try a second time before giving up.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
@@ -445,8 +450,13 @@ def _generate_sessions(args: argparse.Namespace) -> int:
     return EXIT_VALID
 
 
+_AS_COMMAND = False  # True when run as the ``opendata`` command (not called from Python)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``opendata`` command."""
+    global _AS_COMMAND
+    _AS_COMMAND = argv is None
     args = _parser().parse_args(argv)
     handlers = {
         "validate": _validate,

@@ -174,3 +174,44 @@ def test_a_publisher_killed_at_any_moment_leaves_old_or_new(raw_copy: Path, tmp_
     from opendata.publishing import refresh_indexes
 
     assert refresh_indexes(out) == []
+
+
+def test_a_killed_publisher_leaves_no_embedded_server_behind(
+    raw_copy: Path, tmp_path: Path
+) -> None:
+    from opendata.watchdog import children_of
+
+    proc = subprocess.Popen(
+        [
+            OPENDATA,
+            "publish",
+            "--dataset",
+            "startup-support",
+            "--raw-dir",
+            str(raw_copy),
+            "--published-dir",
+            str(tmp_path / "out"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=_env(tmp_path),
+        cwd=ROOT,
+    )
+    server: list[int] = []
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and not server:
+        for child in children_of(proc.pid):
+            command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+            if b"uvicorn" in command or b"prefect" in command:
+                server.append(child)
+        time.sleep(0.2)
+    assert server, "the embedded server did not start"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and Path(f"/proc/{server[0]}").exists():
+        state = Path(f"/proc/{server[0]}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state == "Z":
+            break
+        time.sleep(0.5)
+    assert not Path(f"/proc/{server[0]}").exists() or state == "Z", "the server outlived it"
