@@ -9,12 +9,15 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.events import emit_event
 from prefect.states import Failed, State
 
+from flows import logs
 from opendata import intake, registry
 from opendata.messages import message
 from opendata.render import artifact, markdown_literal
 from opendata.report import Report
 
 ACCEPTED_EVENT = "opendata.delivery.accepted"
+
+logs.install()
 
 
 def emit_accepted(receipt: intake.Receipt) -> None:

@@ -19,11 +19,14 @@ from prefect.runtime import deployment as runtime_deployment
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows import logs
 from opendata import guard, publishing, registry, sessions
 from opendata.packaging import Package
 from opendata.publishing import Collected, Outcome
 from opendata.render import artifact, markdown_literal
 from opendata.report import Report
+
+logs.install()
 
 
 def _io_error_only(task: Any, task_run: Any, state: State) -> bool:

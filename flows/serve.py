@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -121,6 +122,12 @@ def main(root: Path, host: str, port: int, start: bool) -> int:
         return 2
     from flows.deployments import Folders, serve_all
 
+    def stop(signum: int, frame: object) -> None:
+        # What systemd and container runtimes send: stop as on Ctrl-C (Prefect's own handler
+        # is only installed when its runner owns the main thread, which serve() does not).
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         serve_all(Folders.under(root))
     except KeyboardInterrupt:
