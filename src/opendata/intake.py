@@ -20,6 +20,7 @@ no source are reported with the folder names that exist.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import fcntl
@@ -363,7 +364,14 @@ def _claim(path: Path, inbox: Path, source: Source) -> Path | None:
     """Move ``path`` into the inbox's processing folder (atomic; None when it vanished)."""
     folder = inbox / PROCESSING / source.name
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    claimed = folder / f"{time.time_ns()}-{path.name}"
+    # File names are at most 255 bytes: room for the prefix (a long name is shortened, its
+    # extension kept; the reports then show the shortened name).
+    name = os.fsencode(path.name)
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(b".")
+        keep = (b"." + ext) if dot and len(ext) < 12 else b""
+        name = (stem if dot else name)[: 200 - len(keep)] + keep
+    claimed = folder / f"{time.time_ns()}-{os.fsdecode(name)}"
     try:
         os.rename(path, claimed)
     except FileNotFoundError:
@@ -396,6 +404,7 @@ def process_inbox(
     entry gets a receipt saying why it stays."""
     receipts: list[Receipt] = []
     with inbox_lock(inbox, lock_seconds):
+        _drop_stale_temporaries(raw_dir, quarantine_dir)
         # Files a pass claimed and did not finish (killed): they are taken first.
         processing = inbox / PROCESSING
         leftovers = sorted(processing.glob("*/*")) if processing.is_dir() else []
@@ -416,6 +425,20 @@ def process_inbox(
             if receipts[-1].status == "accepted" and on_accepted is not None:
                 on_accepted(receipts[-1])
     return receipts
+
+
+STALE_SECONDS = 3600
+
+
+def _drop_stale_temporaries(*folders: Path) -> None:
+    """Temporary files of writes killed midway (``.incoming-*``), older than an hour: no live
+    write takes that long, and a ``submit`` running meanwhile holds no lock to wait for."""
+    now = time.time()
+    for folder in folders:
+        for stale in folder.glob("*/.incoming-*") if folder.is_dir() else []:
+            with contextlib.suppress(OSError):
+                if now - stale.lstat().st_mtime > STALE_SECONDS:
+                    stale.unlink()
 
 
 def _note(waiting: Waiting) -> Receipt:

@@ -156,3 +156,13 @@ def test_publish_waits_for_a_slow_embedded_server_and_tries_twice(
     assert main(["publish", "--dataset", "startup-support", "--published-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert len(calls) == 2 and "did not start in 180 s, twice" in err and "Traceback" not in err
+
+
+def test_validate_away_from_the_project_says_the_keys_were_not_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    month = RAW / "epn-attendance" / "attendance-2007-01.csv"
+    code = main(["validate", str(month), "--source", "epn-attendance", "--raw-dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0  # valid, but said
+    assert "Identifiants non vérifiés" in out and "--raw-dir" in out and str(tmp_path) in out

@@ -335,3 +335,23 @@ def test_a_month_without_its_month_in_the_name_is_held_not_lost(tmp_path: Path) 
     )
     assert receipt.status == "quarantined"
     assert [p.type for p in report.errors] == ["unpublishable-name"]
+
+
+def test_long_and_foreign_names_do_not_stop_the_pass(tmp_path: Path, raw_copy: Path) -> None:
+    folder = tmp_path / "inbox" / "wifi-sites"
+    folder.mkdir(parents=True)
+    long = folder / ("très long nom d'export " * 10 + ".csv")  # 244 bytes
+    assert len(os.fsencode(long.name)) > 231
+    shutil.copy(FIXTURES / "wifi-sites/semicolon-cp1252.csv", long)
+    foreign = folder / os.fsdecode(b"export-\xe9t\xe9.csv")  # a name from another system
+    shutil.copy(FIXTURES / "wifi-sites/every-error.csv", foreign)
+    stale = raw_copy / "wifi-sites" / ".incoming-killed"
+    stale.write_bytes(b"half a file")
+    old = time.time() - 7200
+    for path in (long, foreign, stale):
+        os.utime(path, (old, old))
+    receipts = _pass(tmp_path, raw_copy)
+    assert sorted(r.status for r in receipts) == ["accepted", "quarantined"]
+    bad = next(r for r in receipts if r.status == "quarantined")
+    assert bad.report is not None and "export-\ufffdt\ufffd.csv" in bad.report.read_text()
+    assert not any(folder.iterdir()) and not stale.exists()

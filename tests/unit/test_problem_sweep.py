@@ -382,6 +382,11 @@ def test_the_corpus_is_what_it_claims(corpus) -> None:  # type: ignore[no-untype
         for _, r in corpus
         for p in r.problems
     )  # a repeat with other values names its first row, it is not "empty"
+    assert any(
+        p.type == "url-error" and "<script>" in (p.cell or "")
+        for _, r in corpus
+        for p in r.problems
+    )  # markup in a web address is no address
     assert os.sep  # paths are real files on disk
 
 
