@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
-import fcntl
 import fnmatch
 import hashlib
 import json
@@ -32,7 +30,7 @@ import re
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -42,7 +40,7 @@ from opendata.messages import message
 from opendata.registry import Source
 from opendata.render import as_html, as_json
 from opendata.report import Problem, Report, UnreadableFile, display_name
-from opendata.storage import sha256_of, write_file
+from opendata.storage import Busy, file_lock, sha256_of, write_file
 from opendata.validation import validate_file
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -54,8 +52,7 @@ _UNSAFE = re.compile(r"[^0-9A-Za-z._-]+")
 _TEMPORARY = (".tmp", ".part", ".crdownload", ".partial")
 
 
-class IntakeBusy(Exception):
-    """Another intake pass holds the inbox for longer than we wait."""
+IntakeBusy = Busy  # another intake pass holds the inbox for longer than we wait
 
 
 @dataclass(frozen=True)
@@ -242,26 +239,11 @@ def quarantine_broken(
     return receipt
 
 
-@contextmanager
-def inbox_lock(inbox: Path, wait_seconds: float = 300.0) -> Iterator[None]:
-    """One intake pass at a time on an inbox; a second waits up to ``wait_seconds``."""
+def inbox_lock(inbox: Path, wait_seconds: float = 300.0) -> AbstractContextManager[None]:
+    """One intake pass at a time on an inbox; a second waits up to ``wait_seconds``, then
+    :class:`IntakeBusy`."""
     inbox.mkdir(parents=True, exist_ok=True)
-    fd = os.open(inbox / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    try:
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() > deadline:
-                    raise IntakeBusy(str(inbox)) from None
-                time.sleep(0.2)
-        yield
-    finally:
-        os.close(fd)
+    return file_lock(inbox / LOCK, wait_seconds)
 
 
 def _open_for_writing(under: Path) -> set[str]:

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 _RENAME_EXCHANGE = 2
@@ -53,15 +53,12 @@ class Busy(Exception):
 
 
 @contextmanager
-def folder_lock(folder: Path, wait_seconds: float = 1800.0) -> Iterator[None]:
-    """One writer at a time in ``folder`` (a published root): an exclusive ``flock`` on
-    ``.<folder>.lock`` beside it (not inside: the published root is served as it is). A second
-    publisher waits (a publication takes seconds to minutes), then plans against what the
-    first one wrote; past ``wait_seconds``: Busy. The lock dies with its process: a killed
-    publisher never blocks the next one."""
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = folder.resolve().with_name(f".{folder.resolve().name}.lock")
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+def file_lock(lock: Path, wait_seconds: float) -> Iterator[None]:
+    """An exclusive ``flock`` on the file ``lock`` (created, never followed if a link) for
+    the ``with`` block; waits up to ``wait_seconds``, then raises :class:`Busy`. The lock dies
+    with its process: a killed holder never blocks the next one."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     try:
         deadline = time.monotonic() + wait_seconds
         while True:
@@ -70,11 +67,21 @@ def folder_lock(folder: Path, wait_seconds: float = 1800.0) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise Busy(str(folder)) from None
+                    raise Busy(str(lock)) from None
                 time.sleep(0.2)
         yield
     finally:
         os.close(fd)
+
+
+def folder_lock(folder: Path, wait_seconds: float = 1800.0) -> AbstractContextManager[None]:
+    """One writer at a time in ``folder`` (a published root): :func:`file_lock` on
+    ``.<folder>.lock`` beside it (not inside: the published root is served as it is). A second
+    publisher waits (a publication takes seconds to minutes), then plans against what the
+    first one wrote."""
+    folder.mkdir(parents=True, exist_ok=True)
+    resolved = folder.resolve()
+    return file_lock(resolved.with_name(f".{resolved.name}.lock"), wait_seconds)
 
 
 def drop_temporaries(folder: Path) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from opendata import registry
+from opendata.reading import column_letters
 
 MB = 1024**2
 _CONTENT_TYPES = (
@@ -78,16 +79,8 @@ def _sheet(rows: str, dimension: str = "A1") -> bytes:
 
 def _header_row(source: str) -> str:
     labels = registry.source(source).labels
-    cells = "".join(_cell(f"{_letters(i + 1)}1", label) for i, label in enumerate(labels))
+    cells = "".join(_cell(f"{column_letters(i + 1)}1", label) for i, label in enumerate(labels))
     return f'<row r="1">{cells}</row>'
-
-
-def _letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rest = divmod(n - 1, 26)
-        out = chr(65 + rest) + out
-    return out
 
 
 def _sheet_name(source: str) -> str:
@@ -263,7 +256,7 @@ def xlsx_million_rows(folder: Path, source: str) -> Path:
 
 
 def xlsx_wide(folder: Path, source: str) -> Path:
-    cells = "".join(f'<c r="{_letters(i)}2"><v>{i}</v></c>' for i in range(1, 16_001))
+    cells = "".join(f'<c r="{column_letters(i)}2"><v>{i}</v></c>' for i in range(1, 16_001))
     xml = _sheet(_header_row(source) + f'<row r="2">{cells}</row>', "A1:WNV2")
     return _xlsx(folder / "wide.xlsx", xml, _sheet_name(source))
 
