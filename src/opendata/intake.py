@@ -322,7 +322,7 @@ def inbox_files(inbox: Path, settle_seconds: float = 2.0) -> Iterator[Waiting]:
                     "misplaced",
                 )
             continue
-        files = sorted(entry.iterdir(), key=lambda p: (p.lstat().st_mtime, p.name))
+        files = sorted(entry.iterdir(), key=lambda p: (_mtime(p), p.name))
         for path in files:
             if path.name.startswith((".", "~$")) or path.name.endswith(_TEMPORARY):
                 yield Waiting(
@@ -332,14 +332,24 @@ def inbox_files(inbox: Path, settle_seconds: float = 2.0) -> Iterator[Waiting]:
                     "ignored",
                 )
                 continue
-            if safefiles.kind_of(path) is None and (
-                now - path.lstat().st_mtime < settle_seconds or str(path.resolve()) in writing
-            ):
+            try:
+                regular = safefiles.kind_of(path) is None
+            except UnreadableFile:
+                continue  # gone since the listing (the steward took it back)
+            if regular and (now - _mtime(path) < settle_seconds or str(path.resolve()) in writing):
                 yield Waiting(
                     source, path, "en cours d'écriture : pris au prochain passage", "waiting"
                 )
                 continue
             yield Waiting(source, path, "")  # links and special files too: refused as such
+
+
+def _mtime(path: Path) -> float:
+    """Last modification time, or now for a file that vanished meanwhile."""
+    try:
+        return path.lstat().st_mtime
+    except OSError:
+        return time.time()
 
 
 def _claim(path: Path, inbox: Path, source: Source) -> Path | None:
