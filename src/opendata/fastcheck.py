@@ -286,12 +286,20 @@ def read_strings(path: Path, delimiter: str = ",", bounds: Bounds | None = None)
 def _check_bounds(table: pa.Table, records: int, bounds: Bounds) -> None:
     if records > bounds.max_rows:
         raise UnreadableFile("too-many-rows", limit=human(bounds.max_rows))
+    # Chunk by chunk: the lengths of one block at a time, not of the whole month.
     for column in table.columns:
-        lengths = pc.utf8_length(column)
-        longest = pc.max(lengths).as_py() if len(column) else 0
-        if longest and longest > bounds.max_cell_chars:
-            row = int(pc.index(lengths, longest).as_py()) + 2
-            raise UnreadableFile("cell-too-long", row=row, limit=human(bounds.max_cell_chars))
+        start = 0
+        for chunk in column.chunks:
+            longest = pc.max(pc.binary_length(chunk)).as_py() if len(chunk) else 0
+            if longest and longest > bounds.max_cell_chars:
+                lengths = pc.utf8_length(chunk)
+                if pc.max(lengths).as_py() > bounds.max_cell_chars:
+                    at = int(pc.index(lengths, pc.max(lengths)).as_py())
+                    row = start + at + 2
+                    raise UnreadableFile(
+                        "cell-too-long", row=row, limit=human(bounds.max_cell_chars)
+                    )
+            start += len(chunk)
 
 
 def check_schema(schema: dict[str, Any]) -> None:
