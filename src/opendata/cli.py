@@ -334,8 +334,14 @@ def _dry_run(names: list[str], raw_dir: Path, published_dir: Path) -> int:
             sys.stdout.write(f"{name}: would fail: {collected.refusal()}\n")
             code = EXIT_INVALID
             continue
+        held = publishing.holds(collected, raw_dir)
+        if held:
+            sys.stdout.write(f"{name}: would be held: {' | '.join(h.sentence() for h in held)}\n")
+            code = EXIT_INVALID
         outcome = publishing.plan(dataset, publishing.build(dataset, collected), published_dir)
         verb = "would publish" if outcome.status == "published" else "unchanged"
+        if held:
+            verb = "once approved, would publish" if outcome.status == "published" else verb
         sys.stdout.write(f"{name}: {verb} {outcome.version}\n")
         for line in releases.summary(outcome.changes).splitlines():
             sys.stdout.write(f"  {line}\n")

@@ -117,3 +117,14 @@ def test_shares_are_settings(raw_copy: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("OPENDATA_HOLD_REMOVED_SHARE", "20")
     with pytest.raises(ValueError, match="between 0 and 1"):
         publishing.holds(collected, raw_copy)
+
+
+def test_a_dry_run_says_the_publication_would_be_held(
+    raw_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _truncated(raw_copy)
+    args = ["publish", "--dry-run", "--dataset", "wifi-hotspots", "--raw-dir", str(raw_copy)]
+    assert main([*args, "--published-dir", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert "wifi-hotspots: would be held: wifi-sites/2008-03-01_aaaaaaaaaaaa_export.csv" in out
+    assert "once approved, would publish 1.0.0" in out
