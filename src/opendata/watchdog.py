@@ -3,9 +3,11 @@
 ``opendata publish`` runs Prefect's embedded server as a child process; Prefect stops it at
 exit, but a killed publisher exits without that, and the server lived on as an orphan holding
 its port and database. :func:`reap_children_on_exit` forks a small watcher before anything else
-starts: it notes this process's children every second and, when the pipe it shares with this
-process closes (this process ended, however), sends SIGTERM to those still alive, then SIGKILL
-after a grace period.
+starts. This process then marks its environment (``OPENDATA_REAP_WITH=<pid>``), which every
+child inherits; when the pipe the watcher shares with this process closes (this process ended,
+however), the watcher sends SIGTERM to every process bearing the mark, and to the children it
+saw, then SIGKILL after a grace period. The mark finds a child started a moment before the
+kill, and grandchildren, even once the kernel has given them to another parent.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 from pathlib import Path
 
 GRACE_SECONDS = 10.0
+MARK = "OPENDATA_REAP_WITH"
 
 
 def children_of(pid: int) -> set[int]:
@@ -42,6 +45,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def marked(parent: int) -> set[int]:
+    """Processes whose environment carries this parent's mark."""
+    token = f"{MARK}={parent}".encode() + b"\0"
+    found: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if token in (entry / "environ").read_bytes() + b"\0":
+                found.add(int(entry.name))
+    return found
+
+
 def _watch(parent: int, pipe: int) -> None:
     seen: set[int] = set()
     while True:
@@ -49,6 +65,7 @@ def _watch(parent: int, pipe: int) -> None:
         ready, _, _ = select.select([pipe], [], [], 1.0)
         if ready and not os.read(pipe, 1):
             break  # end of file: the parent is gone
+    seen |= marked(parent)
     seen.discard(os.getpid())
     for child in seen:
         with contextlib.suppress(OSError):
@@ -76,6 +93,7 @@ def reap_children_on_exit() -> None:
         finally:
             os._exit(0)
     os.close(read_end)
+    os.environ[MARK] = str(parent)  # inherited by every child started from now on
     # write_end stays open for this process's life; the kernel closes it however it ends.
     _keep.append(write_end)
 

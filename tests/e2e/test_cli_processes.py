@@ -204,7 +204,7 @@ def test_a_killed_publisher_leaves_no_embedded_server_behind(
             command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
             if b"uvicorn" in command or b"prefect" in command:
                 server.append(child)
-        time.sleep(0.2)
+        time.sleep(0.05)  # kill as soon as the server appears: the watcher must not need time
     assert server, "the embedded server did not start"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
