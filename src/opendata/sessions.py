@@ -49,7 +49,7 @@ DATASET = "wifi-hotspots"
 RESOURCE = "sessions"
 TIMEZONE = "Europe/Paris"
 # Bump when what a stage writes changes: every cached delivery and month is then rebuilt.
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 DEVICES = ("smartphone", "tablet", "laptop", "other")
 
 
@@ -264,6 +264,18 @@ def _normalise(checked: fastcheck.Checked, report: Report, file_name: str) -> pa
 # -- stage 2: one month ------------------------------------------------------------------------
 
 
+def described(table: pa.Table) -> pa.Table:
+    """``table`` with each published field's description in its Arrow field metadata, as in
+    every other published Parquet file (pandas, pyarrow and DuckDB show them)."""
+    schema = registry.dataset(DATASET).resource_schema(RESOURCE)
+    about = {f["name"]: f.get("description", "") for f in schema["fields"]}
+    fields = [
+        f.with_metadata({"description": about[f.name]}) if f.name in about else f
+        for f in table.schema
+    ]
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+
+
 def published_fields() -> list[str]:
     """The fields of the published sessions, in order, as their schema lists them."""
     schema = registry.dataset(DATASET).resource_schema(RESOURCE)
@@ -339,7 +351,8 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
     # Streamed to disk with their hash: a month's files never sit in memory whole.
     csv_hash, csv_size = _write_hashed(csv_path, lambda sink: write_csv(published, sink))
     parquet_hash, parquet_size = _write_hashed(
-        parquet_path, lambda sink: pq.write_table(published, sink, compression="zstd")
+        parquet_path,
+        lambda sink: pq.write_table(described(published), sink, compression="zstd"),
     )
     usage_path = folder / "usage-daily.parquet"
     _write_parquet(usage_path, _usage(table))

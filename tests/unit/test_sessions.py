@@ -296,6 +296,11 @@ def test_sessions_are_published_one_file_per_month_in_both_formats(
             f["name"] for f in by_name["sessions"]["schema"]["fields"]
         ]
         assert str(same["start_time"].dt.tz) == "UTC"  # Parquet keeps the instant in UTC
+        arrow = pq.read_schema(published / "wifi-hotspots" / parquet_part["path"])
+        described = {f.name: (f.metadata or {}).get(b"description", b"").decode() for f in arrow}
+        assert described == {
+            f["name"]: f["description"] for f in by_name["sessions"]["schema"]["fields"]
+        }  # every field documented, as in the other Parquet files
         assert one_month["start_time"].str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").all()
         assert one_month["session_id"].is_unique
     usage = pd.read_csv(published / "wifi-hotspots" / "usage-daily.csv")
