@@ -170,10 +170,12 @@ def as_html(report: Report, lang: str = "fr") -> str:
     status = _status(report, lang)
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(words['title'])} — {esc(report.file)}</title><style>"
         "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}"
         "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem;"
-        "text-align:left;vertical-align:top}.status{font-weight:bold}</style></head><body>"
+        "text-align:left;vertical-align:top;overflow-wrap:anywhere}.status{font-weight:bold}"
+        "@media (max-width:40rem){body{margin:1rem}}</style></head><body>"
         f"<h1>{esc(words['title'])}</h1><p>{esc(report.source)} : {esc(report.file)} — "
         f'<span class="status">{status}</span></p>'
         f"<p>{report.rows} {words['rows']}, {len(errors) + report.omitted} {words['errors']}, "

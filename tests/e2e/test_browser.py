@@ -83,3 +83,25 @@ def test_the_catalogue_page_renders_without_errors_with_working_links_and_charts
     width, height = struct.unpack(">II", header[16:24])
     assert header[:8] == b"\x89PNG\r\n\x1a\n" and width == 1280 and height > 2000
     assert problems == []
+
+
+def test_the_validation_report_page_reads_on_a_phone(browser: Any, tmp_path: Path) -> None:
+    """The report the intake leaves beside a quarantined file, as a steward opens it."""
+    from opendata import registry
+    from opendata.render import as_html
+    from opendata.validation import validate_file
+    from tests.conftest import FIXTURES, RAW
+
+    report = validate_file(
+        FIXTURES / "wifi-sites" / "every-error.csv", registry.source("wifi-sites"), RAW
+    ).report
+    page_file = tmp_path / "report.html"
+    page_file.write_text(as_html(report), encoding="utf-8")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    for width in (1280, 390):
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        page.goto(page_file.as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
+        assert page.locator("tbody tr").count() == len(report.errors) + len(report.warnings)
+        page.screenshot(path=str(SCREENSHOT.parent / f"report-{width}.png"))
+        page.close()
