@@ -51,11 +51,7 @@ def check_regular(path: Path) -> None:
 def read_bytes(path: Path, limit: int) -> bytes:
     """The bytes of the regular file at ``path``; :class:`UnreadableFile` for anything else
     (a link, a folder, a FIFO, a device) or past ``limit`` bytes."""
-    kind = kind_of(path)
-    if kind is not None:
-        if kind == "dossier":
-            raise UnreadableFile("not-a-file", path=str(path))
-        raise UnreadableFile("special-file", path=path.name, nature=kind)
+    check_regular(path)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:  # replaced by a link or a FIFO since lstat: the same refusal
