@@ -176,10 +176,14 @@ def build(dataset: str, collected: Collected) -> Package:
     persist_result=False,
 )
 def write(
-    dataset: str, package: Package, published_dir: Path, notes: list[str] | None = None
+    dataset: str,
+    package: Package,
+    published_dir: Path,
+    notes: list[str] | None = None,
+    inputs: list[str] | None = None,
 ) -> Outcome:
     """Publish a new release if anything changed (swapping the folder atomically)."""
-    return publishing.write(registry.dataset(dataset), package, published_dir, notes)
+    return publishing.write(registry.dataset(dataset), package, published_dir, notes, inputs)
 
 
 def report_artifacts(dataset: str, reports: list[Report]) -> None:
@@ -232,7 +236,7 @@ def publish_dataset(
         notes = decided
     package = build(dataset, collected)
     try:
-        outcome = write(dataset, package, Path(published_dir), notes)
+        outcome = write(dataset, package, Path(published_dir), notes, sorted(collected.paths))
     except OSError as exc:  # a full disk, a read-only folder: the previous release stays
         reason = (
             f"écriture impossible dans {published_dir} ({exc.strerror or exc}) : rien de "

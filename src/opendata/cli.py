@@ -108,6 +108,28 @@ def _parser() -> argparse.ArgumentParser:
             "--reason", required=verb == "reject", default="", help="why (kept with it)"
         )
 
+    users = sub.add_parser("users", help="the stewards' accounts of the portal")
+    users.add_argument("--root", type=Path, default=Path("."), help="the portal's folder")
+    verbs = users.add_subparsers(dest="verb", required=True, parser_class=_Parser)
+    add = verbs.add_parser("add", help="create an account")
+    add.add_argument("name")
+    add.add_argument("--sources", default="", help="comma-separated source ids it may check")
+    add.add_argument("--admin", action="store_true", help="the data team's role: every source")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    for verb, what in (("token", "print a new API token"), ("remove", "delete an account")):
+        one = verbs.add_parser(verb, help=what)
+        one.add_argument("name")
+    verbs.add_parser("list", help="list the accounts")
+
+    tpl = sub.add_parser("template", help="write the Excel template of a source")
+    tpl.add_argument("source")
+    tpl.add_argument("-o", "--output", type=Path, default=None, help="default: <source>.xlsx")
+
+    por = sub.add_parser("portal", help="serve the stewards' web portal (uvicorn)")
+    por.add_argument("--host", default="127.0.0.1")
+    por.add_argument("--port", type=int, default=8000)
+    por.add_argument("--root", type=Path, default=Path("."), help="folder holding raw/, portal/…")
+
     gen = sub.add_parser("generate-samples", help="write the seeded sample deliveries")
     gen.add_argument("--raw-dir", type=Path, default=Path("raw"))
     gen.add_argument("--seed", type=int, default=2008)
@@ -424,6 +446,79 @@ def _decide(args: argparse.Namespace) -> int:
     return EXIT_VALID
 
 
+def _users(args: argparse.Namespace) -> int:
+    import getpass
+
+    from opendata import registry
+    from opendata.accounts import AccountError, Accounts
+
+    accounts = Accounts(args.root)
+    try:
+        if args.verb == "add":
+            if args.password_stdin:
+                password = sys.stdin.readline().rstrip("\r\n")
+            else:
+                password = getpass.getpass("Mot de passe : ")
+                if getpass.getpass("Encore une fois : ") != password:
+                    sys.stderr.write("opendata: les deux mots de passe diffèrent ; rien créé\n")
+                    return EXIT_UNUSABLE
+            sources = [s.strip() for s in args.sources.split(",") if s.strip()]
+            account = accounts.add(
+                args.name, password, sources, args.admin, sorted(registry.sources())
+            )
+            what = "toutes les sources" if account.admin else ", ".join(account.sources)
+            sys.stdout.write(f"compte créé : {account.name} ({what})\n")
+        elif args.verb == "token":
+            sys.stdout.write(accounts.new_token(args.name) + "\n")
+        elif args.verb == "remove":
+            accounts.remove(args.name)
+            sys.stdout.write(f"compte supprimé : {args.name}\n")
+        else:
+            for account in accounts.load().values():
+                what = "admin" if account.admin else ",".join(account.sources)
+                sys.stdout.write(f"{account.name}\t{what}\t{len(account.tokens)} jeton(s)\n")
+    except AccountError as exc:
+        sys.stderr.write(f"opendata: {exc}\n")
+        return EXIT_UNUSABLE
+    return EXIT_VALID
+
+
+def _template(args: argparse.Namespace) -> int:
+    from opendata import registry
+    from opendata.portal import workbooks
+    from opendata.storage import write_file
+
+    source = _source(args.source)
+    if source is None:
+        return EXIT_UNUSABLE
+    if source.engine == "arrow":
+        sys.stderr.write(
+            f"opendata: {source.name} est un export machine : pas de modèle à remplir ; "
+            f"modèles : {', '.join(s.name for s in workbooks.template_sources(registry.sources()))}\n"
+        )
+        return EXIT_UNUSABLE
+    target = args.output or Path(f"{source.name}.xlsx")
+    write_file(target, workbooks.template(source))
+    sys.stdout.write(f"modèle écrit : {target}\n")
+    return EXIT_VALID
+
+
+def _portal(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from opendata.portal.app import Settings, create_app
+
+    root = args.root.resolve()
+    if not root.is_dir():
+        sys.stderr.write(f"opendata: {args.root}: pas un dossier\n")
+        return EXIT_UNUSABLE
+    app = create_app(Settings.from_env(root))
+    sys.stdout.write(f"portail des livraisons : http://{args.host}:{args.port}/\n")
+    sys.stdout.flush()
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return EXIT_VALID
+
+
 def _generate(args: argparse.Namespace) -> int:
     from opendata.samples import write_samples
 
@@ -474,6 +569,9 @@ def main(argv: list[str] | None = None) -> int:
         "diff": _diff,
         "approve": _decide,
         "reject": _decide,
+        "users": _users,
+        "template": _template,
+        "portal": _portal,
         "generate-samples": _generate,
         "generate-sessions": _generate_sessions,
     }

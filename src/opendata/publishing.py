@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,13 @@ from opendata.disclosure_audit import audit
 from opendata.packaging import Package, build_package, check_output, conform_all
 from opendata.registry import Dataset
 from opendata.report import Problem, Report, redacted
-from opendata.storage import drop_temporaries, folder_lock, replace_folder, write_if_changed
+from opendata.storage import (
+    drop_temporaries,
+    folder_lock,
+    replace_folder,
+    write_file,
+    write_if_changed,
+)
 from opendata.transforms import Delivered, Inputs, transform_for
 from opendata.validation import validate_file
 
@@ -368,7 +375,11 @@ CHANGELOG_TITLE = "# Journal des versions — {name}\n\n"
 
 
 def write(
-    dataset: Dataset, package: Package, published_dir: Path, notes: list[str] | None = None
+    dataset: Dataset,
+    package: Package,
+    published_dir: Path,
+    notes: list[str] | None = None,
+    inputs: list[str] | None = None,
 ) -> Outcome:
     """Publish a new release of the package if anything changed, atomically, one publisher at
     a time per published root (a second one waits, then finds the release already made).
@@ -382,11 +393,47 @@ def write(
         # Also after "unchanged": a run that died between the swap and these files (a crash,
         # a full disk) left them stale; they are rebuilt whenever they disagree.
         refresh_indexes(published_dir)
+        if inputs is not None:
+            record_inputs(published_dir, dataset.name, outcome.version, inputs)
         store = objectstore.configured()
         if store is not None:
             # Also after "unchanged": a mirror an earlier run could not finish is finished now.
             objectstore.mirror(published_dir, dataset.name, *store)
     return outcome
+
+
+def ledger_dir(published_dir: Path) -> Path:
+    """``publications/`` beside ``published/`` (``OPENDATA_PUBLICATIONS_DIR`` elsewhere): which
+    deliveries each release was built from. Not published: it is how the portal tells a
+    steward that their file is online."""
+    configured = os.environ.get("OPENDATA_PUBLICATIONS_DIR")
+    return Path(configured) if configured else published_dir.resolve().parent / "publications"
+
+
+def record_inputs(published_dir: Path, dataset: str, version: str, inputs: list[str]) -> None:
+    """Note that ``version`` of ``dataset`` holds the deliveries ``inputs`` ("source/file")."""
+    path = ledger_dir(published_dir) / f"{dataset}.json"
+    try:
+        ledger: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        ledger = {}
+    changed = False
+    for name in inputs:
+        if name not in ledger:
+            ledger[name] = version
+            changed = True
+    if changed:
+        write_file(path, json.dumps(ledger, indent=1, sort_keys=True).encode("utf-8"))
+
+
+def published_in(published_dir: Path, dataset: str, delivery: str) -> str | None:
+    """The first version of ``dataset`` built with ``delivery`` ("source/file"), if any."""
+    try:
+        ledger = json.loads((ledger_dir(published_dir) / f"{dataset}.json").read_text("utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    version = ledger.get(delivery)
+    return str(version) if version else None
 
 
 def refresh_indexes(published_dir: Path) -> list[str]:
@@ -431,4 +478,5 @@ def publish(name: str, raw_dir: Path, published_dir: Path) -> Path | None:
     collected = collect(dataset, raw_dir)
     if not collected.valid or holds(collected, raw_dir):
         return None
-    return write(dataset, build(dataset, collected), published_dir).path
+    package = build(dataset, collected)
+    return write(dataset, package, published_dir, inputs=sorted(collected.paths)).path

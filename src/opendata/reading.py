@@ -20,7 +20,7 @@ from typing import Any
 from opendata import limits, safefiles, xlsxguard
 from opendata.headers import HeaderMatch, header_score, match_header
 from opendata.registry import Source
-from opendata.report import Problem, UnreadableFile
+from opendata.report import Problem, UnreadableFile, column_letters
 
 HEADER_SEARCH_ROWS = 15
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -41,6 +41,7 @@ class RawTable:
     cells: dict[str, list[str | None]]  # contract label -> cells (None: the row has no such cell)
     row_numbers: list[int]
     problems: list[Problem]
+    sheet: str | None = None  # the workbook's sheet the rows come from (None for CSV)
 
     def label(self, contract_label: str) -> str:
         """The column label as the steward wrote it (the contract's when the column is missing)."""
@@ -76,7 +77,10 @@ def read_delivery(path: Path, source: Source) -> RawTable:
     kind = sniff_format(data)
     expects_excel = source.format == "xlsx"
     if expects_excel and kind in ("xlsx", "xls"):
-        grid = _excel_grid(data, source)
+        sheet, grid = _excel_grid(data, source)
+        table = _table_from_grid(grid, source)
+        table.sheet = sheet
+        return table
     elif expects_excel:
         raise UnreadableFile("expected-excel", found=kind)
     elif kind in ("xlsx", "xls"):
@@ -146,15 +150,6 @@ def _csv_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
     return grid
 
 
-def column_letters(number: int) -> str:
-    """``1`` → ``A``, ``28`` → ``AB``: a column as a spreadsheet names it."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _check_size(number: int, row: list[Any], bounds: limits.Bounds) -> None:
     """Refuse a row past the source's bounds (rows, columns, cell length)."""
     if number > bounds.max_rows:
@@ -167,7 +162,7 @@ def _check_size(number: int, row: list[Any], bounds: limits.Bounds) -> None:
             raise UnreadableFile("cell-too-long", row=number, limit=limits.human(max_cell))
 
 
-def _excel_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
+def _excel_grid(data: bytes, source: Source) -> tuple[str, list[tuple[int, list[Any]]]]:
     from python_calamine import CalamineWorkbook
 
     bounds = source.bounds()
@@ -191,7 +186,7 @@ def _excel_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
     grid = [(number, list(row)) for number, row in enumerate(values, start=1)]
     for number, row in grid:
         _check_size(number, row, bounds)
-    return grid
+    return sheet_name, grid
 
 
 def _is_blank(cells: list[Any]) -> bool:
@@ -326,3 +321,51 @@ def _table_from_grid(grid: list[tuple[int, list[Any]]], source: Source) -> RawTa
                     )
                 )
     return RawTable(source, header_number, match, cells, row_numbers, problems)
+
+
+_HEAD_BYTES = 256 * 1024  # enough for the title lines and the header of any delivery
+
+
+def _head_rows(data: bytes, source: Source) -> list[list[str]]:
+    """The first rows of a file as ``source`` would read them, cheaply: only the beginning of a
+    CSV (decompressed up to a bound), the first rows of every sheet of a workbook."""
+    kind = sniff_format(data)
+    if kind in ("xlsx", "xls"):
+        from python_calamine import CalamineWorkbook
+
+        if source.format != "xlsx":
+            return []
+        xlsxguard.check(data, source.bounds())
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        rows: list[list[str]] = []
+        for name in book.sheet_names:
+            values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            rows += [[_text(c) for c in row] for row in values[:HEADER_SEARCH_ROWS]]
+        return rows
+    if source.format == "xlsx":
+        return []
+    head = data[:_HEAD_BYTES]
+    if kind == "gzip":
+        head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data[:_HEAD_BYTES], _HEAD_BYTES)
+    text = head.decode("utf-8-sig", "replace")
+    if "\ufffd" in text:
+        text = head.decode("cp1252", "replace")
+    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
+    delimiter = source.csv.get("delimiter", ",")
+    return [[_text(c) for c in row] for row in csv.reader(lines, delimiter=delimiter)]
+
+
+def propose_sources(data: bytes, sources: list[Source]) -> list[tuple[Source, float]]:
+    """The sources whose contract the file's header matches, best first, with the share of
+    the contract's labels found (tolerant as the validator is: case, accents, order)."""
+    scored: list[tuple[Source, float]] = []
+    for source in sources:
+        try:
+            rows = _head_rows(data, source)
+        except Exception:  # a file this source cannot read at all: not a candidate
+            continue
+        labels = source.labels
+        best = max((header_score(row, labels) for row in rows), default=0)
+        if best >= 2:
+            scored.append((source, best / len(labels)))
+    return sorted(scored, key=lambda item: -item[1])

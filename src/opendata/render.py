@@ -9,7 +9,7 @@ from itertools import groupby
 from typing import Any
 
 from opendata.messages import message
-from opendata.report import Problem, Report, redacted
+from opendata.report import Problem, Report, cell_reference, redacted
 
 _WORDS = {
     "fr": {
@@ -80,6 +80,7 @@ def as_dict(report: Report, lang: str = "fr") -> dict[str, Any]:
             "rowNumber": p.row,
             "fieldName": p.label,
             "cell": p.cell,
+            "cellRef": cell_reference(p, report.sheet),
             "message": message(p, lang),
         }
 
@@ -88,6 +89,7 @@ def as_dict(report: Report, lang: str = "fr") -> dict[str, Any]:
         "valid": report.valid,
         "source": report.source,
         "file": report.file,
+        "sheet": report.sheet,
         "stats": {
             "rows": report.rows,
             "errors": len(errors) + report.omitted,

@@ -42,6 +42,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     unreadable: bool = False
     omitted: int = 0  # errors found but not listed (very large files: the first ones are)
+    sheet: str | None = None  # the workbook's sheet, for cell references such as EPN!D47
 
     @property
     def errors(self) -> list[Problem]:
@@ -101,5 +102,35 @@ def redacted(report: Report) -> Report:
         for p in report.problems
     ]
     return Report(
-        report.source, report.file, report.rows, problems, report.unreadable, report.omitted
+        report.source,
+        report.file,
+        report.rows,
+        problems,
+        report.unreadable,
+        report.omitted,
+        report.sheet,
     )
+
+
+def column_letters(number: int) -> str:
+    """``1`` → ``A``, ``28`` → ``AB``: a column as a spreadsheet names it."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def cell_reference(problem: Problem, sheet: str | None = None) -> str | None:
+    """Where a finding is, as a spreadsheet names it: ``EPN!D47`` in a workbook, ``D47`` in a
+    CSV file opened in a spreadsheet, ``47`` for a whole row; None for the whole file."""
+    if problem.row is None:
+        return None
+    position = problem.params.get("position")
+    if not isinstance(position, int) or position < 0:
+        return str(problem.row)
+    ref = f"{column_letters(position + 1)}{problem.row}"
+    if sheet:
+        quoted = sheet if sheet.replace("_", "").isalnum() else "'" + sheet.replace("'", "''") + "'"
+        return f"{quoted}!{ref}"
+    return ref

@@ -48,6 +48,7 @@ def validate_file(path: Path, source: Source, raw_dir: Path | None = None) -> Va
         report.unreadable = True
         report.problems.append(Problem(exc.kind, params=exc.params))
         return Validation(report, pd.DataFrame(), pd.DataFrame(), [])
+    report.sheet = raw.sheet
     return validate_table(raw, report, raw_dir)
 
 

@@ -1,0 +1,267 @@
+"""The files stewards check in the portal: stored, validated in worker processes, reported.
+
+A check lives in ``<root>/portal/checks/<id>/`` (owner-only): ``meta.json`` (who, which source,
+the file's name as given, its status), ``upload.<ext>`` (the file; its name is never the
+steward's), ``report.json`` (every finding, both languages can be rendered from it) and
+``preview.json`` (the failing rows, identity columns of personal data masked). The upload is
+deleted after a retention period unless it was sent; the report stays (for personal data it
+goes with the upload: its cells are personal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from opendata import registry
+from opendata.headers import normalize_label
+from opendata.report import Problem, Report
+from opendata.storage import write_file
+
+PREVIEW_ROWS = 100
+_ID_BYTES = 18
+ID_LENGTH = 24  # token_urlsafe(18)
+
+
+def checks_dir(root: Path) -> Path:
+    return root / "portal" / "checks"
+
+
+def new_id() -> str:
+    """An unguessable check id (the report's address)."""
+    return secrets.token_urlsafe(_ID_BYTES)
+
+
+def valid_id(check_id: str) -> bool:
+    """True for the shape of an id we made (never a path)."""
+    return len(check_id) == ID_LENGTH and all(c.isalnum() or c in "-_" for c in check_id)
+
+
+def extension(source_format: str) -> str:
+    return {"xlsx": ".xlsx", "csv.gz": ".csv.gz", "csv": ".csv"}.get(source_format, ".bin")
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def folder(root: Path, check_id: str) -> Path:
+    return checks_dir(root) / check_id
+
+
+def upload_path(root: Path, check_id: str, meta: dict[str, Any]) -> Path:
+    return folder(root, check_id) / f"upload{meta['ext']}"
+
+
+def read_meta(root: Path, check_id: str) -> dict[str, Any] | None:
+    if not valid_id(check_id):
+        return None
+    try:
+        data: dict[str, Any] = json.loads((folder(root, check_id) / "meta.json").read_text())
+    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+        return None
+    return data
+
+
+def write_meta(root: Path, check_id: str, meta: dict[str, Any]) -> None:
+    write_file(folder(root, check_id) / "meta.json", json.dumps(meta).encode(), private=True)
+
+
+def update_meta(root: Path, check_id: str, **changes: Any) -> dict[str, Any]:
+    meta = read_meta(root, check_id) or {}
+    meta.update(changes)
+    write_meta(root, check_id, meta)
+    return meta
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    data = asdict(report)
+    data["problems"] = [asdict(p) for p in report.problems]
+    return data
+
+
+def report_from_dict(data: dict[str, Any]) -> Report:
+    problems = [Problem(**p) for p in data.pop("problems")]
+    return Report(problems=problems, **data)
+
+
+def load_report(root: Path, check_id: str) -> Report | None:
+    try:
+        data = json.loads((folder(root, check_id) / "report.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return report_from_dict(data)
+
+
+def load_preview(root: Path, check_id: str) -> dict[str, Any] | None:
+    try:
+        data: dict[str, Any] = json.loads(
+            (folder(root, check_id) / "preview.json").read_text(encoding="utf-8")
+        )
+    except FileNotFoundError:
+        return None
+    return data
+
+
+def _contract_label(written: str | None, labels: list[str]) -> str | None:
+    if written is None:
+        return None
+    key = normalize_label(written)
+    return next((label for label in labels if normalize_label(label) == key), None)
+
+
+def preview(report: Report, text: Any, rows: list[int], source_name: str) -> dict[str, Any]:
+    """The failing rows of the file as the steward wrote them, with their faulty cells; the
+    identity columns of a personal-data source masked except in a cell that is itself faulty."""
+    source = registry.source(source_name)
+    labels = source.labels
+    faulty: dict[tuple[int, str], list[int]] = {}
+    errors = report.errors
+    for index, problem in enumerate(errors):
+        label = _contract_label(problem.label, labels)
+        if problem.row is not None and label is not None:
+            faulty.setdefault((problem.row, label), []).append(index)
+    wanted = sorted({row for row, _ in faulty} | {p.row for p in errors if p.row is not None})
+    wanted = wanted[:PREVIEW_ROWS]
+    position = {number: i for i, number in enumerate(rows)}
+    hidden = set(source.identity_fields)
+    out_rows = []
+    for number in wanted:
+        i = position.get(number)
+        cells = []
+        for label in labels:
+            value = None
+            if i is not None and label in text.columns:
+                value = text[label].iloc[i]
+            masked = label in hidden and (number, label) not in faulty
+            cells.append(
+                {
+                    "value": None if masked or value is None else str(value),
+                    "masked": masked,
+                    "errors": faulty.get((number, label), []),
+                }
+            )
+        out_rows.append({"row": number, "cells": cells})
+    fields = {f["name"]: f for f in source.schema["fields"]}
+    return {
+        "columns": [
+            {"label": label, "description": fields[label].get("description", "")}
+            for label in labels
+        ],
+        "rows": out_rows,
+        "more": max(0, len({p.row for p in errors if p.row is not None}) - len(wanted)),
+    }
+
+
+def run_check(root_text: str, check_id: str) -> str:
+    """Validate a stored upload and write its report (in a worker process). Returns the
+    status. Never raises: a defect of ours becomes a failed check the page explains."""
+    root = Path(root_text)
+    meta = read_meta(root, check_id)
+    if meta is None:
+        return "missing"
+    started = time.monotonic()
+    update_meta(root, check_id, status="running", started=now(), started_ts=time.time())
+    try:
+        from opendata.validation import validate_file
+
+        source = registry.source(meta["source"])
+        path = upload_path(root, check_id, meta)
+        validation = validate_file(path, source, root / "raw")
+        report = validation.report
+        report.file = meta["name"]
+        write_file(
+            folder(root, check_id) / "report.json",
+            json.dumps(report_to_dict(report), ensure_ascii=False).encode("utf-8"),
+            private=True,
+        )
+        if not report.valid and not report.unreadable and validation.rows:
+            data = preview(report, validation.text, validation.rows, source.name)
+            write_file(
+                folder(root, check_id) / "preview.json",
+                json.dumps(data, ensure_ascii=False).encode("utf-8"),
+                private=True,
+            )
+        status = "done"
+        update_meta(
+            root,
+            check_id,
+            status=status,
+            finished=now(),
+            seconds=round(time.monotonic() - started, 3),
+            valid=report.valid,
+            unreadable=report.unreadable,
+            rows=report.rows,
+        )
+    except Exception as exc:  # a defect of ours: the page says so, without the file's cells
+        status = "failed"
+        update_meta(root, check_id, status=status, error=type(exc).__name__, finished=now())
+    return status
+
+
+def _warm() -> bool:
+    import opendata.validation  # noqa: F401  (the first steward should not wait for imports)
+
+    return True
+
+
+class Workers:
+    """The processes that validate uploads: the web process stays free for other stewards
+    while a 1.2-million-row month is checked."""
+
+    def __init__(self, count: int) -> None:
+        self.pool = ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn"))
+        for _ in range(count):
+            self.pool.submit(_warm)
+
+    def submit(self, root: Path, check_id: str) -> Future[str]:
+        return self.pool.submit(run_check, str(root), check_id)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def retention_seconds(personal: bool) -> int:
+    """How long an upload that was not sent is kept: ``OPENDATA_PORTAL_RETENTION_HOURS``
+    (default 24), ``OPENDATA_PORTAL_PERSONAL_RETENTION_MINUTES`` for personal data (15)."""
+    if personal:
+        return int(float(os.environ.get("OPENDATA_PORTAL_PERSONAL_RETENTION_MINUTES", "15")) * 60)
+    return int(float(os.environ.get("OPENDATA_PORTAL_RETENTION_HOURS", "24")) * 3600)
+
+
+def sweep(root: Path, clock: float | None = None) -> list[str]:
+    """Delete the uploads past their retention that were not sent (and, for personal data,
+    their reports and previews too); the ids swept."""
+    base = checks_dir(root)
+    if not base.is_dir():
+        return []
+    moment = time.time() if clock is None else clock
+    swept = []
+    for entry in sorted(base.iterdir()):
+        meta = read_meta(root, entry.name)
+        if meta is None or meta.get("sent") or meta.get("expired"):
+            continue
+        personal = registry.source(meta["source"]).personal_data
+        if moment - float(meta.get("created_ts", moment)) < retention_seconds(personal):
+            continue
+        if meta.get("status") in ("queued", "running"):
+            continue
+        for name in os.listdir(entry):
+            if name.startswith("upload") or (personal and name != "meta.json"):
+                path = entry / name
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
+        update_meta(root, entry.name, expired=now())
+        swept.append(entry.name)
+    return swept

@@ -1,0 +1,217 @@
+"""Spreadsheets for stewards: the errors as CSV, an annotated copy of their own file, and an
+Excel template generated from each contract (openpyxl writes them)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+from opendata import reading, xlsxguard
+from opendata.formats import defuse
+from opendata.messages import message
+from opendata.registry import Source
+from opendata.report import Report, cell_reference
+
+FAULT = PatternFill("solid", fgColor="FFC7CE")  # Excel's own "bad" fill
+HEADER = Font(bold=True)
+ERRORS_SHEET = "Erreurs"
+
+
+def errors_csv(report: Report, lang: str = "fr") -> bytes:
+    """One line per error (and warning) with its cell reference, for a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["gravité", "cellule", "ligne", "colonne", "type", "valeur", "message"])
+    for problem in report.errors + report.warnings:
+        writer.writerow(
+            [
+                defuse(value)
+                for value in (
+                    "erreur" if problem.severity == "error" else "avertissement",
+                    cell_reference(problem, report.sheet) or "fichier",
+                    "" if problem.row is None else str(problem.row),
+                    problem.label or "",
+                    problem.type,
+                    problem.cell or "",
+                    message(problem, lang),
+                )
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel reads UTF-8 then
+
+
+def _copy_of_csv(path: Path, source: Source) -> Workbook:
+    data = path.read_bytes()
+    if reading.sniff_format(data) == "gzip":
+        data = reading._gunzip(data, source.bounds().max_decompressed_bytes)
+    grid = reading._csv_grid(data, source)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = source.name[:31]
+    for _, row in grid:
+        sheet.append([defuse(c) if isinstance(c, str) else c for c in row])
+    return book
+
+
+def annotated_copy(path: Path, source: Source, report: Report) -> bytes:
+    """The steward's file as .xlsx: every faulty cell filled and carrying a comment with the
+    message, and a first sheet listing the errors with a link to each cell."""
+    if source.format == "xlsx":
+        data = path.read_bytes()
+        xlsxguard.check(data, source.bounds())
+        book = load_workbook(io.BytesIO(data))
+        sheet = book[report.sheet] if report.sheet in book.sheetnames else book.worksheets[0]
+    else:
+        book = _copy_of_csv(path, source)
+        sheet = book.worksheets[0]
+    name = sheet.title
+    notes: dict[str, list[str]] = {}
+    listing = book.create_sheet(ERRORS_SHEET, 0)
+    listing.append(["Cellule", "Ligne", "Colonne", "Problème"])
+    for cell in listing[1]:
+        cell.font = HEADER
+    for problem in report.errors:
+        ref = cell_reference(problem)
+        text = message(problem, "fr")
+        listing.append([None, problem.row, problem.label or "", defuse(text)])
+        link = listing.cell(row=listing.max_row, column=1)
+        if ref is not None and not ref.isdigit():
+            notes.setdefault(ref, []).append(text)
+            link.value = f"{name}!{ref}"
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheetname(name)}!{ref}")
+            link.style = "Hyperlink"
+        else:
+            link.value = "fichier" if ref is None else f"ligne {ref}"
+    for ref, texts in notes.items():
+        cell = sheet[ref]
+        cell.fill = FAULT
+        cell.comment = Comment("\n".join(texts), "opendata", width=320, height=120)
+    for column, width in (("A", 16), ("B", 8), ("C", 28), ("D", 100)):
+        listing.column_dimensions[column].width = width
+    listing.freeze_panes = "A2"
+    book.active = 0
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+_NUMBER_FORMATS = {"integer": "0", "year": "0", "number": "0.########"}
+
+
+def _date_format(field: dict[str, Any]) -> str:
+    fmt = field.get("format", "default")
+    if fmt in ("default", "any"):
+        fmt = "%Y-%m-%d"
+    for code, word in (("%d", "dd"), ("%m", "mm"), ("%Y", "yyyy"), ("%H", "hh"), ("%M", "mm")):
+        fmt = fmt.replace(code, word)
+    return fmt
+
+
+def template(source: Source) -> bytes:
+    """An empty workbook to fill for ``source``: the header in the department's labels,
+    drop-down lists for allowed values, input help from each description, number and date
+    formats, and a notice sheet. For a CSV source, the notice says how to save it as CSV."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = str(source.excel.get("sheet") or "Données")[:31]
+    lists = book.create_sheet("Listes")
+    fields = source.schema["fields"]
+    required = set()
+    for index, field in enumerate(fields, start=1):
+        letter = get_column_letter(index)
+        head = sheet.cell(row=1, column=index, value=field["name"])
+        head.font = HEADER
+        sheet.column_dimensions[letter].width = max(14, min(40, len(field["name"]) + 4))
+        constraints = field.get("constraints", {})
+        if constraints.get("required"):
+            required.add(field["name"])
+        area = f"{letter}2:{letter}2000"
+        enum = constraints.get("enum")
+        ftype = field.get("type", "string")
+        if enum:
+            for row, value in enumerate(enum, start=1):
+                lists.cell(row=row, column=index, value=str(value))
+            rule = DataValidation(
+                type="list",
+                formula1=f"{quote_sheetname('Listes')}!${letter}$1:${letter}${len(enum)}",
+                allow_blank=not constraints.get("required"),
+            )
+            rule.error = "Choisissez une valeur de la liste."
+            rule.errorTitle = "Valeur non prévue"
+            rule.showErrorMessage = True
+        else:
+            rule = DataValidation(type="custom", formula1="TRUE", allow_blank=True)
+        rule.prompt = (field.get("description") or field["name"])[:250]
+        rule.promptTitle = field["name"][:32]
+        rule.showInputMessage = True
+        rule.add(area)
+        sheet.add_data_validation(rule)
+        if ftype in ("date", "datetime"):
+            number_format = _date_format(field)
+        elif ftype in _NUMBER_FORMATS:
+            number_format = _NUMBER_FORMATS[ftype]
+        else:
+            number_format = "@"  # text: codes such as 75011 or a SIRET keep their zeros
+        for row in range(2, 2001):
+            sheet.cell(row=row, column=index).number_format = number_format
+    sheet.freeze_panes = "A2"
+    lists.sheet_state = "hidden"
+    notice = book.create_sheet("Notice")
+    notice.append([f"Modèle de livraison : {source.title}"])
+    notice["A1"].font = Font(bold=True, size=14)
+    notice.append([f"Remplissez la feuille « {sheet.title} », une ligne par enregistrement."])
+    if source.format != "xlsx":
+        delimiter = source.csv.get("delimiter", ",")
+        notice.append(
+            [
+                "Ce service reçoit un fichier CSV : enregistrez la feuille via Fichier > "
+                "Enregistrer sous > « CSV UTF-8 » (séparateur « "
+                + ("point-virgule" if delimiter == ";" else delimiter)
+                + " »)."
+            ]
+        )
+    notice.append(["Vérifiez votre fichier sur le portail avant de l'envoyer."])
+    notice.append([])
+    notice.append(["Colonne", "Obligatoire", "Type", "Description", "Exemple", "Valeurs permises"])
+    for cell in notice[notice.max_row]:
+        cell.font = HEADER
+    for field in fields:
+        enum = field.get("constraints", {}).get("enum") or []
+        notice.append(
+            [
+                field["name"],
+                "oui" if field["name"] in required else "non",
+                message_type(field),
+                field.get("description", ""),
+                str(field.get("example", "")),
+                ", ".join(str(v) for v in enum[:50]),
+            ]
+        )
+    for column, width in (("A", 28), ("B", 12), ("C", 30), ("D", 70), ("E", 24), ("F", 40)):
+        notice.column_dimensions[column].width = width
+    book.active = 0
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def message_type(field: dict[str, Any]) -> str:
+    from opendata.messages import expected
+
+    return expected({k: v for k, v in field.items() if k != "example"}, "fr")
+
+
+def template_sources(sources: dict[str, Source]) -> list[Source]:
+    """Sources a person fills in (machine exports, on the Arrow engine, get no template)."""
+    return [s for s in sources.values() if s.engine != "arrow"]
