@@ -39,13 +39,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from opendata import limits, reading, registry
+from opendata import limits, reading, registry, xlsxguard
 from opendata.accounts import Account, Accounts
 from opendata.messages import message
 from opendata.portal import checks, workbooks
 from opendata.portal.words import WORDS
 from opendata.render import as_dict
-from opendata.report import Report, cell_reference, display_name
+from opendata.report import Problem, Report, UnreadableFile, cell_reference, display_name
 from opendata.storage import write_file
 
 HERE = Path(__file__).resolve().parent
@@ -136,7 +136,8 @@ def secret_key(root: Path) -> str:
 
 @dataclass
 class Throttle:
-    """At most ``attempts`` failed sign-ins per account name and per address in ``window``."""
+    """At most ``attempts`` failed sign-ins per account name in ``window``, and four times as
+    many per address (colleagues behind one office address are not locked out together)."""
 
     attempts: int
     window: float
@@ -150,7 +151,8 @@ class Throttle:
             seen = self.failures[key]
             while seen and moment - seen[0] > self.window:
                 seen.popleft()
-            if len(seen) >= self.attempts:
+            allowed = self.attempts * (4 if key.startswith("ip:") else 1)
+            if len(seen) >= allowed:
                 longest = max(longest, self.window - (moment - seen[0]))
         return longest
 
@@ -375,6 +377,12 @@ def create_app(settings: Settings) -> Starlette:
         if reading.sniff_format(head) in ("xlsx", "xls"):
             upload.file.seek(0)
             data = upload.file.read(settings.max_upload_bytes + 1)
+            books = [s for s in every.values() if s.format == "xlsx"]
+            try:  # a bomb or a broken workbook is said as such, not as "not recognised"
+                xlsxguard.check(data, books[0].bounds())
+            except UnreadableFile as exc:
+                problem = Problem(exc.kind, params=exc.params)
+                raise Refusal(422, f"« {name} » : {message(problem, lang)}") from None
         proposals = reading.propose_sources(data, list(every.values()))
         mine = [s for s, _ in proposals if account.may(s.name)]
         if mine:
@@ -604,7 +612,7 @@ def create_app(settings: Settings) -> Starlette:
                 title = t["by_kind_cells"].format(count=len(items), column=label)
             else:
                 title = t["by_kind_file"].format(count=len(items))
-            by_kind.append({"type": kind, "title": title, "first": items[0]["message"], "items": items})
+            by_kind.append({"type": kind, "title": title, "first": items[0]["message"], "entries": items})
         counts: dict[str, int] = {}
         for e in error_entries:
             counts[e["type"]] = counts.get(e["type"], 0) + 1
@@ -626,6 +634,7 @@ def create_app(settings: Settings) -> Starlette:
             "by_kind": by_kind,
             "counts": sorted(counts.items(), key=lambda kv: -kv[1]),
             "columns": len(source.labels),
+            "rows_text": _rows_text(lang, report.rows, len(source.labels)),
             "contract_version": _contract_fingerprint(source),
             "checked_at": _paris_time(meta.get("finished") or meta.get("created")),
             "size": _size_text(int(meta.get("bytes", 0))),
@@ -927,3 +936,10 @@ def _contract_fingerprint(source: registry.Source) -> str:
 
     text = json.dumps([source.schema, source.checks], sort_keys=True, ensure_ascii=False)
     return f"{source.name} · {hashlib.sha256(text.encode()).hexdigest()[:10]}"
+
+
+def _rows_text(lang: str, rows: int, columns: int) -> str:
+    """``0 ligne × 15 colonnes`` (French keeps 0 and 1 singular)."""
+    if lang == "fr":
+        return f"{rows} ligne{'s' if rows > 1 else ''} × {columns} colonnes"
+    return f"{rows} row{'s' if rows != 1 else ''} × {columns} columns"

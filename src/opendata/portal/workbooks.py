@@ -87,8 +87,8 @@ def annotated_copy(path: Path, source: Source, report: Report) -> bytes:
         link = listing.cell(row=listing.max_row, column=1)
         if ref is not None and not ref.isdigit():
             notes.setdefault(ref, []).append(text)
-            link.value = f"{name}!{ref}"
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheetname(name)}!{ref}")
+            link.value = cell_reference(problem, name)
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=link.value)
             link.style = "Hyperlink"
         else:
             link.value = "fichier" if ref is None else f"ligne {ref}"

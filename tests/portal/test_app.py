@@ -1,0 +1,472 @@
+"""The stewards' portal through Starlette's test client: every role boundary tried and refused,
+bad files answered with a 4xx and a French sentence, reports that agree with the command line,
+downloads opened with openpyxl, a sent file followed until it is published."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from opendata import publishing, registry
+from opendata.accounts import Accounts
+from opendata.portal import checks
+from opendata.portal.app import Settings, create_app
+from tests.conftest import FIXTURES, RAW
+from tests.hostile import files as hostile
+
+pytest.importorskip("multipart")
+from starlette.testclient import TestClient  # noqa: E402
+
+PASSWORD = "motdepasse-solide"
+EVERY_ERROR = FIXTURES / "epn-places" / "every-error.xlsx"
+SAMPLE_EPN = RAW / "epn-places" / "epn-2008-01-15.xlsx"
+KNOWN = sorted(registry.sources())
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("portal")
+    shutil.copytree(RAW, base / "raw")
+    accounts = Accounts(base)
+    accounts.add("marie", PASSWORD, ["epn-places", "wifi-sites"], False, KNOWN)
+    accounts.add("paul", PASSWORD, ["startups"], False, KNOWN)
+    accounts.add("lea", PASSWORD, ["trainees"], False, KNOWN)
+    accounts.add("equipe", PASSWORD, [], True, KNOWN)
+    accounts.add("bruno", PASSWORD, ["startups"], False, KNOWN)
+    return base
+
+
+@pytest.fixture(scope="module")
+def app(root: Path) -> Iterator[Any]:
+    settings = Settings.from_env(root)
+    settings.workers = 1
+    settings.max_upload_bytes = 5 * 1024 * 1024
+    settings.login_attempts = 3
+    yield create_app(settings)
+
+
+@pytest.fixture(scope="module")
+def started(app: Any) -> Iterator[Any]:
+    """The app with its lifespan (the worker process) running for the whole module."""
+    with TestClient(app) as client:
+        yield client
+
+
+def _client(started: Any) -> Any:
+    """A fresh browser (its own cookies) on the running app."""
+    return TestClient(started.app, base_url="http://testserver")
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert match, "every form carries a CSRF token"
+    return match.group(1)
+
+
+def signed_in(started: Any, name: str) -> tuple[Any, str]:
+    client = _client(started)
+    token = _csrf(client.get("/connexion").text)
+    answer = client.post(
+        "/connexion", data={"csrf": token, "username": name, "password": PASSWORD}
+    )
+    assert answer.status_code == 200 and answer.url.path == "/", answer.text[:500]
+    return client, _csrf(answer.text)
+
+
+def upload(client: Any, csrf: str, path: Path, source: str = "", name: str | None = None) -> Any:
+    with path.open("rb") as handle:
+        return client.post(
+            "/verifier",
+            data={"csrf": csrf, "source": source},
+            files={"file": (name or path.name, handle)},
+        )
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_pages_need_an_account_and_the_api_a_token(started: Any) -> None:
+    client = _client(started)
+    for path in ("/", "/depots", "/modeles", "/modeles/epn-places.xlsx"):
+        answer = client.get(path, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/connexion")
+    answer = client.post("/api/v1/validate", files={"file": ("a.csv", b"x")})
+    assert answer.status_code == 401 and "Jeton" in answer.json()["error"]
+    answer = client.post(
+        "/api/v1/validate",
+        files={"file": ("a.csv", b"x")},
+        headers={"Authorization": "Bearer odp_not-a-token"},
+    )
+    assert answer.status_code == 401
+
+
+def test_security_headers_on_every_answer(started: Any) -> None:
+    client = _client(started)
+    for path in ("/connexion", "/static/opendata.css", "/nulle-part"):
+        headers = client.get(path).headers
+        assert "script-src 'self'" in headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["cache-control"] == "no-store"
+    page = client.get("/connexion").text
+    assert "<script>" not in page and "<style>" not in page and ' style="' not in page
+
+
+def test_wrong_password_is_refused_and_repeated_attempts_are_throttled(started: Any) -> None:
+    client = _client(started)
+    token = _csrf(client.get("/connexion").text)
+    for _ in range(3):
+        answer = client.post(
+            "/connexion", data={"csrf": token, "username": "bruno", "password": "mauvais-mdp"}
+        )
+        assert answer.status_code == 401 and "incorrect" in answer.text
+    # Even the right password now waits: the account is throttled, not just this browser.
+    other = _client(started)
+    token = _csrf(other.get("/connexion").text)
+    answer = other.post(
+        "/connexion", data={"csrf": token, "username": "bruno", "password": PASSWORD}
+    )
+    assert answer.status_code == 429 and "Trop de tentatives" in answer.text
+
+
+def test_forms_without_their_csrf_token_are_refused(started: Any) -> None:
+    client = _client(started)
+    client.get("/connexion")
+    answer = client.post("/connexion", data={"username": "marie", "password": PASSWORD})
+    assert answer.status_code == 403 and "formulaire a expiré" in answer.text
+    client, csrf = signed_in(started, "marie")
+    before = set(checks.checks_dir(started.app_root).glob("*"))
+    with EVERY_ERROR.open("rb") as handle:
+        answer = client.post("/verifier", data={"csrf": "faux"}, files={"file": handle})
+    assert answer.status_code == 403
+    assert set(checks.checks_dir(started.app_root).glob("*")) == before  # nothing stored
+    answer = client.post("/deconnexion", data={})
+    assert answer.status_code == 403
+    assert client.get("/", follow_redirects=False).status_code == 200  # still signed in
+
+
+def test_an_invalid_workbook_gives_its_report_with_cell_references_and_preview(
+    started: Any,
+) -> None:
+    client, csrf = signed_in(started, "marie")
+    answer = upload(client, csrf, EVERY_ERROR)
+    assert answer.status_code == 200 and answer.url.path.startswith("/rapports/")
+    text = _text(answer.text)
+    assert "Non valide" in text and "every-error.xlsx" in text
+    assert "Source reconnue d'après l'en-tête" in answer.text.replace("&#39;", "'")
+    assert "EPN!L5" in text and "n'est pas un SIRET valide" in text.replace("&#39;", "'")
+    assert "9 lignes × 15 colonnes" in text
+    # The failing row of the steward's file, the faulty cell highlighted, its message at hand.
+    assert re.search(r'<td class="fault" tabindex="0" aria-describedby="tip-5-\d+">', answer.text)
+    assert "Identifiant de l&#39;EPN" in answer.text  # column description from the contract
+    by_kind = client.get(str(answer.url) + "?groupe=type").text
+    assert "cellule(s) de la colonne « SIRET du gestionnaire »" in by_kind
+    assert "<details" in by_kind
+
+
+def test_reports_agree_with_the_command_line(started: Any, tmp_path: Path) -> None:
+    client, csrf = signed_in(started, "marie")
+    answer = upload(client, csrf, EVERY_ERROR, source="epn-places")
+    web = client.get(str(answer.url) + "/rapport.json").json()
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "opendata.cli",
+            "validate",
+            str(EVERY_ERROR),
+            "--source",
+            "epn-places",
+            "--format",
+            "json",
+            "--raw-dir",
+            str(started.app_root / "raw"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert cli.returncode == 1
+    assert web == json.loads(cli.stdout)
+
+
+def test_downloads_the_annotated_copy_and_the_errors(started: Any) -> None:
+    client, csrf = signed_in(started, "marie")
+    report = upload(client, csrf, EVERY_ERROR)
+    annotated = client.get(str(report.url) + "/annote.xlsx")
+    assert annotated.status_code == 200
+    assert "every-error-annote.xlsx" in annotated.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(annotated.content))
+    assert book.sheetnames[0] == "Erreurs"
+    listing = book["Erreurs"]
+    assert listing["A2"].value == "EPN!L5"
+    assert listing["A2"].hyperlink.location == "EPN!L5"
+    cell = book["EPN"]["L5"]
+    assert "n'est pas un SIRET valide" in cell.comment.text
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE")
+    original = openpyxl.load_workbook(EVERY_ERROR)["EPN"]
+    assert [c.value for c in book["EPN"]["A"]] == [c.value for c in original["A"]]  # theirs
+    rows = client.get(str(report.url) + "/erreurs.csv").content.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("gravité;cellule;ligne;colonne")
+    assert any(line.startswith("erreur;EPN!L5;5;SIRET du gestionnaire;siret-error") for line in rows)
+
+
+def test_a_csv_file_gets_an_annotated_workbook_too(started: Any) -> None:
+    client, csrf = signed_in(started, "marie")
+    report = upload(client, csrf, FIXTURES / "wifi-sites" / "every-error.csv")
+    assert "wifi-sites" in report.text
+    book = openpyxl.load_workbook(io.BytesIO(client.get(str(report.url) + "/annote.xlsx").content))
+    first = book["Erreurs"]["A2"].value
+    assert re.fullmatch(r"'wifi-sites'![A-Z]+\d+", first)  # quoted as Excel wants it
+    ref = first.split("!")[1]
+    assert book["wifi-sites"][ref].comment is not None
+    assert re.search(r"<th scope=\"row\">[A-Z]+\d+</th>", report.text)  # CSV: no sheet
+
+
+def test_another_source_and_another_stewards_report_are_refused(started: Any) -> None:
+    marie, marie_csrf = signed_in(started, "marie")
+    paul, paul_csrf = signed_in(started, "paul")
+    report = upload(marie, marie_csrf, EVERY_ERROR)
+    address = report.url.path
+    for path in ("", "/rapport.json", "/erreurs.csv", "/annote.xlsx"):
+        assert paul.get(address + path).status_code == 404
+    assert paul.post(address + "/envoyer", data={"csrf": paul_csrf}).status_code == 404
+    # A colleague with the same rights (here the data team) may open the shared address.
+    team, _ = signed_in(started, "equipe")
+    assert team.get(address).status_code == 200
+    # Marie may not check a source she has not been given, named or recognised.
+    answer = upload(marie, marie_csrf, FIXTURES / "startups" / "every-error.xlsx", "startups")
+    assert answer.status_code == 403
+    answer = upload(marie, marie_csrf, FIXTURES / "startups" / "every-error.xlsx")
+    assert answer.status_code == 403 and "votre compte ne peut pas vérifier" in answer.text
+
+
+def test_trainee_reports_are_for_their_stewards_and_mask_identity(started: Any) -> None:
+    lea, csrf = signed_in(started, "lea")
+    path = FIXTURES / "trainees" / "every-error.xlsx"
+    report = upload(lea, csrf, path)
+    assert report.status_code == 200 and "Non valide" in report.text
+    errors = lea.get(str(report.url) + "/rapport.json").json()["errors"]
+    faulty = {(e["rowNumber"], e["fieldName"]) for e in errors}
+    quoted = {e["cell"] for e in errors}  # a faulty cell is shown, wherever its value recurs
+    book = openpyxl.load_workbook(path, read_only=True)
+    sheet = book[book.sheetnames[0]]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = [str(c) for c in rows[0]]
+    identity = registry.source("trainees").identity_fields
+    shown = report.text
+    for number, row in enumerate(rows[1:], start=2):
+        for label, value in zip(header, row, strict=False):
+            if label in identity and value and (number, label) not in faulty:
+                if str(value) in quoted:
+                    continue
+                assert f">{value}<" not in shown, (label, number)
+    assert "•••" in shown and "données personnelles" in shown
+    # Not the data team's role, not another steward: personal data stays with its stewards.
+    team, _ = signed_in(started, "equipe")
+    assert team.get(report.url.path).status_code == 404
+    marie, _ = signed_in(started, "marie")
+    assert marie.get(report.url.path + "/rapport.json").status_code == 404
+    assert report.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("maker", "status", "words"),
+    [
+        ("empty", 422, "vide"),
+        ("png_renamed", 422, ""),
+        ("xlsx_zip_bomb", 422, ""),
+        ("xlsx_truncated", 422, ""),
+        ("xlsx_entities", 422, ""),
+    ],
+)
+def test_bad_files_get_a_clear_4xx_and_nothing_is_kept(
+    started: Any, tmp_path: Path, maker: str, status: int, words: str
+) -> None:
+    client, csrf = signed_in(started, "marie")
+    path = getattr(hostile, maker)(tmp_path, "epn-places")
+    before = set(checks.checks_dir(started.app_root).glob("*"))
+    answer = upload(client, csrf, path)
+    assert answer.status_code == status, answer.text[:400]
+    assert "Traceback" not in answer.text and words in answer.text
+    assert "Impossible de traiter ce fichier" in answer.text
+    assert set(checks.checks_dir(started.app_root).glob("*")) == before
+
+
+def test_a_file_whose_content_is_not_what_its_name_says(started: Any, tmp_path: Path) -> None:
+    client, csrf = signed_in(started, "marie")
+    fake = tmp_path / "sites.xlsx"
+    fake.write_bytes((RAW / "wifi-sites" / "sites-2008-01-15.csv").read_bytes())
+    answer = upload(client, csrf, fake)
+    assert answer.status_code == 422 and "ne contient pas ce que son nom annonce" in answer.text
+
+
+def test_too_large_a_file_is_refused_with_the_limit(started: Any, tmp_path: Path) -> None:
+    client, csrf = signed_in(started, "marie")
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"x" * (6 * 1024 * 1024))
+    answer = upload(client, csrf, big)
+    assert answer.status_code == 413 and "5 Mo" in answer.text.replace("\u202f", " ")
+
+
+def test_values_from_a_file_are_escaped(started: Any, tmp_path: Path) -> None:
+    client, csrf = signed_in(started, "marie")
+    source = (RAW / "wifi-sites" / "sites-2008-01-15.csv").read_text(encoding="utf-8-sig")
+    lines = source.splitlines()
+    cells = lines[1].split(";")
+    cells[0] = "<script>alert(1)</script>"
+    hostile_csv = tmp_path / "<img src=x onerror=alert(1)>.csv"
+    hostile_csv.write_text("\n".join([lines[0], ";".join(cells), *lines[2:]]) + "\n", "utf-8")
+    answer = upload(client, csrf, hostile_csv)
+    assert answer.status_code == 200
+    assert "<script>alert(1)</script>" not in answer.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in answer.text
+    assert "<img src=x" not in answer.text
+
+
+def test_expired_session_asks_to_sign_in_again(root: Path) -> None:
+    settings = Settings.from_env(root)
+    settings.workers = 1
+    settings.session_hours = 1 / 3600  # one second
+    with TestClient(create_app(settings)) as client:
+        token = _csrf(client.get("/connexion").text)
+        client.post("/connexion", data={"csrf": token, "username": "marie", "password": PASSWORD})
+        assert client.get("/", follow_redirects=False).status_code == 200
+        time.sleep(1.5)
+        answer = client.get("/depots", follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/connexion")
+
+
+def test_send_a_valid_file_and_follow_it_until_published(started: Any) -> None:
+    client, csrf = signed_in(started, "marie")
+    report = upload(client, csrf, SAMPLE_EPN, name="EPN décembre.xlsx")
+    assert "Valide" in report.text and "Envoyer ce fichier" in report.text
+    sent = client.post(report.url.path + "/envoyer", data={"csrf": _csrf(report.text)})
+    assert sent.url.path == "/depots"
+    assert "accepté, en attente de publication" in sent.text
+    stored = sorted((started.app_root / "raw" / "epn-places").glob("*EPN-d*"))
+    assert len(stored) == 1 and stored[0].read_bytes() == SAMPLE_EPN.read_bytes()
+    assert not list(checks.folder(started.app_root, report.url.path.split("/")[-1]).glob("upload*"))
+    root = started.app_root
+    assert publishing.publish("digital-public-spaces", root / "raw", root / "published")
+    deposits = client.get("/depots").text
+    version = json.loads((root / "published/digital-public-spaces/datapackage.json").read_text())[
+        "version"
+    ]
+    assert f"publié dans la version {version} du jeu « digital-public-spaces »" in deposits
+    # Another steward sees none of it.
+    paul, _ = signed_in(started, "paul")
+    assert "EPN décembre" not in paul.get("/depots").text
+
+
+def test_an_invalid_report_cannot_be_sent(started: Any) -> None:
+    client, csrf = signed_in(started, "marie")
+    report = upload(client, csrf, EVERY_ERROR)
+    answer = client.post(report.url.path + "/envoyer", data={"csrf": csrf})
+    assert answer.status_code == 409
+    assert not list((started.app_root / "raw" / "epn-places").glob("*every-error*"))
+
+
+def test_the_api_answers_like_the_command_line(started: Any) -> None:
+    token = Accounts(started.app_root).new_token("marie")
+    headers = {"Authorization": f"Bearer {token}"}
+    client = _client(started)
+    with EVERY_ERROR.open("rb") as handle:
+        answer = client.post("/api/v1/validate", files={"file": handle}, headers=headers)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["valid"] is False and body["source"] == "epn-places"
+    assert body["errors"][0]["cellRef"] == "EPN!L5"
+    with SAMPLE_EPN.open("rb") as handle:
+        answer = client.post(
+            "/api/v1/validate", files={"file": handle}, data={"source": "epn-places"}, headers=headers
+        )
+    assert answer.status_code == 200 and answer.json()["valid"] is True
+    with (FIXTURES / "startups" / "every-error.xlsx").open("rb") as handle:
+        answer = client.post(
+            "/api/v1/validate", files={"file": handle}, data={"source": "startups"}, headers=headers
+        )
+    assert answer.status_code == 403 and "ne peut pas" in answer.json()["error"]
+    answer = client.post(
+        "/api/v1/validate", files={"file": ("gros.csv", b"x" * (6 * 1024 * 1024))}, headers=headers
+    )
+    assert answer.status_code == 413 and "limite" in answer.json()["error"]
+    answer = client.post(
+        "/api/v1/validate",
+        files={"file": ("sites.csv", b"\x00\x01\x02binaire")},
+        data={"source": "wifi-sites"},
+        headers=headers,
+    )
+    assert answer.status_code == 422 and answer.json()["error"]
+
+
+def test_templates_fill_and_validate(started: Any, tmp_path: Path) -> None:
+    client, csrf = signed_in(started, "marie")
+    listing = client.get("/modeles").text
+    assert "/modeles/epn-places.xlsx" in listing and "wifi-sessions" not in listing
+    data = client.get("/modeles/epn-places.xlsx").content
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames[0] == "EPN" and "Notice" in book.sheetnames
+    sheet = book["EPN"]
+    header = [c.value for c in sheet[1]]
+    assert header == registry.source("epn-places").labels
+    rules = {str(r.sqref): r for r in sheet.data_validations.dataValidation}
+    postcode = rules[f"{_letter(header, 'Code postal')}2:{_letter(header, 'Code postal')}2000"]
+    assert postcode.type == "list" and postcode.prompt
+    empty = tmp_path / "vide.xlsx"
+    empty.write_bytes(data)
+    answer = upload(client, csrf, empty, "epn-places")
+    assert "0 ligne ×" in _text(answer.text) and "aucune ligne" in answer.text
+    # Filled with the sample data, it validates.
+    sample = openpyxl.load_workbook(SAMPLE_EPN, data_only=True)["EPN"]
+    values = list(sample.iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(values) if row and row[0] == header[0])
+    for r, row in enumerate(values[start + 1 :], start=2):
+        for c, value in enumerate(row[: len(header)], start=1):
+            sheet.cell(row=r, column=c, value=value)
+    filled = tmp_path / "rempli.xlsx"
+    book.save(filled)
+    answer = upload(client, csrf, filled, "epn-places")
+    assert "Valide" in answer.text and "Non valide" not in answer.text, _text(answer.text)[:2000]
+
+
+def _letter(header: list[Any], label: str) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(header.index(label) + 1)
+
+
+def test_uploads_not_sent_are_deleted_after_retention(started: Any) -> None:
+    root = started.app_root
+    lea, csrf = signed_in(started, "lea")
+    report = upload(lea, csrf, FIXTURES / "trainees" / "every-error.xlsx")
+    check_id = report.url.path.split("/")[-1]
+    marie, marie_csrf = signed_in(started, "marie")
+    other = upload(marie, marie_csrf, EVERY_ERROR)
+    other_id = other.url.path.split("/")[-1]
+    swept = checks.sweep(root, clock=time.time() + 3600)  # personal data: after 15 minutes
+    assert check_id in swept and other_id not in swept
+    assert sorted(p.name for p in checks.folder(root, check_id).iterdir()) == ["meta.json"]
+    assert lea.get(report.url.path).status_code == 410
+    checks.sweep(root, clock=time.time() + 2 * 86400)
+    assert not list(checks.folder(root, other_id).glob("upload*"))
+    assert marie.get(other.url.path).status_code == 200  # the report itself stays
+    assert marie.get(other.url.path + "/annote.xlsx").status_code == 410
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _root_on_client(started: Any, root: Path) -> None:
+    started.app_root = root
