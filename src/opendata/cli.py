@@ -494,7 +494,9 @@ def _template(args: argparse.Namespace) -> int:
     if source.engine == "arrow":
         sys.stderr.write(
             f"opendata: {source.name} est un export machine : pas de modèle à remplir ; "
-            f"modèles : {', '.join(s.name for s in workbooks.template_sources(registry.sources()))}\n"
+            "modèles : "
+            + ", ".join(s.name for s in workbooks.template_sources(registry.sources()))
+            + "\n"
         )
         return EXIT_UNUSABLE
     target = args.output or Path(f"{source.name}.xlsx")

@@ -26,7 +26,7 @@ from tests.conftest import FIXTURES, RAW
 from tests.hostile import files as hostile
 
 pytest.importorskip("multipart")
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
 PASSWORD = "motdepasse-solide"
 EVERY_ERROR = FIXTURES / "epn-places" / "every-error.xlsx"
@@ -77,9 +77,7 @@ def _csrf(html: str) -> str:
 def signed_in(started: Any, name: str) -> tuple[Any, str]:
     client = _client(started)
     token = _csrf(client.get("/connexion").text)
-    answer = client.post(
-        "/connexion", data={"csrf": token, "username": name, "password": PASSWORD}
-    )
+    answer = client.post("/connexion", data={"csrf": token, "username": name, "password": PASSWORD})
     assert answer.status_code == 200 and answer.url.path == "/", answer.text[:500]
     return client, _csrf(answer.text)
 
@@ -147,7 +145,7 @@ def test_forms_without_their_csrf_token_are_refused(started: Any) -> None:
     client.get("/connexion")
     answer = client.post("/connexion", data={"username": "marie", "password": PASSWORD})
     assert answer.status_code == 403 and "formulaire a expiré" in answer.text
-    client, csrf = signed_in(started, "marie")
+    client, _ = signed_in(started, "marie")
     before = set(checks.checks_dir(started.app_root).glob("*"))
     with EVERY_ERROR.open("rb") as handle:
         answer = client.post("/verifier", data={"csrf": "faux"}, files={"file": handle})
@@ -221,7 +219,9 @@ def test_downloads_the_annotated_copy_and_the_errors(started: Any) -> None:
     assert [c.value for c in book["EPN"]["A"]] == [c.value for c in original["A"]]  # theirs
     rows = client.get(str(report.url) + "/erreurs.csv").content.decode("utf-8-sig").splitlines()
     assert rows[0].startswith("gravité;cellule;ligne;colonne")
-    assert any(line.startswith("erreur;EPN!L5;5;SIRET du gestionnaire;siret-error") for line in rows)
+    assert any(
+        line.startswith("erreur;EPN!L5;5;SIRET du gestionnaire;siret-error") for line in rows
+    )
 
 
 def test_a_csv_file_gets_an_annotated_workbook_too(started: Any) -> None:
@@ -392,7 +392,10 @@ def test_the_api_answers_like_the_command_line(started: Any) -> None:
     assert body["errors"][0]["cellRef"] == "EPN!L5"
     with SAMPLE_EPN.open("rb") as handle:
         answer = client.post(
-            "/api/v1/validate", files={"file": handle}, data={"source": "epn-places"}, headers=headers
+            "/api/v1/validate",
+            files={"file": handle},
+            data={"source": "epn-places"},
+            headers=headers,
         )
     assert answer.status_code == 200 and answer.json()["valid"] is True
     with (FIXTURES / "startups" / "every-error.xlsx").open("rb") as handle:

@@ -10,6 +10,7 @@ autoescaping.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hmac
 import json
@@ -72,6 +73,7 @@ class Settings:
     secure_cookies: bool = False
     login_attempts: int = 5
     login_window_seconds: float = 900.0
+    wait_seconds: float = WAIT_FOR_REPORT
 
     @classmethod
     def from_env(cls, root: Path) -> Settings:
@@ -84,6 +86,7 @@ class Settings:
             workers=int(env("OPENDATA_PORTAL_WORKERS", "2")),
             secure_cookies=env("OPENDATA_PORTAL_SECURE_COOKIES", "") == "1",
             login_attempts=int(env("OPENDATA_PORTAL_LOGIN_ATTEMPTS", "5")),
+            wait_seconds=float(env("OPENDATA_PORTAL_WAIT_SECONDS", str(WAIT_FOR_REPORT))),
         )
 
 
@@ -226,9 +229,7 @@ def create_app(settings: Settings) -> Starlette:
         if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
             raise Refusal(403, WORDS[_lang(request)]["csrf"])
 
-    def page(
-        request: Request, name: str, status: int = 200, **context: Any
-    ) -> Response:
+    def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
         lang = _lang(request)
         account = user(request)
         context.update(
@@ -294,18 +295,34 @@ def create_app(settings: Settings) -> Starlette:
                 yield chunk
 
         if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-            raise Refusal(422, _words(lang, "Envoyez le fichier par le formulaire.", "Send the file with the form."))
+            raise Refusal(
+                422,
+                _words(
+                    lang, "Envoyez le fichier par le formulaire.", "Send the file with the form."
+                ),
+            )
         parser = MultiPartParser(request.headers, bounded(), max_files=1, max_fields=8)
         try:
             form = await parser.parse()
         except TooLarge:
             raise Refusal(413, _too_large_text(lang, bound)) from None
         except MultiPartException as exc:
-            raise Refusal(422, f"{_words(lang, 'Envoi incomplet ou mal formé', 'Malformed upload')} ({exc.message}).") from None
+            raise Refusal(
+                422,
+                _words(lang, "Envoi incomplet ou mal formé", "Malformed upload")
+                + f" ({exc.message}).",
+            ) from None
         upload = form.get("file")
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise Refusal(422, _words(lang, "Aucun fichier reçu : choisissez un fichier.", "No file received: choose a file."))
+            raise Refusal(
+                422,
+                _words(
+                    lang,
+                    "Aucun fichier reçu : choisissez un fichier.",
+                    "No file received: choose a file.",
+                ),
+            )
         if upload.size is not None and upload.size > bound:
             raise Refusal(413, _too_large_text(lang, bound))
         return upload, fields
@@ -319,14 +336,25 @@ def create_app(settings: Settings) -> Starlette:
         head = await upload.read(512 * 1024)
         await upload.seek(0)
         if not head:
-            raise Refusal(422, _words(lang, f"« {name} » est vide : il ne contient aucune ligne.", f"“{name}” is empty."))
+            raise Refusal(
+                422,
+                _words(
+                    lang,
+                    f"« {name} » est vide : il ne contient aucune ligne.",
+                    f"“{name}” is empty.",
+                ),
+            )
         source = await asyncio.to_thread(choose_source, lang, account, name, upload, head, wanted)
         kind = reading.sniff_format(head)
         lowered = name.lower()
         says_excel = lowered.endswith((".xlsx", ".xls", ".xlsm"))
         says_text = lowered.endswith((".csv", ".txt", ".csv.gz", ".gz"))
         if (says_excel and kind not in ("xlsx", "xls")) or (says_text and kind in ("xlsx", "xls")):
-            found = {"xlsx": "un classeur Excel", "xls": "un classeur Excel", "gzip": "un fichier compressé"}.get(kind, "du texte")
+            found = {
+                "xlsx": "un classeur Excel",
+                "xls": "un classeur Excel",
+                "gzip": "un fichier compressé",
+            }.get(kind, "du texte")
             raise Refusal(
                 422,
                 _words(
@@ -369,7 +397,9 @@ def create_app(settings: Settings) -> Starlette:
         every = registry.sources()
         if wanted:
             if wanted not in every:
-                raise Refusal(422, _words(lang, f"Source inconnue : {wanted}.", f"Unknown source: {wanted}."))
+                raise Refusal(
+                    422, _words(lang, f"Source inconnue : {wanted}.", f"Unknown source: {wanted}.")
+                )
             if not account.may(wanted):
                 raise Refusal(403, WORDS[lang]["forbidden"])
             return every[wanted]
@@ -409,11 +439,9 @@ def create_app(settings: Settings) -> Starlette:
             ),
         )
 
-    async def finish(check_id: str, future: Any, wait: float) -> None:
-        try:
+    async def finish(future: Any, wait: float) -> None:
+        with contextlib.suppress(TimeoutError):  # the progress page takes over
             await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), wait)
-        except TimeoutError:
-            pass
 
     def discard_if_unreadable(check_id: str, lang: str) -> None:
         """An unreadable file is not kept: its reason is the answer (4xx)."""
@@ -449,13 +477,22 @@ def create_app(settings: Settings) -> Starlette:
         if account is None:
             throttle.fail(f"user:{name}", f"ip:{client}")
             return page(
-                request, "login.html", 401, error=WORDS[lang]["login_failed"], username=name,
+                request,
+                "login.html",
+                401,
+                error=WORDS[lang]["login_failed"],
+                username=name,
                 suite=suite,
             )
         throttle.clear(f"user:{name}")
         request.session.clear()
         request.session.update(
-            {"user": account.name, "at": time.time(), "lang": lang, "csrf": secrets.token_urlsafe(32)}
+            {
+                "user": account.name,
+                "at": time.time(),
+                "lang": lang,
+                "csrf": secrets.token_urlsafe(32),
+            }
         )
         return RedirectResponse(suite or "/", 303)
 
@@ -498,10 +535,10 @@ def create_app(settings: Settings) -> Starlette:
         check_csrf(request, fields.get("csrf"))
         wanted = fields.get("source") or None
         try:
-            check_id, meta, future = await start_check(request, account, upload, wanted)
+            check_id, _, future = await start_check(request, account, upload, wanted)
         finally:
             await upload.close()
-        await finish(check_id, future, WAIT_FOR_REPORT)
+        await finish(future, settings.wait_seconds)
         discard_if_unreadable(check_id, _lang(request))
         return RedirectResponse(f"/rapports/{check_id}", 303)
 
@@ -538,7 +575,7 @@ def create_app(settings: Settings) -> Starlette:
         os.chmod(target, 0o600)
         checks.write_meta(root, new_id, new_meta)
         future = state["workers"].submit(root, new_id)
-        await finish(new_id, future, WAIT_FOR_REPORT)
+        await finish(future, settings.wait_seconds)
         discard_if_unreadable(new_id, lang)
         return RedirectResponse(f"/rapports/{new_id}", 303)
 
@@ -612,7 +649,9 @@ def create_app(settings: Settings) -> Starlette:
                 title = t["by_kind_cells"].format(count=len(items), column=label)
             else:
                 title = t["by_kind_file"].format(count=len(items))
-            by_kind.append({"type": kind, "title": title, "first": items[0]["message"], "entries": items})
+            by_kind.append(
+                {"type": kind, "title": title, "first": items[0]["message"], "entries": items}
+            )
         counts: dict[str, int] = {}
         for e in error_entries:
             counts[e["type"]] = counts.get(e["type"], 0) + 1
@@ -669,7 +708,8 @@ def create_app(settings: Settings) -> Starlette:
                 404,
                 _words(
                     _lang(request),
-                    "Pas de copie annotée pour un export machine : téléchargez la liste des erreurs.",
+                    "Pas de copie annotée pour un export machine : téléchargez la liste des "
+                    "erreurs.",
                     "No annotated copy for a machine export: download the list of errors.",
                 ),
             )
@@ -772,7 +812,9 @@ def create_app(settings: Settings) -> Starlette:
         return page(
             request,
             "templates.html",
-            sources=[s for s in workbooks.template_sources(registry.sources()) if account.may(s.name)],
+            sources=[
+                s for s in workbooks.template_sources(registry.sources()) if account.may(s.name)
+            ],
         )
 
     @login_required
@@ -801,15 +843,17 @@ def create_app(settings: Settings) -> Starlette:
         account = accounts.by_token(token.strip()) if scheme.lower() == "bearer" else None
         if account is None:
             return JSONResponse(
-                {"error": "Jeton absent ou invalide : en-tête « Authorization: Bearer <jeton> » "
-                 "(opendata users token NOM)."},
+                {
+                    "error": "Jeton absent ou invalide : en-tête « Authorization: Bearer <jeton> » "
+                    "(opendata users token NOM)."
+                },
                 401,
                 headers={"www-authenticate": "Bearer"},
             )
         try:
             upload, fields = await receive_upload(request)
             try:
-                check_id, meta, future = await start_check(
+                check_id, _, future = await start_check(
                     request, account, upload, fields.get("source") or None
                 )
             finally:

@@ -107,6 +107,8 @@ WORDS: dict[str, dict[str, str]] = {
         "by_kind_file": "{count} problème(s) sur le fichier entier",
         "by_kind_rows": "{count} ligne(s)",
         "kinds_summary": "Par type",
+        "errors_table": "Tableau des erreurs",
+        "preview_table": "Tableau des lignes en erreur",
     },
     "en": {
         "site": "Delivery portal — Digital inclusion, City of Paris",
@@ -210,5 +212,7 @@ WORDS: dict[str, dict[str, str]] = {
         "by_kind_file": "{count} problem(s) about the whole file",
         "by_kind_rows": "{count} row(s)",
         "kinds_summary": "By kind",
+        "errors_table": "Table of errors",
+        "preview_table": "Table of failing rows",
     },
 }

@@ -1,0 +1,325 @@
+"""The stewards' portal for real: ``opendata portal`` (uvicorn) in its own process, driven by
+Debian's Chromium through Playwright, every page checked with axe-core (WCAG 2.1 AA)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from opendata import registry
+from opendata.accounts import Accounts
+from opendata.portal import checks
+from tests.conftest import FIXTURES, RAW, ROOT
+from tests.e2e.test_browser import CHROMIUM
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "motdepasse-solide"
+SCREENSHOTS = ROOT / "build" / "screenshots"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    root = tmp_path_factory.mktemp("portal-e2e")
+    shutil.copytree(RAW, root / "raw")
+    known = sorted(registry.sources())
+    accounts = Accounts(root)
+    accounts.add("marie", PASSWORD, ["epn-places", "wifi-sites", "wifi-sessions"], False, known)
+    accounts.add("paul", PASSWORD, ["startups"], False, known)
+    port = _free_port()
+    env = {**os.environ, "OPENDATA_PORTAL_WAIT_SECONDS": "0", "OPENDATA_PORTAL_WORKERS": "2"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "opendata.cli", "portal", "--root", str(root), "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/sante", timeout=5) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the portal did not start in 120 s"
+        time.sleep(0.3)
+    yield url, root
+    process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, err = process.communicate()
+    assert "Traceback" not in err, err
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install chromium"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+def _page(browser: Any, width: int = 1280) -> tuple[Any, list[str]]:
+    context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
+        ),
+    )
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    return page, problems
+
+
+def accessible(page: Any) -> None:
+    """axe-core finds nothing against WCAG 2.1 A/AA and its best practices on this page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    assert results.violations_count == 0, results.generate_report()
+
+
+def wait_report(page: Any) -> None:
+    """Every upload answers with its report's address at once (the portal runs with no wait):
+    the progress page reloads itself until the report is there."""
+    page.wait_for_url("**/rapports/*")
+    page.wait_for_function(
+        "() => !document.body.hasAttribute('data-refresh')", timeout=300_000, polling=500
+    )
+
+
+def sign_in(page: Any, url: str, name: str = "marie") -> None:
+    page.goto(f"{url}/")
+    assert page.url.startswith(f"{url}/connexion")
+    page.fill("#username", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+
+
+def test_sign_in_upload_an_invalid_workbook_and_download_its_annotated_copy(
+    browser: Any, portal: tuple[str, Path]
+) -> None:
+    url, _ = portal
+    page, problems = _page(browser)
+    page.goto(f"{url}/connexion")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    accessible(page)
+    sign_in(page, url)
+    accessible(page)
+    page.set_input_files("#file", str(FIXTURES / "epn-places" / "every-error.xlsx"))
+    page.click("form#upload button[type=submit]")
+    wait_report(page)
+    assert page.locator(".badge.bad").first.inner_text() == "Non valide"
+    assert page.locator("th[scope=row]", has_text="EPN!L5").count() == 1
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "portal-report.png"), full_page=False)
+    fault = page.locator("td.fault").first
+    assert fault.count() == 1
+    assert not fault.locator(".tip").is_visible()
+    fault.hover()
+    assert fault.locator(".tip").is_visible()
+    page.screenshot(path=str(SCREENSHOTS / "portal-preview.png"), full_page=False)
+    accessible(page)
+    with page.expect_download() as download:
+        page.click("text=Copie annotée de votre fichier (.xlsx)")
+    assert download.value.suggested_filename == "every-error-annote.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert book.sheetnames[0] == "Erreurs"
+    assert "SIRET" in book["EPN"]["L5"].comment.text
+    page.click("text=Grouper par type")
+    assert page.locator("details.kind").count() >= 5
+    accessible(page)
+    for path_ in ("/modeles", "/depots"):
+        page.goto(f"{url}{path_}")
+        accessible(page)
+    answer = page.goto(f"{url}/rapports/{'x' * 24}")
+    assert answer is not None and answer.status == 404
+    assert "n'existe pas" in page.content().replace("&#39;", "'")
+    accessible(page)
+    assert problems.pop().endswith("404 (Not Found)")  # the one asked for
+    # The English switch, and back.
+    page.goto(f"{url}/?lang=en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Check a file"
+    accessible(page)
+    page.goto(f"{url}/?lang=fr")
+    # A phone: nothing wider than the screen but the tables' own scrolling regions.
+    phone, _ = _page(browser, 390)
+    sign_in(phone, url)
+    phone.goto(page.url)
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width
+    assert problems == []
+
+
+def tab_to(page: Any, selector: str, presses: int = 120) -> None:
+    """Press Tab until the element matching ``selector`` has the focus."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} never got the keyboard focus")
+
+
+def test_the_whole_journey_with_the_keyboard_only(browser: Any, portal: tuple[str, Path]) -> None:
+    url, root = portal
+    page, problems = _page(browser)
+    page.goto(f"{url}/connexion")
+    tab_to(page, "#username")
+    page.keyboard.type("marie")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{url}/")
+    # Choose the file from the keyboard (the file chooser opens on Space), then send the form.
+    tab_to(page, "#file")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(str(FIXTURES / "epn-places" / "every-error.xlsx"))
+    tab_to(page, "form#upload button[type=submit]")
+    page.keyboard.press("Enter")
+    wait_report(page)
+    # A faulty cell reached with Tab shows its message.
+    tab_to(page, "td.fault")
+    assert page.locator("td.fault:focus .tip").is_visible()
+    # Then a valid file, sent with the keyboard, listed under "Mes dépôts".
+    page.goto(f"{url}/")
+    tab_to(page, "#file")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(str(RAW / "epn-places" / "epn-2008-01-15.xlsx"))
+    tab_to(page, "form#upload button[type=submit]")
+    page.keyboard.press("Enter")
+    wait_report(page)
+    assert page.locator(".badge.good").first.inner_text() == "Valide"
+    tab_to(page, "form[action$='/envoyer'] button")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{url}/depots")
+    row = page.locator("tr.deposit").first
+    assert row.get_attribute("data-status") == "accepted"
+    accessible(page)
+    # The publication (what the deployment triggered by the intake event runs) puts it online.
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "opendata.cli",
+            "publish",
+            "--dataset",
+            "digital-public-spaces",
+            "--raw-dir",
+            str(root / "raw"),
+            "--published-dir",
+            str(root / "published"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    page.reload()
+    assert row.get_attribute("data-status") == "published"
+    version = json.loads((root / "published/digital-public-spaces/datapackage.json").read_text())
+    assert f"version {version['version']}" in row.inner_text()
+    assert problems == []
+
+
+def test_a_sessions_month_is_checked_in_the_background_with_a_progress_page(
+    browser: Any, portal: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, root = portal
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "opendata.cli",
+            "generate-sessions",
+            "2008-03",
+            "--raw-dir",
+            str(tmp_path),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    month = next((tmp_path / "wifi-sessions").glob("*.csv.gz"))
+    assert month.stat().st_size > 10 * 1024 * 1024  # a real month: about a million rows
+    page, problems = _page(browser)
+    sign_in(page, url)
+    page.set_input_files("#file", str(month))
+    page.click("form#upload button[type=submit]")
+    page.wait_for_url(f"{url}/rapports/*")
+    check_id = page.url.rsplit("/", 1)[-1]
+    seen_progress = page.locator("h1").inner_text() == "Vérification en cours"
+    # Another steward's page answers while the month is being checked.
+    meta = checks.read_meta(root, check_id)
+    other, _ = _page(browser)
+    answered = other.goto(f"{url}/connexion")
+    still = checks.read_meta(root, check_id)
+    assert answered is not None and answered.ok
+    assert seen_progress
+    assert meta is not None and meta["status"] in ("queued", "running")
+    accessible(page)
+    wait_report(page)
+    assert page.locator("h1").inner_text() == "Rapport de validation"
+    report = json.loads(
+        urllib.request.urlopen(  # noqa: S310
+            urllib.request.Request(
+                f"{url}/rapports/{check_id}/rapport.json",
+                headers={"cookie": _cookies(page)},
+            )
+        ).read()
+    )
+    assert report["stats"]["rows"] > 500_000
+    # It answered before the month was done: validation does not hold the web process.
+    assert still is not None and still["status"] in ("queued", "running")
+    assert problems == []
+
+
+def _cookies(page: Any) -> str:
+    return "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())
+
+
+def test_the_template_downloads_from_the_portal(browser: Any, portal: tuple[str, Path]) -> None:
+    url, _ = portal
+    page, _ = _page(browser)
+    sign_in(page, url, "paul")
+    page.goto(f"{url}/modeles")
+    with page.expect_download() as download:
+        page.click("a[href='/modeles/startups.xlsx']")
+    book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert book.sheetnames[0] == "Entreprises"
+    assert [c.value for c in book["Entreprises"][1]] == registry.source("startups").labels
