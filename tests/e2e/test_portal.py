@@ -296,7 +296,7 @@ def test_a_sessions_month_is_checked_in_the_background_with_a_progress_page(
     wait_report(page)
     assert page.locator("h1").inner_text() == "Rapport de validation"
     report = json.loads(
-        urllib.request.urlopen(  # noqa: S310
+        urllib.request.urlopen(
             urllib.request.Request(
                 f"{url}/rapports/{check_id}/rapport.json",
                 headers={"cookie": _cookies(page)},
