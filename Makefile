@@ -23,7 +23,7 @@ venv: $(STAMP) ## Create the virtual environment from the lock file
 publish: $(STAMP) ## Publish every dataset from raw/ into published/ (embedded Prefect)
 	$(BIN)/opendata publish
 
-serve: $(STAMP) ## Local Prefect server with its UI on http://127.0.0.1:4200, serving the deployments
+serve: $(STAMP) ## Prefect server + UI on http://127.0.0.1:4200, the deployments, the portal on :8000
 	$(BIN)/opendata serve --root .
 
 test: lint typecheck browser ## Lint, type check and run the whole test suite
@@ -52,6 +52,7 @@ unit: $(STAMP) ## Only the unit tier
 bench: $(STAMP) ## Speed benchmarks against the reference tools (not part of make test)
 	$(BIN)/python bench/validate_speed.py
 	$(BIN)/python bench/sessions_scale.py
+	$(BIN)/python bench/portal_latency.py
 
 samples: $(STAMP) ## Regenerate the sample deliveries in raw/ (seeded, deterministic)
 	$(BIN)/opendata generate-samples --raw-dir raw

@@ -85,7 +85,30 @@ def _port_taken(host: str, port: int) -> bool:
     return False
 
 
-def main(root: Path, host: str, port: int, start: bool) -> int:
+def start_portal(root: Path, host: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """``opendata portal`` beside the deployments, reporting to the same Prefect API (a file
+    a steward sends emits the event that triggers its publication)."""
+    opendata = Path(sys.executable).parent / "opendata"
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [str(opendata), "portal", "--root", str(root), "--host", host, "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _stop(process: subprocess.Popen[bytes] | None) -> None:
+    if process is None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def main(root: Path, host: str, port: int, start: bool, portal_port: int = 0) -> int:
     """Run the server (if asked) and serve the deployments; 0 on a clean interrupt or a
     SIGTERM. Deployments are never paused on the way out: a restart finds the schedules as
     they were, and a second ``opendata serve`` is refused instead of attaching to the first."""
@@ -120,6 +143,18 @@ def main(root: Path, host: str, port: int, start: bool) -> int:
     elif not os.environ.get("PREFECT_API_URL"):
         sys.stderr.write("opendata: --no-server needs PREFECT_API_URL set\n")
         return 2
+    portal = None
+    if portal_port:
+        if _port_taken(host, portal_port):
+            _stop(server)
+            sys.stderr.write(
+                f"opendata: le port {host}:{portal_port} du portail est déjà pris ; choisissez-en "
+                "un autre avec --portal-port (0 : pas de portail).\n"
+            )
+            os.close(lock)
+            return 2
+        portal = start_portal(root, host, portal_port, root / ".prefect" / "portal.log")
+        sys.stdout.write(f"Portail des livraisons : http://{host}:{portal_port}\n")
     from flows.deployments import Folders, serve_all
 
     def stop(signum: int, frame: object) -> None:
@@ -133,11 +168,7 @@ def main(root: Path, host: str, port: int, start: bool) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        _stop(portal)
+        _stop(server)
         os.close(lock)
     return 0

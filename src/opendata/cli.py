@@ -92,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, default=4200)
     srv.add_argument("--root", type=Path, default=Path("."), help="folder holding raw/, inbox/...")
     srv.add_argument("--no-server", action="store_true", help="use PREFECT_API_URL instead")
+    srv.add_argument(
+        "--portal-port", type=int, default=8000, help="the stewards' portal (0: not started)"
+    )
 
     dep = sub.add_parser("deploy", help="register the deployments on a process work pool")
     dep.add_argument("--pool", required=True, help="work pool name (prefect work-pool create)")
@@ -328,7 +331,9 @@ def _intake(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from flows.serve import main as serve_main
 
-    return serve_main(args.root, args.host, args.port, start=not args.no_server)
+    return serve_main(
+        args.root, args.host, args.port, start=not args.no_server, portal_port=args.portal_port
+    )
 
 
 def _deploy(args: argparse.Namespace) -> int:
@@ -510,6 +515,10 @@ def _portal(args: argparse.Namespace) -> int:
 
     from opendata.portal.app import Settings, create_app
 
+    if _AS_COMMAND:  # its worker processes must not outlive a killed portal
+        from opendata.watchdog import reap_children_on_exit
+
+        reap_children_on_exit()
     root = args.root.resolve()
     if not root.is_dir():
         sys.stderr.write(f"opendata: {args.root}: pas un dossier\n")

@@ -339,7 +339,9 @@ def _head_rows(data: bytes, source: Source) -> list[list[str]]:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         rows: list[list[str]] = []
         for name in book.sheet_names:
-            values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            values = book.get_sheet_by_name(name).to_python(
+                skip_empty_area=False, nrows=HEADER_SEARCH_ROWS
+            )
             rows += [[_text(c) for c in row] for row in values[:HEADER_SEARCH_ROWS]]
         return rows
     if source.format == "xlsx":
@@ -359,10 +361,18 @@ def propose_sources(data: bytes, sources: list[Source]) -> list[tuple[Source, fl
     """The sources whose contract the file's header matches, best first, with the share of
     the contract's labels found (tolerant as the validator is: case, accents, order)."""
     scored: list[tuple[Source, float]] = []
+    seen: dict[tuple[str, str], list[list[str]] | None] = {}
     for source in sources:
-        try:
-            rows = _head_rows(data, source)
-        except Exception:  # a file this source cannot read at all: not a candidate
+        # Sources read the same way share one reading (a workbook is opened once).
+        how = (source.format == "xlsx", source.csv.get("delimiter", ","))
+        key = ("xlsx", "") if how[0] else ("csv", how[1])
+        if key not in seen:
+            try:
+                seen[key] = _head_rows(data, source)
+            except Exception:  # a file this source cannot read at all: not a candidate
+                seen[key] = None
+        rows = seen[key]
+        if rows is None:
             continue
         labels = source.labels
         best = max((header_score(row, labels) for row in rows), default=0)

@@ -17,14 +17,9 @@ from typing import Any
 import pandas as pd
 
 PREVIEW_ROWS = 5
-_CSS = (
-    "body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;"
-    "color:#1b1b1b}h1{margin-bottom:.2rem}section{border-top:2px solid #ddd;margin-top:2rem}"
-    "table{border-collapse:collapse;font-size:.9rem;margin:.5rem 0}td,th{border:1px solid #ccc;"
-    "padding:.2rem .4rem;text-align:left;vertical-align:top}.meta{color:#555}"
-    "svg{width:100%;max-width:44rem;height:auto}figure{margin:1rem 0}figcaption{color:#555}"
-    # Long patterns and identifiers wrap instead of widening the page past the screen.
-    "td{overflow-wrap:anywhere}.wide{overflow-x:auto;max-width:100%}"
+# One stylesheet for the portal and this page (inlined: the page works offline, alone).
+_CSS = (Path(__file__).resolve().parent / "portal" / "static" / "opendata.css").read_text(
+    encoding="utf-8"
 )
 
 
@@ -176,7 +171,7 @@ def _dataset(folder: Path) -> str:
     name = d["name"]
     licence = d["licenses"][0]
     parts = [
-        f'<section id="{html.escape(name)}"><h2>{html.escape(d["title"])}</h2>',
+        f'<section class="dataset" id="{html.escape(name)}"><h2>{html.escape(d["title"])}</h2>',
         f"<p>{html.escape(d['description'])}</p>",
         f'<p class="meta">Version {html.escape(d.get("version", ""))} · mise à jour '
         f"{html.escape(d.get('created', '')[:10])} · licence "
@@ -248,8 +243,8 @@ def render(published_dir: Path) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
         "<title>Inclusion numérique à Paris — données ouvertes</title>"
-        f"<style>{_CSS}</style></head><body><h1>Inclusion numérique à Paris</h1>"
+        f"<style>{_CSS}</style></head><body><main><h1>Inclusion numérique à Paris</h1>"
         '<p class="meta">Données ouvertes de la Ville de Paris · catalogue DCAT : '
         '<a href="catalog.jsonld">catalog.jsonld</a></p>'
-        f"<ul>{toc}</ul>{body}</body></html>\n"
+        f"<ul>{toc}</ul>{body}</main></body></html>\n"
     )

@@ -136,7 +136,15 @@ def running_stack(root: Path, serve: bool = True) -> Iterator[Stack]:
             yield stack
             return
         serving = subprocess.Popen(
-            [str(BIN / "opendata"), "serve", "--no-server", "--root", str(root)],
+            [
+                str(BIN / "opendata"),
+                "serve",
+                "--no-server",
+                "--portal-port",
+                "0",
+                "--root",
+                str(root),
+            ],
             env=serve_env,
             stdout=(root / "serve.log").open("wb"),
             stderr=subprocess.STDOUT,

@@ -82,6 +82,11 @@ def test_the_catalogue_page_renders_without_errors_with_working_links_and_charts
     header = SCREENSHOT.read_bytes()[:24]
     width, height = struct.unpack(">II", header[16:24])
     assert header[:8] == b"\x89PNG\r\n\x1a\n" and width == 1280 and height > 2000
+    from axe_playwright_python.sync_playwright import Axe
+
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+    axe = Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}})
+    assert axe.violations_count == 0, axe.generate_report()
     assert problems == []
 
 
@@ -104,4 +109,9 @@ def test_the_validation_report_page_reads_on_a_phone(browser: Any, tmp_path: Pat
         assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
         assert page.locator("tbody tr").count() == len(report.errors) + len(report.warnings)
         page.screenshot(path=str(SCREENSHOT.parent / f"report-{width}.png"))
+        from axe_playwright_python.sync_playwright import Axe
+
+        tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+        axe = Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}})
+        assert axe.violations_count == 0, axe.generate_report()
         page.close()

@@ -24,10 +24,22 @@ def test_serve_starts_a_local_server_with_ui_and_the_deployments(tmp_path: Path)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        portal_port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env["PREFECT_HOME"] = str(tmp_path / "client-home")
     proc = subprocess.Popen(
-        [str(BIN / "opendata"), "serve", "--root", str(tmp_path), "--port", str(port)],
+        [
+            str(BIN / "opendata"),
+            "serve",
+            "--root",
+            str(tmp_path),
+            "--port",
+            str(port),
+            "--portal-port",
+            str(portal_port),
+        ],
         env=env,
         stdout=(tmp_path / "serve.log").open("wb"),
         stderr=subprocess.STDOUT,
@@ -43,6 +55,9 @@ def test_serve_starts_a_local_server_with_ui_and_the_deployments(tmp_path: Path)
             raise AssertionError((tmp_path / "serve.log").read_text()[-3000:])
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
             assert page.status == 200 and b"<html" in page.read(2000).lower()  # the UI
+        # The stewards' portal started beside it, in the same command.
+        with urllib.request.urlopen(f"http://127.0.0.1:{portal_port}/connexion", timeout=30) as p:
+            assert p.status == 200 and b"Connexion" in p.read()
         assert (tmp_path / ".prefect" / "prefect.db").exists()  # SQLite, beside the project
         assert sorted(p.name for p in (tmp_path / "inbox").iterdir()) == [
             "epn-attendance",
@@ -77,6 +92,8 @@ def test_serve_starts_a_local_server_with_ui_and_the_deployments(tmp_path: Path)
     assert "Pausing all deployments" not in log
     with pytest.raises(OSError):  # the server it started stopped with it
         urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=3)
+    with pytest.raises(OSError):  # and so did the portal
+        urllib.request.urlopen(f"http://127.0.0.1:{portal_port}/sante", timeout=3)
     import sqlite3
 
     with sqlite3.connect(tmp_path / ".prefect" / "prefect.db") as db:

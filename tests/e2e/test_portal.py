@@ -69,6 +69,10 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         assert time.monotonic() < deadline, "the portal did not start in 120 s"
         time.sleep(0.3)
     yield url, root
+    from opendata.watchdog import children_of
+
+    workers = children_of(process.pid)
+    assert workers, "the portal validates in worker processes"
     process.send_signal(signal.SIGINT)
     try:
         _, err = process.communicate(timeout=30)
@@ -76,6 +80,42 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         process.kill()
         _, err = process.communicate()
     assert "Traceback" not in err, err
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    assert not alive, f"worker processes outlived the portal: {alive}"
+
+
+def test_a_killed_portal_leaves_no_worker_behind(tmp_path: Path) -> None:
+    from opendata.watchdog import children_of
+
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "opendata.cli", "portal", "--root", str(tmp_path), "--port",
+         str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/sante", timeout=5):
+                break
+        except OSError:
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.3)
+    family = set()
+    for pid in children_of(process.pid):
+        family |= {pid} | children_of(pid)
+    process.kill()  # SIGKILL: no shutdown code of ours runs
+    process.wait()
+    deadline = time.monotonic() + 60
+    while any(Path(f"/proc/{pid}").exists() for pid in family) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    alive = {pid: Path(f"/proc/{pid}/cmdline").read_bytes()[:80] for pid in family
+             if Path(f"/proc/{pid}").exists()}  # fmt: skip
+    assert not alive, alive
 
 
 @pytest.fixture(scope="module")

@@ -193,6 +193,8 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncGenerator[None, None]:
         state["workers"] = checks.Workers(settings.workers)
+        for check_id in checks.interrupted(root):  # a restart finishes what a stop left
+            state["workers"].submit(root, check_id)
         sweeper = asyncio.create_task(_sweep_forever())
         try:
             yield

@@ -10,6 +10,7 @@ goes with the upload: its cells are personal).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -25,7 +26,6 @@ from typing import Any
 from opendata import registry
 from opendata.headers import normalize_label
 from opendata.report import Problem, Report
-from opendata.storage import write_file
 
 PREVIEW_ROWS = 100
 _ID_BYTES = 18
@@ -72,8 +72,19 @@ def read_meta(root: Path, check_id: str) -> dict[str, Any] | None:
     return data
 
 
+def _write(path: Path, data: bytes) -> None:
+    """Replace a check's file atomically (owner-only). Not flushed to the disk: a check is
+    working state, redone if a power cut loses it; the steward's wait is what counts here."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    os.replace(temporary, path)
+
+
 def write_meta(root: Path, check_id: str, meta: dict[str, Any]) -> None:
-    write_file(folder(root, check_id) / "meta.json", json.dumps(meta).encode(), private=True)
+    _write(folder(root, check_id) / "meta.json", json.dumps(meta).encode())
 
 
 def update_meta(root: Path, check_id: str, **changes: Any) -> dict[str, Any]:
@@ -179,17 +190,15 @@ def run_check(root_text: str, check_id: str) -> str:
         validation = validate_file(path, source, root / "raw")
         report = validation.report
         report.file = meta["name"]
-        write_file(
+        _write(
             folder(root, check_id) / "report.json",
             json.dumps(report_to_dict(report), ensure_ascii=False).encode("utf-8"),
-            private=True,
         )
         if not report.valid and not report.unreadable and validation.rows:
             data = preview(report, validation.text, validation.rows, source.name)
-            write_file(
+            _write(
                 folder(root, check_id) / "preview.json",
                 json.dumps(data, ensure_ascii=False).encode("utf-8"),
-                private=True,
             )
         status = "done"
         update_meta(
@@ -208,6 +217,17 @@ def run_check(root_text: str, check_id: str) -> str:
     return status
 
 
+def _die_with_parent() -> None:
+    """In each worker: the kernel sends SIGTERM when the portal process goes, however it goes
+    (a worker must never outlive the portal, holding its files and a terminal's pipes)."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+
+
 def _warm() -> bool:
     import opendata.validation  # noqa: F401  (the first steward should not wait for imports)
 
@@ -219,7 +239,9 @@ class Workers:
     while a 1.2-million-row month is checked."""
 
     def __init__(self, count: int) -> None:
-        self.pool = ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn"))
+        self.pool = ProcessPoolExecutor(
+            max_workers=count, mp_context=get_context("spawn"), initializer=_die_with_parent
+        )
         for _ in range(count):
             self.pool.submit(_warm)
 
@@ -227,7 +249,29 @@ class Workers:
         return self.pool.submit(run_check, str(root), check_id)
 
     def close(self) -> None:
+        """Stop at once: a check still running is marked failed by nobody, its page says to
+        check again (its folder has no report)."""
+        processes = list(getattr(self.pool, "_processes", {}).values())
         self.pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.terminate()
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.join(timeout=10)
+
+
+def interrupted(root: Path) -> list[str]:
+    """Checks left queued or running by a portal that stopped: to be validated again."""
+    base = checks_dir(root)
+    found = []
+    if base.is_dir():
+        for entry in sorted(base.iterdir()):
+            meta = read_meta(root, entry.name)
+            waiting = meta is not None and meta.get("status") in ("queued", "running")
+            if waiting and meta and upload_path(root, entry.name, meta).exists():
+                found.append(entry.name)
+    return found
 
 
 def retention_seconds(personal: bool) -> int:
