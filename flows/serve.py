@@ -75,7 +75,7 @@ def _hold_lock(root: Path) -> int | None:
     return fd
 
 
-def _port_taken(host: str, port: int) -> bool:
+def port_taken(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -121,7 +121,7 @@ def main(root: Path, host: str, port: int, start: bool, portal_port: int = 0) ->
         )
         return 2
     server = None
-    if start and _port_taken(host, port):
+    if start and port_taken(host, port):
         sys.stderr.write(
             f"opendata: le port {host}:{port} est déjà pris (un autre serveur Prefect ?) ; "
             "choisissez-en un autre avec --port, ou utilisez ce serveur avec --no-server et "
@@ -145,7 +145,7 @@ def main(root: Path, host: str, port: int, start: bool, portal_port: int = 0) ->
         return 2
     portal = None
     if portal_port:
-        if _port_taken(host, portal_port):
+        if port_taken(host, portal_port):
             _stop(server)
             sys.stderr.write(
                 f"opendata: le port {host}:{portal_port} du portail est déjà pris ; choisissez-en "

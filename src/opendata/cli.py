@@ -523,6 +523,14 @@ def _portal(args: argparse.Namespace) -> int:
     if not root.is_dir():
         sys.stderr.write(f"opendata: {args.root}: pas un dossier\n")
         return EXIT_UNUSABLE
+    from flows.serve import port_taken
+
+    if port_taken(args.host, args.port):
+        sys.stderr.write(
+            f"opendata: le port {args.host}:{args.port} est déjà pris (un autre portail ?) ; "
+            "choisissez-en un autre avec --port.\n"
+        )
+        return EXIT_UNUSABLE
     app = create_app(Settings.from_env(root))
     sys.stdout.write(f"portail des livraisons : http://{args.host}:{args.port}/\n")
     sys.stdout.flush()

@@ -8,6 +8,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -235,3 +236,90 @@ def test_a_truncated_snapshot_through_the_intake_waits_for_a_person(stack: Stack
     assert done.state.type == StateType.COMPLETED, done.state.message
     changelog = (published / "CHANGELOG.md").read_text()
     assert "publiée après validation manuelle" in changelog
+
+
+def test_a_file_sent_from_the_portal_is_published_through_the_event(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """The steward's whole path on the real stack: the portal (its own uvicorn process, talking
+    to the Prefect server) stores the file, emits the event, the deployment publishes, and
+    "Mes dépôts" says in which version."""
+    import re
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+    import openpyxl
+
+    from opendata import registry
+    from opendata.accounts import Accounts
+
+    Accounts(stack.root).add(
+        "paul", "motdepasse-solide", ["startups"], False, sorted(registry.sources())
+    )
+    book = openpyxl.load_workbook(RAW / "startups" / "startups-2008-09-30.xlsx")
+    book["Entreprises"]["A2"] = "Quadrant Logiciels SAS"  # a new delivery, one cell changed
+    sent = tmp_path / "entreprises décembre.xlsx"
+    book.save(sent)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    portal = subprocess.Popen(
+        [sys.executable, "-m", "opendata.cli", "portal", "--root", str(stack.root), "--port",
+         str(port)],
+        env=stack.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/sante", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and portal.poll() is None
+                time.sleep(0.3)
+        client = httpx.Client(base_url=url, follow_redirects=True, timeout=120)
+
+        def csrf(html: str) -> str:
+            found = re.search(r'name="csrf" value="([^"]+)"', html)
+            assert found, html[:300]
+            return found.group(1)
+
+        page = client.get("/connexion")
+        page = client.post(
+            "/connexion",
+            data={"csrf": csrf(page.text), "username": "paul", "password": "motdepasse-solide"},
+        )
+        before = len(stack.runs("publish-dataset/startup-support", [StateType.COMPLETED]))
+        report = client.post(
+            "/verifier",
+            data={"csrf": csrf(page.text), "source": ""},
+            files={"file": (sent.name, sent.read_bytes())},
+        )
+        while 'data-refresh="' in report.text:
+            time.sleep(0.5)
+            report = client.get(report.url)
+        assert "Envoyer ce fichier" in report.text, report.text[:2000]
+        deposits = client.post(report.url.path + "/envoyer", data={"csrf": csrf(report.text)})
+        assert "accepté" in deposits.text
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            deposits = client.get("/depots")
+            if "publié dans la version" in deposits.text:
+                break
+            time.sleep(2)
+        else:
+            raise AssertionError("the sent file was not published: " + deposits.text[-1500:])
+        done = stack.runs("publish-dataset/startup-support", [StateType.COMPLETED])
+        assert len(done) > before  # published by the deployment the event triggered
+        version = json.loads(
+            (stack.root / "published" / "startup-support" / "datapackage.json").read_text()
+        )["version"]
+        assert f"publié dans la version {version} du jeu « startup-support »" in deposits.text
+    finally:
+        portal.terminate()
+        portal.wait(timeout=30)

@@ -113,3 +113,16 @@ def test_a_csv_source_template_filled_and_saved_as_csv_validates(tmp_path: Path)
     report = validate_file(saved, source, RAW).report
     assert report.valid, [(p.row, p.label, p.type) for p in report.errors][:5]
     assert report.rows == len(rows) - 1
+
+
+def test_portal_refuses_a_taken_port_and_a_missing_folder(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = run("portal", "--root", str(tmp_path), "--port", port)
+    assert done.returncode == 2 and "déjà pris" in done.stderr and "Traceback" not in done.stderr
+    missing = run("portal", "--root", str(tmp_path / "nulle-part"), "--port", "1")
+    assert missing.returncode == 2 and "pas un dossier" in missing.stderr

@@ -91,6 +91,7 @@ def test_unreadable_file_still_gives_json_when_asked(capsys: pytest.CaptureFixtu
             "rowNumber": None,
             "fieldName": None,
             "cell": None,
+            "cellRef": None,
             "message": "Le fichier est vide.",
         }
     ]

@@ -16,7 +16,7 @@ def _report(path: str, source: str):  # type: ignore[no-untyped-def]
 
 def test_json_report_has_the_frictionless_shape() -> None:
     data = json.loads(as_json(_report("wifi-sites/every-error.csv", "wifi-sites")))
-    assert set(data) == {"valid", "source", "file", "stats", "errors", "warnings"}
+    assert set(data) == {"valid", "source", "file", "sheet", "stats", "errors", "warnings"}
     assert data["valid"] is False
     assert data["source"] == "wifi-sites"
     assert data["stats"] == {"rows": 10, "errors": 11, "warnings": 1, "errorsNotListed": 0}
@@ -26,8 +26,10 @@ def test_json_report_has_the_frictionless_shape() -> None:
         "rowNumber": 3,
         "fieldName": "Code site",
         "cell": "PW12",
+        "cellRef": "A3",  # the CSV opened in a spreadsheet
         "message": first["message"],
     }
+    assert data["sheet"] is None
     assert "PW12" in first["message"] and "PW0042" in first["message"]
     assert data["warnings"][0]["rowNumber"] is None
     assert data["warnings"][0]["fieldName"] == "Commentaire"
