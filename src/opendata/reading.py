@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from opendata import limits, safefiles, xlsxguard
-from opendata.headers import HeaderMatch, header_score, match_header
+from opendata.headers import HeaderMatch, header_score, match_header, normalize_label
 from opendata.registry import Source
 from opendata.report import Problem, UnreadableFile, column_letters
 
@@ -324,9 +324,10 @@ def _table_from_grid(grid: list[tuple[int, list[Any]]], source: Source) -> RawTa
 
 
 _HEAD_BYTES = 256 * 1024  # enough for the title lines and the header of any delivery
+_LABEL_CHARS = 120  # longer cells are data, never a column label: not folded
 
 
-def _head_rows(data: bytes, source: Source) -> list[list[str]]:
+def _head_rows(data: bytes, source: Source, guarded: bool = False) -> list[list[str]]:
     """The first rows of a file as ``source`` would read them, cheaply: only the beginning of a
     CSV (decompressed up to a bound), the first rows of every sheet of a workbook."""
     kind = sniff_format(data)
@@ -335,7 +336,8 @@ def _head_rows(data: bytes, source: Source) -> list[list[str]]:
 
         if source.format != "xlsx":
             return []
-        xlsxguard.check(data, source.bounds())
+        if not guarded:
+            xlsxguard.check(data, source.bounds())
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         rows: list[list[str]] = []
         for name in book.sheet_names:
@@ -357,25 +359,32 @@ def _head_rows(data: bytes, source: Source) -> list[list[str]]:
     return [[_text(c) for c in row] for row in csv.reader(lines, delimiter=delimiter)]
 
 
-def propose_sources(data: bytes, sources: list[Source]) -> list[tuple[Source, float]]:
+def propose_sources(
+    data: bytes, sources: list[Source], guarded: bool = False
+) -> list[tuple[Source, float]]:
     """The sources whose contract the file's header matches, best first, with the share of
-    the contract's labels found (tolerant as the validator is: case, accents, order)."""
+    the contract's labels found (tolerant as the validator is: case, accents, order).
+    ``guarded``: a workbook already passed :func:`opendata.xlsxguard.check`."""
     scored: list[tuple[Source, float]] = []
-    seen: dict[tuple[str, str], list[list[str]] | None] = {}
+    seen: dict[tuple[str, str], list[set[str]] | None] = {}
     for source in sources:
         # Sources read the same way share one reading (a workbook is opened once).
         how = (source.format == "xlsx", source.csv.get("delimiter", ","))
         key = ("xlsx", "") if how[0] else ("csv", how[1])
         if key not in seen:
-            try:
-                seen[key] = _head_rows(data, source)
+            try:  # each row's cells folded once, compared with every contract
+                seen[key] = [
+                    {normalize_label(c) for c in row if len(c) <= _LABEL_CHARS}
+                    for row in _head_rows(data, source, guarded)
+                ]
             except Exception:  # a file this source cannot read at all: not a candidate
                 seen[key] = None
         rows = seen[key]
         if rows is None:
             continue
         labels = source.labels
-        best = max((header_score(row, labels) for row in rows), default=0)
+        wanted = {normalize_label(label) for label in labels}
+        best = max((len(row & wanted) for row in rows), default=0)
         if best >= 2:
             scored.append((source, best / len(labels)))
     return sorted(scored, key=lambda item: -item[1])

@@ -415,7 +415,8 @@ def create_app(settings: Settings) -> Starlette:
             except UnreadableFile as exc:
                 problem = Problem(exc.kind, params=exc.params)
                 raise Refusal(422, f"« {name} » : {message(problem, lang)}") from None
-        proposals = reading.propose_sources(data, list(every.values()))
+        guarded = reading.sniff_format(head) in ("xlsx", "xls")  # checked just above
+        proposals = reading.propose_sources(data, list(every.values()), guarded)
         mine = [s for s, _ in proposals if account.may(s.name)]
         if mine:
             return mine[0]
