@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from opendata import registry
 from opendata.accounts import Accounts
 from opendata.portal import checks
 from tests.conftest import FIXTURES, RAW, ROOT
+from tests.e2e.portal_process import start_portal
 from tests.e2e.test_browser import CHROMIUM
 
 pytestmark = pytest.mark.e2e
@@ -31,12 +31,6 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "motdepasse-solide"
 SCREENSHOTS = ROOT / "build" / "screenshots"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -47,27 +41,9 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     accounts = Accounts(root)
     accounts.add("marie", PASSWORD, ["epn-places", "wifi-sites", "wifi-sessions"], False, known)
     accounts.add("paul", PASSWORD, ["startups"], False, known)
-    port = _free_port()
     env = {**os.environ, "OPENDATA_PORTAL_WAIT_SECONDS": "0", "OPENDATA_PORTAL_WORKERS": "2"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "opendata.cli", "portal", "--root", str(root), "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/sante", timeout=5) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "the portal did not start in 120 s"
-        time.sleep(0.3)
+    log = root / "portal.log"
+    process, url = start_portal(root, log, env)
     yield url, root
     from opendata.watchdog import children_of
 
@@ -75,10 +51,11 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     assert workers, "the portal validates in worker processes"
     process.send_signal(signal.SIGINT)
     try:
-        _, err = process.communicate(timeout=30)
+        process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
-        _, err = process.communicate()
+        process.wait()
+    err = log.read_text()
     assert "Traceback" not in err, err
     deadline = time.monotonic() + 30
     while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
@@ -90,21 +67,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 def test_a_killed_portal_leaves_no_worker_behind(tmp_path: Path) -> None:
     from opendata.watchdog import children_of
 
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "opendata.cli", "portal", "--root", str(tmp_path), "--port",
-         str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/sante", timeout=5):
-                break
-        except OSError:
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.3)
+    process, _ = start_portal(tmp_path, tmp_path / "portal.log")
     family = set()
     for pid in children_of(process.pid):
         family |= {pid} | children_of(pid)

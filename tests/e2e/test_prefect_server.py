@@ -245,9 +245,6 @@ def test_a_file_sent_from_the_portal_is_published_through_the_event(
     to the Prefect server) stores the file, emits the event, the deployment publishes, and
     "Mes dépôts" says in which version."""
     import re
-    import socket
-    import subprocess
-    import sys
 
     import httpx
     import openpyxl
@@ -262,26 +259,10 @@ def test_a_file_sent_from_the_portal_is_published_through_the_event(
     book["Entreprises"]["A2"] = "Quadrant Logiciels SAS"  # a new delivery, one cell changed
     sent = tmp_path / "entreprises décembre.xlsx"
     book.save(sent)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    portal = subprocess.Popen(
-        [sys.executable, "-m", "opendata.cli", "portal", "--root", str(stack.root), "--port",
-         str(port)],
-        env=stack.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    from tests.e2e.portal_process import start_portal
+
+    portal, url = start_portal(stack.root, tmp_path / "portal.log", stack.env)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/sante", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline and portal.poll() is None
-                time.sleep(0.3)
         client = httpx.Client(base_url=url, follow_redirects=True, timeout=120)
 
         def csrf(html: str) -> str:
