@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,3 +20,20 @@ def raw_copy(tmp_path: Path) -> Path:
     target = tmp_path / "raw"
     shutil.copytree(RAW, target)
     return target
+
+
+OPENDATA = str(Path(sys.executable).parent / "opendata")
+
+
+def publish_command(dataset: str, raw_dir: Path, published_dir: Path) -> list[str]:
+    """``opendata publish`` of one dataset, as the data team types it."""
+    return [
+        OPENDATA,
+        "publish",
+        "--dataset",
+        dataset,
+        "--raw-dir",
+        str(raw_dir),
+        "--published-dir",
+        str(published_dir),
+    ]

@@ -16,10 +16,9 @@ from pathlib import Path
 import pytest
 
 from opendata.storage import recover
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, OPENDATA, ROOT, publish_command
 
 pytestmark = pytest.mark.e2e
-OPENDATA = str(Path(sys.executable).parent / "opendata")
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -66,16 +65,7 @@ def test_publish_of_an_invalid_delivery_exits_1_without_traceback(
     )
     out = tmp_path / "published"
     result = subprocess.run(
-        [
-            OPENDATA,
-            "publish",
-            "--dataset",
-            "startup-support",
-            "--raw-dir",
-            str(raw_copy),
-            "--published-dir",
-            str(out),
-        ],
+        publish_command("startup-support", raw_copy, out),
         capture_output=True,
         text=True,
         env=_env(tmp_path),
@@ -182,16 +172,7 @@ def test_a_killed_publisher_leaves_no_embedded_server_behind(
     from opendata.watchdog import children_of
 
     proc = subprocess.Popen(
-        [
-            OPENDATA,
-            "publish",
-            "--dataset",
-            "startup-support",
-            "--raw-dir",
-            str(raw_copy),
-            "--published-dir",
-            str(tmp_path / "out"),
-        ],
+        publish_command("startup-support", raw_copy, tmp_path / "out"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=_env(tmp_path),

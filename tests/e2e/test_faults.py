@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,10 +20,9 @@ import pytest
 from openpyxl import load_workbook
 
 from opendata import publishing, storage
-from tests.conftest import ROOT
+from tests.conftest import OPENDATA, ROOT, publish_command
 
 pytestmark = pytest.mark.e2e
-OPENDATA = str(Path(sys.executable).parent / "opendata")
 
 
 @pytest.fixture
@@ -119,16 +117,7 @@ def test_a_read_only_published_folder_fails_cleanly(small_disk: Path, raw_copy: 
     _newer_startups(raw_copy)
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     result = subprocess.run(
-        [
-            OPENDATA,
-            "publish",
-            "--dataset",
-            "startup-support",
-            "--raw-dir",
-            str(raw_copy),
-            "--published-dir",
-            str(out),
-        ],
+        publish_command("startup-support", raw_copy, out),
         capture_output=True,
         text=True,
         timeout=600,

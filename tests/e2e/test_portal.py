@@ -22,7 +22,7 @@ import pytest
 from opendata import registry
 from opendata.accounts import Accounts
 from opendata.portal import checks
-from tests.conftest import FIXTURES, RAW, ROOT
+from tests.conftest import FIXTURES, RAW, ROOT, publish_command
 from tests.e2e.portal_process import start_portal
 from tests.e2e.test_browser import CHROMIUM
 
@@ -256,18 +256,7 @@ def test_the_whole_journey_with_the_keyboard_only(browser: Any, portal: tuple[st
     accessible(page)
     # The publication (what the deployment triggered by the intake event runs) puts it online.
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "opendata.cli",
-            "publish",
-            "--dataset",
-            "digital-public-spaces",
-            "--raw-dir",
-            str(root / "raw"),
-            "--published-dir",
-            str(root / "published"),
-        ],
+        publish_command("digital-public-spaces", root / "raw", root / "published"),
         capture_output=True,
         text=True,
         timeout=600,
