@@ -473,3 +473,16 @@ def test_uploads_not_sent_are_deleted_after_retention(started: Any) -> None:
 @pytest.fixture(scope="module", autouse=True)
 def _root_on_client(started: Any, root: Path) -> None:
     started.app_root = root
+
+
+def test_a_workbook_past_the_workbook_bound_is_refused_before_it_is_read_whole(
+    started: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upload bound is the sessions' (200 MB of gzipped CSV); a workbook is held in memory
+    to find its header, so it answers to the workbook sources' own bound first."""
+    monkeypatch.setenv("OPENDATA_MAX_FILE_BYTES", "4000")
+    client, csrf = signed_in(started, "marie")
+    before = set(checks.checks_dir(started.app_root).glob("*"))
+    answer = upload(client, csrf, EVERY_ERROR)  # 5.8 kB
+    assert answer.status_code == 413 and "limite" in answer.text
+    assert set(checks.checks_dir(started.app_root).glob("*")) == before

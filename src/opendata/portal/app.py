@@ -406,17 +406,22 @@ def create_app(settings: Settings) -> Starlette:
                 raise Refusal(403, WORDS[lang]["forbidden"])
             return every[wanted]
         data = head
-        if reading.sniff_format(head) in ("xlsx", "xls"):
+        workbook = reading.sniff_format(head) in ("xlsx", "xls")
+        if workbook:
+            # A workbook is read whole to find its header: never more than a workbook source
+            # accepts (the sessions' 200 MB bound is for gzipped CSV, read by its head only).
+            bound = max(s.bounds().max_file_bytes for s in every.values() if s.format == "xlsx")
             upload.file.seek(0)
-            data = upload.file.read(settings.max_upload_bytes + 1)
+            data = upload.file.read(bound + 1)
+            if len(data) > bound:
+                raise Refusal(413, _too_large_text(lang, bound))
             books = [s for s in every.values() if s.format == "xlsx"]
             try:  # a bomb or a broken workbook is said as such, not as "not recognised"
                 xlsxguard.check(data, books[0].bounds())
             except UnreadableFile as exc:
                 problem = Problem(exc.kind, params=exc.params)
                 raise Refusal(422, f"« {name} » : {message(problem, lang)}") from None
-        guarded = reading.sniff_format(head) in ("xlsx", "xls")  # checked just above
-        proposals = reading.propose_sources(data, list(every.values()), guarded)
+        proposals = reading.propose_sources(data, list(every.values()), guarded=workbook)
         mine = [s for s, _ in proposals if account.may(s.name)]
         if mine:
             return mine[0]
