@@ -147,6 +147,7 @@ def test_sign_in_upload_an_invalid_workbook_and_download_its_annotated_copy(
     wait_report(page)
     assert page.locator(".badge.bad").first.inner_text() == "Non valide"
     assert page.locator("th[scope=row]", has_text="EPN!L5").count() == 1
+    report_url = page.url
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "portal-report.png"), full_page=False)
     fault = page.locator("td.fault").first
@@ -186,12 +187,24 @@ def test_sign_in_upload_an_invalid_workbook_and_download_its_annotated_copy(
     accessible(page)
     page.goto(f"{url}/?lang=fr")
     # A phone: nothing wider than the screen but the tables' own scrolling regions.
-    phone, _ = _page(browser, 390)
+    phone, phone_problems = _page(browser, 390)
     sign_in(phone, url)
-    phone.goto(page.url)
-    width = phone.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, width
-    assert problems == []
+    for address, shot in (
+        (f"{url}/", "portal-check-390.png"),
+        (report_url, "portal-report-390.png"),
+    ):
+        phone.goto(address)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (address, width)
+        phone.screenshot(path=str(SCREENSHOTS / shot), full_page=True)
+        accessible(phone)
+    assert phone.locator("th[scope=row]", has_text="EPN!L5").count() == 1  # the report it is
+    first = phone.locator("table.errors tbody tr").first
+    assert first.bounding_box()["width"] <= 390  # a card, not four crushed columns
+    phone.set_viewport_size({"width": 390, "height": 844})
+    first.scroll_into_view_if_needed()
+    phone.screenshot(path=str(SCREENSHOTS / "portal-errors-390.png"))
+    assert problems == [] and phone_problems == []
 
 
 def tab_to(page: Any, selector: str, presses: int = 120) -> None:

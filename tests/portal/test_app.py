@@ -284,20 +284,24 @@ def test_trainee_reports_are_for_their_stewards_and_mask_identity(started: Any) 
 
 
 @pytest.mark.parametrize(
-    ("maker", "status", "words"),
+    ("maker", "source", "status", "words"),
     [
-        ("empty", 422, "vide"),
-        ("png_renamed", 422, ""),
-        ("xlsx_zip_bomb", 422, ""),
-        ("xlsx_truncated", 422, ""),
-        ("xlsx_entities", 422, ""),
+        ("empty", "epn-places", 422, "vide"),
+        ("png_renamed", "epn-places", 422, ""),
+        ("xlsx_zip_bomb", "epn-places", 422, ""),
+        ("xlsx_truncated", "epn-places", 422, ""),
+        ("xlsx_entities", "epn-places", 422, ""),
+        ("xlsx_huge_cell", "epn-places", 422, ""),
+        ("gzip_bomb", "wifi-sites", 422, ""),
+        ("one_huge_line", "wifi-sites", 413, "limite"),  # 200 MB; this app takes 5 MB
+        ("binary", "wifi-sites", 422, ""),
     ],
 )
 def test_bad_files_get_a_clear_4xx_and_nothing_is_kept(
-    started: Any, tmp_path: Path, maker: str, status: int, words: str
+    started: Any, tmp_path: Path, maker: str, source: str, status: int, words: str
 ) -> None:
     client, csrf = signed_in(started, "marie")
-    path = getattr(hostile, maker)(tmp_path, "epn-places")
+    path = getattr(hostile, maker)(tmp_path, source)
     before = set(checks.checks_dir(started.app_root).glob("*"))
     answer = upload(client, csrf, path)
     assert answer.status_code == status, answer.text[:400]
@@ -318,6 +322,7 @@ def test_too_large_a_file_is_refused_with_the_limit(started: Any, tmp_path: Path
     client, csrf = signed_in(started, "marie")
     big = tmp_path / "big.csv"
     big.write_bytes(b"x" * (6 * 1024 * 1024))
+    assert "50 Mo pour un classeur" in client.get("/").text  # the bounds are said up front
     answer = upload(client, csrf, big)
     assert answer.status_code == 413 and "5 Mo" in answer.text.replace("\u202f", " ")
 

@@ -522,7 +522,7 @@ def create_app(settings: Settings) -> Starlette:
             request,
             "check.html",
             sources=allowed_sources(account),
-            limit=_size_text(settings.max_upload_bytes),
+            limit=_limits_text(_lang(request), settings.max_upload_bytes),
             recent=recent,
             titles={s.name: s.title for s in registry.sources().values()},
         )
@@ -995,3 +995,15 @@ def _rows_text(lang: str, rows: int, columns: int) -> str:
     if lang == "fr":
         return f"{rows} ligne{'s' if rows > 1 else ''} × {columns} colonnes"
     return f"{rows} row{'s' if rows != 1 else ''} × {columns} columns"
+
+
+def _limits_text(lang: str, upload_bound: int) -> str:
+    """The size bounds a steward meets, per kind of file (a workbook is read whole)."""
+    every = registry.sources().values()
+    book = max(s.bounds().max_file_bytes for s in every if s.format == "xlsx")
+    other = min(upload_bound, max(s.bounds().max_file_bytes for s in every))
+    if lang == "fr":
+        return (
+            f"{limits.human_bytes(book)} pour un classeur, {limits.human_bytes(other)} pour un CSV"
+        )
+    return f"{limits.human_bytes(book)} for a workbook, {limits.human_bytes(other)} for a CSV"
