@@ -60,6 +60,7 @@ SECURITY_HEADERS = {
     "cross-origin-opener-policy": "same-origin",
 }
 WAIT_FOR_REPORT = 8.0  # seconds an upload waits for its report before the progress page
+_INLINE_BYTES = 1024 * 1024  # uploads up to this size are stored and recognised inline
 
 
 @dataclass
@@ -346,7 +347,14 @@ def create_app(settings: Settings) -> Starlette:
                     f"“{name}” is empty.",
                 ),
             )
-        source = await asyncio.to_thread(choose_source, lang, account, name, upload, head, wanted)
+        # A small upload (a department's workbook, in memory) is handled inline: a thread hop
+        # costs more than the work; a large one goes to a thread, the loop stays free.
+        small = upload.size is not None and upload.size <= _INLINE_BYTES
+
+        async def off_loop(work: Callable[..., Any], *args: Any) -> Any:
+            return work(*args) if small else await asyncio.to_thread(work, *args)
+
+        source = await off_loop(choose_source, lang, account, name, upload, head, wanted)
         kind = reading.sniff_format(head)
         lowered = name.lower()
         says_excel = lowered.endswith((".xlsx", ".xls", ".xlsm"))
@@ -388,7 +396,7 @@ def create_app(settings: Settings) -> Starlette:
                 shutil.copyfileobj(upload.file, out, 1024 * 1024)
                 return out.tell()
 
-        meta["bytes"] = await asyncio.to_thread(copy)
+        meta["bytes"] = await off_loop(copy)
         checks.write_meta(root, check_id, meta)
         future = state["workers"].submit(root, check_id)
         return check_id, meta, future
