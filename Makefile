@@ -53,6 +53,7 @@ bench: $(STAMP) ## Speed benchmarks against the reference tools (not part of mak
 	$(BIN)/python bench/validate_speed.py
 	$(BIN)/python bench/sessions_scale.py
 	$(BIN)/python bench/portal_latency.py
+	$(BIN)/python bench/disclosure_utility.py
 
 samples: $(STAMP) ## Regenerate the sample deliveries in raw/ (seeded, deterministic)
 	$(BIN)/opendata generate-samples --raw-dir raw

@@ -1,10 +1,24 @@
-"""Statistical disclosure control: primary and complementary cell suppression.
+"""Statistical disclosure control over linked tables: one suppression pattern for all of them.
 
-The rule and the structure of the tables (which cells add up to which published total) are
-declared in the dataset's ``disclosureControl`` metadata. A count between 1 and ``threshold - 1``
-is suppressed (primary suppression); then, as long as some suppressed value can be narrowed to
-an interval narrower than ``protectionWidth`` by linear programming over everything published,
-one more cell (or total) sharing an equation with it is suppressed (complementary suppression).
+The rule and the structure of the tables are declared in the dataset's ``disclosureControl``
+metadata: the tables of counts (``tables``, each with a ``count`` and a ``flag`` column), the
+resource of their totals (``totals``), the group they are published by (``groupBy``: a
+programme and a year), and the relations an outsider can write between them (``sums``: a total
+is the sum of a table's cells in its group, optionally of some of them; ``atMost``: a total is at
+most another). Groups share no relation, so each is protected on its own.
+
+A count between 1 and ``threshold - 1`` is suppressed (primary suppression). The complementary
+suppressions are chosen by a mixed-integer program (HiGHS, through SciPy) that hides as few
+trainees as possible (each value weighs its count plus one, times its field's
+``suppressionCost``: a headline total can be made dearer than a cell), under
+necessary conditions written for every relation: a suppressed value never alone in a relation,
+and the other values hidden beside it add up to at least ``protectionWidth``. Each pattern it
+proposes is then attacked exactly: for every suppressed value, a linear program over everything
+published in the group gives the smallest and largest value it can take; if one interval is
+narrower than ``protectionWidth``, a cut is added and the program solved again: hide one of
+the published values that interval rests on (read from the duals of the attack, as in
+Fischetti and Salazar-González's cell suppression method), or do not hide that value. The loop
+ends on a pattern that the attack cannot narrow.
 
 :mod:`opendata.disclosure_audit` checks the result independently before anything is written.
 """
@@ -17,9 +31,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 THRESHOLD_ENV = "OPENDATA_DISCLOSURE_THRESHOLD"
+MAX_ROUNDS = 500
 
 
 @dataclass(frozen=True)
@@ -28,8 +43,7 @@ class Rule:
 
     threshold: int
     protection_width: int
-    cells: dict[str, str]
-    margins: dict[str, Any]
+    spec: dict[str, Any]
 
     @classmethod
     def from_descriptor(cls, descriptor: dict[str, Any]) -> Rule | None:
@@ -39,198 +53,224 @@ class Rule:
             return None
         threshold = int(os.environ.get(THRESHOLD_ENV, spec["threshold"]))
         width = max(int(spec.get("protectionWidth", threshold)), threshold)
-        return cls(threshold, width, spec["cells"], spec["margins"])
+        return cls(threshold, width, spec)
 
-    def as_metadata(self, original: dict[str, Any]) -> dict[str, Any]:
+    @property
+    def tables(self) -> list[str]:
+        return list(self.spec["tables"])
+
+    @property
+    def totals(self) -> str:
+        return str(self.spec["totals"]["resource"])
+
+    @property
+    def resources(self) -> list[str]:
+        """Every resource the rule protects."""
+        return [*self.tables, self.totals]
+
+    def as_metadata(self) -> dict[str, Any]:
         """The rule as written in the published package, with the parameters really used."""
-        return {**original, "threshold": self.threshold, "protectionWidth": self.protection_width}
+        return {**self.spec, "threshold": self.threshold, "protectionWidth": self.protection_width}
 
 
-Key = tuple[str, int, str]  # ("cell", row, "") or ("total", margin row, field)
+Item = tuple[str, int, str]  # (resource, row of the frame, field)
+
+
+@dataclass
+class Relation:
+    """``total`` is the sum of ``cells``."""
+
+    total: Item
+    cells: list[Item]
 
 
 @dataclass
 class Group:
-    """One group of the margins (e.g. a programme and a year): its cells and equations."""
+    """One group of the tables (a programme and a year): its values and their relations."""
 
-    cells: list[int]
-    margin_row: int | None
-    equations: list[tuple[str, list[int]]] = field(default_factory=list)  # (total, cell rows)
+    values: dict[Item, int]
+    relations: list[Relation] = field(default_factory=list)
+    at_most: list[tuple[Item, Item]] = field(default_factory=list)  # (a, b): a <= b
 
 
-def _in_where(frame: pd.DataFrame, where: dict[str, list[Any]] | None) -> pd.Series:
+def _where(frame: pd.DataFrame, where: dict[str, list[Any]] | None) -> pd.Series:
     mask = pd.Series(True, index=frame.index)
     for column, allowed in (where or {}).items():
         mask &= frame[column].isin(allowed)
     return mask
 
 
-def _groups(cells: pd.DataFrame, margins: pd.DataFrame, rule: Rule) -> list[Group]:
-    by = rule.margins["groupBy"]
-    margin_rows = {tuple(v): i for i, v in zip(margins.index, margins[by].values, strict=True)}
+def groups(frames: dict[str, pd.DataFrame], rule: Rule) -> list[Group]:
+    """The groups of the exact tables, with every relation the rule declares."""
+    by, count = rule.spec["groupBy"], rule.spec["count"]
+    totals = frames[rule.totals]
+    members = {
+        name: {
+            tuple(key if isinstance(key, tuple) else (key,)): frame.loc[rows]
+            for key, rows in frame.groupby(by if len(by) > 1 else by[0], sort=True).groups.items()
+        }
+        for name, frame in ((t, frames[t]) for t in rule.tables)
+    }
     found = []
-    for key, members in cells.groupby(by, sort=True):
-        group = Group(list(members.index), margin_rows.get(tuple(key)))
-        for spec in rule.margins["sums"]:
-            rows = list(members.index[_in_where(members, spec.get("where"))])
-            group.equations.append((spec["field"], rows))
+    for row, key in zip(totals.index, totals[by].itertuples(index=False, name=None), strict=True):
+        group = Group(
+            {(rule.totals, int(row), f): int(totals[f][row]) for f in rule.spec["totals"]["fields"]}
+        )
+        for name in rule.tables:
+            part = members[name].get(tuple(key))
+            if part is not None:
+                group.values.update({(name, int(i), count): int(v) for i, v in part[count].items()})
+        for spec in rule.spec["sums"]:
+            part = members[spec["resource"]].get(tuple(key))
+            rows = [] if part is None else list(part.index[_where(part, spec.get("where"))])
+            cells: list[Item] = [(spec["resource"], int(i), count) for i in rows]
+            group.relations.append(Relation((rule.totals, int(row), spec["total"]), cells))
+        for spec in rule.spec.get("atMost", []):
+            group.at_most.append(
+                ((rule.totals, int(row), spec["field"]), (rule.totals, int(row), spec["bound"]))
+            )
         found.append(group)
+    covered = sum(len(g.values) for g in found)
+    expected = sum(len(frames[t]) for t in rule.tables) + len(totals) * len(
+        rule.spec["totals"]["fields"]
+    )
+    if covered != expected:
+        raise ValueError("disclosure: a table has a group that its totals resource does not list")
     return found
 
 
-class _System:
-    """The linear system an attacker can write for one group, given what is hidden."""
+def _matrices(group: Group, items: list[Item]) -> tuple[np.ndarray, np.ndarray]:
+    """Every relation of the group over all its items: ``A_eq x = 0`` and ``A_ub x <= 0``."""
+    index = {k: i for i, k in enumerate(items)}
+    a_eq = np.zeros((len(group.relations), len(items)))
+    for r, relation in enumerate(group.relations):
+        for cell in relation.cells:
+            a_eq[r, index[cell]] += 1.0
+        a_eq[r, index[relation.total]] -= 1.0
+    a_ub = np.zeros((len(group.at_most), len(items)))
+    for r, (low, high) in enumerate(group.at_most):
+        a_ub[r, index[low]] += 1.0
+        a_ub[r, index[high]] -= 1.0
+    return a_eq, a_ub
 
-    def __init__(
-        self, group: Group, rule: Rule, counts: dict[int, int], totals: dict[tuple[int, str], int]
-    ) -> None:
-        self.group, self.rule, self.counts, self.totals = group, rule, counts, totals
 
-    def _total(self, name: str) -> float:
-        assert self.group.margin_row is not None
-        return float(self.totals[(self.group.margin_row, name)])
+@dataclass
+class Bound:
+    """What an attacker works out of one hidden value: its interval, and the published values
+    the two certificates of that interval rest on (hiding none of them keeps it as narrow)."""
 
-    def interval(self, hidden: set[Key], target: Key) -> tuple[float, float]:
-        """Smallest and largest value of ``target`` compatible with what is published."""
-        group = self.group
-        row = -1 if group.margin_row is None else group.margin_row
-        unknowns = [
-            k
-            for k in hidden
-            if (k[0] == "cell" and k[1] in group.cells) or (k[0] == "total" and k[1] == row)
-        ]
-        unknowns.sort()
-        position = {k: i for i, k in enumerate(unknowns)}
-        n = len(unknowns)
-        a_eq: list[np.ndarray] = []
-        b_eq: list[float] = []
-        a_ub: list[np.ndarray] = []
-        b_ub: list[float] = []
-        for total, rows in group.equations if group.margin_row is not None else []:
-            coef, rhs = np.zeros(n), 0.0
-            for r in rows:
-                if ("cell", r, "") in position:
-                    coef[position[("cell", r, "")]] += 1
-                else:
-                    rhs -= float(self.counts[r])
-            if ("total", row, total) in position:
-                coef[position[("total", row, total)]] -= 1
-            else:
-                rhs += self._total(total)
-            a_eq.append(coef)
-            b_eq.append(rhs)
-        bounded = self.rule.margins.get("atMost", []) if group.margin_row is not None else []
-        for spec in bounded:
-            coef, rhs = np.zeros(n), 0.0
-            for name, sign in ((spec["field"], 1.0), (spec["bound"], -1.0)):
-                if ("total", row, name) in position:
-                    coef[position[("total", row, name)]] += sign
-                else:
-                    rhs -= sign * self._total(name)
-            a_ub.append(coef)
-            b_ub.append(rhs)
-        objective = np.zeros(n)
-        objective[position[target]] = 1.0
-        options: dict[str, Any] = {"bounds": [(0, None)] * n, "method": "highs"}
-        if a_eq:
-            options.update(A_eq=np.array(a_eq), b_eq=np.array(b_eq))
-        if a_ub:
-            options.update(A_ub=np.array(a_ub), b_ub=np.array(b_ub))
-        low = linprog(objective, **options)
-        high = linprog(-objective, **options)
+    low: float
+    high: float
+    support: set[Item]
+
+
+def intervals(group: Group, hidden: set[Item]) -> dict[Item, Bound]:
+    """Smallest and largest value of each hidden item, given everything else in the group
+    (a linear program: the relations, every count at least 0), with the published values each
+    bound depends on (read from the duals of the two programs)."""
+    items = sorted(group.values)
+    unknown = [i for i, k in enumerate(items) if k in hidden]
+    known = [i for i, k in enumerate(items) if k not in hidden]
+    if not unknown:
+        return {}
+    values = np.array([group.values[items[i]] for i in known], dtype=float)
+    a_eq, a_ub = _matrices(group, items)
+    options: dict[str, Any] = {"bounds": [(0, None)] * len(unknown), "method": "highs"}
+    if len(a_eq):
+        options.update(A_eq=a_eq[:, unknown], b_eq=-a_eq[:, known] @ values)
+    if len(a_ub):
+        options.update(A_ub=a_ub[:, unknown], b_ub=-a_ub[:, known] @ values)
+
+    def support(result: Any) -> set[Item]:
+        weight = np.zeros(len(known))
+        if len(a_eq):
+            weight += result.eqlin.marginals @ a_eq[:, known]
+        if len(a_ub):
+            weight += result.ineqlin.marginals @ a_ub[:, known]
+        return {items[known[j]] for j in np.flatnonzero(np.abs(weight) > 1e-9)}
+
+    found = {}
+    for position, i in enumerate(unknown):
+        objective = np.zeros(len(unknown))
+        objective[position] = 1.0
+        low, high = linprog(objective, **options), linprog(-objective, **options)
         if low.status != 0 or high.status not in (0, 3):
-            raise RuntimeError(
-                f"disclosure: the published figures are inconsistent ({low.message})"
-            )
-        return float(low.fun), float("inf") if high.status == 3 else float(-high.fun)
+            raise RuntimeError(f"disclosure: the exact tables are inconsistent ({low.message})")
+        if high.status == 3:
+            found[items[i]] = Bound(float(low.fun), float("inf"), set())
+        else:
+            found[items[i]] = Bound(float(low.fun), float(-high.fun), support(low) | support(high))
+    return found
 
 
-def _neighbours(group: Group, rule: Rule, key: Key) -> tuple[list[int], list[str]]:
-    """Cells and totals that share an equation with ``key``."""
-    cells: list[int] = []
-    totals: list[str] = []
-    for total, rows in group.equations:
-        if (key[0] == "cell" and key[1] in rows) or (key[0] == "total" and key[2] == total):
-            cells += rows
-            totals.append(total)
-    for spec in rule.margins.get("atMost", []):
-        if key[0] == "total" and key[2] in (spec["field"], spec["bound"]):
-            totals += [spec["field"], spec["bound"]]
-    if key[0] == "total":
-        totals += [t for t, _ in group.equations]  # a total can always hide behind another
-    return cells, totals
+def pattern(group: Group, rule: Rule) -> set[Item]:
+    """The values of ``group`` to hide: every small one, and the cheapest complement that no
+    attack over the group's relations can narrow below the protection width."""
+    t, w = rule.threshold, rule.protection_width
+    items = sorted(group.values)
+    index = {k: i for i, k in enumerate(items)}
+    primary = {k for k in items if 1 <= group.values[k] < t}
+    if not primary:
+        return set()
+    costs = rule.spec.get("suppressionCost", {})
+    weights = np.array([(group.values[k] + 1) * float(costs.get(k[2], 1)) for k in items])
+    rows: list[np.ndarray] = []
+
+    def at_least_zero(coef: dict[Item, float]) -> None:
+        row = np.zeros(len(items))
+        for k, c in coef.items():
+            row[index[k]] += c
+        rows.append(row)
+
+    for relation in group.relations:
+        members = [relation.total, *relation.cells]
+        for item in members:  # never alone in a relation
+            at_least_zero({**{m: 1.0 for m in members if m != item}, item: -1.0})
+        for cell in relation.cells:  # the others hidden beside it add up to the width
+            if group.values[cell] < w:
+                coef = {c: float(group.values[c]) for c in relation.cells if c != cell}
+                coef[cell] = -(w - group.values[cell])
+                coef[relation.total] = float(w)
+                at_least_zero(coef)
+    lower = np.array([1.0 if k in primary else 0.0 for k in items])
+    for _ in range(MAX_ROUNDS):
+        constraints = [LinearConstraint(np.array(rows), 0, np.inf)] if rows else []
+        result = milp(
+            weights,
+            integrality=np.ones(len(items)),
+            bounds=Bounds(lower, np.ones(len(items))),
+            constraints=constraints,
+        )
+        if result.status != 0:
+            raise RuntimeError(f"disclosure: no suppression pattern found ({result.message})")
+        hidden = {k for k in items if result.x[index[k]] > 0.5}
+        weak = {k: b for k, b in intervals(group, hidden).items() if b.high - b.low < w - 1e-6}
+        if not weak:
+            return hidden
+        for item, bound in weak.items():  # hide a value its bounds rest on, or not this one
+            at_least_zero({**{k: 1.0 for k in bound.support}, item: -1.0})
+    raise RuntimeError("disclosure: no protected suppression pattern within the rounds allowed")
 
 
-def protect(
-    cells: pd.DataFrame, margins: pd.DataFrame, rule: Rule
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Suppress every count below the threshold, then enough others to protect them."""
-    count = rule.cells["count"]
-    counts: dict[int, int] = dict(zip(cells.index, cells[count].astype(int), strict=True))
-    total_fields = [s["field"] for s in rule.margins["sums"]] + [
-        s["field"] for s in rule.margins.get("atMost", [])
-    ]
-    t = rule.threshold
-    totals: dict[tuple[int, str], int] = {
-        (int(r), f): int(v) for f in total_fields for r, v in margins[f].items()
-    }
-    hidden: set[Key] = {("cell", r, "") for r, v in counts.items() if 1 <= v < t}
-    hidden |= {("total", r, f) for (r, f), v in totals.items() if 1 <= v < t}
-    for group in _groups(cells, margins, rule):
-        system = _System(group, rule, counts, totals)
-        while True:
-            weak = next(
-                (
-                    k
-                    for k in sorted(hidden)
-                    if (
-                        (k[0] == "cell" and k[1] in group.cells)
-                        or (k[0] == "total" and k[1] == group.margin_row)
-                    )
-                    and _width(system.interval(hidden, k)) < rule.protection_width
-                ),
-                None,
-            )
-            if weak is None:
-                break
-            hidden.add(_complement(group, rule, weak, hidden, counts, totals))
-    out_cells = cells.copy()
-    hidden_rows = [k[1] for k in hidden if k[0] == "cell"]
-    out_cells[rule.cells["flag"]] = out_cells.index.isin(hidden_rows)
-    out_cells[count] = cells[count].astype("Int64").mask(out_cells[rule.cells["flag"]])
-    out_margins = margins.copy()
-    for f in total_fields:
-        out_margins[f] = out_margins[f].astype("Int64")
-    for kind, row, name in hidden:
-        if kind == "total":
-            out_margins.loc[row, name] = pd.NA
-    return out_cells, out_margins
-
-
-def _width(bounds: tuple[float, float]) -> float:
-    return bounds[1] - bounds[0]
-
-
-def _complement(
-    group: Group,
-    rule: Rule,
-    weak: Key,
-    hidden: set[Key],
-    counts: dict[int, int],
-    totals: dict[tuple[int, str], int],
-) -> Key:
-    """The next value to hide for ``weak``: the smallest non-zero cell sharing an equation,
-    else a total, else an empty cell (the least information lost first)."""
-    cells, total_names = _neighbours(group, rule, weak)
-    open_cells = sorted({r for r in cells if ("cell", r, "") not in hidden})
-    nonzero = [r for r in open_cells if counts[r] > 0]
-    if nonzero:
-        return ("cell", min(nonzero, key=lambda r: (counts[r], r)), "")
-    row = group.margin_row
-    if row is not None:
-        names = [f for f in dict.fromkeys(total_names) if ("total", row, f) not in hidden]
-        if names:
-            return ("total", row, min(names, key=lambda f: (totals[(row, f)], f)))
-    if open_cells:
-        return ("cell", open_cells[0], "")
-    raise RuntimeError(f"disclosure: cannot protect {weak}: everything around it is hidden")
+def protect(frames: dict[str, pd.DataFrame], rule: Rule) -> dict[str, pd.DataFrame]:
+    """The rule's tables with every small count suppressed, and enough others to protect them
+    all together (the other frames are returned as they are)."""
+    hidden: set[Item] = set()
+    for group in groups(frames, rule):
+        hidden |= pattern(group, rule)
+    out = dict(frames)
+    count, flag = rule.spec["count"], rule.spec["flag"]
+    for name in rule.tables:
+        table = frames[name].copy()
+        rows = [r for resource, r, _ in hidden if resource == name]
+        table[flag] = table.index.isin(rows)
+        table[count] = table[count].astype("Int64").mask(table[flag])
+        out[name] = table
+    totals = frames[rule.totals].copy()
+    for f in rule.spec["totals"]["fields"]:
+        totals[f] = totals[f].astype("Int64")
+    for resource, row, name in hidden:
+        if resource == rule.totals:
+            totals.loc[row, name] = pd.NA
+    out[rule.totals] = totals
+    return out

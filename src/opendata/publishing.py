@@ -250,9 +250,8 @@ def build(dataset: Dataset, collected: Collected) -> Package:
             {**entry, "datedBy": "modification-time"} for entry in collected.mtime_dated
         ]
     if rule is not None:
-        cells, margins = rule.cells["resource"], rule.margins["resource"]
-        frames[cells], frames[margins] = protect(frames[cells], frames[margins], rule)
-        metadata["disclosureControl"] = rule.as_metadata(dataset.descriptor["disclosureControl"])
+        frames = protect(frames, rule)
+        metadata["disclosureControl"] = rule.as_metadata()
     conformed = conform_all(dataset, frames)
     problems = check_output(dataset, conformed)
     if problems:
@@ -260,9 +259,7 @@ def build(dataset: Dataset, collected: Collected) -> Package:
     if rule is not None:
         spec = metadata["disclosureControl"]
         assert isinstance(spec, dict)
-        breaches = audit(
-            conformed[rule.cells["resource"]], conformed[rule.margins["resource"]], spec
-        )
+        breaches = audit({name: conformed[name] for name in rule.resources}, spec)
         if breaches:
             raise DisclosureBreach(dataset.name, breaches)
     parts = {name: _parts(collected.months) for name in partitioned}

@@ -318,7 +318,9 @@ def compare(
         resources[res["name"]] = changes
     removed = [n for n in old_by_name if n not in {r["name"] for r in csv_resources}]
     metadata_changed = _metadata(old_descriptor) != _metadata(new_descriptor)
-    return Changes(old_descriptor.get("version"), resources, removed, metadata_changed)
+    retired = new_descriptor.get("x-retired-resources", {})
+    notes = [f"`{n}` : ressource retirée. {retired[n]}" for n in removed if n in retired]
+    return Changes(old_descriptor.get("version"), resources, removed, metadata_changed, notes)
 
 
 def next_version(previous: str | None, level: str, first: str) -> str:
@@ -369,7 +371,8 @@ def changelog_entry(version: str, created: str | None, changes: Changes) -> str:
             parts.append("clé primaire modifiée")
         lines.append(f"- `{name}` : " + " ; ".join(parts) + ".")
     for name in changes.removed_resources:
-        lines.append(f"- `{name}` : ressource retirée.")
+        if not any(note.startswith(f"`{name}` : ") for note in changes.notes):
+            lines.append(f"- `{name}` : ressource retirée.")
     if changes.metadata_changed:
         lines.append("- Métadonnées mises à jour (titres, descriptions).")
     return "\n".join(lines) + "\n"

@@ -31,9 +31,13 @@ def _size(n: int) -> str:
     return str(n)
 
 
-def bar_chart(title: str, labels: list[str], values: list[float]) -> str:
-    """A horizontal bar chart as an SVG element."""
-    width, bar, gap, left = 640, 18, 6, 170
+def bar_chart(
+    title: str, labels: list[str], values: list[float], muted: frozenset[int] = frozenset()
+) -> str:
+    """A horizontal bar chart as an SVG element (the bars at ``muted`` positions in grey: what
+    is not a count of the same kind, such as what secrecy hides)."""
+    width, bar, gap = 640, 18, 6
+    left = max(170, 12 + 7 * max((len(label) for label in labels), default=0))
     height = 30 + len(labels) * (bar + gap)
     top = max(values, default=0) or 1
     parts = [
@@ -42,12 +46,13 @@ def bar_chart(title: str, labels: list[str], values: list[float]) -> str:
     ]
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = 20 + i * (bar + gap)
+        fill = "#767676" if i in muted else "#3a6ea5"
         length = (width - left - 60) * value / top
         parts.append(
             f'<text x="{left - 6}" y="{y + bar - 5}" text-anchor="end" font-size="12">'
             f"{html.escape(label)}</text>"
             f'<rect class="bar" x="{left}" y="{y}" width="{length:.1f}" height="{bar}" '
-            f'fill="#3a6ea5"/><text x="{left + length + 4:.1f}" y="{y + bar - 5}" '
+            f'fill="{fill}"/><text x="{left + length + 4:.1f}" y="{y + bar - 5}" '
             f'font-size="12">{value:,.0f}</text>'.replace(",", " ")
         )
     parts.append("</svg>")
@@ -112,12 +117,46 @@ def _chart_sites(folder: Path) -> str:
     )
 
 
-def _chart_training(folder: Path) -> str:
-    rows = pd.read_csv(folder / "outcomes.csv")
-    known = rows.dropna(subset=["trainees"]).groupby("outcome")["trainees"].sum()
-    return bar_chart(
-        "Stagiaires par situation (cases publiées seulement)", list(known.index), list(known)
-    )
+def _labels(schema: dict[str, Any], field: str) -> dict[str, str]:
+    """The French label of each value of a field (its Table Schema ``categories``)."""
+    spec = next(f for f in schema["fields"] if f["name"] == field)
+    return {str(c["value"]): str(c["label"]) for c in spec.get("categories", [])}
+
+
+def _training_chart(resource: str) -> Callable[[Path], str]:
+    """One breakdown of the trainees over every programme and year, as published: the cells
+    in clear, and what statistical secrecy hides (from the published totals, so nothing the
+    tables do not already say)."""
+
+    def chart(folder: Path) -> str:
+        package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+        schema = next(r for r in package["resources"] if r["name"] == resource)["schema"]
+        spec = package["disclosureControl"]
+        field = next(f for f in schema["fields"] if f.get("categories"))
+        dimension = field["name"]
+        labels = _labels(schema, dimension)
+        rows = pd.read_csv(folder / f"{resource}.csv", dtype={spec["count"]: "Int64"})
+        totals = pd.read_csv(folder / f"{spec['totals']['resource']}.csv")
+        known = totals.dropna(subset=["enrolled"])
+        by = spec["groupBy"]
+        inside = rows.merge(known[by], on=by)  # groups whose total is published
+        clear = rows.groupby(dimension, sort=False)[spec["count"]].sum(min_count=0)
+        hidden = int(known["enrolled"].sum() - inside[spec["count"]].sum())
+        names = [labels.get(str(v), str(v)) for v in clear.index] + ["Masqué (secret statistique)"]
+        values = [float(v) for v in clear.fillna(0)] + [float(hidden)]
+        title = (
+            f"{field['title']} des stagiaires, tous programmes et années d'entrée : "
+            "effectifs des cases publiées, et stagiaires comptés dans des cases masquées"
+        )
+        unknown = len(totals) - len(known)
+        if unknown:
+            title += (
+                f" (hors {unknown} programme-année dont le total est lui-même masqué, "
+                "comptés par leurs seules cases publiées)"
+            )
+        return bar_chart(title, names, values, muted=frozenset({len(values) - 1}))
+
+    return chart
 
 
 def _chart_startups(folder: Path) -> str:
@@ -127,11 +166,15 @@ def _chart_startups(folder: Path) -> str:
     )
 
 
-CHARTS: dict[str, list[Callable[[Path], str]]] = {
-    "digital-public-spaces": [_chart_attendance],
-    "wifi-hotspots": [_chart_sites, _chart_sessions],
-    "digital-training": [_chart_training],
-    "startup-support": [_chart_startups],
+# Each dataset's charts, with the resources they read (a chart is left out when one is missing).
+CHARTS: dict[str, list[tuple[Callable[[Path], str], list[str]]]] = {
+    "digital-public-spaces": [(_chart_attendance, ["attendance-monthly"])],
+    "wifi-hotspots": [(_chart_sites, ["sites"]), (_chart_sessions, ["usage-daily"])],
+    "digital-training": [
+        (_training_chart(name), [name, "programme-summary"])
+        for name in ("by-sex", "by-age-band", "by-entry-status", "by-outcome")
+    ],
+    "startup-support": [(_chart_startups, ["cohorts"])],
 }
 
 
@@ -180,8 +223,8 @@ def _dataset(folder: Path) -> str:
         f'<a href="{name}/datapackage.json">datapackage.json</a> · '
         f'<a href="{name}/CHANGELOG.md">journal des versions</a></p>',
     ]
-    for chart in CHARTS.get(name, []):
-        if not all((folder / f"{r}.csv").exists() for r in _chart_inputs(chart)):
+    for chart, inputs in CHARTS.get(name, []):
+        if not all((folder / f"{r}.csv").exists() for r in inputs):
             continue
         svg = chart(folder)
         caption = svg.split("<title>", 1)[1].split("</title>", 1)[0]
@@ -198,14 +241,6 @@ def _dataset(folder: Path) -> str:
         )
     parts.append("</section>")
     return "".join(parts)
-
-
-def _chart_inputs(chart: Callable[[Path], str]) -> list[str]:
-    inputs: dict[Callable[[Path], str], list[str]] = {
-        _chart_sessions: ["usage-daily"],
-        _chart_sites: ["sites"],
-    }
-    return inputs.get(chart, [])
 
 
 def _first_path(resource: dict[str, Any]) -> str:

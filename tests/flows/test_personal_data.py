@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -67,6 +68,9 @@ def test_nothing_the_flow_writes_holds_identity_values(
     written: list[tuple[str, bytes]] = []
     for root in (out, Path(os.environ["PREFECT_HOME"])):
         written += [(str(p), p.read_bytes()) for p in root.rglob("*") if p.is_file()]
+    scanned = {Path(name).name for name, _ in written}
+    package = json.loads((out / "digital-training" / "datapackage.json").read_text())
+    assert {r["path"] for r in package["resources"]} <= scanned  # every published table
     server = asyncio.run(_server_text())
     console = capfd.readouterr()
     assert "validation-trainees" in server  # the artifact exists, redacted
@@ -92,10 +96,16 @@ def test_the_raw_trainee_file_is_never_copied(raw_copy: Path, tmp_path: Path) ->
                 assert hashlib.sha256(path.read_bytes()).hexdigest() != digest, path
     assert sorted(p.name for p in (out / "digital-training").iterdir()) == [
         "CHANGELOG.md",
+        "by-age-band.csv",
+        "by-age-band.parquet",
+        "by-entry-status.csv",
+        "by-entry-status.parquet",
+        "by-outcome.csv",
+        "by-outcome.parquet",
+        "by-sex.csv",
+        "by-sex.parquet",
         "changes.json",
         "datapackage.json",
-        "outcomes.csv",
-        "outcomes.parquet",
         "programme-summary.csv",
         "programme-summary.parquet",
         "releases",

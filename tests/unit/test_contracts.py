@@ -136,7 +136,10 @@ def test_required_published_fields_are_present() -> None:
         "left_on arrondissement staff_at_entry staff_at_exit funds_raised_eur",
         ("startup-support", "cohorts"): "cohort startups staff_at_entry staff_at_exit "
         "funds_raised_eur",
-        ("digital-training", "outcomes"): "programme year sex age_band outcome trainees suppressed",
+        ("digital-training", "by-sex"): "programme year sex trainees suppressed",
+        ("digital-training", "by-age-band"): "programme year age_band trainees suppressed",
+        ("digital-training", "by-entry-status"): "programme year entry_status trainees suppressed",
+        ("digital-training", "by-outcome"): "programme year outcome trainees suppressed",
         ("digital-training", "programme-summary"): "programme year enrolled completed certified "
         "employed_6m",
     }

@@ -66,3 +66,24 @@ def test_each_dataset_has_its_documentation_preview_and_chart(
                 assert f"<code>{field['name']}</code>" in text
     assert "Open Data Commons Open Database License 1.0" in text
     assert "Premières lignes" in text and "Version 1.0.0" in text
+
+
+def test_the_training_charts_show_each_breakdown_and_what_secrecy_hides(
+    page: tuple[Path, _Links, str],
+) -> None:
+    """One chart per published breakdown, in French labels; its bars (cells in clear, and the
+    trainees in suppressed cells, computed from the published totals) add up to everyone."""
+    import re
+
+    _, _, text = page
+    section = text.split('id="digital-training"', 1)[1].split("</section>", 1)[0]
+    charts = re.findall(r"<svg.*?</svg>", section, flags=re.S)
+    assert len(charts) == 4
+    for svg in charts:
+        assert "Masqué (secret statistique)" in svg and "cases masquées" in svg
+        values = [
+            int(v.replace(" ", "")) for v in re.findall(r'font-size="12">([\d ]+)</text>', svg)
+        ]
+        assert sum(values) == 150, (svg[:120], values)
+    assert "Femmes" in section and "En emploi à six mois" in section
+    assert "Demandeur d&#x27;emploi" in section and "job_seeker</text>" not in section

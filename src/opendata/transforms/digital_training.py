@@ -1,8 +1,11 @@
-"""digital-training: counts of trainees by programme, year, sex, age band and outcome.
+"""digital-training: linked tables of trainees per programme and year of entry.
 
-Only counts leave this module: no identity column is read. The counts are exact here; the
-publishing step applies the disclosure control declared in the package metadata before anything
-is written.
+One table per breakdown (sex, age band, status at entry, outcome), each complete (zeros
+included) and summing to the programme-year total of ``programme-summary``: low-dimensional
+tables sharing their margins, as statistical offices publish them, rather than one five-way
+cross table where almost every cell is small. Only counts leave this module: no identity column
+is read. The counts are exact here; the publishing step applies the disclosure control declared
+in the package metadata (one suppression pattern over all the tables) before anything is written.
 """
 
 from __future__ import annotations
@@ -22,8 +25,21 @@ SITUATION = {
     "Sans nouvelles": "no_news",
 }
 OUTCOMES = ["ongoing", "pending", *SITUATION.values()]
+ENTRY_STATUS = {
+    "Demandeur d'emploi": "job_seeker",
+    "Jeune de moins de 26 ans": "under_26",
+    "Bénéficiaire du RMI": "rmi_recipient",
+    "Salarié": "employee",
+}
 PROGRAMMES = ["Métiers de l'informatique", "Animateurs numériques"]
-KEY = ["programme", "year", "sex", "age_band", "outcome"]
+GROUP = ["programme", "year"]
+# Each published breakdown: its resource, its dimension and every value it takes (in order).
+BREAKDOWNS = {
+    "by-sex": ("sex", ["F", "M"]),
+    "by-age-band": ("age_band", [b[0] for b in AGE_BANDS]),
+    "by-entry-status": ("entry_status", list(ENTRY_STATUS.values())),
+    "by-outcome": ("outcome", OUTCOMES),
+}
 
 
 def _age_at(born: pd.Series, on: pd.Series) -> pd.Series:
@@ -55,6 +71,7 @@ def people(text: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
             "year": values["Date d'entrée"].dt.year,
             "sex": text["Sexe"].map(SEX),
             "age_band": age.map(_band),
+            "entry_status": text["Statut à l'entrée"].map(ENTRY_STATUS),
             "outcome": [
                 _outcome(left, situation)
                 for left, situation in zip(
@@ -66,22 +83,23 @@ def people(text: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def outcomes(rows: pd.DataFrame) -> pd.DataFrame:
-    """The complete cross table (every combination, zeros included) of exact counts."""
-    years = range(int(rows["year"].min()), int(rows["year"].max()) + 1) if len(rows) else []
-    grid = pd.DataFrame(
-        list(itertools.product(PROGRAMMES, years, ["F", "M"], [b[0] for b in AGE_BANDS], OUTCOMES)),
-        columns=KEY,
-    )
-    counts = rows.groupby(KEY).size().rename("trainees").reset_index()
-    table = grid.merge(counts, on=KEY, how="left")
+def _years(rows: pd.DataFrame) -> range:
+    return range(int(rows["year"].min()), int(rows["year"].max()) + 1) if len(rows) else range(0)
+
+
+def breakdown(rows: pd.DataFrame, dimension: str, values: list[str]) -> pd.DataFrame:
+    """Exact counts per programme, year and one dimension: every combination, zeros included."""
+    key = [*GROUP, dimension]
+    grid = pd.DataFrame(list(itertools.product(PROGRAMMES, _years(rows), values)), columns=key)
+    counts = rows.groupby(key).size().rename("trainees").reset_index()
+    table = grid.merge(counts, on=key, how="left")
     table["trainees"] = table["trainees"].fillna(0).astype(int)
     return table
 
 
-def summary(rows: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
-    """Totals per programme and year, from the same people as the cross table."""
-    groups = cells[["programme", "year"]].drop_duplicates().reset_index(drop=True)
+def summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Totals per programme and year, from the same people as the breakdowns."""
+    groups = pd.DataFrame(list(itertools.product(PROGRAMMES, _years(rows))), columns=GROUP)
     grouped = rows.groupby(["programme", "year"])
     table = groups.merge(
         pd.DataFrame(
@@ -104,5 +122,5 @@ def transform(inputs: Inputs) -> Frames:
     """Exact counts; disclosure control is applied by the caller from the package rule."""
     newest = inputs["trainees"][-1]
     rows = people(newest.text, newest.values)
-    cells = outcomes(rows)
-    return {"outcomes": cells, "programme-summary": summary(rows, cells)}
+    frames = {name: breakdown(rows, *spec) for name, spec in BREAKDOWNS.items()}
+    return {**frames, "programme-summary": summary(rows)}
