@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import hmac
 import json
 import os
@@ -194,6 +195,11 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncGenerator[None, None]:
         state["workers"] = checks.Workers(settings.workers)
+        # Small checks may run here (see checks.Workers): import the validator before the
+        # first steward waits for it, then leave what start-up made to the collector's
+        # permanent generation, so that collections after a check stay short.
+        await asyncio.to_thread(checks.warm)
+        gc.freeze()
         for check_id in checks.interrupted(root):  # a restart finishes what a stop left
             state["workers"].submit(root, check_id)
         sweeper = asyncio.create_task(_sweep_forever())
@@ -398,7 +404,8 @@ def create_app(settings: Settings) -> Starlette:
 
         meta["bytes"] = await off_loop(copy)
         checks.write_meta(root, check_id, meta)
-        future = state["workers"].submit(root, check_id)
+        small = meta["bytes"] <= checks.INLINE_CHECK_BYTES and kind != "gzip"
+        future = state["workers"].submit(root, check_id, small=small)
         return check_id, meta, future
 
     def choose_source(

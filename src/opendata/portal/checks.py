@@ -16,8 +16,9 @@ import json
 import os
 import secrets
 import shutil
+import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict
 from multiprocessing import get_context
 from pathlib import Path
@@ -28,6 +29,7 @@ from opendata.headers import normalize_label
 from opendata.report import Problem, Report
 
 PREVIEW_ROWS = 100
+INLINE_CHECK_BYTES = 256 * 1024  # a small file may be checked in the web process (see Workers)
 _ID_BYTES = 18
 ID_LENGTH = 24  # token_urlsafe(18)
 
@@ -228,31 +230,53 @@ def _die_with_parent() -> None:
         libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
 
 
-def _warm() -> bool:
-    import opendata.validation  # noqa: F401  (the first steward should not wait for imports)
+def warm() -> bool:
+    """Import the validator (the first steward should not wait for imports)."""
+    import opendata.validation  # noqa: F401
 
     return True
 
 
 class Workers:
     """The processes that validate uploads: the web process stays free for other stewards
-    while a 1.2-million-row month is checked."""
+    while a 1.2-million-row month is checked.
+
+    A small file (a department's workbook or CSV, at most :data:`INLINE_CHECK_BYTES`, not
+    gzipped) that arrives while nothing else is being checked is validated in this process, in
+    one thread: for the sample EPN workbook the hop to a worker and waking it cost about 5 of
+    the 27 ms a steward waited (measured with ``bench/portal_latency.py``). As soon as another
+    check is queued or running, every check goes to the worker processes, so the web process
+    never holds more than one small check."""
 
     def __init__(self, count: int) -> None:
         self.pool = ProcessPoolExecutor(
             max_workers=count, mp_context=get_context("spawn"), initializer=_die_with_parent
         )
+        self.inline = ThreadPoolExecutor(1, thread_name_prefix="small-check")
+        self.busy = 0  # checks queued or running, on either path
+        self.lock = threading.Lock()
         for _ in range(count):
-            self.pool.submit(_warm)
+            self.pool.submit(warm)
 
-    def submit(self, root: Path, check_id: str) -> Future[str]:
-        return self.pool.submit(run_check, str(root), check_id)
+    def submit(self, root: Path, check_id: str, small: bool = False) -> Future[str]:
+        with self.lock:
+            here = small and self.busy == 0
+            self.busy += 1
+        executor: Executor = self.inline if here else self.pool
+        future = executor.submit(run_check, str(root), check_id)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _: Future[str]) -> None:
+        with self.lock:
+            self.busy -= 1
 
     def close(self) -> None:
         """Stop at once: a check still running is marked failed by nobody, its page says to
         check again (its folder has no report)."""
         processes = list(getattr(self.pool, "_processes", {}).values())
         self.pool.shutdown(wait=False, cancel_futures=True)
+        self.inline.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             with contextlib.suppress(Exception):
                 process.terminate()

@@ -1,0 +1,48 @@
+"""Where a check runs: a small file while the portal is idle in the web process, everything
+else in the worker processes (so that one steward's month never slows another's page)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from opendata.portal import checks
+
+RELEASE = threading.Event()
+PARENT = "OPENDATA_TEST_PORTAL_PID"
+
+
+def where(root: str, check_id: str) -> str:
+    """Stands for run_check (module level: the worker processes import it too). Says which
+    process ran it; in the web process it holds on until released."""
+    if os.getpid() == int(os.environ[PARENT]):
+        RELEASE.wait(60)
+        return "here"
+    return "worker"
+
+
+def test_a_small_file_is_checked_here_only_while_nothing_else_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(PARENT, str(os.getpid()))
+    monkeypatch.setattr(checks, "run_check", where)
+    RELEASE.clear()
+    workers = checks.Workers(1)
+    try:
+        first = workers.submit(tmp_path, "a", small=True)
+        # While it runs, another small file and a large one go to the worker process.
+        assert workers.submit(tmp_path, "b", small=True).result(timeout=120) == "worker"
+        assert workers.submit(tmp_path, "c").result(timeout=120) == "worker"
+        assert not first.done()
+        RELEASE.set()
+        assert first.result(timeout=60) == "here"
+        # Idle again: the next small one is checked here; a large one never is.
+        assert workers.submit(tmp_path, "d", small=True).result(timeout=60) == "here"
+        assert workers.submit(tmp_path, "e").result(timeout=120) == "worker"
+        assert workers.busy == 0
+    finally:
+        RELEASE.set()
+        workers.close()
