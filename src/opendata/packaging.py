@@ -17,12 +17,20 @@ from typing import Any
 
 import pandas as pd
 
-from opendata.formats import column_text, conform, csv_bytes, parquet_bytes
+from opendata.formats import (
+    XLSX_MEDIATYPE,
+    column_text,
+    conform,
+    csv_bytes,
+    parquet_bytes,
+    xlsx_bytes,
+)
 from opendata.registry import Dataset
 from opendata.report import Problem
 from opendata.tableschema import Column, cast_column, duplicates
 
 PARQUET_SUFFIX = "-parquet"
+XLSX_SUFFIX = "-xlsx"
 
 
 @dataclass
@@ -38,10 +46,11 @@ def _sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def _parquet_schema(schema: dict[str, Any]) -> dict[str, Any]:
+def _parquet_schema(schema: dict[str, Any], suffix: str = PARQUET_SUFFIX) -> dict[str, Any]:
+    """The schema of a twin resource (Parquet, Excel): its foreign keys point to the twins."""
     twin = copy.deepcopy(schema)
     for fk in twin.get("foreignKeys", []):
-        fk["reference"]["resource"] += PARQUET_SUFFIX
+        fk["reference"]["resource"] += suffix
     return twin
 
 
@@ -100,7 +109,8 @@ def partitioned_resources(
         paths, described = [], []
         for part in parts:
             path, digest, size = part[fmt]
-            rel = f"{name}/{name}-{part['key']}.{fmt}"
+            # One folder per resource and format (a folder of Parquet files reads as one table).
+            rel = f"{name}{suffix}/{name}-{part['key']}.{fmt}"
             files[rel] = path
             paths.append(rel)
             described.append({"path": rel, "hash": digest, "bytes": size, "rows": part["rows"]})
@@ -182,6 +192,23 @@ def build_package(
                 "hash": _sha256(parquet_data),
                 "x-bytes": len(parquet_data),
                 "schema": _parquet_schema(schema),
+            }
+        )
+        title = str(meta.get("title", name))
+        xlsx_data = xlsx_bytes(frame, schema, title)
+        files[f"{name}.xlsx"] = xlsx_data
+        resources.append(
+            {
+                "name": name + XLSX_SUFFIX,
+                "type": "table",
+                "path": f"{name}.xlsx",
+                "format": "xlsx",
+                "mediatype": XLSX_MEDIATYPE,
+                **about,
+                "title": f"{title} (Excel)",
+                "hash": _sha256(xlsx_data),
+                "x-bytes": len(xlsx_data),
+                "schema": _parquet_schema(schema, XLSX_SUFFIX),
             }
         )
     descriptor["resources"] = resources

@@ -233,9 +233,10 @@ def _dataset(folder: Path) -> str:
         if res["format"] != "csv":
             continue
         twin = next(r for r in d["resources"] if r["name"] == res["name"] + "-parquet")
+        excel = next((r for r in d["resources"] if r["name"] == res["name"] + "-xlsx"), None)
         parts.append(
             f"<h3>{html.escape(res.get('title', res['name']))}</h3>"
-            f"<p>{html.escape(res.get('description', ''))}</p>{_downloads(name, res, twin)}"
+            f"<p>{html.escape(res.get('description', ''))}</p>{_downloads(name, res, twin, excel)}"
             f"{_fields(res['schema'])}<p>Premières lignes :</p>"
             f"{_preview(folder / _first_path(res))}"
         )
@@ -248,12 +249,20 @@ def _first_path(resource: dict[str, Any]) -> str:
     return str(path[0] if isinstance(path, list) else path)
 
 
-def _downloads(name: str, res: dict[str, Any], twin: dict[str, Any]) -> str:
+def _downloads(
+    name: str, res: dict[str, Any], twin: dict[str, Any], excel: dict[str, Any] | None
+) -> str:
     """Download links of a resource; one line per period for a partitioned one."""
     if not isinstance(res["path"], list):
+        spreadsheet = (
+            f' · <a href="{name}/{excel["path"]}">Excel</a> ({_size(excel["x-bytes"])})'
+            if excel
+            else ""
+        )
         return (
             f'<p>Télécharger : <a href="{name}/{res["path"]}">CSV</a> ({_size(res["bytes"])}) · '
-            f'<a href="{name}/{twin["path"]}">Parquet</a> ({_size(twin["x-bytes"])})</p>'
+            f'<a href="{name}/{twin["path"]}">Parquet</a> ({_size(twin["x-bytes"])})'
+            f"{spreadsheet}</p>"
         )
     items = []
     for csv_part, parquet_part in zip(res["x-parts"], twin["x-parts"], strict=True):

@@ -121,7 +121,7 @@ def test_releases_are_mirrored_and_switched_atomically(
     )
     assert _served_consistently(store, "wifi-hotspots") == "1.0.0"
     assert _fs(store).exists(
-        "city-opendata/inclusion/wifi-hotspots/releases/1.1.0/sessions/sessions-2007-11.parquet"
+        "city-opendata/inclusion/wifi-hotspots/releases/1.1.0/sessions-parquet/sessions-2007-11.parquet"
     )
 
     # The next publish (nothing new locally) finishes the mirror: one switch to 1.1.0.

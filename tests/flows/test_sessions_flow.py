@@ -32,7 +32,7 @@ def test_each_delivery_and_each_month_is_a_task_of_its_own(raw_copy: Path, tmp_p
     for month in ("2009-01", "2009-02"):
         assert names.count(f"process-sessions-{month}.csv.gz") == 1
         assert names.count(f"build-month-{month}") == 1
-    assert (out / "wifi-hotspots" / "sessions" / "sessions-2009-02.parquet").is_file()
+    assert (out / "wifi-hotspots" / "sessions-parquet" / "sessions-2009-02.parquet").is_file()
 
 
 def test_an_invalid_month_is_refused_with_its_cell_and_nothing_changes(

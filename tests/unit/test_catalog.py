@@ -64,12 +64,12 @@ def test_every_distribution_matches_its_file(graph: Graph, published: Path) -> N
         for r in json.loads((published / d / "datapackage.json").read_text())["resources"]
         for p in ([r["path"]] if isinstance(r["path"], str) else r["path"])
     }
-    # One distribution per file: a table resource gives two (CSV, Parquet), a resource
-    # published by month gives two per month, so that a portal lists each month.
+    # One distribution per file: a table resource gives three (CSV, Parquet, Excel), a
+    # resource published by month gives two per month, so that a portal lists each month.
     assert (
         len(distributions)
         == len(months)
-        == 2 * sum(len(registry.dataset(d).resource_names) for d in registry.datasets())
+        == 3 * sum(len(registry.dataset(d).resource_names) for d in registry.datasets())
         + 2 * len(list((published / "wifi-hotspots" / "sessions").glob("*.csv")))
     )
     for dist in distributions:
@@ -88,6 +88,12 @@ def test_every_distribution_matches_its_file(graph: Graph, published: Path) -> N
             "http://opendatacommons.org/licenses/odbl/1.0/"
         )
         media = str(graph.value(dist, DCAT.mediaType))
-        assert media.endswith(("text/csv", "application/vnd.apache.parquet"))
+        assert media.endswith(
+            (
+                "text/csv",
+                "application/vnd.apache.parquet",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        )
         for prop in (DCT.issued, DCT.modified, DCT["format"]):
             assert graph.value(dist, prop) is not None, prop

@@ -41,7 +41,8 @@ def test_frictionless_validates_every_file_of_the_package(published: Path, datas
     report = Package(str(published / dataset / "datapackage.json")).validate()
     assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type"])[:10]
     ds = registry.dataset(dataset)
-    assert len(report.tasks) == 2 * (len(ds.resource_names) + len(ds.partitioned_resources))
+    # CSV, Parquet and Excel for each table; CSV and Parquet for a resource published by month.
+    assert len(report.tasks) == 3 * len(ds.resource_names) + 2 * len(ds.partitioned_resources)
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
@@ -78,6 +79,51 @@ def test_csv_and_parquet_hold_the_same_rows(published: Path, dataset: str) -> No
         from_parquet = pd.read_parquet(published / dataset / f"{name}.parquet")
         assert list(from_csv.columns) == list(from_parquet.columns)
         assert len(from_csv) == len(from_parquet) > 0
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_the_excel_copy_holds_the_csv_rows_in_typed_cells(published: Path, dataset: str) -> None:
+    """What French Excel gets: codes as text (zeros kept), dates as dates, numbers as numbers,
+    a frozen header whose comments are the field descriptions."""
+    import openpyxl
+
+    descriptor = json.loads((published / dataset / "datapackage.json").read_text())
+    for name in registry.dataset(dataset).resource_names:
+        schema = registry.dataset(dataset).resource_schema(name)
+        resource = next(r for r in descriptor["resources"] if r["name"] == f"{name}-xlsx")
+        assert resource["format"] == "xlsx" and resource["path"] == f"{name}.xlsx"
+        sheet = openpyxl.load_workbook(published / dataset / f"{name}.xlsx").active
+        assert sheet.freeze_panes == "A2"
+        header = [c.value for c in sheet[1]]
+        assert header == [f["name"] for f in schema["fields"]]
+        for cell, field in zip(sheet[1], schema["fields"], strict=True):
+            assert cell.comment is not None and field["description"] in cell.comment.text
+        text = pd.read_csv(published / dataset / f"{name}.csv", dtype=str, keep_default_na=False)
+        rows = list(sheet.iter_rows(min_row=2, values_only=True))
+        assert len(rows) == len(text)
+        for col, field in enumerate(schema["fields"]):
+            kind = field.get("type", "string")
+            for value, written in zip((r[col] for r in rows), text[field["name"]], strict=True):
+                if written == "":
+                    assert value is None
+                elif kind == "date":
+                    assert isinstance(value, dt.datetime) and value.date().isoformat() == written
+                elif kind in ("integer", "year"):
+                    assert isinstance(value, int | float) and value == int(written)
+                elif kind == "number":
+                    assert isinstance(value, int | float) and value == pytest.approx(float(written))
+                elif kind == "boolean":
+                    assert value is (written == "true")
+                elif kind == "string":
+                    assert isinstance(value, str) and written in (value, "'" + value)
+
+
+def test_the_excel_copy_keeps_codes_as_text(published: Path) -> None:
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(published / "startup-support" / "startups.xlsx").active
+    sirens = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "009953209" in sirens and all(isinstance(s, str) and len(s) == 9 for s in sirens)
 
 
 def test_nullable_integers_stay_integers_for_pandas(published: Path) -> None:
@@ -236,6 +282,13 @@ def test_formula_cells_never_reach_a_spreadsheet_as_formulas() -> None:
         "Mairie",
         '""',  # a one-column row with no value (pandas quotes it: not a blank line)
     ]
+    import openpyxl
+
+    from opendata.formats import xlsx_bytes
+
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(frame, schema, "t")))
+    cell = book.active["A2"]
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://evil.example")'
     out = io.BytesIO()
     write_csv(pa.table({"os": ["=cmd|' /C calc'!A0", "Linux", None]}), out)
     assert out.getvalue().decode().splitlines() == ["os", "'=cmd|' /C calc'!A0", "Linux", ""]

@@ -230,8 +230,8 @@ def test_months_are_processed_once_and_only_when_they_change(raw: Path, tmp_path
     # The two months that did not change are the same files in both releases (hard links).
     folder = published / "wifi-hotspots"
     for month in ("2007-10", "2007-11"):
-        old = folder / "releases" / "1.0.0" / "sessions" / f"sessions-{month}.parquet"
-        new = folder / "releases" / "1.1.0" / "sessions" / f"sessions-{month}.parquet"
+        old = folder / "releases" / "1.0.0" / "sessions-parquet" / f"sessions-{month}.parquet"
+        new = folder / "releases" / "1.1.0" / "sessions-parquet" / f"sessions-{month}.parquet"
         assert os.stat(old).st_ino == os.stat(new).st_ino
 
     # A re-delivered month with fewer sessions: only it is processed, and it is a major change.
@@ -280,8 +280,8 @@ def test_sessions_are_published_one_file_per_month_in_both_formats(
         "sessions/sessions-2007-11.csv",
     ]
     assert by_name["sessions-parquet"]["path"] == [
-        "sessions/sessions-2007-10.parquet",
-        "sessions/sessions-2007-11.parquet",
+        "sessions-parquet/sessions-2007-10.parquet",
+        "sessions-parquet/sessions-2007-11.parquet",
     ]
     assert "partitionedBy" not in by_name["sessions"]
     for csv_part, parquet_part in zip(
