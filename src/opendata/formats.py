@@ -13,6 +13,7 @@ import io
 import re
 from typing import Any
 
+import geojson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -193,3 +194,40 @@ def xlsx_bytes(frame: pd.DataFrame, schema: dict[str, Any], title: str) -> bytes
     sheet.autofilter(0, 0, max(len(frame), 1), len(schema["fields"]) - 1)
     book.close()
     return buffer.getvalue()
+
+
+GEOJSON_MEDIATYPE = "application/geo+json"
+
+
+def _json_value(value: Any, ftype: str) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT or value != value:
+        return None
+    if ftype == "date":
+        return pd.Timestamp(value).date().isoformat()
+    if ftype == "datetime":
+        return pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if ftype in ("integer", "year"):
+        return int(value)
+    if ftype == "number":
+        return float(value)
+    if ftype == "boolean":
+        return bool(value)
+    return str(value)
+
+
+def geojson_bytes(frame: pd.DataFrame, schema: dict[str, Any], spec: dict[str, str]) -> bytes:
+    """The table as a GeoJSON FeatureCollection (RFC 7946: WGS 84 longitude, latitude), one
+    Feature per row with every field as a property (a row without coordinates has a null
+    geometry, so that no row is lost). ``spec`` names the latitude and longitude fields."""
+    fields = [(f["name"], f.get("type", "string")) for f in schema["fields"]]
+    features = []
+    for row in frame.itertuples(index=False):
+        values = dict(zip(frame.columns, row, strict=True))
+        properties = {name: _json_value(values[name], ftype) for name, ftype in fields}
+        lat, lon = properties[spec["latitude"]], properties[spec["longitude"]]
+        point = geojson.Point((lon, lat)) if lat is not None and lon is not None else None
+        features.append(geojson.Feature(geometry=point, properties=properties))
+    collection = geojson.FeatureCollection(features)
+    if not collection.is_valid:
+        raise ValueError(f"GeoJSON not valid: {collection.errors()}")
+    return (geojson.dumps(collection, ensure_ascii=False) + "\n").encode("utf-8")

@@ -18,10 +18,12 @@ from typing import Any
 import pandas as pd
 
 from opendata.formats import (
+    GEOJSON_MEDIATYPE,
     XLSX_MEDIATYPE,
     column_text,
     conform,
     csv_bytes,
+    geojson_bytes,
     parquet_bytes,
     xlsx_bytes,
 )
@@ -31,6 +33,7 @@ from opendata.tableschema import Column, cast_column, duplicates
 
 PARQUET_SUFFIX = "-parquet"
 XLSX_SUFFIX = "-xlsx"
+GEOJSON_SUFFIX = "-geojson"
 
 
 @dataclass
@@ -151,7 +154,9 @@ def build_package(
     for meta in dataset.descriptor["resources"]:
         name = meta["name"]
         schema = dataset.resource_schema(name)
-        about = {k: v for k, v in meta.items() if k not in ("name", "schema", "partitionedBy")}
+        about = {
+            k: v for k, v in meta.items() if k not in ("name", "schema", "partitionedBy", "x-map")
+        }
         if meta.get("partitionedBy"):
             if not (parts or {}).get(name):
                 continue  # no period delivered yet: no resource rather than an empty list
@@ -211,6 +216,26 @@ def build_package(
                 "schema": _parquet_schema(schema, XLSX_SUFFIX),
             }
         )
+        if meta.get("x-map"):  # a table of places: also a map layer
+            geo_data = geojson_bytes(frame, schema, meta["x-map"])
+            files[f"{name}.geojson"] = geo_data
+            resources.append(
+                {
+                    "name": name + GEOJSON_SUFFIX,
+                    "type": "file",
+                    "path": f"{name}.geojson",
+                    "format": "geojson",
+                    "mediatype": GEOJSON_MEDIATYPE,
+                    **about,
+                    "title": f"{title} (carte, GeoJSON)",
+                    "description": (
+                        f"{about.get('description', '')} Une entité (Feature) par ligne, point en "
+                        "WGS 84 (longitude, latitude), tous les champs de la table en propriétés."
+                    ).strip(),
+                    "hash": _sha256(geo_data),
+                    "x-bytes": len(geo_data),
+                }
+            )
     descriptor["resources"] = resources
     text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
     files["datapackage.json"] = text.encode("utf-8")

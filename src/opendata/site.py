@@ -234,9 +234,11 @@ def _dataset(folder: Path) -> str:
             continue
         twin = next(r for r in d["resources"] if r["name"] == res["name"] + "-parquet")
         excel = next((r for r in d["resources"] if r["name"] == res["name"] + "-xlsx"), None)
+        geo = next((r for r in d["resources"] if r["name"] == res["name"] + "-geojson"), None)
         parts.append(
             f"<h3>{html.escape(res.get('title', res['name']))}</h3>"
-            f"<p>{html.escape(res.get('description', ''))}</p>{_downloads(name, res, twin, excel)}"
+            f"<p>{html.escape(res.get('description', ''))}</p>"
+            f"{_downloads(name, res, twin, excel, geo)}"
             f"{_fields(res['schema'])}<p>Premières lignes :</p>"
             f"{_preview(folder / _first_path(res))}"
         )
@@ -250,14 +252,18 @@ def _first_path(resource: dict[str, Any]) -> str:
 
 
 def _downloads(
-    name: str, res: dict[str, Any], twin: dict[str, Any], excel: dict[str, Any] | None
+    name: str,
+    res: dict[str, Any],
+    twin: dict[str, Any],
+    excel: dict[str, Any] | None,
+    geo: dict[str, Any] | None,
 ) -> str:
     """Download links of a resource; one line per period for a partitioned one."""
     if not isinstance(res["path"], list):
-        spreadsheet = (
-            f' · <a href="{name}/{excel["path"]}">Excel</a> ({_size(excel["x-bytes"])})'
-            if excel
-            else ""
+        spreadsheet = "".join(
+            f' · <a href="{name}/{other["path"]}">{label}</a> ({_size(other["x-bytes"])})'
+            for other, label in ((excel, "Excel"), (geo, "Carte (GeoJSON)"))
+            if other
         )
         return (
             f'<p>Télécharger : <a href="{name}/{res["path"]}">CSV</a> ({_size(res["bytes"])}) · '

@@ -70,6 +70,11 @@ def test_every_distribution_matches_its_file(graph: Graph, published: Path) -> N
         len(distributions)
         == len(months)
         == 3 * sum(len(registry.dataset(d).resource_names) for d in registry.datasets())
+        + sum(
+            bool(r.get("x-map"))
+            for d in registry.datasets()
+            for r in registry.dataset(d).descriptor["resources"]
+        )
         + 2 * len(list((published / "wifi-hotspots" / "sessions").glob("*.csv")))
     )
     for dist in distributions:
@@ -93,6 +98,7 @@ def test_every_distribution_matches_its_file(graph: Graph, published: Path) -> N
                 "text/csv",
                 "application/vnd.apache.parquet",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/geo+json",
             )
         )
         for prop in (DCT.issued, DCT.modified, DCT["format"]):

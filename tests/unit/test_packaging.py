@@ -41,8 +41,12 @@ def test_frictionless_validates_every_file_of_the_package(published: Path, datas
     report = Package(str(published / dataset / "datapackage.json")).validate()
     assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type"])[:10]
     ds = registry.dataset(dataset)
-    # CSV, Parquet and Excel for each table; CSV and Parquet for a resource published by month.
-    assert len(report.tasks) == 3 * len(ds.resource_names) + 2 * len(ds.partitioned_resources)
+    # CSV, Parquet and Excel for each table; CSV and Parquet for a resource published by month;
+    # GeoJSON for a table of places.
+    maps = [r for r in ds.descriptor["resources"] if r.get("x-map")]
+    assert len(report.tasks) == (
+        3 * len(ds.resource_names) + 2 * len(ds.partitioned_resources) + len(maps)
+    )
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
@@ -116,6 +120,45 @@ def test_the_excel_copy_holds_the_csv_rows_in_typed_cells(published: Path, datas
                     assert value is (written == "true")
                 elif kind == "string":
                     assert isinstance(value, str) and written in (value, "'" + value)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "name"), [("wifi-hotspots", "sites"), ("digital-public-spaces", "places")]
+)
+def test_places_are_also_a_map_layer_that_gdal_reads(
+    published: Path, dataset: str, name: str
+) -> None:
+    """The GeoJSON a GIS opens (read here with GDAL, through pyogrio, and shapely): WGS 84,
+    one point per row of the table, every field a property, removed sites included."""
+    import pyogrio
+    import shapely
+
+    path = published / dataset / f"{name}.geojson"
+    table = pd.read_csv(published / dataset / f"{name}.csv", dtype=str, keep_default_na=False)
+    info = pyogrio.read_info(path)
+    assert info["crs"] == "EPSG:4326" and info["geometry_type"] == "Point"
+    assert info["features"] == len(table)
+    assert list(info["fields"]) == list(table.columns)
+    _, _, geometry, values = pyogrio.raw.read(path)
+    points = shapely.from_wkb(geometry)
+    fields = list(info["fields"])
+    ids = values[0]
+    assert list(ids) == list(table.iloc[:, 0])
+    for point, (_, row) in zip(points, table.iterrows(), strict=True):
+        if row["latitude"] == "":
+            assert point is None
+        else:
+            assert (point.x, point.y) == (float(row["longitude"]), float(row["latitude"]))
+    if "removed_on" in fields:
+        removed = values[fields.index("removed_on")]
+        assert (
+            sum(v is not None and str(v) != "NaT" for v in removed)
+            == (table["removed_on"] != "").sum()
+        )
+    descriptor = json.loads((published / dataset / "datapackage.json").read_text())
+    entry = next(r for r in descriptor["resources"] if r["name"] == f"{name}-geojson")
+    assert entry["mediatype"] == "application/geo+json" and entry["path"] == f"{name}.geojson"
+    assert entry["hash"] == "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_the_excel_copy_keeps_codes_as_text(published: Path) -> None:
