@@ -14,6 +14,8 @@ from typing import Any
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
     "dct": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/0.1/",
     "vcard": "http://www.w3.org/2006/vcard/ns#",
@@ -26,11 +28,32 @@ PUBLISHER = {
     "foaf:name": "Ville de Paris",
 }
 CONTACT = {
-    "@type": "vcard:Organization",
+    "@type": ["vcard:Organization", "vcard:Kind"],
     "vcard:fn": "Ville de Paris — données ouvertes",
     "vcard:hasEmail": {"@id": "mailto:opendata@paris.fr"},
 }
 LICENSE_IRI = {"ODbL-1.0": "http://opendatacommons.org/licenses/odbl/1.0/"}
+EU = "http://publications.europa.eu/resource/authority/"
+FRENCH = {"@id": f"{EU}language/FRA", "@type": "dct:LinguisticSystem"}
+# Paris, the commune (INSEE code 75056), as data.gouv.fr identifies it, and its GeoNames twin.
+PARIS = [
+    {"@id": "http://id.insee.fr/geo/commune/75056", "@type": "dct:Location"},
+    {"@id": "https://sws.geonames.org/2988507/", "@type": "dct:Location"},
+]
+# The EU data-theme vocabulary's concepts used here, with their French labels.
+THEMES = {
+    "ECON": "Économie et finances",
+    "EDUC": "Éducation, culture et sport",
+    "GOVE": "Gouvernement et secteur public",
+    "SOCI": "Population et société",
+    "TECH": "Science et technologie",
+}
+FILE_TYPES = {"csv": "CSV", "parquet": "PARQUET", "xlsx": "XLSX", "geojson": "GEOJSON"}
+
+
+def _typed(iri: str, kind: str) -> dict[str, str]:
+    """A reference to ``iri`` saying what it is (DCAT-AP's SHACL shapes check the class)."""
+    return {"@id": iri, "@type": kind}
 
 
 def _date(value: str | None) -> dict[str, str] | None:
@@ -84,25 +107,64 @@ def _dataset(folder: Path, base: str) -> dict[str, Any]:
                 "@type": "dcat:Distribution",
                 "dct:title": title,
                 "dct:description": resource.get("description", ""),
-                "dcat:accessURL": {"@id": f"{base}{name}/datapackage.json"},
-                "dcat:downloadURL": {"@id": url},
-                "dcat:mediaType": {
-                    "@id": "https://www.iana.org/assignments/media-types/" + resource["mediatype"]
-                },
-                "dct:format": resource["format"].upper(),
+                "dcat:accessURL": _typed(f"{base}{name}/datapackage.json", "rdfs:Resource"),
+                "dcat:downloadURL": _typed(url, "rdfs:Resource"),
+                "dcat:mediaType": _typed(
+                    "https://www.iana.org/assignments/media-types/" + resource["mediatype"],
+                    "dct:MediaType",
+                ),
+                "dct:format": _typed(
+                    f"{EU}file-type/{FILE_TYPES[resource['format']]}", "dct:MediaTypeOrExtent"
+                ),
                 "dcat:byteSize": {"@value": str(size), "@type": "xsd:nonNegativeInteger"},
                 "spdx:checksum": {
                     "@type": "spdx:Checksum",
-                    "spdx:algorithm": {
-                        "@id": f"http://spdx.org/rdf/terms#checksumAlgorithm_{algorithm}"
-                    },
+                    "spdx:algorithm": _typed(
+                        f"http://spdx.org/rdf/terms#checksumAlgorithm_{algorithm}",
+                        "spdx:ChecksumAlgorithm",
+                    ),
                     "spdx:checksumValue": {"@value": digest, "@type": "xsd:hexBinary"},
                 },
-                "dct:license": {"@id": licence_iri},
+                "dct:license": _typed(licence_iri, "dct:LicenseDocument"),
                 "dct:issued": _date(issued),
                 "dct:modified": _date(descriptor.get("created")),
+                **(
+                    {"dct:conformsTo": _typed(resource["x-conforms-to"], "dct:Standard")}
+                    if resource.get("x-conforms-to")
+                    else {}
+                ),
             }
         )
+    dcat = descriptor.get("x-dcat", {})
+    extra: dict[str, Any] = {}
+    if dcat.get("themes"):
+        extra["dcat:theme"] = [
+            {
+                **_typed(f"{EU}data-theme/{t}", "skos:Concept"),
+                "skos:prefLabel": {"@value": THEMES[t], "@language": "fr"},
+                "skos:inScheme": {
+                    **_typed(f"{EU}data-theme", "skos:ConceptScheme"),
+                    "dct:title": {"@value": "Thèmes des données (UE)", "@language": "fr"},
+                },
+            }
+            for t in dcat["themes"]
+        ]
+    if dcat.get("accrualPeriodicity"):
+        extra["dct:accrualPeriodicity"] = _typed(
+            f"{EU}frequency/{dcat['accrualPeriodicity']}", "dct:Frequency"
+        )
+    coverage = descriptor.get("x-temporal-coverage")
+    if coverage:
+        extra["dct:temporal"] = {
+            "@type": "dct:PeriodOfTime",
+            "dcat:startDate": _date(coverage["start"]),
+            "dcat:endDate": _date(coverage["end"]),
+        }
+    standards = sorted(
+        {r["x-conforms-to"] for r in descriptor["resources"] if r.get("x-conforms-to")}
+    )
+    if standards:
+        extra["dct:conformsTo"] = [_typed(u, "dct:Standard") for u in standards]
     return {
         "@id": f"{base}{name}/",
         "@type": "dcat:Dataset",
@@ -112,11 +174,14 @@ def _dataset(folder: Path, base: str) -> dict[str, Any]:
         "dcat:keyword": [{"@value": k, "@language": "fr"} for k in descriptor.get("keywords", [])],
         "dct:publisher": PUBLISHER,
         "dcat:contactPoint": CONTACT,
-        "dct:license": {"@id": licence_iri},
+        "dct:license": _typed(licence_iri, "dct:LicenseDocument"),
         "dct:issued": _date(issued),
         "dct:modified": _date(descriptor.get("created")),
         "dcat:version": descriptor.get("version"),
-        "dct:language": {"@id": "http://publications.europa.eu/resource/authority/language/FRA"},
+        "dct:language": FRENCH,
+        "dct:spatial": PARIS,
+        "dcat:landingPage": _typed(f"{base}index.html#{name}", "foaf:Document"),
+        **extra,
         "dcat:distribution": distributions,
     }
 
@@ -151,7 +216,9 @@ def build(published_dir: Path, base: str | None = None) -> dict[str, Any]:
             "@language": "fr",
         },
         "dct:publisher": PUBLISHER,
-        "dct:language": {"@id": "http://publications.europa.eu/resource/authority/language/FRA"},
+        "dct:language": FRENCH,
+        "dct:spatial": PARIS,
+        "foaf:homepage": _typed(f"{base}index.html", "foaf:Document"),
         "dct:modified": _date(modified),
         "dcat:dataset": datasets,
     }

@@ -135,6 +135,35 @@ def partitioned_resources(
     return files, resources
 
 
+def temporal_coverage(
+    frames: dict[str, pd.DataFrame], spec: list[dict[str, str]], dataset: Dataset
+) -> dict[str, str] | None:
+    """The first and last day the data covers (``x-temporal``: the fields that date its rows;
+    a month covers its days, a year its months), for the catalogue's ``dct:temporal``."""
+    starts, ends = [], []
+    for entry in spec:
+        column = frames[entry["resource"]][entry["field"]].dropna()
+        if column.empty:
+            continue
+        fields = dataset.resource_schema(entry["resource"])["fields"]
+        kind = next(f.get("type", "string") for f in fields if f["name"] == entry["field"])
+        if kind in ("integer", "year"):
+            low, high = int(column.min()), int(column.max())
+            starts.append(dt.date(low, 1, 1))
+            ends.append(dt.date(high, 12, 31))
+        elif kind == "yearmonth":
+            months = pd.PeriodIndex(column.astype(str), freq="M")
+            starts.append(months.min().start_time.date())
+            ends.append(months.max().end_time.date())
+        else:
+            days = pd.to_datetime(column)
+            starts.append(days.min().date())
+            ends.append(days.max().date())
+    if not starts:
+        return None
+    return {"start": min(starts).isoformat(), "end": max(ends).isoformat()}
+
+
 def build_package(
     dataset: Dataset,
     frames: dict[str, pd.DataFrame],
@@ -146,8 +175,13 @@ def build_package(
     is the date of the newest delivery used, never the clock. ``parts`` lists the files of
     each partitioned resource (see :func:`partitioned_resources`)."""
     files: dict[str, bytes | Path] = {}
-    descriptor = {k: v for k, v in dataset.descriptor.items() if k != "resources"}
+    descriptor = {
+        k: v for k, v in dataset.descriptor.items() if k not in ("resources", "x-temporal")
+    }
     descriptor.update(metadata or {})
+    coverage = temporal_coverage(frames, dataset.descriptor.get("x-temporal", []), dataset)
+    if coverage:
+        descriptor["x-temporal-coverage"] = coverage
     if created:
         descriptor["created"] = f"{created.isoformat()}T00:00:00Z"
     resources = []

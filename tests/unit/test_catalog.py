@@ -103,3 +103,77 @@ def test_every_distribution_matches_its_file(graph: Graph, published: Path) -> N
         )
         for prop in (DCT.issued, DCT.modified, DCT["format"]):
             assert graph.value(dist, prop) is not None, prop
+
+
+SHAPES = Path(__file__).resolve().parents[1] / "shapes" / "dcat-ap-SHACL.ttl"
+
+
+def _shacl(graph: Graph) -> tuple[bool, list[str]]:
+    from pyshacl import validate
+    from rdflib.namespace import SH
+
+    shapes = Graph().parse(SHAPES, format="turtle")
+    conforms, results, _ = validate(graph, shacl_graph=shapes, inference="none", advanced=True)
+    assert isinstance(results, Graph)
+    found = [
+        f"{results.value(r, SH.resultSeverity)} {results.value(r, SH.resultPath)}: "
+        f"{results.value(r, SH.resultMessage)}"
+        for r in results.subjects(RDF.type, SH.ValidationResult)
+    ]
+    return bool(conforms), found
+
+
+def test_the_catalogue_passes_the_dcat_ap_3_shapes_with_no_finding(graph: Graph) -> None:
+    """The official DCAT-AP 3.0.0 SHACL shapes (vendored under tests/shapes, CC-BY 4.0), run
+    with pyshacl as a harvesting portal does: no violation, no warning, no note."""
+    conforms, found = _shacl(graph)
+    assert conforms and found == []
+
+
+def test_the_shapes_do_catch_a_broken_catalogue(graph: Graph) -> None:
+    broken = Graph()
+    for triple in graph:
+        broken.add(triple)
+    dataset = next(graph.subjects(RDF.type, DCAT.Dataset))
+    broken.remove((dataset, DCT.description, None))  # mandatory in DCAT-AP
+    distribution = next(graph.subjects(RDF.type, DCAT.Distribution))
+    broken.set((distribution, DCAT.byteSize, Literal("beaucoup")))
+    conforms, found = _shacl(broken)
+    assert not conforms
+    assert any("description" in f for f in found) and any("byteSize" in f for f in found)
+
+
+def test_portals_get_coverage_frequency_themes_standard_and_landing_page(
+    graph: Graph, published: Path
+) -> None:
+    eu = "http://publications.europa.eu/resource/authority/"
+    for dataset in graph.subjects(RDF.type, DCAT.Dataset):
+        name = str(graph.value(dataset, DCT.identifier))
+        descriptor = json.loads((published / name / "datapackage.json").read_text())
+        assert URIRef("http://id.insee.fr/geo/commune/75056") in set(
+            graph.objects(dataset, DCT.spatial)
+        )
+        period = graph.value(dataset, DCT.temporal)
+        coverage = descriptor["x-temporal-coverage"]
+        assert str(graph.value(period, DCAT.startDate)) == coverage["start"]
+        assert str(graph.value(period, DCAT.endDate)) == coverage["end"]
+        frequency = str(graph.value(dataset, DCT.accrualPeriodicity))
+        assert frequency.startswith(f"{eu}frequency/")
+        themes = [str(t) for t in graph.objects(dataset, DCAT.theme)]
+        assert themes and all(t.startswith(f"{eu}data-theme/") for t in themes)
+        assert str(graph.value(dataset, DCAT.landingPage)) == f"{BASE}index.html#{name}"
+        formats = {
+            str(graph.value(d, DCT["format"])) for d in graph.objects(dataset, DCAT.distribution)
+        }
+        assert f"{eu}file-type/CSV" in formats and f"{eu}file-type/PARQUET" in formats
+    places = URIRef(f"{BASE}digital-public-spaces/")
+    standard = (
+        "https://raw.githubusercontent.com/LaMednum/standard-mediation-num/v1.0.1/schema.json"
+    )
+    assert URIRef(standard) in set(graph.objects(places, DCT.conformsTo))
+    training = URIRef(f"{BASE}digital-training/")
+    period = graph.value(training, DCT.temporal)
+    assert (str(graph.value(period, DCAT.startDate)), str(graph.value(period, DCAT.endDate))) == (
+        "2006-01-01",
+        "2008-12-31",
+    )  # the years of entry of the sample
