@@ -90,7 +90,7 @@ def mirror(published_dir: Path, dataset: str, url: str, options: dict[str, Any])
         relative = path.relative_to(folder).as_posix()
         if path.is_file() and not relative.startswith("releases/") and relative != SWITCH:
             put(path, f"{base}/{relative}")
-    for name in ("catalog.jsonld", "index.html"):
+    for name in ("catalog.jsonld", "index.html", "catalogue.js"):
         if (published_dir / name).exists():
             put(published_dir / name, f"{root}/{name}")
     switch = (json.dumps(pointer(descriptor), ensure_ascii=False, indent=2) + "\n").encode()

@@ -440,6 +440,7 @@ def refresh_indexes(published_dir: Path) -> list[str]:
     for name, data in (
         ("catalog.jsonld", catalog.render(published_dir)),
         ("index.html", site.render(published_dir).encode("utf-8")),
+        ("catalogue.js", site.SCRIPT),
     ):
         if write_if_changed(published_dir / name, data):
             written.append(name)

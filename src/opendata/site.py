@@ -16,7 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-PREVIEW_ROWS = 5
+PREVIEW_ROWS = 10
+# Sorting and filtering the preview tables: a file beside index.html (no inline script).
+SCRIPT = (Path(__file__).resolve().parent / "portal" / "static" / "catalogue.js").read_bytes()
 # One stylesheet for the portal and this page (inlined: the page works offline, alone).
 _CSS = (Path(__file__).resolve().parent / "portal" / "static" / "opendata.css").read_text(
     encoding="utf-8"
@@ -112,9 +114,12 @@ def _chart_sites(folder: Path) -> str:
     rows = pd.read_csv(folder / "sites.csv")
     current = rows[rows["removed_on"].isna()]
     by_arr = current.groupby("arrondissement")["access_points"].sum()
-    return bar_chart(
-        "Bornes Wi-Fi par arrondissement", [f"{a}e" for a in by_arr.index], list(by_arr)
+    title = (
+        f"Bornes Wi-Fi par arrondissement : {int(by_arr.sum())} bornes des "
+        f"{len(current)} sites encore listés (les {len(rows) - len(current)} sites retirés "
+        "ne sont pas comptés)"
     )
+    return bar_chart(title, [f"{int(a)}e" for a in by_arr.index], list(by_arr))
 
 
 def _labels(schema: dict[str, Any], field: str) -> dict[str, str]:
@@ -178,34 +183,88 @@ CHARTS: dict[str, list[tuple[Callable[[Path], str], list[str]]]] = {
 }
 
 
+TYPE_WORDS = {
+    "string": "texte",
+    "integer": "entier",
+    "number": "nombre",
+    "boolean": "booléen (true, false)",
+    "date": "date (AAAA-MM-JJ)",
+    "datetime": "date et heure UTC",
+    "year": "année",
+    "yearmonth": "mois (AAAA-MM)",
+}
+
+
+def constraint_words(constraints: dict[str, Any]) -> str:
+    """A field's constraints as a reader says them, in French (escaped HTML)."""
+    said = []
+    for key, value in constraints.items():
+        if key == "required" and value:
+            said.append("obligatoire")
+        elif key == "unique" and value:
+            said.append("unique")
+        elif key == "enum":
+            values = ", ".join(f"<code>{html.escape(str(v))}</code>" for v in value)
+            said.append(f"une valeur parmi : {values}")
+        elif key == "pattern":
+            said.append(f"suit le motif <code>{html.escape(str(value))}</code>")
+        elif key == "minimum":
+            said.append(f"au moins {html.escape(str(value))}")
+        elif key == "maximum":
+            said.append(f"au plus {html.escape(str(value))}")
+        elif key == "minLength":
+            said.append(f"au moins {html.escape(str(value))} caractères")
+        elif key == "maxLength":
+            said.append(f"au plus {html.escape(str(value))} caractères")
+        elif value not in (False, None):
+            said.append(f"{html.escape(key)} : {html.escape(str(value))}")
+    return " ; ".join(said)
+
+
 def _fields(schema: dict[str, Any]) -> str:
+    """The documentation of every field; on a phone each field is a labelled card."""
+    labels = ("Champ", "Type", "Description", "Exemple", "Contraintes")
     rows = "".join(
-        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td>"
-        "</tr>".format(
+        '<tr><th scope="row" data-label="{}"><code>{}</code></th><td data-label="{}">{}</td>'
+        '<td data-label="{}">{}</td><td data-label="{}"><code>{}</code></td>'
+        '<td data-label="{}">{}</td></tr>'.format(
+            labels[0],
             html.escape(f["name"]),
-            html.escape(f.get("type", "string")),
+            labels[1],
+            html.escape(TYPE_WORDS.get(f.get("type", "string"), f.get("type", "string"))),
+            labels[2],
             html.escape(f.get("description", "")),
+            labels[3],
             html.escape(str(f.get("example", ""))),
-            html.escape(", ".join(f"{k} : {v}" for k, v in f.get("constraints", {}).items())),
+            labels[4],
+            constraint_words(f.get("constraints", {})),
         )
         for f in schema["fields"]
     )
+    head = "".join(f'<th scope="col">{label}</th>' for label in labels)
     return (
-        '<div class="wide"><table><thead><tr><th>Champ</th><th>Type</th><th>Description</th>'
-        f"<th>Exemple</th><th>Contraintes</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        f'<table class="fields cards"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
     )
 
 
-def _preview(path: Path) -> str:
+def _preview(path: Path, caption: str) -> str:
+    """The first rows, sortable and filterable in the page by ``catalogue.js`` (without it, a
+    plain table); on a phone each row is a labelled card."""
     rows = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=PREVIEW_ROWS)
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in rows.columns)
+    names = [html.escape(c) for c in rows.columns]
+    head = "".join(f'<th scope="col">{n}</th>' for n in names)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
+        "<tr>"
+        + "".join(
+            f'<td data-label="{n}">{html.escape(v)}</td>' for n, v in zip(names, row, strict=True)
+        )
+        + "</tr>"
         for row in rows.itertuples(index=False)
     )
     return (
-        f'<div style="overflow-x:auto"><table><thead><tr>{head}</tr></thead><tbody>{body}'
-        "</tbody></table></div>"
+        f'<div class="scroll" role="region" tabindex="0" aria-label="{html.escape(caption)}">'
+        f'<table class="data cards sortable"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 
@@ -235,12 +294,13 @@ def _dataset(folder: Path) -> str:
         twin = next(r for r in d["resources"] if r["name"] == res["name"] + "-parquet")
         excel = next((r for r in d["resources"] if r["name"] == res["name"] + "-xlsx"), None)
         geo = next((r for r in d["resources"] if r["name"] == res["name"] + "-geojson"), None)
+        first = f"Premières lignes : {res.get('title', res['name'])}"
         parts.append(
             f"<h3>{html.escape(res.get('title', res['name']))}</h3>"
             f"<p>{html.escape(res.get('description', ''))}</p>"
             f"{_downloads(name, res, twin, excel, geo)}"
-            f"{_fields(res['schema'])}<p>Premières lignes :</p>"
-            f"{_preview(folder / _first_path(res))}"
+            f"{_fields(res['schema'])}"
+            f"{_preview(folder / _first_path(res), first)}"
         )
     parts.append("</section>")
     return "".join(parts)
@@ -296,5 +356,5 @@ def render(published_dir: Path) -> str:
         f"<style>{_CSS}</style></head><body><main><h1>Inclusion numérique à Paris</h1>"
         '<p class="meta">Données ouvertes de la Ville de Paris · catalogue DCAT : '
         '<a href="catalog.jsonld">catalog.jsonld</a></p>'
-        f"<ul>{toc}</ul>{body}</main></body></html>\n"
+        f'<ul>{toc}</ul>{body}</main><script src="catalogue.js" defer></script></body></html>\n'
     )

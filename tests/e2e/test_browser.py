@@ -115,3 +115,68 @@ def test_the_validation_report_page_reads_on_a_phone(browser: Any, tmp_path: Pat
         axe = Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}})
         assert axe.violations_count == 0, axe.generate_report()
         page.close()
+
+
+def test_the_catalogue_page_reads_on_a_phone_and_its_tables_sort_and_filter(
+    browser: Any,
+    served: str,  # noqa: F811
+) -> None:
+    """At 390 px nothing scrolls sideways (the 32 fields of the national standard become
+    cards); the preview tables sort by a column and filter their rows, offline, from the
+    page's own script; without JavaScript every row is still there."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+    phone = browser.new_page(viewport={"width": 390, "height": 800})
+    phone.goto(f"{served}/index.html", wait_until="load")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    fields = phone.locator("#digital-public-spaces table.fields").first
+    assert fields.locator("tbody tr").count() == 32
+    card = fields.locator("tbody tr").first.bounding_box()
+    assert card is not None and card["width"] <= 390 and card["height"] > 100  # a card
+    axe = Axe().run(phone, options={"runOnly": {"type": "tag", "values": tags}})
+    assert axe.violations_count == 0, axe.generate_report()
+    phone.screenshot(path=str(SCREENSHOT.parent / "index-390.png"), full_page=False)
+    phone.close()
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{served}/index.html", wait_until="load")
+    table = page.locator("#startup-support table.data").first
+    names = table.locator("tbody tr td:nth-child(2)")
+    before = names.all_inner_texts()
+    header = table.locator("th").nth(1)
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    ascending = names.all_inner_texts()
+    assert ascending == sorted(before, key=str.casefold) and ascending != before
+    header.locator("button").press("Enter")  # by keyboard too
+    assert header.get_attribute("aria-sort") == "descending"
+    assert names.all_inner_texts() == ascending[::-1]
+    staff = table.locator("th").nth(9)  # staff_at_entry: numbers sort as numbers
+    staff.locator("button").click()
+    values = [int(v) for v in table.locator("tbody tr td:nth-child(10)").all_inner_texts()]
+    assert values == sorted(values)
+
+    search = page.get_by_label("Filtrer ces lignes").nth(
+        page.locator("table.sortable").evaluate_all(
+            "(ts, t) => ts.indexOf(t)", table.element_handle()
+        )
+    )
+    search.fill("logiciel")
+    visible = [r for r in table.locator("tbody tr").all() if r.is_visible()]
+    assert visible and all("logiciel" in r.inner_text().lower() for r in visible)
+    status = page.locator(f"#{search.get_attribute('id')}-etat")
+    assert status.inner_text() == f"{len(visible)} ligne(s) sur {len(before)}"
+    search.fill("")
+    assert table.locator("tbody tr:visible").count() == len(before)
+    axe = Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}})
+    assert axe.violations_count == 0, axe.generate_report()
+    page.close()
+
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    plain.goto(f"{served}/index.html", wait_until="load")
+    assert plain.locator("input[type=search]").count() == 0
+    assert plain.locator("#startup-support table.data tbody tr").first.is_visible()
+    assert plain.locator("#startup-support table.data").first.locator("tbody tr").count() == 10
+    context.close()

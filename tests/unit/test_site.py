@@ -87,3 +87,17 @@ def test_the_training_charts_show_each_breakdown_and_what_secrecy_hides(
         assert sum(values) == 150, (svg[:120], values)
     assert "Femmes" in section and "En emploi à six mois" in section
     assert "Demandeur d&#x27;emploi" in section and "job_seeker</text>" not in section
+
+
+def test_constraints_are_said_in_french_words_and_the_page_has_no_inline_script(
+    page: tuple[Path, _Links, str],
+) -> None:
+    out, _, text = page
+    assert "obligatoire" in text and "unique" in text and "suit le motif" in text
+    assert "une valeur parmi" in text and "au moins" in text
+    for raw in ("required : True", "unique : True", "pattern :", "enum :"):
+        assert raw not in text
+    assert "entier" in text and "date (AAAA-MM-JJ)" in text  # types in words too
+    scripts = [chunk.split(">", 1)[0] for chunk in text.split("<script")[1:]]
+    assert scripts == [' src="catalogue.js" defer']  # one script, a file: no inline code
+    assert (out / "catalogue.js").read_bytes().startswith(b"// The catalogue page")
