@@ -157,7 +157,7 @@ def test_a_publisher_killed_at_any_moment_leaves_old_or_new(raw_copy: Path, tmp_
         }
         # a kill may leave the catalogue's temporary files; the next publish removes them
         names = [p.name for p in out.iterdir() if not p.name.startswith(".incoming-")]
-        assert sorted(names) == ["catalog.jsonld", "index.html", "wifi-hotspots"]
+        assert sorted(names) == ["catalog.jsonld", "catalogue.js", "index.html", "wifi-hotspots"]
     publish("wifi-hotspots", raw_copy, out)
     assert not list(out.glob(".incoming-*")) and not list(out.glob(".staging-*"))
     # the catalogue and the page agree with what is published, whatever the last kill left

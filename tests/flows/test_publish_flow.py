@@ -35,7 +35,7 @@ def test_publish_all_completes_and_writes_every_dataset(raw_copy: Path, tmp_path
     assert state.is_completed()
     assert state.result() == dict.fromkeys(sorted(registry.datasets()), "published 1.0.0")
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [*registry.datasets(), "catalog.jsonld", "index.html"]
+        [*registry.datasets(), "catalog.jsonld", "catalogue.js", "index.html"]
     )
 
 

@@ -213,6 +213,7 @@ def test_invalid_delivery_leaves_the_previous_publication_untouched(
     assert _snapshot(out / "wifi-hotspots") == before
     assert sorted(p.name for p in out.iterdir()) == [
         "catalog.jsonld",
+        "catalogue.js",
         "index.html",
         "wifi-hotspots",
     ]
