@@ -23,8 +23,10 @@ venv: $(STAMP) ## Create the virtual environment from the lock file
 publish: $(STAMP) ## Publish every dataset from raw/ into published/ (embedded Prefect)
 	$(BIN)/opendata publish
 
+PORT        ?= 4200
+PORTAL_PORT ?= 8000
 serve: $(STAMP) ## Prefect server + UI on http://127.0.0.1:4200, the deployments, the portal on :8000
-	$(BIN)/opendata serve --root .
+	$(BIN)/opendata serve --root . --port $(PORT) --portal-port $(PORTAL_PORT)
 
 test: lint typecheck browser ## Lint, type check and run the whole test suite
 	$(BIN)/python -m pytest -q

@@ -2,7 +2,8 @@
 copy of the project (its own raw/, published/, Prefect home and S3 bucket): so that a snippet
 can never break silently. A block the harness cannot run fails the test; the few it does not
 run literally say why in an HTML comment before the block (`<!-- readme: ... -->`), and even
-those are checked (a synopsis against the command's --help)."""
+those are checked (a synopsis against the command's --help). Servers are started on free ports
+(`--port`, `PORT=`), the one change made to a command as written."""
 
 from __future__ import annotations
 
@@ -183,11 +184,13 @@ def _shell(sandbox: Sandbox, block: Block, servers: Servers) -> None:
         elif command == "make test":  # the suite this test is part of: its target exists
             assert "\ntest:" in (sandbox.root / "Makefile").read_text()
         elif command.startswith("make serve"):
-            servers.stop()  # the portal started earlier gives its port back
+            # As written, on free ports (the README says how): a machine running its own
+            # Prefect on 4200 must not fail this test.
+            prefect, portal = free_port(), free_port()
             servers.start(
                 sandbox,
-                command,
-                ["http://127.0.0.1:4200/api/health", "http://127.0.0.1:8000/sante"],
+                f"{command} PORT={prefect} PORTAL_PORT={portal}",
+                [f"http://127.0.0.1:{prefect}/api/health", f"http://127.0.0.1:{portal}/sante"],
             )
             servers.stop()
         elif command.startswith("opendata portal"):
