@@ -1,9 +1,10 @@
-"""Turn published frames into exact CSV, Parquet and Excel bytes, the same bytes on every run.
+"""Turn published frames into exact CSV, Parquet, Excel and GeoJSON bytes, the same every run.
 
 CSV: UTF-8, comma, LF, minimal quoting, ISO dates, numbers with a dot, text cells that a
 spreadsheet would run as formulas defused (:func:`defuse`). Parquet: one column per
-field with the Arrow type of its Table Schema type. Both are written from the same typed frame,
-so they hold the same values.
+field with the Arrow type of its Table Schema type. Excel (:func:`xlsx_bytes`): typed cells for
+spreadsheet users. GeoJSON (:func:`geojson_bytes`): a map layer of a table of places. All are
+written from the same typed frame, so they hold the same values.
 """
 
 from __future__ import annotations
