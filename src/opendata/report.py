@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -62,6 +62,19 @@ class Report:
     def flatten(self) -> list[tuple[int | None, str | None, str]]:
         """(row, column, error type) of every error, the shape tests pin."""
         return [(p.row, p.label, p.type) for p in self.errors]
+
+    def to_state(self) -> dict[str, Any]:
+        """Every field, as plain data (for the files that keep a report between processes)."""
+        data = asdict(self)
+        data["problems"] = [asdict(p) for p in self.problems]
+        return data
+
+    @classmethod
+    def from_state(cls, data: dict[str, Any]) -> Report:
+        """The report :meth:`to_state` gave."""
+        fields = dict(data)
+        problems = [Problem(**p) for p in fields.pop("problems")]
+        return cls(problems=problems, **fields)
 
 
 class UnreadableFile(Exception):

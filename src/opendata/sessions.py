@@ -125,25 +125,14 @@ class DeliveryResult:
 
     def to_json(self) -> bytes:
         data = asdict(self)
-        data["report"] = _report_json(self.report)
+        data["report"] = self.report.to_state()
         return json.dumps(data, ensure_ascii=False).encode()
 
     @classmethod
     def from_json(cls, data: bytes) -> DeliveryResult:
         raw = json.loads(data)
-        raw["report"] = _report_from_json(raw["report"])
+        raw["report"] = Report.from_state(raw["report"])
         return cls(**raw)
-
-
-def _report_json(report: Report) -> dict[str, Any]:
-    data = asdict(report)
-    data["problems"] = [asdict(p) for p in report.problems]
-    return data
-
-
-def _report_from_json(data: dict[str, Any]) -> Report:
-    problems = [Problem(**p) for p in data.pop("problems")]
-    return Report(**data, problems=problems)
 
 
 def reference_sites(raw_dir: Path) -> pa.Table | None:

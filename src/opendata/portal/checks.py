@@ -19,14 +19,13 @@ import shutil
 import threading
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import asdict
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from opendata import registry
 from opendata.headers import normalize_label
-from opendata.report import Problem, Report
+from opendata.report import Report
 
 PREVIEW_ROWS = 100
 INLINE_CHECK_BYTES = 256 * 1024  # a small file may be checked in the web process (see Workers)
@@ -96,23 +95,12 @@ def update_meta(root: Path, check_id: str, **changes: Any) -> dict[str, Any]:
     return meta
 
 
-def report_to_dict(report: Report) -> dict[str, Any]:
-    data = asdict(report)
-    data["problems"] = [asdict(p) for p in report.problems]
-    return data
-
-
-def report_from_dict(data: dict[str, Any]) -> Report:
-    problems = [Problem(**p) for p in data.pop("problems")]
-    return Report(problems=problems, **data)
-
-
 def load_report(root: Path, check_id: str) -> Report | None:
     try:
         data = json.loads((folder(root, check_id) / "report.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    return report_from_dict(data)
+    return Report.from_state(data)
 
 
 def load_preview(root: Path, check_id: str) -> dict[str, Any] | None:
@@ -194,7 +182,7 @@ def run_check(root_text: str, check_id: str) -> str:
         report.file = meta["name"]
         _write(
             folder(root, check_id) / "report.json",
-            json.dumps(report_to_dict(report), ensure_ascii=False).encode("utf-8"),
+            json.dumps(report.to_state(), ensure_ascii=False).encode("utf-8"),
         )
         if not report.valid and not report.unreadable and validation.rows:
             data = preview(report, validation.text, validation.rows, source.name)
