@@ -49,7 +49,7 @@ def _sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def _parquet_schema(schema: dict[str, Any], suffix: str = PARQUET_SUFFIX) -> dict[str, Any]:
+def _twin_schema(schema: dict[str, Any], suffix: str = PARQUET_SUFFIX) -> dict[str, Any]:
     """The schema of a twin resource (Parquet, Excel): its foreign keys point to the twins."""
     twin = copy.deepcopy(schema)
     for fk in twin.get("foreignKeys", []):
@@ -130,7 +130,7 @@ def partitioned_resources(
         if fmt == "parquet":
             resource["title"] = f"{meta.get('title', name)} (Parquet)"
         resource["x-parts"] = described
-        resource["schema"] = schema if fmt == "csv" else _parquet_schema(schema)
+        resource["schema"] = schema if fmt == "csv" else _twin_schema(schema)
         resources.append(resource)
     return files, resources
 
@@ -230,7 +230,7 @@ def build_package(
                 # the declared size with None), so the size goes under an extension property.
                 "hash": _sha256(parquet_data),
                 "x-bytes": len(parquet_data),
-                "schema": _parquet_schema(schema),
+                "schema": _twin_schema(schema),
             }
         )
         title = str(meta.get("title", name))
@@ -247,7 +247,7 @@ def build_package(
                 "title": f"{title} (Excel)",
                 "hash": _sha256(xlsx_data),
                 "x-bytes": len(xlsx_data),
-                "schema": _parquet_schema(schema, XLSX_SUFFIX),
+                "schema": _twin_schema(schema, XLSX_SUFFIX),
             }
         )
         if meta.get("x-map"):  # a table of places: also a map layer

@@ -90,6 +90,7 @@ class Changes:
     removed_resources: list[str]
     metadata_changed: bool
     notes: list[str] = field(default_factory=list)  # said to consumers (a delivery approved…)
+    retired: dict[str, str] = field(default_factory=dict)  # removed resource -> where it went
 
     @property
     def level(self) -> str:
@@ -110,6 +111,7 @@ class Changes:
             "metadataChanged": self.metadata_changed,
             **({"notes": self.notes} if self.notes else {}),
             "resourcesRemoved": self.removed_resources,
+            **({"resourcesRemovedWhy": self.retired} if self.retired else {}),
             "resources": {name: r.as_dict() for name, r in self.resources.items()},
         }
 
@@ -318,9 +320,11 @@ def compare(
         resources[res["name"]] = changes
     removed = [n for n in old_by_name if n not in {r["name"] for r in csv_resources}]
     metadata_changed = _metadata(old_descriptor) != _metadata(new_descriptor)
-    retired = new_descriptor.get("x-retired-resources", {})
-    notes = [f"`{n}` : ressource retirée. {retired[n]}" for n in removed if n in retired]
-    return Changes(old_descriptor.get("version"), resources, removed, metadata_changed, notes)
+    said = new_descriptor.get("x-retired-resources", {})
+    retired = {n: str(said[n]) for n in removed if n in said}
+    return Changes(
+        old_descriptor.get("version"), resources, removed, metadata_changed, retired=retired
+    )
 
 
 def next_version(previous: str | None, level: str, first: str) -> str:
@@ -371,8 +375,8 @@ def changelog_entry(version: str, created: str | None, changes: Changes) -> str:
             parts.append("clé primaire modifiée")
         lines.append(f"- `{name}` : " + " ; ".join(parts) + ".")
     for name in changes.removed_resources:
-        if not any(note.startswith(f"`{name}` : ") for note in changes.notes):
-            lines.append(f"- `{name}` : ressource retirée.")
+        why = changes.retired.get(name)
+        lines.append(f"- `{name}` : ressource retirée." + (f" {why}" if why else ""))
     if changes.metadata_changed:
         lines.append("- Métadonnées mises à jour (titres, descriptions).")
     return "\n".join(lines) + "\n"

@@ -336,6 +336,7 @@ def test_the_new_tables_are_a_major_release_that_explains_itself(tmp_path: Path)
     changes = json.loads((folder / "changes.json").read_text(encoding="utf-8"))
     assert (changes["version"], changes["level"]) == ("2.0.0", "major")
     assert changes["resourcesRemoved"] == ["outcomes"]
+    assert changes["resourcesRemovedWhy"]["outcomes"].startswith("Le croisement à cinq dimensions")
     changelog = (folder / "CHANGELOG.md").read_text(encoding="utf-8")
     entry = changelog.split("## 1.0.0")[0]
     assert "## 2.0.0" in entry and "Version majeure" in entry

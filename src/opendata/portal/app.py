@@ -404,8 +404,8 @@ def create_app(settings: Settings) -> Starlette:
 
         meta["bytes"] = await off_loop(copy)
         checks.write_meta(root, check_id, meta)
-        small = meta["bytes"] <= checks.INLINE_CHECK_BYTES and kind != "gzip"
-        future = state["workers"].submit(root, check_id, small=small)
+        here = meta["bytes"] <= checks.INLINE_CHECK_BYTES and kind != "gzip"
+        future = state["workers"].submit(root, check_id, small=here)
         return check_id, meta, future
 
     def choose_source(
