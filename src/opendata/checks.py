@@ -154,6 +154,8 @@ def _label_list(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
 
 @check("paris-coordinates")
 def _paris_coordinates(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
+    """Coordinates inside Paris, or, with ``postalCode`` and ``near``, inside the ``near`` box
+    on rows whose postal code is one of the City's sites outside Paris (see ``outside-paris``)."""
     lat_label, lon_label = spec["latitude"], spec["longitude"]
     if not ctx.has(lat_label, lon_label):
         return []
@@ -165,14 +167,40 @@ def _paris_coordinates(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
 
     known = lat.notna() & lon.notna()
     swapped = known & inside(lat, PARIS_LONGITUDE) & inside(lon, PARIS_LATITUDE)
-    lat_out = lat.notna() & ~inside(lat, PARIS_LATITUDE) & ~swapped
-    lon_out = lon.notna() & ~inside(lon, PARIS_LONGITUDE) & ~swapped
-    box: dict[str, Any] = {"lat": PARIS_LATITUDE, "lon": PARIS_LONGITUDE}
-    return (
-        ctx.problems("coordinates-swapped", lat_label, swapped, other=ctx.labels[lon_label])
-        + ctx.problems("coordinates-outside-paris", lat_label, lat_out, "error", axis="lat", **box)
-        + ctx.problems("coordinates-outside-paris", lon_label, lon_out, "error", axis="lon", **box)
-    )
+    near = pd.Series(False, index=lat.index)
+    postal, box_near = spec.get("postalCode"), spec.get("near")
+    if postal and box_near and ctx.has(postal):
+        near = ctx.text[postal].map(lambda v: _outside_paris(v, box_near["departments"]))
+        near = near.astype(bool)
+    near_lat = tuple(box_near["latitude"]) if box_near else PARIS_LATITUDE
+    near_lon = tuple(box_near["longitude"]) if box_near else PARIS_LONGITUDE
+    found = ctx.problems("coordinates-swapped", lat_label, swapped, other=ctx.labels[lon_label])
+    for rows, lat_box, lon_box, area in (
+        (~near, PARIS_LATITUDE, PARIS_LONGITUDE, "paris"),
+        (near, near_lat, near_lon, "near"),
+    ):
+        lat_out = rows & lat.notna() & ~inside(lat, lat_box) & ~swapped
+        lon_out = rows & lon.notna() & ~inside(lon, lon_box) & ~swapped
+        box: dict[str, Any] = {"lat": lat_box, "lon": lon_box, "area": area}
+        found += ctx.problems("coordinates-outside-paris", lat_label, lat_out, axis="lat", **box)
+        found += ctx.problems("coordinates-outside-paris", lon_label, lon_out, axis="lon", **box)
+    return sorted(found, key=Problem.sort_key)
+
+
+def _outside_paris(code: Any, departments: list[str]) -> bool:
+    """A well-formed postal code of one of ``departments`` (not a Paris one)."""
+    text = "" if code is None else str(code).strip()
+    return len(text) == 5 and text.isdigit() and text[:2] in departments
+
+
+@check("outside-paris")
+def _outside_paris_check(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
+    """Postal codes of the City's sites outside Paris (``departments``): accepted, said."""
+    label = spec["field"]
+    if not ctx.has(label):
+        return []
+    mask = ctx.text[label].map(lambda v: _outside_paris(v, spec["departments"])).astype(bool)
+    return ctx.problems("outside-paris", label, mask, severity=spec.get("severity", "warning"))
 
 
 def _empty(series: pd.Series) -> pd.Series:

@@ -73,7 +73,8 @@ def list_deliveries(raw_dir: Path, source: Source) -> list[Delivery]:
     folder = raw_dir / source.name
     if not folder.is_dir():
         return []
-    files = [p for p in folder.glob(source.file_pattern) if p.is_file() and not p.is_symlink()]
+    matched = {p for pattern in source.patterns() for p in folder.glob(pattern)}
+    files = [p for p in matched if p.is_file() and not p.is_symlink()]
     found = [dated(p) for p in files]
     return sorted(found, key=lambda d: (d.date or dt.date.min, d.path.name))
 

@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 from opendata import registry, safefiles
 from opendata.messages import message
+from opendata.reading import sniff_format
 from opendata.registry import Source
 from opendata.render import as_html, as_json
 from opendata.report import Problem, Report, UnreadableFile, display_name
@@ -86,20 +87,36 @@ class Receipt:
         return 0 if self.valid else 1
 
 
-def _extension(source: Source, original: str) -> str:
-    """The extension the publication looks for (``filePattern``): a delivery stored as
-    ``.csv.exe`` or without extension would be kept and never published."""
-    pattern = source.file_pattern
+_JSON_EXTENSIONS = (".geojson", ".json")
+
+
+def _pattern_extension(pattern: str) -> str | None:
     star = pattern.rfind("*")
     wanted = pattern[star + 1 :] if star >= 0 else ""
     if wanted.startswith(".") and "*" not in wanted and "?" not in wanted:
         return wanted
+    return None
+
+
+def _extension(source: Source, original: str, data: bytes = b"") -> str:
+    """The extension the publication looks for (``filePattern``): a delivery stored as
+    ``.csv.exe`` or without extension would be kept and never published. A source that takes
+    several shapes gets the extension of what the file is (a GeoJSON export: ``.geojson``)."""
+    is_json = sniff_format(data) == "json"
+    for pattern in source.patterns():
+        wanted = _pattern_extension(pattern)
+        if wanted is not None and (wanted in _JSON_EXTENSIONS) == is_json:
+            return wanted
     stem, dot, ext = original.rpartition(".")
     return f".{ext.lower()}" if dot and stem else ""
 
 
 def stored_name(
-    original: str, delivered: dt.date, sha256: str, source: Source | None = None
+    original: str,
+    delivered: dt.date,
+    sha256: str,
+    source: Source | None = None,
+    data: bytes = b"",
 ) -> str:
     """``2008-01-15_0123456789ab_sites.csv``: date, content hash, the steward's name (made
     safe for every file system, at most :data:`MAX_STEM` characters) and the extension of the
@@ -107,7 +124,7 @@ def stored_name(
     original = display_name(original)
     lowered = original.lower()
     stem = original
-    for ext in (".csv.gz", ".xlsx", ".xls", ".csv", ".gz"):
+    for ext in (".csv.gz", ".xlsx", ".xls", ".csv", ".gz", ".geojson", ".json"):
         if lowered.endswith(ext):
             stem = original[: -len(ext)]
             break
@@ -115,7 +132,7 @@ def stored_name(
         head, dot, _ = original.rpartition(".")
         stem = head if dot and head else original
     safe = _UNSAFE.sub("-", stem).strip("-.")[:MAX_STEM].strip("-.") or "delivery"
-    suffix = original[len(stem) :].lower() if source is None else _extension(source, original)
+    suffix = original[len(stem) :].lower() if source is None else _extension(source, original, data)
     return f"{delivered.isoformat()}_{sha256[:HASH_DIGITS]}_{safe}{suffix}"
 
 
@@ -163,12 +180,12 @@ def submit(
     sha256 = hashlib.sha256(data).hexdigest()
     report = validate_file(path, source, raw_dir).report
     report.file = display_name(original)
-    target_name = stored_name(original, delivered or today_in_paris(), sha256, source)
-    if report.valid and not fnmatch.fnmatch(target_name, source.file_pattern):
+    target_name = stored_name(original, delivered or today_in_paris(), sha256, source, data)
+    if report.valid and not any(fnmatch.fnmatch(target_name, p) for p in source.patterns()):
         report.problems.append(
             Problem(
                 "unpublishable-name",
-                params={"file": report.file, "pattern": source.file_pattern},
+                params={"file": report.file, "pattern": ", ".join(source.patterns())},
             )
         )
     return _store(data, sha256, report, source, raw_dir, quarantine_dir, target_name, original)
@@ -225,7 +242,7 @@ def quarantine_broken(
     sha256 = hashlib.sha256(data).hexdigest()
     report = Report(source=source.name, file=display_name(original), unreadable=True)
     report.problems.append(Problem("internal-error", params={"error": type(error).__name__}))
-    name = stored_name(original, today_in_paris(), sha256, source)
+    name = stored_name(original, today_in_paris(), sha256, source, data)
     receipt, _ = _store(
         data, sha256, report, source, quarantine_dir, quarantine_dir, name, original
     )

@@ -378,12 +378,30 @@ def _message(p: Problem, lang: str) -> str:
             if fr
             else f"Latitude and longitude look swapped ({cell} is a Paris longitude)."
         )
+    if t == "coordinates-outside-paris" and prm.get("area") == "near":
+        low, high = prm[prm["axis"]]
+        return (
+            f"{cell} est hors de Paris et des départements voisins (attendu entre {low} et "
+            f"{high}). Vérifiez la coordonnée."
+            if fr
+            else f"{cell} lies outside Paris and its neighbouring departments "
+            f"(expected {low} to {high})."
+        )
     if t == "coordinates-outside-paris":
         low, high = prm[prm["axis"]]
         return (
             f"{cell} est hors de Paris (attendu entre {low} et {high}). Vérifiez la coordonnée."
             if fr
             else f"{cell} lies outside Paris (expected {low} to {high})."
+        )
+    if t == "outside-paris":
+        return (
+            f"Code postal {cell} hors de Paris : le site est accepté et publié sans "
+            "arrondissement. Vérifiez qu'il s'agit bien d'un site de la Ville hors de Paris "
+            "(une fourrière, par exemple)."
+            if fr
+            else f"Postal code {cell} lies outside Paris: the site is accepted and published "
+            "without an arrondissement. Check that it is a City site outside Paris (a car pound)."
         )
     if t == "several-periods":
         return (
@@ -456,6 +474,21 @@ _UNREADABLE = {
         "CSV illisible à partir de la ligne {row} ({detail}) : guillemet non fermé ou "
         "fichier tronqué ?",
         "Unreadable CSV from row {row} ({detail}): unclosed quote or truncated file?",
+    ),
+    "unexpected-json": (
+        "Un fichier CSV est attendu, celui-ci est du JSON : enregistrez les données en CSV.",
+        "A CSV file is expected; this one is JSON: save the data as CSV.",
+    ),
+    "broken-json": (
+        "Fichier JSON illisible ({detail}) : renvoyez l'export GeoJSON complet, tel que le "
+        "portail le donne.",
+        "Unreadable JSON file ({detail}): send the whole GeoJSON export as the portal gives it.",
+    ),
+    "not-feature-collection": (
+        "Ce fichier JSON n'est pas un export GeoJSON (une FeatureCollection) : exportez le jeu "
+        "de données au format GeoJSON, ou envoyez-le en CSV.",
+        "This JSON file is not a GeoJSON export (a FeatureCollection): export the dataset as "
+        "GeoJSON, or send it as CSV.",
     ),
     "truncated-gzip": (
         "Archive gzip tronquée ou corrompue : renvoyez le fichier complet.",

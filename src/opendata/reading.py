@@ -2,7 +2,9 @@
 
 Readers accept what departments really send (see raw-formats.md): byte-order marks,
 Windows-1252, CRLF, title lines above the header, retyped headers, Excel numbers and dates
-where the contract expects text. Every cell comes out as text, the way the contract writes it,
+where the contract expects text, and the other shapes a source's contract declares as delivery
+profiles (another system's labels, two fields in one cell, a GeoJSON FeatureCollection: see
+:mod:`opendata.profiles`). Every cell comes out as text, the way the contract writes it,
 so that one Table Schema check serves every format. A file that cannot be read at all raises
 :class:`~opendata.report.UnreadableFile` with what to do about it.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +22,7 @@ from typing import Any
 
 from opendata import limits, safefiles, xlsxguard
 from opendata.headers import HeaderMatch, header_score, match_header, normalize_label
+from opendata.profiles import Profile, part_text
 from opendata.registry import Source
 from opendata.report import Problem, UnreadableFile, column_letters
 
@@ -42,6 +46,7 @@ class RawTable:
     row_numbers: list[int]
     problems: list[Problem]
     sheet: str | None = None  # the workbook's sheet the rows come from (None for CSV)
+    profile: Profile | None = None  # the delivery profile the file was read with, if any
 
     def label(self, contract_label: str) -> str:
         """The column label as the steward wrote it (the contract's when the column is missing)."""
@@ -56,14 +61,21 @@ class RawTable:
 
 
 def sniff_format(data: bytes) -> str:
-    """What a file really is, from its first bytes: "xlsx", "xls", "gzip" or "text"."""
+    """What a file really is, from its first bytes: "xlsx", "xls", "gzip", "json" (an object:
+    a GeoJSON export) or "text"."""
     if data.startswith(_ZIP_MAGIC):
         return "xlsx"
     if data.startswith(_OLE_MAGIC):
         return "xls"
     if data.startswith(_GZIP_MAGIC):
         return "gzip"
+    if data[:64].removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(b"{"):
+        return "json"
     return "text"
+
+
+def _geojson_profile(source: Source) -> Profile | None:
+    return next((p for p in source.profiles if p.format == "geojson"), None)
 
 
 def read_delivery(path: Path, source: Source) -> RawTable:
@@ -85,11 +97,27 @@ def read_delivery(path: Path, source: Source) -> RawTable:
         raise UnreadableFile("expected-excel", found=kind)
     elif kind in ("xlsx", "xls"):
         raise UnreadableFile("expected-csv", found=kind)
+    elif kind == "json":
+        profile = _geojson_profile(source)
+        if profile is None:
+            raise UnreadableFile("unexpected-json")
+        return _table_from_grid(_geojson_grid(data, source), source, "geojson")
     else:
         if kind == "gzip":
             data = _gunzip(data, source.bounds().max_decompressed_bytes)
         grid = _csv_grid(data, source)
     return _table_from_grid(grid, source)
+
+
+def text_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
+    """The rows of a CSV, gzipped CSV or GeoJSON delivery as the reader sees them, numbered as
+    a spreadsheet shows them (for the annotated copy of a steward's file)."""
+    kind = sniff_format(data)
+    if kind == "json" and _geojson_profile(source):
+        return [(n, [_text(c) for c in row]) for n, row in _geojson_grid(data, source)]
+    if kind == "gzip":
+        data = _gunzip(data, source.bounds().max_decompressed_bytes)
+    return _csv_grid(data, source)
 
 
 def _gunzip(data: bytes, limit: int) -> bytes:
@@ -150,6 +178,44 @@ def _csv_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
     return grid
 
 
+def _geojson_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
+    """A FeatureCollection as a grid: the properties' names as the header (line 1), feature
+    *n* on line *n* + 1, as the annotated copy of the file shows it."""
+    import geojson
+
+    text = _decode(data, ["utf-8-sig"])
+    try:
+        document = geojson.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile(
+            "broken-json", detail=f"ligne {exc.lineno}, caractère {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise UnreadableFile("broken-json", detail="imbrication trop profonde") from None
+    except (ValueError, TypeError, AttributeError) as exc:  # a GeoJSON object it refuses
+        raise UnreadableFile("broken-json", detail=str(exc)[:200]) from None
+    is_collection = isinstance(document, dict) and document.get("type") == "FeatureCollection"
+    features = document.get("features") if is_collection else None
+    if not isinstance(features, list):
+        raise UnreadableFile("not-feature-collection")
+    bounds = source.bounds()
+    properties: list[dict[str, Any]] = [
+        f["properties"] if isinstance(f, dict) and isinstance(f.get("properties"), dict) else {}
+        for f in features
+    ]
+    names: dict[str, None] = {}
+    for props in properties:
+        names.update(dict.fromkeys(props))
+    header = list(names)
+    _check_size(1, header, bounds)
+    grid: list[tuple[int, list[Any]]] = [(1, header)]
+    for number, props in enumerate(properties, start=2):
+        row = [props.get(name) for name in header]
+        _check_size(number, row, bounds)
+        grid.append((number, row))
+    return grid
+
+
 def _check_size(number: int, row: list[Any], bounds: limits.Bounds) -> None:
     """Refuse a row past the source's bounds (rows, columns, cell length)."""
     if number > bounds.max_rows:
@@ -198,17 +264,59 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value.strip(_SPACES)
+    if isinstance(value, (dict, list)):  # a GeoJSON property holding an object
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 
-def _find_header(grid: list[tuple[int, list[Any]]], source: Source) -> int:
-    """Index in ``grid`` of the header row: the first row naming enough contract labels."""
-    labels = source.labels
-    need = max(2, (len(labels) + 1) // 2)
+def _readings(source: Source, fmt: str) -> list[tuple[Profile | None, list[str]]]:
+    """The shapes a file of this format may have, with the labels each expects: the
+    contract's own first (it wins a tie), then its delivery profiles."""
+    found: list[tuple[Profile | None, list[str]]] = []
+    if fmt != "geojson":
+        found.append((None, source.labels))
+    found += [(p, p.expected(source.labels)) for p in source.profiles if p.format == fmt]
+    return found
+
+
+def _find_header(
+    grid: list[tuple[int, list[Any]]], source: Source, fmt: str = "csv"
+) -> tuple[int, Profile | None]:
+    """Index in ``grid`` of the header row, the first row naming enough of the labels of one
+    of the file's possible shapes, and the profile of the shape it matches best."""
+    readings = _readings(source, fmt)
     for index, (_, cells) in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        if header_score([_text(c) for c in cells], labels) >= min(need, len(labels)):
-            return index
-    raise UnreadableFile("no-header", expected=" ; ".join(labels))
+        texts = [_text(c) for c in cells]
+        best: tuple[float, Profile | None] | None = None
+        for profile, labels in readings:
+            score = header_score(texts, labels)
+            need = min(max(2, (len(labels) + 1) // 2), len(labels))
+            if score >= need and (best is None or score / len(labels) > best[0]):
+                best = (score / len(labels), profile)
+        if best is not None:
+            return index, best[1]
+    raise UnreadableFile("no-header", expected=" ; ".join(source.labels))
+
+
+def _profile_match(header: list[str], source: Source, profile: Profile) -> HeaderMatch:
+    """The header of an export in ``profile``'s shape, lined up with the contract: each
+    contract field at the column that holds it (a split column for each of its parts)."""
+    expected = profile.expected(source.labels)
+    found = match_header(header, expected + [c for c in profile.ignore if c not in expected])
+    columns: dict[str, int] = {}
+    written: dict[str, str] = {}
+    for label in source.labels:
+        file_label = profile.file_label(label)
+        split = profile.split_of(label)
+        if split is not None:
+            file_label = split[0].column
+        if file_label is None or file_label not in found.columns:
+            continue
+        columns[label] = found.columns[file_label]
+        as_written = found.written[file_label]
+        written[label] = f"{as_written} ({label})" if split is not None else as_written
+    missing = [label for label in expected if label not in found.columns]
+    return HeaderMatch(columns, written, missing, found.extra, found.duplicates, found.unnamed)
 
 
 def excel_value_text(value: Any, field: dict[str, Any]) -> str:
@@ -248,10 +356,20 @@ def excel_value_text(value: Any, field: dict[str, Any]) -> str:
     return _text(value)
 
 
-def _table_from_grid(grid: list[tuple[int, list[Any]]], source: Source) -> RawTable:
-    header_index = _find_header(grid, source)
+def _cell_text(value: Any, field: dict[str, Any]) -> str:
+    return _text(value) if isinstance(value, str) else excel_value_text(value, field)
+
+
+def _table_from_grid(
+    grid: list[tuple[int, list[Any]]], source: Source, fmt: str = "csv"
+) -> RawTable:
+    header_index, profile = _find_header(grid, source, fmt)
     header_number, header_cells = grid[header_index]
-    match = match_header([_text(c) for c in header_cells], source.labels)
+    header = [_text(c) for c in header_cells]
+    if profile is None:
+        match = match_header(header, source.labels)
+    else:
+        match = _profile_match(header, source, profile)
     problems: list[Problem] = []
     for label in match.missing:
         problems.append(Problem("missing-label", label=label, params={"expected": label}))
@@ -284,6 +402,9 @@ def _table_from_grid(grid: list[tuple[int, list[Any]]], source: Source) -> RawTa
                 )
             )
     cells: dict[str, list[str | None]] = {label: [] for label in match.columns}
+    splits = {
+        label: found for label in match.columns if profile and (found := profile.split_of(label))
+    }
     row_numbers: list[int] = []
     for number, row in body:
         if _is_blank(row):
@@ -295,10 +416,10 @@ def _table_from_grid(grid: list[tuple[int, list[Any]]], source: Source) -> RawTa
                 cells[label].append(None)
                 continue
             value = row[index]
-            text = (
-                _text(value) if isinstance(value, str) else excel_value_text(value, fields[label])
-            )
-            cells[label].append(text)
+            if label in splits:
+                split, part = splits[label]
+                value = part_text(split.parts(value)[part], split, fields[label])
+            cells[label].append(_cell_text(value, fields[label]))
         if len(row) < width:
             for label, index in match.columns.items():
                 if index >= len(row):
@@ -320,7 +441,7 @@ def _table_from_grid(grid: list[tuple[int, list[Any]]], source: Source) -> RawTa
                         params={"position": index, "column": index + 1},
                     )
                 )
-    return RawTable(source, header_number, match, cells, row_numbers, problems)
+    return RawTable(source, header_number, match, cells, row_numbers, problems, profile=profile)
 
 
 _HEAD_BYTES = 256 * 1024  # enough for the title lines and the header of any delivery
@@ -331,6 +452,8 @@ def _head_rows(data: bytes, source: Source, guarded: bool = False) -> list[list[
     """The first rows of a file as ``source`` would read them, cheaply: only the beginning of a
     CSV (decompressed up to a bound), the first rows of every sheet of a workbook."""
     kind = sniff_format(data)
+    if kind == "json":
+        return [_geojson_head(data)] if _geojson_profile(source) else []
     if kind in ("xlsx", "xls"):
         from python_calamine import CalamineWorkbook
 
@@ -359,18 +482,37 @@ def _head_rows(data: bytes, source: Source, guarded: bool = False) -> list[list[
     return [[_text(c) for c in row] for row in csv.reader(lines, delimiter=delimiter)]
 
 
+def _geojson_head(data: bytes) -> list[str]:
+    """The property names of the first feature of a GeoJSON export, from its beginning."""
+    text = data[:_HEAD_BYTES].decode("utf-8-sig", "replace")
+    start = text.find('"properties"')
+    if start < 0:
+        return []
+    start = text.find("{", start)
+    try:
+        properties, _ = json.JSONDecoder().raw_decode(text, start)
+    except (ValueError, RecursionError):
+        return []
+    return [str(key) for key in properties] if isinstance(properties, dict) else []
+
+
 def propose_sources(
     data: bytes, sources: list[Source], guarded: bool = False
 ) -> list[tuple[Source, float]]:
     """The sources whose contract the file's header matches, best first, with the share of
-    the contract's labels found (tolerant as the validator is: case, accents, order).
+    the contract's labels found, or of one of its delivery profiles' (tolerant as the
+    validator is: case, accents, order).
     ``guarded``: a workbook already passed :func:`opendata.xlsxguard.check`."""
     scored: list[tuple[Source, float]] = []
     seen: dict[tuple[str, str], list[set[str]] | None] = {}
     for source in sources:
         # Sources read the same way share one reading (a workbook is opened once).
         how = (source.format == "xlsx", source.csv.get("delimiter", ","))
-        key = ("xlsx", "") if how[0] else ("csv", how[1])
+        key = (
+            ("xlsx", "")
+            if how[0]
+            else ("csv", how[1] + ("+geojson" * bool(_geojson_profile(source))))
+        )
         if key not in seen:
             try:  # each row's cells folded once, compared with every contract
                 seen[key] = [
@@ -382,9 +524,13 @@ def propose_sources(
         rows = seen[key]
         if rows is None:
             continue
-        labels = source.labels
-        wanted = {normalize_label(label) for label in labels}
-        best = max((len(row & wanted) for row in rows), default=0)
-        if best >= 2:
-            scored.append((source, best / len(labels)))
+        share = 0.0
+        fmt = "geojson" if sniff_format(data[:64]) == "json" else "csv"
+        for _, labels in _readings(source, fmt):
+            wanted = {normalize_label(label) for label in labels}
+            best = max((len(row & wanted) for row in rows), default=0)
+            if best >= 2:
+                share = max(share, best / len(labels))
+        if share:
+            scored.append((source, share))
     return sorted(scored, key=lambda item: -item[1])

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from opendata.limits import Bounds, bounds
+from opendata.profiles import Profile
+from opendata.profiles import parse as parse_profiles
 
 DEFAULT_SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
@@ -45,6 +47,12 @@ class Source:
     repeated_records: str = "error"  # "count-once": identical re-sent records are a warning
     reference_deliveries: str = "newest"  # "all": foreign keys match any delivery's keys
     limits: dict[str, int] = field(default_factory=dict)  # see opendata.limits
+    profiles: tuple[Profile, ...] = ()  # other shapes of a delivery: see opendata.profiles
+    file_patterns: tuple[str, ...] = ()  # every name a delivery may have (the first: main)
+
+    def patterns(self) -> tuple[str, ...]:
+        """The names a delivery of this source may have (``filePattern``, one or a list)."""
+        return self.file_patterns or (self.file_pattern,)
 
     def bounds(self) -> Bounds:
         """The size bounds of this source's deliveries (contract, then settings)."""
@@ -99,13 +107,16 @@ def _sources(root: Path) -> dict[str, Source]:
     for desc_path in sorted((root / "sources").glob("*/source.json")):
         desc = _load_json(desc_path)
         schema = _load_json(desc_path.parent / "schema.json")
+        declared = desc["filePattern"]
+        patterns = [declared] if isinstance(declared, str) else list(declared)
         found[desc["name"]] = Source(
             name=desc["name"],
             title=desc["title"],
             dataset=desc["dataset"],
             delivery=desc["delivery"],
             format=desc["format"],
-            file_pattern=desc["filePattern"],
+            file_pattern=patterns[0],
+            file_patterns=tuple(patterns),
             schema=schema,
             checks=desc.get("checks", []),
             csv=desc.get("csv", {}),
@@ -118,6 +129,7 @@ def _sources(root: Path) -> dict[str, Source]:
             repeated_records=desc.get("repeatedRecords", "error"),
             reference_deliveries=desc.get("referenceDeliveries", "newest"),
             limits=desc.get("limits", {}),
+            profiles=parse_profiles(desc.get("profiles", []), schema),
         )
     return found
 

@@ -30,6 +30,9 @@ _WORDS = {
         "message": "Problème",
         "omitted": "… et {more} autres erreurs non détaillées (les {listed} premières sont listées "
         "ci-dessus ; corrigez-les, le plus souvent la même cause explique les suivantes).",
+        "same": "{count} cellules de la colonne « {column} », même problème (lignes {rows})",
+        "example": "par exemple ligne {row} : ",
+        "read_as": "Lu comme : {profile}",
     },
     "en": {
         "valid": "VALID",
@@ -49,6 +52,9 @@ _WORDS = {
         "message": "Problem",
         "omitted": "… and {more} more errors not listed (the first {listed} are above; the same "
         "cause usually explains the rest).",
+        "same": "{count} cells of column “{column}”, same problem (rows {rows})",
+        "example": "for instance row {row}: ",
+        "read_as": "Read as: {profile}",
     },
 }
 
@@ -90,6 +96,7 @@ def as_dict(report: Report, lang: str = "fr") -> dict[str, Any]:
         "source": report.source,
         "file": report.file,
         "sheet": report.sheet,
+        "readAs": report.profile,
         "stats": {
             "rows": report.rows,
             "errors": len(errors) + report.omitted,
@@ -113,10 +120,27 @@ def _line(p: Problem, lang: str) -> str:
     return f"    - {column}{message(p, lang)}"
 
 
+GROUP_AT = 5  # this many findings of one kind in one column read as one line, not a wall
+_ROWS_SHOWN = 20
+
+
 def _grouped(problems: list[Problem], lang: str) -> list[str]:
+    """Findings by row; a kind of finding repeated in one column comes first, as one group."""
     words = _WORDS[lang]
     lines: list[str] = []
-    for row, group in groupby(problems, key=lambda p: p.row):
+    kinds: dict[tuple[str, str], list[Problem]] = {}
+    for p in problems:
+        if p.row is not None and p.label:
+            kinds.setdefault((p.type, p.label), []).append(p)
+    many = {key: items for key, items in kinds.items() if len(items) >= GROUP_AT}
+    for (_, label), items in many.items():
+        rows = ", ".join(str(p.row) for p in items[:_ROWS_SHOWN])
+        rows += ", …" if len(items) > _ROWS_SHOWN else ""
+        lines.append("  " + words["same"].format(count=len(items), column=label, rows=rows))
+        example = words["example"].format(row=items[0].row)
+        lines.append(f"    - {example}{message(items[0], lang)}")
+    rest = [p for p in problems if (p.type, p.label) not in many]
+    for row, group in groupby(rest, key=lambda p: p.row):
         lines.append(f"  {words['file'] if row is None else words['row'] + ' ' + str(row)}")
         lines.extend(_line(p, lang) for p in group)
     return lines
@@ -134,6 +158,8 @@ def as_text(report: Report, lang: str = "fr") -> str:
         f"{report.rows} {words['rows']}, {len(errors) + report.omitted} {words['errors']}, "
         f"{len(warnings)} {words['warnings']}"
     )
+    if report.profile:
+        lines.append(words["read_as"].format(profile=report.profile))
     if errors:
         lines += ["", words["errors_title"], *_grouped(errors, lang)]
     if report.omitted:

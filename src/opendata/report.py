@@ -43,6 +43,7 @@ class Report:
     unreadable: bool = False
     omitted: int = 0  # errors found but not listed (very large files: the first ones are)
     sheet: str | None = None  # the workbook's sheet, for cell references such as EPN!D47
+    profile: str | None = None  # the delivery profile it was read with (its title), if any
 
     @property
     def errors(self) -> list[Problem]:
@@ -122,6 +123,7 @@ def redacted(report: Report) -> Report:
         report.unreadable,
         report.omitted,
         report.sheet,
+        report.profile,
     )
 
 

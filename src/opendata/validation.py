@@ -49,6 +49,7 @@ def validate_file(path: Path, source: Source, raw_dir: Path | None = None) -> Va
         report.problems.append(Problem(exc.kind, params=exc.params))
         return Validation(report, pd.DataFrame(), pd.DataFrame(), [])
     report.sheet = raw.sheet
+    report.profile = raw.profile.title if raw.profile else None
     return validate_table(raw, report, raw_dir)
 
 

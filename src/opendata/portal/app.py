@@ -46,7 +46,7 @@ from opendata.accounts import Account, Accounts
 from opendata.messages import message
 from opendata.portal import checks, workbooks
 from opendata.portal.words import WORDS
-from opendata.render import as_dict
+from opendata.render import GROUP_AT, as_dict
 from opendata.report import Problem, Report, UnreadableFile, cell_reference, display_name
 from opendata.storage import write_file
 
@@ -675,6 +675,23 @@ def create_app(settings: Settings) -> Starlette:
             by_kind.append(
                 {"type": kind, "title": title, "first": items[0]["message"], "entries": items}
             )
+        # Warnings repeated in one column (23 sites outside Paris) read as one group.
+        repeated: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+        for e in warning_entries:
+            if e["row"] is not None and e["label"]:
+                repeated.setdefault((e["type"], e["label"]), []).append(e)
+        warning_groups = [
+            {
+                "type": kind,
+                "title": t["by_kind_cells"].format(count=len(items), column=label),
+                "first": items[0]["message"],
+                "entries": items,
+            }
+            for (kind, label), items in repeated.items()
+            if len(items) >= GROUP_AT
+        ]
+        grouped = {id(e) for g in warning_groups for e in g["entries"]}
+        single_warnings = [e for e in warning_entries if id(e) not in grouped]
         counts: dict[str, int] = {}
         for e in error_entries:
             counts[e["type"]] = counts.get(e["type"], 0) + 1
@@ -694,6 +711,8 @@ def create_app(settings: Settings) -> Starlette:
             "warnings": warning_entries,
             "by_row": by_row,
             "by_kind": by_kind,
+            "warning_groups": warning_groups,
+            "single_warnings": single_warnings,
             "counts": sorted(counts.items(), key=lambda kv: -kv[1]),
             "columns": len(source.labels),
             "rows_text": _rows_text(lang, report.rows, len(source.labels)),

@@ -50,10 +50,7 @@ def errors_csv(report: Report, lang: str = "fr") -> bytes:
 
 
 def _copy_of_csv(path: Path, source: Source) -> Workbook:
-    data = path.read_bytes()
-    if reading.sniff_format(data) == "gzip":
-        data = reading._gunzip(data, source.bounds().max_decompressed_bytes)
-    grid = reading._csv_grid(data, source)
+    grid = reading.text_grid(path.read_bytes(), source)
     book = Workbook()
     sheet = book.active
     assert sheet is not None

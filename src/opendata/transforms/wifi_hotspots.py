@@ -11,11 +11,15 @@ STATUS = {
     "Opérationnel": "operational",
     "Fermé pour travaux": "closed_for_works",
     "En projet": "planned",
+    "En déploiement": "planned",  # the open-data portal's words for a planned site
+    "En étude": "planned",
     "Fermé définitivement": "closed",
 }
+OPENED = "Date de mise en service"
 
 
 def _sites(snapshot_index: int, text: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    opened = values[OPENED] if OPENED in values else pd.Series(pd.NaT, index=values.index)
     return pd.DataFrame(
         {
             "site_id": text["Code site"],
@@ -26,9 +30,10 @@ def _sites(snapshot_index: int, text: pd.DataFrame, values: pd.DataFrame) -> pd.
             "latitude": values["Latitude"],
             "longitude": values["Longitude"],
             "access_points": values["Nombre de bornes"],
-            "opened_on": values["Date de mise en service"],
+            "opened_on": opened,
             "status": text["État"].map(STATUS),
             "snapshot": snapshot_index,
+            "dated": OPENED in values,
         }
     )
 
@@ -39,11 +44,20 @@ def transform(inputs: Inputs) -> Frames:
     A site missing from a newer DSIN snapshot has been removed at the source: it stays, with
     ``removed_on`` set to the date of the first snapshot that no longer lists it, because
     session figures keep referring to it.
+
+    The open-data portal's exports carry no commissioning date: a site's ``opened_on`` is then
+    the one the newest delivery that had the column gave it (empty for a site never delivered
+    with it), so switching from the DSIN's file to an export changes no published row.
     """
     snapshots = inputs["wifi-sites"]
     frames = [_sites(i, d.text, d.values) for i, d in enumerate(snapshots)]
     every = pd.concat(frames, ignore_index=True)
+    known = every[every["dated"]].drop_duplicates("site_id", keep="last")
+    opened = known.set_index("site_id")["opened_on"]
     latest = every.drop_duplicates("site_id", keep="last").copy()
+    undated = ~latest["dated"].astype(bool)
+    latest.loc[undated, "opened_on"] = latest.loc[undated, "site_id"].map(opened)
+    latest = latest.drop(columns="dated")
     dates = [pd.Timestamp(d.date) if d.date else pd.NaT for d in snapshots]
     newest = len(snapshots) - 1
     latest["removed_on"] = latest["snapshot"].map(lambda i: dates[i + 1] if i < newest else pd.NaT)
