@@ -16,13 +16,14 @@ import json
 import os
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from opendata import cli, intake, publishing, registry
 from opendata.messages import message
-from opendata.render import RENDERERS, artifact
+from opendata.render import GROUP_AT, RENDERERS, artifact
 from opendata.report import Problem, Report
 from opendata.sessions_samples import HEADER
 from opendata.validation import validate_file
@@ -308,12 +309,21 @@ def test_every_problem_has_its_own_message_in_both_languages(corpus, lang: str) 
 def test_every_report_renders_in_every_format(corpus, fmt: str, lang: str) -> None:  # type: ignore[no-untyped-def]
     for _, report in corpus:
         out = RENDERERS[fmt](report, lang)
-        for problem in report.errors + report.warnings:
+        findings = report.errors + report.warnings
+        kinds = Counter((p.type, p.label, p.severity) for p in findings if p.row and p.label)
+        for problem in findings:
             sentence = message(problem, lang, strict=True)
             if fmt == "json":
                 assert sentence in out.replace('\\"', '"')
             elif fmt == "html":
                 assert "<" not in (problem.cell or "") or problem.cell not in out
+            elif kinds[(problem.type, problem.label, problem.severity)] >= GROUP_AT:
+                # Repeated in one column: one line gives the count and the rows, one example.
+                count = kinds[(problem.type, problem.label, problem.severity)]
+                line = next(x for x in out.splitlines() if x.lstrip().startswith(f"{count} "))
+                rows = line.rsplit("(", 1)[-1]
+                assert problem.label in line
+                assert re.search(rf"\b{problem.row}\b", rows) or rows.endswith("…)")
             else:
                 assert sentence.split(" ")[0] in out
 

@@ -16,7 +16,17 @@ def _report(path: str, source: str):  # type: ignore[no-untyped-def]
 
 def test_json_report_has_the_frictionless_shape() -> None:
     data = json.loads(as_json(_report("wifi-sites/every-error.csv", "wifi-sites")))
-    assert set(data) == {"valid", "source", "file", "sheet", "stats", "errors", "warnings"}
+    assert set(data) == {
+        "valid",
+        "source",
+        "file",
+        "sheet",
+        "readAs",
+        "stats",
+        "errors",
+        "warnings",
+    }
+    assert data["readAs"] is None  # the DSIN's own shape: no delivery profile
     assert data["valid"] is False
     assert data["source"] == "wifi-sites"
     assert data["stats"] == {"rows": 10, "errors": 11, "warnings": 1, "errorsNotListed": 0}

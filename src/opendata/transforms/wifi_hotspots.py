@@ -19,7 +19,8 @@ OPENED = "Date de mise en service"
 
 
 def _sites(snapshot_index: int, text: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
-    opened = values[OPENED] if OPENED in values else pd.Series(pd.NaT, index=values.index)
+    absent = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")  # as dates are cast
+    opened = values[OPENED] if OPENED in values else absent
     return pd.DataFrame(
         {
             "site_id": text["Code site"],
