@@ -348,3 +348,38 @@ def test_the_template_downloads_from_the_portal(browser: Any, portal: tuple[str,
     book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     assert book.sheetnames[0] == "Entreprises"
     assert [c.value for c in book["Entreprises"][1]] == registry.source("startups").labels
+
+
+def test_a_geojson_export_reads_as_grouped_warnings_in_the_browser(
+    browser: Any, portal: tuple[str, Path], tmp_path: Path
+) -> None:
+    """The City's GeoJSON export with 23 sites outside Paris: one collapsed group of warnings,
+    opened by the steward, accessible, readable on a phone."""
+    import csv as csv_module
+
+    from tests.fixtures.build import portal_exports
+
+    url, _ = portal
+    source = (RAW / "wifi-sites" / "sites-2008-01-15.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv_module.DictReader(source.splitlines(), delimiter=";"))[:30]
+    for row in rows[:23]:
+        row["Code postal"] = "93500"
+        row["Latitude"], row["Longitude"] = "48,89870", "2,40870"
+    export = tmp_path / "export-portail.geojson"
+    export.write_text(portal_exports(rows)[1], encoding="utf-8")
+    for width in (1280, 390):
+        page, problems = _page(browser, width)
+        sign_in(page, url)
+        page.set_input_files("#file", str(export))
+        page.click("form#upload button[type=submit]")
+        wait_report(page)
+        assert page.locator(".badge.warn").first.inner_text() == "Valide, avec avertissements"
+        assert "Export GeoJSON du portail" in page.locator(".facts").inner_text()
+        group = page.locator("details.kind")
+        assert group.count() == 1
+        assert not group.locator("li").first.is_visible()  # collapsed: a line, not a wall
+        group.locator("summary").click()
+        assert group.locator("li").count() == 23 and group.locator("li").first.is_visible()
+        accessible(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert problems == []

@@ -491,3 +491,43 @@ def test_a_workbook_past_the_workbook_bound_is_refused_before_it_is_read_whole(
     answer = upload(client, csrf, EVERY_ERROR)  # 5.8 kB
     assert answer.status_code == 413 and "limite" in answer.text
     assert set(checks.checks_dir(started.app_root).glob("*")) == before
+
+
+def test_a_geojson_export_of_the_portal_is_read_grouped_annotated_and_sent(
+    started: Any, tmp_path: Path
+) -> None:
+    """The City's GeoJSON export, no source given: proposed from its property names, read with
+    its delivery profile, 23 sites outside Paris as one group of warnings, sent as .geojson."""
+    import csv as csv_module
+
+    from tests.fixtures.build import portal_exports
+
+    client, csrf = signed_in(started, "marie")
+    faulty = upload(client, csrf, FIXTURES / "wifi-sites" / "portal-export.geojson")
+    assert faulty.status_code == 200
+    text = _text(faulty.text)
+    assert "Lu comme Export GeoJSON du portail open data de la Ville" in text
+    assert "Non valide" in text
+    book = openpyxl.load_workbook(io.BytesIO(client.get(str(faulty.url) + "/annote.xlsx").content))
+    assert book["Erreurs"]["A2"].value == "'wifi-sites'!A9"  # idpw of the 8th feature
+    assert "obligatoire" in book["wifi-sites"]["A9"].comment.text
+    assert book["wifi-sites"]["A1"].value == "idpw"
+
+    source = (RAW / "wifi-sites" / "sites-2008-01-15.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv_module.DictReader(source.splitlines(), delimiter=";"))[:30]
+    for row in rows[:23]:
+        row["Code postal"] = "93500"
+        row["Latitude"], row["Longitude"] = "48,89870", "2,40870"
+    export = tmp_path / "sites-fourrieres.geojson"
+    export.write_text(portal_exports(rows)[1], encoding="utf-8")
+    report = upload(client, csrf, export)
+    page = _text(report.text)
+    assert "wifi-sites" in page and "Valide, avec avertissements" in page
+    assert "23 cellule(s) de la colonne « cp » — outside-paris" in page
+    assert page.count("hors de Paris : le site est accepté") == 1  # said once, not a wall
+    assert all(f" D{row} « 93500 »" in page for row in range(2, 25))  # every cell listed
+    sent = client.post(report.url.path + "/envoyer", data={"csrf": _csrf(report.text)})
+    assert sent.url.path == "/depots"
+    stored = sorted((started.app_root / "raw" / "wifi-sites").glob("*sites-fourrieres*"))
+    assert [p.suffix for p in stored] == [".geojson"]
+    assert stored[0].read_bytes() == export.read_bytes()

@@ -101,3 +101,22 @@ def test_constraints_are_said_in_french_words_and_the_page_has_no_inline_script(
     scripts = [chunk.split(">", 1)[0] for chunk in text.split("<script")[1:]]
     assert scripts == [' src="catalogue.js" defer']  # one script, a file: no inline code
     assert (out / "catalogue.js").read_bytes().startswith(b"// The catalogue page")
+
+
+def test_the_sites_chart_counts_the_sites_outside_paris_in_their_own_bar(tmp_path: Path) -> None:
+    """A car pound in 93 has no arrondissement: its access points are in a "Hors Paris" bar,
+    so the bars add up to the total the title gives."""
+    import re
+
+    from opendata import site
+
+    (tmp_path / "sites.csv").write_text(
+        "site_id,arrondissement,access_points,removed_on\n"
+        "PW0001,4,2,\nPW0002,4,1,\nPW0003,12,3,\nPW0301,,5,\nPW0004,5,7,2008-01-15\n",
+        encoding="utf-8",
+    )
+    svg = site._chart_sites(tmp_path)
+    assert "11 bornes des 4 sites encore listés (les 1 sites retirés" in svg
+    assert "Hors Paris" in svg
+    values = [int(v) for v in re.findall(r'font-size="12">(\d+)</text>', svg)]
+    assert sorted(values) == [3, 3, 5]

@@ -21,8 +21,9 @@ WORDS: dict[str, dict[str, str]] = {
         "login_button": "Se connecter",
         "login_failed": "Nom de compte ou mot de passe incorrect.",
         "login_throttled": "Trop de tentatives de connexion : réessayez dans {minutes} minutes.",
-        "check_intro": "Déposez un fichier (CSV, classeur Excel .xlsx ou CSV compressé .csv.gz) : "
-        "chaque cellule est vérifiée par rapport au contrat de sa source, en quelques secondes.",
+        "check_intro": "Déposez un fichier (CSV, classeur Excel .xlsx, CSV compressé .csv.gz, ou "
+        "l'export GeoJSON du portail open data quand la source l'accepte) : chaque cellule est "
+        "vérifiée par rapport au contrat de sa source, en quelques secondes.",
         "file": "Fichier",
         "file_help": "Taille maximale : {limit}. Le fichier n'est envoyé à la Ville que si "
         "vous cliquez ensuite sur « Envoyer ».",
@@ -129,8 +130,9 @@ WORDS: dict[str, dict[str, str]] = {
         "login_button": "Sign in",
         "login_failed": "Wrong account name or password.",
         "login_throttled": "Too many sign-in attempts: try again in {minutes} minutes.",
-        "check_intro": "Drop a file (CSV, Excel workbook .xlsx or gzipped CSV .csv.gz): every "
-        "cell is checked against its source's contract, in seconds.",
+        "check_intro": "Drop a file (CSV, Excel workbook .xlsx, gzipped CSV .csv.gz, or the "
+        "open-data portal's GeoJSON export where the source takes it): every cell is checked "
+        "against its source's contract, in seconds.",
         "file": "File",
         "file_help": "Largest size: {limit}. The file is sent to the City only if you then "
         "click “Send”.",

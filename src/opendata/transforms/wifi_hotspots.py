@@ -20,7 +20,7 @@ OPENED = "Date de mise en service"
 
 def _sites(snapshot_index: int, text: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     absent = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")  # as dates are cast
-    opened = values[OPENED] if OPENED in values else absent
+    opened = values.get(OPENED, absent)
     return pd.DataFrame(
         {
             "site_id": text["Code site"],
