@@ -69,6 +69,7 @@ def _constraint(p: Problem, lang: str) -> str:
     field = p.params.get("field", {})
     cell = _q(p.cell, lang)
     if name == "required":
+        identifies = field.get("constraints", {}).get("unique")
         return (
             (
                 "Cellule vide alors que la colonne est obligatoire. Renseignez une valeur : "
@@ -77,6 +78,14 @@ def _constraint(p: Problem, lang: str) -> str:
             )
             + expected(field, lang)
             + "."
+            + (
+                ""
+                if not identifies
+                else " Cette colonne identifie chaque ligne : sans elle, la ligne ne peut pas "
+                "être publiée."
+                if fr
+                else " This column identifies each row: without it, the row cannot be published."
+            )
         )
     if name == "enum":
         bound = bound or []

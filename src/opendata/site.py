@@ -114,13 +114,14 @@ def _chart_sites(folder: Path) -> str:
     rows = pd.read_csv(folder / "sites.csv")
     current = rows[rows["removed_on"].isna()]
     by_arr = current.groupby("arrondissement")["access_points"].sum()
-    labels, values = [f"{int(a)}e" for a in by_arr.index], [int(v) for v in by_arr]
+    labels = [f"{int(a)}e" for a in by_arr.index]
+    values = [float(v) for v in by_arr]
     outside = current[current["arrondissement"].isna()]
     if len(outside):  # the City's sites outside Paris (car pounds) have no arrondissement
         labels.append("Hors Paris")
-        values.append(int(outside["access_points"].sum()))
+        values.append(float(outside["access_points"].sum()))
     title = (
-        f"Bornes Wi-Fi par arrondissement : {sum(values)} bornes des "
+        f"Bornes Wi-Fi par arrondissement : {int(sum(values))} bornes des "
         f"{len(current)} sites encore listés (les {len(rows) - len(current)} sites retirés "
         "ne sont pas comptés)"
     )
