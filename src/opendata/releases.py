@@ -2,8 +2,10 @@
 the changelog a consumer reads.
 
 Rules (see the README):
-- MAJOR: a field removed, renamed or retyped, a primary key changed, or rows removed.
-- MINOR: a field or a resource added, or rows added.
+- MAJOR: a field removed, renamed or retyped, a primary key changed, rows removed, or a field's
+  constraints loosened (a consumer's promise weakened: a required field may now be empty, an
+  other value or form allowed, a bound widened).
+- MINOR: a field or a resource added, rows added, or constraints only tightened.
 - PATCH: existing rows corrected, or only the metadata (titles, descriptions) changed.
 - Nothing changed (same data, same schemas, same metadata): no release.
 A site that closes keeps its row (``removed_on`` is set): it is a modified row, not a removed one.
@@ -38,6 +40,9 @@ class ResourceChanges:
     fields_added: list[str] = field(default_factory=list)
     fields_removed: list[str] = field(default_factory=list)
     fields_retyped: list[str] = field(default_factory=list)
+    # field -> the constraints that changed, and whether any of them was loosened
+    constraints_changed: dict[str, list[str]] = field(default_factory=dict)
+    constraints_loosened: bool = False
     key_changed: bool = False
     new: bool = False
     # Counts beyond the examples kept (large resources keep a few examples, not every row).
@@ -53,7 +58,9 @@ class ResourceChanges:
         """The version level this resource's changes call for."""
         if self.fields_removed or self.fields_retyped or self.key_changed or self.count("removed"):
             return "major"
-        if self.new or self.fields_added or self.count("added"):
+        if self.constraints_loosened:
+            return "major"
+        if self.new or self.fields_added or self.count("added") or self.constraints_changed:
             return "minor"
         return "patch" if self.count("modified") else "none"
 
@@ -75,6 +82,8 @@ class ResourceChanges:
                 "fieldsAdded": self.fields_added,
                 "fieldsRemoved": self.fields_removed,
                 "fieldsRetyped": self.fields_retyped,
+                "constraintsChanged": self.constraints_changed,
+                "constraintsLoosened": self.constraints_loosened,
                 "primaryKeyChanged": self.key_changed,
             },
             "level": self.level,
@@ -261,6 +270,20 @@ def _compare_rows(
             )
 
 
+def _loosened(name: str, old: Any, new: Any) -> bool:
+    """Whether changing one constraint from ``old`` to ``new`` (None: absent) lets values
+    through that it refused: a change it cannot prove a tightening counts as loosening."""
+    if name in ("required", "unique"):
+        return bool(old) and not new
+    if name == "enum":
+        return new is None or (old is not None and not set(map(str, new)) <= set(map(str, old)))
+    if name in ("minimum", "minLength", "exclusiveMinimum"):
+        return new is None or (old is not None and new < old)
+    if name in ("maximum", "maxLength", "exclusiveMaximum"):
+        return new is None or (old is not None and new > old)
+    return old is not None  # a pattern changed or removed: not provably narrower, so loosened
+
+
 def _schema_changes(old: dict[str, Any], new: dict[str, Any], out: ResourceChanges) -> None:
     old_types = {f["name"]: f.get("type", "string") for f in old["fields"]}
     new_types = {f["name"]: f.get("type", "string") for f in new["fields"]}
@@ -268,6 +291,17 @@ def _schema_changes(old: dict[str, Any], new: dict[str, Any], out: ResourceChang
     out.fields_removed = [n for n in old_types if n not in new_types]
     out.fields_retyped = [n for n in new_types if n in old_types and new_types[n] != old_types[n]]
     out.key_changed = old.get("primaryKey") != new.get("primaryKey")
+    old_constraints = {f["name"]: f.get("constraints", {}) for f in old["fields"]}
+    for spec in new["fields"]:
+        name = spec["name"]
+        if name not in old_constraints:
+            continue
+        before, after = old_constraints[name], spec.get("constraints", {})
+        changed = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
+        if changed:
+            out.constraints_changed[name] = changed
+            if any(_loosened(k, before.get(k), after.get(k)) for k in changed):
+                out.constraints_loosened = True
 
 
 def _metadata(descriptor: dict[str, Any]) -> dict[str, Any]:
@@ -371,6 +405,10 @@ def changelog_entry(version: str, created: str | None, changes: Changes) -> str:
         ):
             if names:
                 parts.append(f"{label} : {', '.join(names)}")
+        if res.constraints_changed:
+            what = ", ".join(f"{n} ({', '.join(ks)})" for n, ks in res.constraints_changed.items())
+            word = "élargies" if res.constraints_loosened else "resserrées"
+            parts.append(f"contraintes {word} : {what}")
         if res.key_changed:
             parts.append("clé primaire modifiée")
         lines.append(f"- `{name}` : " + " ; ".join(parts) + ".")
@@ -397,6 +435,7 @@ def summary(changes: Changes) -> str:
                     if (res.fields_added or res.fields_removed or res.fields_retyped)
                     else ""
                 )
+                + (f" contraintes {res.constraints_changed}" if res.constraints_changed else "")
             )
     return "\n".join(lines)
 

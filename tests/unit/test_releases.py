@@ -122,6 +122,40 @@ def test_schema_changes(change: str, level: str, version: str) -> None:
     assert releases.next_version("1.2.3", changes.level, "1.0.0") == version
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "level", "said"),
+    [
+        ({"required": True}, {}, "major", "contraintes élargies : n (required)"),
+        ({"minimum": 1}, {"minimum": 0}, "major", "contraintes élargies : n (minimum)"),
+        ({"maximum": 20}, {"maximum": 30}, "major", "contraintes élargies : n (maximum)"),
+        ({"enum": [1, 2]}, {"enum": [1, 2, 3]}, "major", "contraintes élargies : n (enum)"),
+        ({"enum": [1, 2]}, {"pattern": "[0-9]"}, "major", "n (enum, pattern)"),
+        ({}, {"required": True}, "minor", "contraintes resserrées : n (required)"),
+        ({}, {"pattern": "[0-9]"}, "minor", "contraintes resserrées : n (pattern)"),
+        ({"pattern": "[0-9]"}, {"pattern": "[0-9]+"}, "major", "élargies : n (pattern)"),
+        ({"minimum": 0}, {"minimum": 1}, "minor", "contraintes resserrées : n (minimum)"),
+        ({"enum": [1, 2, 3]}, {"enum": [1, 2]}, "minor", "contraintes resserrées : n (enum)"),
+    ],
+)
+def test_constraint_changes_are_said_and_loosening_is_major(
+    before: dict[str, object], after: dict[str, object], level: str, said: str
+) -> None:
+    """A consumer relied on the old promise (arrondissement always there, a Paris postal
+    code): loosening it is an incompatible change; tightening it is not."""
+    old = _descriptor([{"name": "id", "type": "string"}, {"name": "n", "type": "integer"}], ["id"])
+    old["resources"][0]["schema"]["fields"][1]["constraints"] = before
+    new = copy.deepcopy(old)
+    new["resources"][0]["schema"]["fields"][1]["constraints"] = after
+    data = {"r.csv": b"id,n\na,1\n"}
+    changes = releases.compare(old, data, new, data)
+    assert changes.level == level
+    entry = releases.changelog_entry("x", None, changes)
+    assert said in entry, entry
+    assert changes.as_dict("x")["resources"]["r"]["schema"]["constraintsChanged"] == {
+        "n": sorted({*before, *after})
+    }
+
+
 def test_diff_and_dry_run_commands(
     raw_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
