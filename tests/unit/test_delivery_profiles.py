@@ -7,14 +7,17 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import io
 import json
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
-from opendata import deliveries, intake, packaging, publishing, reading, registry
+from opendata import deliveries, formats, intake, packaging, publishing, reading, registry
 from opendata.profiles import ProfileError, parse
 from opendata.render import as_dict, as_text
 from opendata.report import cell_reference
@@ -156,6 +159,25 @@ def test_published_rows_of_the_real_cases_pass_the_published_schema(tmp_path: Pa
     dataset = dataclasses.replace(full, descriptor={**full.descriptor, "resources": only_sites})
     conformed = packaging.conform_all(dataset, {"sites": sites})
     assert packaging.check_output(dataset, conformed) == []
+    # In every published format the pound keeps its postal code, with an empty arrondissement.
+    schema = dataset.resource_schema("sites")
+    frame = conformed["sites"]
+    rows = list(csv.DictReader(io.StringIO(formats.csv_bytes(frame, schema).decode("utf-8"))))
+    pound_row = next(r for r in rows if r["site_id"] == "PW0301")
+    assert (pound_row["postal_code"], pound_row["arrondissement"]) == ("93500", "")
+    table = pq.read_table(io.BytesIO(formats.parquet_bytes(frame, schema))).to_pandas()
+    assert pd.isna(table.set_index("site_id").loc["PW0301", "arrondissement"])
+    collection = json.loads(
+        formats.geojson_bytes(frame, schema, {"latitude": "latitude", "longitude": "longitude"})
+    )
+    feature = next(f for f in collection["features"] if f["properties"]["site_id"] == "PW0301")
+    assert feature["properties"]["arrondissement"] is None
+    assert feature["geometry"]["coordinates"] == [2.4087, 48.8987]
+    sheet = openpyxl.load_workbook(io.BytesIO(formats.xlsx_bytes(frame, schema, "sites"))).active
+    header = [c.value for c in sheet[1]]
+    pound_cells = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "PW0301")
+    assert pound_cells[header.index("arrondissement")] is None
+    assert pound_cells[header.index("postal_code")] == "93500"
 
 
 def _without_codeless_row(path: Path, folder: Path) -> Path:
@@ -250,3 +272,19 @@ def test_the_contract_without_profiles_does_not_read_the_exports() -> None:
         "État",
     }
     assert PORTAL_HEADER.split(";")[3] == "Code Site"  # matched to "Code site" either way
+
+
+def test_a_feature_that_lost_its_code_property_is_one_error_at_its_line(tmp_path: Path) -> None:
+    """The key missing from one feature (not null: absent) is that row's empty cell, never a
+    missing column; the column is missing only when no feature has it."""
+    collection = json.loads(GEOJSON.read_text(encoding="utf-8"))
+    features = [f for f in collection["features"] if f["properties"]["idpw"]]
+    del features[2]["properties"]["idpw"]
+    collection["features"] = features
+    path = tmp_path / "lost-key.geojson"
+    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    assert validate_file(path, SITES).report.flatten() == [(4, "idpw", "constraint-error")]
+    for feature in features:
+        feature["properties"].pop("idpw", None)
+    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    assert validate_file(path, SITES).report.flatten() == [(None, "idpw", "missing-label")]
