@@ -163,6 +163,43 @@ def holds(
     return found
 
 
+def note_held(decisions: Path, found: list[Hold], sources: list[str]) -> None:
+    """Write each hold down (``<source>/<sha256>.held.json``): the steward who sent the file
+    sees on the portal that it waits for a person, and why, until it is decided. A note of
+    ``sources`` that no longer holds (a newer delivery came) is removed."""
+    current = {(h.source, h.sha256) for h in found}
+    for name in sources:
+        folder = decisions / name
+        for note in sorted(folder.glob("*.held.json")) if folder.is_dir() else []:
+            if (name, note.name.removesuffix(".held.json")) not in current:
+                note.unlink(missing_ok=True)
+    for hold in found:
+        if not hold.sha256:
+            continue
+        target = decisions / hold.source / f"{hold.sha256}.held.json"
+        data = {**hold.as_dict(), "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        write_file(target, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
+
+
+def state(decisions: Path, source_name: str, sha_prefix: str) -> tuple[str, list[str]] | None:
+    """Where a delivery stands with the data team, from the start of its content hash (as a
+    stored name carries it): ``("approved"|"rejected", [reason])`` once decided,
+    ``("held", reasons)`` while it waits, None when it was never held."""
+    folder = decisions / source_name
+    if not sha_prefix or not folder.is_dir():
+        return None
+    for path in sorted(folder.glob(f"{sha_prefix}*.json")):
+        if path.name.endswith(".held.json"):
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        reason = str(data.get("reason") or "")
+        return str(data.get("decision")), [reason] if reason else []
+    for path in sorted(folder.glob(f"{sha_prefix}*.held.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return "held", [str(r) for r in data.get("reasons", [])]
+    return None
+
+
 def default_decisions_dir(raw_dir: Path) -> Path:
     """``decisions/`` beside ``raw/`` (``OPENDATA_DECISIONS_DIR`` to put it elsewhere)."""
     configured = os.environ.get("OPENDATA_DECISIONS_DIR")

@@ -448,8 +448,12 @@ def refresh_indexes(published_dir: Path) -> list[str]:
 
 
 def holds(collected: Collected, raw_dir: Path) -> list[guard.Hold]:
-    """The snapshot deliveries of ``collected`` held for a person's decision."""
-    return guard.holds(collected.inputs, collected.paths, guard.default_decisions_dir(raw_dir))
+    """The snapshot deliveries of ``collected`` held for a person's decision, each written
+    down for the steward who sent it (:func:`opendata.guard.note_held`)."""
+    decisions = guard.default_decisions_dir(raw_dir)
+    found = guard.holds(collected.inputs, collected.paths, decisions)
+    guard.note_held(decisions, found, list(collected.inputs))
+    return found
 
 
 def preview(dataset: Dataset, collected: Collected, published_dir: Path) -> str:

@@ -531,3 +531,44 @@ def test_a_geojson_export_of_the_portal_is_read_grouped_annotated_and_sent(
     stored = sorted((started.app_root / "raw" / "wifi-sites").glob("*sites-fourrieres*"))
     assert [p.suffix for p in stored] == [".geojson"]
     assert stored[0].read_bytes() == export.read_bytes()
+
+
+def test_a_held_delivery_says_so_in_my_deposits_then_its_decision(
+    started: Any, tmp_path: Path
+) -> None:
+    """A valid but implausible delivery (most places changed at once) is never published
+    silently: the steward's page says it waits for the data team, and why; then the decision."""
+    from opendata import guard
+
+    book = openpyxl.load_workbook(SAMPLE_EPN)
+    sheet = book["EPN"]
+    header = next(r for r in sheet.iter_rows() if any(c.value == "Identifiant" for c in r))
+    phone = next(c.column for c in header if c.value == "Téléphone")
+    for row in range(header[0].row + 1, header[0].row + 13):  # 12 of the 19 places
+        sheet.cell(row, phone).value = "01 44 55 66 77"
+    changed = tmp_path / "EPN renumérotés.xlsx"
+    book.save(changed)
+    client, csrf = signed_in(started, "marie")
+    report = upload(client, csrf, changed, source="epn-places")
+    assert "Envoyer ce fichier" in report.text
+    client.post(report.url.path + "/envoyer", data={"csrf": _csrf(report.text)})
+    root = started.app_root
+    dataset = registry.dataset("digital-public-spaces")
+    assert publishing.publish(dataset.name, root / "raw", root / "published") is None  # held
+    deposits = _text(client.get("/depots").text).replace("&#39;", "'")
+    assert "retenu : l'équipe données doit confirmer avant de le publier" in deposits
+    assert "elle modifie 12 des 19 lignes" in deposits
+    [hold] = publishing.holds(publishing.collect(dataset, root / "raw"), root / "raw")
+    guard.reject(
+        root / "raw",
+        root / "quarantine",
+        guard.default_decisions_dir(root / "raw"),
+        hold,
+        "numéros changés par erreur",
+        "equipe",
+    )
+    deposits = _text(client.get("/depots").text).replace("&#39;", "'")
+    assert "refusé par l'équipe données (numéros changés par erreur), mis en quarantaine" in (
+        deposits
+    )
+    assert "retenu" not in deposits

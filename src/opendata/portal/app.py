@@ -832,6 +832,8 @@ def create_app(settings: Settings) -> Starlette:
                 if version:
                     published = version
                     text = t["st_published"].format(version=version, dataset=source.dataset)
+                else:
+                    text = _decision_text(source, sent["stored"], t) or text
             rows.append(
                 {
                     "meta": meta,
@@ -843,6 +845,17 @@ def create_app(settings: Settings) -> Starlette:
                 }
             )
         return page(request, "deposits.html", rows=rows)
+
+    def _decision_text(source: registry.Source, stored: str, t: dict[str, str]) -> str | None:
+        """A delivery the guard held: waiting for the data team, or decided (with why)."""
+        from opendata import guard
+
+        prefix = stored.split("_")[1] if stored.count("_") >= 2 else ""
+        found = guard.state(guard.default_decisions_dir(root / "raw"), source.name, prefix)
+        if found is None or found[0] == "approved":
+            return None
+        kind, reasons = found
+        return t[f"st_{kind}"].format(reasons=" ; ".join(reasons) or "—")
 
     def _published_version(source: registry.Source, stored: str) -> str | None:
         from opendata.publishing import published_in

@@ -93,6 +93,8 @@ WORDS: dict[str, dict[str, str]] = {
         "st_quarantined": "refusé, mis en quarantaine",
         "st_refused": "refusé",
         "st_published": "publié dans la version {version} du jeu « {dataset} »",
+        "st_held": "retenu : l'équipe données doit confirmer avant de le publier ({reasons})",
+        "st_rejected": "refusé par l'équipe données ({reasons}), mis en quarantaine",
         "see_report": "voir le rapport",
         "templates_intro": "Un classeur prêt à remplir pour chaque source : les colonnes "
         "attendues, les listes de valeurs permises, une aide sur chaque colonne et une notice.",
@@ -200,6 +202,8 @@ WORDS: dict[str, dict[str, str]] = {
         "st_quarantined": "refused, quarantined",
         "st_refused": "refused",
         "st_published": "published in version {version} of dataset “{dataset}”",
+        "st_held": "held: the data team must confirm it before it is published ({reasons})",
+        "st_rejected": "refused by the data team ({reasons}), quarantined",
         "see_report": "see the report",
         "templates_intro": "A workbook ready to fill for each source: the expected columns, "
         "the lists of allowed values, help on each column and a notice.",
