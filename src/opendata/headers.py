@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
+@lru_cache(maxsize=8192)  # the same labels come back in every file of a source
 def normalize_label(label: str) -> str:
     """Fold a column label to a comparison key: no accents, no case, one space between words.
 

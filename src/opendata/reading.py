@@ -17,6 +17,7 @@ import io
 import json
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -496,6 +497,11 @@ def _geojson_head(data: bytes) -> list[str]:
     return [str(key) for key in properties] if isinstance(properties, dict) else []
 
 
+@lru_cache(maxsize=64)
+def _folded(labels: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(map(normalize_label, labels))
+
+
 def propose_sources(
     data: bytes, sources: list[Source], guarded: bool = False
 ) -> list[tuple[Source, float]]:
@@ -527,7 +533,7 @@ def propose_sources(
         share = 0.0
         fmt = "geojson" if sniff_format(data[:64]) == "json" else "csv"
         for _, labels in _readings(source, fmt):
-            wanted = {normalize_label(label) for label in labels}
+            wanted = _folded(tuple(labels))
             best = max((len(row & wanted) for row in rows), default=0)
             if best >= 2:
                 share = max(share, best / len(labels))

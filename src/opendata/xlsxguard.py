@@ -11,6 +11,7 @@ entities) or a part whose name climbs out of the archive (zip slip) is refused.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
@@ -39,11 +40,29 @@ def column_number(letters: bytes) -> int:
     return number
 
 
+_PASSED: dict[tuple[bytes, Bounds], None] = {}  # workbooks already found safe, by digest
+_REMEMBERED = 32
+
+
 def check(data: bytes, bounds: Bounds) -> None:
     """Raise :class:`UnreadableFile` when the workbook in ``data`` is past ``bounds`` or
-    hostile; return when calamine may read it. Not a zip (an old .xls): nothing to check."""
+    hostile; return when calamine may read it. Not a zip (an old .xls): nothing to check.
+
+    The same bytes under the same bounds get the same verdict: a workbook already passed (the
+    portal screens an upload to recognise its source, then validates it) is not inflated
+    twice. Only passes are remembered, by a 128-bit BLAKE2 digest of the whole file."""
     if not data.startswith(_ZIP_MAGIC):
         return
+    key = (hashlib.blake2b(data, digest_size=16).digest(), bounds)
+    if key in _PASSED:
+        return
+    _inspect(data, bounds)
+    if len(_PASSED) >= _REMEMBERED:
+        _PASSED.clear()
+    _PASSED[key] = None
+
+
+def _inspect(data: bytes, bounds: Bounds) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
