@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -510,6 +512,29 @@ def _template(args: argparse.Namespace) -> int:
     return EXIT_VALID
 
 
+class _TypeAndPlaceOnly(logging.Filter):
+    """An exception escaping a request is logged by its type and where it was raised, never
+    its message or locals: a message of ours may quote a cell, and a cell of the trainees'
+    file must not reach a log (uvicorn prints the whole traceback otherwise)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            frames = traceback.extract_tb(error.__traceback__)[-3:]
+            where = " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames))
+            record.msg = f"{record.getMessage()} — {type(error).__name__} ({where})"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def quiet_tracebacks(logger: logging.Logger) -> None:
+    """Install :class:`_TypeAndPlaceOnly` on ``logger`` (the portal's server logger)."""
+    if not any(isinstance(f, _TypeAndPlaceOnly) for f in logger.filters):
+        logger.addFilter(_TypeAndPlaceOnly())
+
+
 def _portal(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -534,7 +559,11 @@ def _portal(args: argparse.Namespace) -> int:
     app = create_app(Settings.from_env(root))
     sys.stdout.write(f"portail des livraisons : http://{args.host}:{args.port}/\n")
     sys.stdout.flush()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        app, host=args.host, port=args.port, log_level="warning", access_log=False
+    )  # configures uvicorn's loggers: the filter goes on after
+    quiet_tracebacks(logging.getLogger("uvicorn.error"))
+    uvicorn.Server(config).run()
     return EXIT_VALID
 
 

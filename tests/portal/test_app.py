@@ -572,3 +572,24 @@ def test_a_held_delivery_says_so_in_my_deposits_then_its_decision(
         deposits
     )
     assert "retenu" not in deposits
+
+
+def test_an_error_escaping_a_request_is_logged_without_its_message(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """uvicorn prints the whole traceback of an exception that escapes a request; a message of
+    ours may quote a cell (a trainee's name): the portal's logger keeps the type and place."""
+    import logging
+
+    from opendata.cli import quiet_tracebacks
+
+    logger = logging.getLogger("uvicorn.error.test")
+    quiet_tracebacks(logger)
+    quiet_tracebacks(logger)  # once is enough
+    assert len(logger.filters) == 1
+    try:
+        raise ValueError("cellule « Dupont » ligne 4")
+    except ValueError:
+        logger.exception("Exception in ASGI application")
+    assert "Dupont" not in caplog.text
+    assert "Exception in ASGI application — ValueError (test_app.py:" in caplog.text
