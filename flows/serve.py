@@ -111,7 +111,9 @@ def _stop(process: subprocess.Popen[bytes] | None) -> None:
 def main(root: Path, host: str, port: int, start: bool, portal_port: int = 0) -> int:
     """Run the server (if asked) and serve the deployments; 0 on a clean interrupt or a
     SIGTERM. Deployments are never paused on the way out: a restart finds the schedules as
-    they were, and a second ``opendata serve`` is refused instead of attaching to the first."""
+    they were, and a second ``opendata serve`` is refused instead of attaching to the first.
+    The server and the portal run in sessions of their own (a Ctrl-C reaches this process
+    only), so they are stopped here however this process is interrupted, at any moment."""
     lock = _hold_lock(root)
     if lock is None:
         holder = (root / ".prefect" / "serve.lock").read_text().strip() or "?"
@@ -120,7 +122,33 @@ def main(root: Path, host: str, port: int, start: bool, portal_port: int = 0) ->
             "un seul à la fois. Arrêtez-le d'abord (Ctrl+C ou kill " + holder + ").\n"
         )
         return 2
-    server = None
+
+    def stop(signum: int, frame: object) -> None:
+        # What systemd and container runtimes send: stop as on Ctrl-C (Prefect's own handler
+        # is only installed when its runner owns the main thread, which serve() does not).
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        return _serve(root, host, port, start, portal_port, children)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in reversed(children):  # the portal, then the server
+            _stop(child)
+        os.close(lock)
+
+
+def _serve(
+    root: Path,
+    host: str,
+    port: int,
+    start: bool,
+    portal_port: int,
+    children: list[subprocess.Popen[bytes]],
+) -> int:
+    """Start what ``main`` asked for, each child added to ``children`` as soon as it runs."""
     if start and port_taken(host, port):
         sys.stderr.write(
             f"opendata: le port {host}:{port} est déjà pris (un autre serveur Prefect ?) ; "
@@ -131,11 +159,10 @@ def main(root: Path, host: str, port: int, start: bool, portal_port: int = 0) ->
     if start:
         api_url = f"http://{host}:{port}/api"
         home = root / ".prefect"
-        server = start_server(host, port, home, home / "server.log")
+        children.append(start_server(host, port, home, home / "server.log"))
         try:
             wait_until_healthy(api_url)
         except TimeoutError as exc:
-            server.terminate()
             sys.stderr.write(f"opendata: {exc}; see {home / 'server.log'}\n")
             return 2
         os.environ["PREFECT_API_URL"] = api_url
@@ -143,32 +170,16 @@ def main(root: Path, host: str, port: int, start: bool, portal_port: int = 0) ->
     elif not os.environ.get("PREFECT_API_URL"):
         sys.stderr.write("opendata: --no-server needs PREFECT_API_URL set\n")
         return 2
-    portal = None
     if portal_port:
         if port_taken(host, portal_port):
-            _stop(server)
             sys.stderr.write(
                 f"opendata: le port {host}:{portal_port} du portail est déjà pris ; choisissez-en "
                 "un autre avec --portal-port (0 : pas de portail).\n"
             )
-            os.close(lock)
             return 2
-        portal = start_portal(root, host, portal_port, root / ".prefect" / "portal.log")
+        children.append(start_portal(root, host, portal_port, root / ".prefect" / "portal.log"))
         sys.stdout.write(f"Portail des livraisons : http://{host}:{portal_port}\n")
     from flows.deployments import Folders, serve_all
 
-    def stop(signum: int, frame: object) -> None:
-        # What systemd and container runtimes send: stop as on Ctrl-C (Prefect's own handler
-        # is only installed when its runner owns the main thread, which serve() does not).
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        serve_all(Folders.under(root))
-    except KeyboardInterrupt:
-        pass
-    finally:
-        _stop(portal)
-        _stop(server)
-        os.close(lock)
+    serve_all(Folders.under(root))
     return 0

@@ -89,6 +89,19 @@ def _wait(url: str, seconds: float = 180) -> None:
     raise AssertionError(f"{url} did not answer in {seconds} s")
 
 
+def _stopped(url: str, seconds: float = 60) -> None:
+    """Nothing answers at ``url`` any more (the server behind it was stopped, not orphaned)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                pass
+        except OSError:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"{url} still answers {seconds} s after its command was stopped")
+
+
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     root = tmp_path_factory.mktemp("reader")
@@ -187,12 +200,11 @@ def _shell(sandbox: Sandbox, block: Block, servers: Servers) -> None:
             # As written, on free ports (the README says how): a machine running its own
             # Prefect on 4200 must not fail this test.
             prefect, portal = free_port(), free_port()
-            servers.start(
-                sandbox,
-                f"{command} PORT={prefect} PORTAL_PORT={portal}",
-                [f"http://127.0.0.1:{prefect}/api/health", f"http://127.0.0.1:{portal}/sante"],
-            )
-            servers.stop()
+            urls = [f"http://127.0.0.1:{prefect}/api/health", f"http://127.0.0.1:{portal}/sante"]
+            servers.start(sandbox, f"{command} PORT={prefect} PORTAL_PORT={portal}", urls)
+            servers.stop()  # Ctrl-C as soon as both answer, while serve is still starting
+            for url in urls:
+                _stopped(url)
         elif command.startswith("opendata portal"):
             servers.start(
                 sandbox,
