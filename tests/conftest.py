@@ -22,6 +22,36 @@ def raw_copy(tmp_path: Path) -> Path:
     return target
 
 
+# The committed sample month has 99,200 sessions; Frictionless reads each row in Python (about
+# 10 s a file, CSV and Parquet): the modules that only read a publication share one made with a
+# small month of the same generator and the same month.
+SMALL_MONTH_ROWS = 3_100
+
+
+@pytest.fixture(scope="session")
+def small_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed deliveries with a small October 2007 of sessions (100 a day, 4 re-sent).
+    Read only."""
+    from opendata.sessions_samples import SAMPLE_MONTH, write_month
+
+    target = tmp_path_factory.mktemp("small-raw") / "raw"
+    shutil.copytree(RAW, target)
+    write_month(target, SAMPLE_MONTH, rows=SMALL_MONTH_ROWS, resent=4)
+    return target
+
+
+@pytest.fixture(scope="session")
+def published_sample(small_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every dataset published once from :func:`small_raw`, shared by the modules that only
+    read a publication (the catalogue page, DCAT, the package files, consumers). Read only."""
+    from opendata import publishing, registry
+
+    out = tmp_path_factory.mktemp("published-sample")
+    for name in sorted(registry.datasets()):
+        assert publishing.publish(name, small_raw, out) == out / name
+    return out
+
+
 OPENDATA = str(Path(sys.executable).parent / "opendata")
 
 

@@ -18,17 +18,15 @@ import pyarrow.parquet as pq
 import pytest
 from frictionless import Package
 
-from opendata import publishing, registry
-from tests.conftest import ROOT
+from opendata import registry
+from tests.conftest import SMALL_MONTH_ROWS
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("published")
-    for name in sorted(registry.datasets()):
-        publishing.publish(name, ROOT / "raw", root)
+def served(published_sample: Path) -> Iterator[str]:
+    root = published_sample
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -113,8 +111,9 @@ def test_duckdb_reads_the_sessions_months_as_one_table(served: str, tmp_path: Pa
     rows = duckdb.sql(
         f"SELECT count(*), count(DISTINCT session_id), min(start_time) FROM '{folder}/*.parquet'"
     ).fetchall()
-    assert rows[0][0] == rows[0][1] == 99_200
-    assert str(rows[0][2]).startswith("2007-09-30 22:")  # 1 October 00:xx in Paris, in UTC
+    assert rows[0][0] == rows[0][1] == SMALL_MONTH_ROWS
+    # The first session, early on 1 October in Paris (UTC+2), is on 30 September in UTC.
+    assert "2007-09-30 22:00" <= str(rows[0][2]) < "2007-10-01 00:00"
 
 
 def test_duckdb_answers_a_consumer_question(served: str, tmp_path: Path) -> None:

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
-from opendata import publishing, registry
-from tests.conftest import ROOT
+from opendata import registry
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 DCT = Namespace("http://purl.org/dc/terms/")
@@ -19,11 +18,8 @@ BASE = "https://data.example.org/inclusion/"
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("published")
-    for name in sorted(registry.datasets()):
-        publishing.publish(name, ROOT / "raw", out)
-    return out
+def published(published_sample: Path) -> Path:
+    return published_sample
 
 
 @pytest.fixture(scope="module")

@@ -23,11 +23,8 @@ DATASETS = sorted(registry.datasets())
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("published")
-    for name in DATASETS:
-        assert publishing.publish(name, ROOT / "raw", out) == out / name
-    return out
+def published(published_sample: Path) -> Path:
+    return published_sample
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -194,9 +191,11 @@ def test_committed_reference_schema_is_the_shared_one() -> None:
         assert json.loads(shared.read_text()) == json.loads(ours.read_text())
 
 
-def test_publishing_twice_gives_identical_bytes(published: Path, tmp_path: Path) -> None:
+def test_publishing_twice_gives_identical_bytes(
+    published: Path, small_raw: Path, tmp_path: Path
+) -> None:
     for name in DATASETS:
-        publishing.publish(name, ROOT / "raw", tmp_path)
+        publishing.publish(name, small_raw, tmp_path)
         assert _snapshot(tmp_path / name) == _snapshot(published / name)
 
 

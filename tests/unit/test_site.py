@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from opendata import publishing, registry
+from opendata import registry
 from opendata.site import CHARTS
-from tests.conftest import ROOT
 
 
 class _Links(HTMLParser):
@@ -31,10 +30,8 @@ class _Links(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, _Links, str]:
-    out = tmp_path_factory.mktemp("published")
-    for name in sorted(registry.datasets()):
-        publishing.publish(name, ROOT / "raw", out)
+def page(published_sample: Path) -> tuple[Path, _Links, str]:
+    out = published_sample
     text = (out / "index.html").read_text(encoding="utf-8")
     parser = _Links()
     parser.feed(text)
