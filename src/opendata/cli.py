@@ -15,6 +15,8 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from opendata.registry import ContractError
+
 if TYPE_CHECKING:
     from opendata.registry import Source
 
@@ -630,6 +632,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_VALID
+    except ContractError as exc:  # the data team's contract, not the steward's file
+        sys.stderr.write(f"opendata: contrat refusé : {exc}\n")
+        return EXIT_UNUSABLE
     except Exception as exc:  # a bug of ours: one line for the steward, the trace on demand
         if os.environ.get("OPENDATA_DEBUG"):
             raise

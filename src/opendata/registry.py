@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from opendata.limits import Bounds, bounds
-from opendata.profiles import Profile
+from opendata.profiles import Profile, ProfileError
 from opendata.profiles import parse as parse_profiles
 
 DEFAULT_SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
@@ -101,11 +101,35 @@ def _load_json(path: Path) -> dict[str, Any]:
     return data
 
 
+class ContractError(ValueError):
+    """A contract under ``schemas/`` the pipeline cannot honour: refused when it is loaded,
+    never half applied (a check it would skip, a profile it could not read)."""
+
+
+# What each validation engine runs beyond the Table Schema. The Arrow engine (large machine
+# exports) runs none of the checks of source.json yet, nor delivery profiles: a contract that
+# declares them is refused rather than published with the rule silently skipped.
+_ENGINE_REFUSES = {"arrow": ("checks", "profiles")}
+
+
+def _check_engine(desc_path: Path, desc: dict[str, Any]) -> None:
+    engine = desc.get("engine", "pandas")
+    for key in _ENGINE_REFUSES.get(engine, ()):
+        if desc.get(key):
+            declared = [item.get("type", item.get("name", "?")) for item in desc[key]]
+            raise ContractError(
+                f"{desc_path}: {key} {declared} cannot run on the {engine!r} engine of this "
+                f"source; remove them from the contract or read the source with the default "
+                "engine (a rule that would be skipped is refused)"
+            )
+
+
 @cache
 def _sources(root: Path) -> dict[str, Source]:
     found: dict[str, Source] = {}
     for desc_path in sorted((root / "sources").glob("*/source.json")):
         desc = _load_json(desc_path)
+        _check_engine(desc_path, desc)
         schema = _load_json(desc_path.parent / "schema.json")
         declared = desc["filePattern"]
         patterns = [declared] if isinstance(declared, str) else list(declared)
@@ -129,9 +153,16 @@ def _sources(root: Path) -> dict[str, Source]:
             repeated_records=desc.get("repeatedRecords", "error"),
             reference_deliveries=desc.get("referenceDeliveries", "newest"),
             limits=desc.get("limits", {}),
-            profiles=parse_profiles(desc.get("profiles", []), schema),
+            profiles=_profiles(desc_path, desc, schema),
         )
     return found
+
+
+def _profiles(desc_path: Path, desc: dict[str, Any], schema: dict[str, Any]) -> tuple[Profile, ...]:
+    try:
+        return parse_profiles(desc.get("profiles", []), schema)
+    except ProfileError as exc:
+        raise ContractError(f"{desc_path}: {exc}") from None
 
 
 @cache

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -12,7 +15,7 @@ from frictionless import Package, Schema
 from opendata import registry
 from opendata.checks import CHECKS
 from opendata.tableschema import Column, cast_column
-from tests.conftest import ROOT
+from tests.conftest import RAW, ROOT
 
 SOURCES = sorted(registry.sources())
 DATASETS = sorted(registry.datasets())
@@ -179,3 +182,46 @@ def test_patterns_mean_the_same_to_frictionless() -> None:
             if pattern:
                 assert not _top_level_alternation(pattern), (field["name"], pattern)
     assert _top_level_alternation("a|b") and not _top_level_alternation("(a|b)")
+
+
+def test_a_rule_an_engine_cannot_run_is_refused_when_the_contract_is_loaded(
+    tmp_path: Path,
+) -> None:
+    """A check declared on the operator's logs (Arrow engine), or a profile that names no
+    contract field, is refused at load with the file and the reason, never skipped."""
+    import shutil
+    import subprocess
+    import sys
+
+    from opendata.registry import ContractError, _sources
+
+    for change, said in (
+        (
+            ("wifi-sessions", "checks", [{"type": "same-period", "field": "start_time"}]),
+            "checks ['same-period'] cannot run on the 'arrow' engine",
+        ),
+        (
+            ("wifi-sites", "profiles", [{"name": "x", "title": "X", "columns": {"Nope": "n"}}]),
+            "profile x: no such contract field ['Nope']",
+        ),
+    ):
+        root = tmp_path / f"schemas-{change[0]}"
+        shutil.copytree(ROOT / "schemas", root)
+        source, key, value = change
+        path = root / "sources" / source / "source.json"
+        desc = json.loads(path.read_text(encoding="utf-8"))
+        desc[key] = value
+        path.write_text(json.dumps(desc), encoding="utf-8")
+        with pytest.raises(ContractError, match=re.escape(said)):
+            _sources(root)
+        answer = subprocess.run(
+            [sys.executable, "-m", "opendata.cli", "validate", str(RAW / "wifi-sites" /
+             "sites-2008-01-15.csv"), "--source", "wifi-sites"],
+            env={**os.environ, "OPENDATA_SCHEMAS": str(root)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )  # fmt: skip
+        assert answer.returncode == 2
+        assert answer.stderr.startswith("opendata: contrat refusé : ") and said in answer.stderr
+        assert "Traceback" not in answer.stderr
