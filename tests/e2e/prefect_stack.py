@@ -117,6 +117,11 @@ def running_stack(root: Path, serve: bool = True) -> Iterator[Stack]:
             "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS": "220",
             "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
             "PREFECT_LOGGING_LEVEL": "WARNING",
+            # The runner and the workers look for runs to start every second instead of
+            # every 10 (the default a city's server keeps): the tests follow each run, and
+            # otherwise wait up to 10 s for it to be picked up.
+            "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
         }
     )
     log = (root / "server.log").open("wb")
