@@ -19,7 +19,9 @@ import pandas as pd
 from opendata.report import Problem
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_INTEGER = re.compile(r"[+-]?\d+")
+# What Python's int() reads after strip(), as Frictionless does ("1_000" is 1000), in ASCII
+# digits only, as the Arrow checker (Unicode digits would cast to nothing, silently).
+_INTEGER = re.compile(r"[+-]?[0-9]+(?:_[0-9]+)*")
 _NOT_BARE = re.compile(r"^[^-+\d.]*|[^\d.]*$")
 _GROUP_SPACES = re.compile(r"[\s\u00a0\u202f\u2007]")
 DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
@@ -100,7 +102,8 @@ def _cast(
             strings = strings.str.replace(_NOT_BARE, "", regex=True)
         pattern = r"\d{4}" if ftype == "year" else _INTEGER.pattern
         ok = strings.str.fullmatch(pattern) | ~present
-        integers: pd.Series = pd.to_numeric(strings.where(ok & present), errors="coerce")
+        digits = strings.str.replace("_", "", regex=False)
+        integers: pd.Series = pd.to_numeric(digits.where(ok & present), errors="coerce")
         return integers.astype("Int64"), ok
     if ftype == "number":
         group = field.get("groupChar")

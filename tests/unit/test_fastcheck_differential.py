@@ -294,3 +294,36 @@ def test_a_schema_outside_the_engine_is_refused_not_guessed() -> None:
     ):
         with pytest.raises(fastcheck.Unsupported):
             fastcheck.check_schema({"fields": [field]})
+
+
+def test_both_checkers_and_frictionless_read_integers_alike() -> None:
+    """One semantics for an integer cell in both engines (#12): what Python's ``int()`` reads,
+    as Frictionless does; ``1_000`` was valid for the Arrow checker and an error for the
+    pandas one."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    from frictionless import Resource, Schema
+
+    from opendata import fastcheck
+    from opendata.tableschema import Column, cast_column
+
+    cells = ["12", "+5", "-0", "1_000", "1__000", "_1", "1_", "1.0", "1e3", "0x1f", "١٢"]
+    field = {"name": "n", "type": "integer"}
+    pandas_bad = {
+        p.cell
+        for p in cast_column(
+            Column(field, "n", 0, pd.Series(cells, dtype=object)), list(range(2, 13)), [""]
+        ).problems
+    }
+    arrow = fastcheck.cast(field, pa.chunked_array([cells]), np.zeros(len(cells), bool), [""])
+    arrow_bad = {c for c, ok in zip(cells, arrow.ok, strict=True) if not ok}
+    resource = Resource(
+        data=[["n"], *([c] for c in cells)], schema=Schema.from_descriptor({"fields": [field]})
+    )
+    report = resource.validate()
+    frictionless_bad = {cells[row - 2] for row in report.flatten(["rowNumber"]) for row in row}
+    assert pandas_bad == arrow_bad
+    # The one divergence, in both checkers alike and documented in fastcheck: Unicode digits.
+    assert frictionless_bad == pandas_bad - {"١٢"}
+    assert "1_000" not in pandas_bad and {"1__000", "_1", "1_", "1.0"} <= pandas_bad
