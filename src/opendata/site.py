@@ -2,8 +2,9 @@
 
 Each dataset with its description, licence, version, last update, resources with download links
 in both formats and their sizes, the documentation of every field, a preview of the first rows,
-and a chart where people would rather look than read. Charts are inline SVG drawn here: the page
-needs no script, no network and no library.
+and a chart where people would rather look than read. Charts are inline SVG drawn by
+:func:`bar_chart` and :func:`line_chart`; what each dataset charts is its own (its
+``datasets/<dataset>/charts.py``). The page needs no script, no network and no library.
 """
 
 from __future__ import annotations
@@ -23,6 +24,18 @@ SCRIPT = (Path(__file__).resolve().parent / "portal" / "static" / "catalogue.js"
 _CSS = (Path(__file__).resolve().parent / "portal" / "static" / "opendata.css").read_text(
     encoding="utf-8"
 )
+
+
+Chart = Callable[[Path], str]  # a published dataset's folder -> an SVG element
+
+
+def charts_for(dataset: str) -> list[tuple[Chart, list[str]]]:
+    """The dataset's charts (``CHARTS`` of ``datasets/<dataset>/charts.py``), each with the
+    resources it reads (a chart is left out when one is missing); none without the module."""
+    from opendata import datasets
+
+    module = datasets.module(dataset, "charts")
+    return list(getattr(module, "CHARTS", [])) if module is not None else []
 
 
 def _size(n: int) -> str:
@@ -92,101 +105,6 @@ def line_chart(title: str, labels: list[str], values: list[float]) -> str:
             )
     parts.append("</svg>")
     return "".join(parts)
-
-
-def _chart_sessions(folder: Path) -> str:
-    rows = pd.read_csv(folder / "usage-daily.csv", usecols=["date", "sessions"])
-    by_day = rows.groupby("date")["sessions"].sum().sort_index()
-    return line_chart(
-        "Sessions Wi-Fi par jour (tous les sites, jour de Paris)",
-        list(by_day.index),
-        [float(v) for v in by_day],
-    )
-
-
-def _chart_attendance(folder: Path) -> str:
-    rows = pd.read_csv(folder / "attendance-monthly.csv")
-    by_month = rows.groupby("month")["visits"].sum()
-    return bar_chart("Visites par mois (tous les EPN)", list(by_month.index), list(by_month))
-
-
-def _chart_sites(folder: Path) -> str:
-    rows = pd.read_csv(folder / "sites.csv")
-    current = rows[rows["removed_on"].isna()]
-    by_arr = current.groupby("arrondissement")["access_points"].sum()
-    labels = [f"{int(a)}e" for a in by_arr.index]
-    values = [float(v) for v in by_arr]
-    outside = current[current["arrondissement"].isna()]
-    if len(outside):  # the City's sites outside Paris (car pounds) have no arrondissement
-        labels.append("Hors Paris")
-        values.append(float(outside["access_points"].sum()))
-    title = (
-        f"Bornes Wi-Fi par arrondissement : {int(sum(values))} bornes des "
-        f"{len(current)} sites encore listés (les {len(rows) - len(current)} sites retirés "
-        "ne sont pas comptés)"
-    )
-    return bar_chart(title, labels, values)
-
-
-def _labels(schema: dict[str, Any], field: str) -> dict[str, str]:
-    """The French label of each value of a field (its Table Schema ``categories``)."""
-    spec = next(f for f in schema["fields"] if f["name"] == field)
-    return {str(c["value"]): str(c["label"]) for c in spec.get("categories", [])}
-
-
-def _training_chart(resource: str) -> Callable[[Path], str]:
-    """One breakdown of the trainees over every programme and year, as published: the cells
-    in clear, and what statistical secrecy hides (from the published totals, so nothing the
-    tables do not already say)."""
-
-    def chart(folder: Path) -> str:
-        package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-        schema = next(r for r in package["resources"] if r["name"] == resource)["schema"]
-        spec = package["disclosureControl"]
-        field = next(f for f in schema["fields"] if f.get("categories"))
-        dimension = field["name"]
-        labels = _labels(schema, dimension)
-        rows = pd.read_csv(folder / f"{resource}.csv", dtype={spec["count"]: "Int64"})
-        totals = pd.read_csv(folder / f"{spec['totals']['resource']}.csv")
-        known = totals.dropna(subset=["enrolled"])
-        by = spec["groupBy"]
-        inside = rows.merge(known[by], on=by)  # groups whose total is published
-        clear = rows.groupby(dimension, sort=False)[spec["count"]].sum(min_count=0)
-        hidden = int(known["enrolled"].sum() - inside[spec["count"]].sum())
-        names = [labels.get(str(v), str(v)) for v in clear.index] + ["Masqué (secret statistique)"]
-        values = [float(v) for v in clear.fillna(0)] + [float(hidden)]
-        title = (
-            f"{field['title']} des stagiaires, tous programmes et années d'entrée : "
-            "effectifs des cases publiées, et stagiaires comptés dans des cases masquées"
-        )
-        unknown = len(totals) - len(known)
-        if unknown:
-            title += (
-                f" (hors {unknown} programme-année dont le total est lui-même masqué, "
-                "comptés par leurs seules cases publiées)"
-            )
-        return bar_chart(title, names, values, muted=frozenset({len(values) - 1}))
-
-    return chart
-
-
-def _chart_startups(folder: Path) -> str:
-    rows = pd.read_csv(folder / "cohorts.csv")
-    return bar_chart(
-        "Entreprises par promotion", [str(c) for c in rows["cohort"]], list(rows["startups"])
-    )
-
-
-# Each dataset's charts, with the resources they read (a chart is left out when one is missing).
-CHARTS: dict[str, list[tuple[Callable[[Path], str], list[str]]]] = {
-    "digital-public-spaces": [(_chart_attendance, ["attendance-monthly"])],
-    "wifi-hotspots": [(_chart_sites, ["sites"]), (_chart_sessions, ["usage-daily"])],
-    "digital-training": [
-        (_training_chart(name), [name, "programme-summary"])
-        for name in ("by-sex", "by-age-band", "by-entry-status", "by-outcome")
-    ],
-    "startup-support": [(_chart_startups, ["cohorts"])],
-}
 
 
 TYPE_WORDS = {
@@ -288,7 +206,7 @@ def _dataset(folder: Path) -> str:
         f'<a href="{name}/datapackage.json">datapackage.json</a> · '
         f'<a href="{name}/CHANGELOG.md">journal des versions</a></p>',
     ]
-    for chart, inputs in CHARTS.get(name, []):
+    for chart, inputs in charts_for(name):
         if not all((folder / f"{r}.csv").exists() for r in inputs):
             continue
         svg = chart(folder)

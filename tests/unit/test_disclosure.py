@@ -14,9 +14,9 @@ import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from opendata import disclosure, publishing, registry
+from opendata.datasets.digital_training import transform as training
 from opendata.disclosure import THRESHOLD_ENV, Rule, protect
 from opendata.disclosure_audit import audit
-from opendata.transforms import digital_training as training
 from opendata.transforms import transform_for
 from tests.conftest import FIXTURES, ROOT
 

@@ -221,7 +221,7 @@ def test_invalid_delivery_leaves_the_previous_publication_untouched(
 def test_a_build_that_breaks_its_schema_is_refused(
     raw_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from opendata.transforms import startup_support
+    from opendata.datasets.startup_support import transform as startup_support
 
     real = startup_support.transform
 

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from opendata import registry
+from opendata.datasets.startup_support.transform import cohorts
 from opendata.formats import csv_bytes
 from opendata.packaging import conform_all
 from opendata.publishing import collect, tables
 from opendata.transforms import Delivered, transform_for
-from opendata.transforms.startup_support import cohorts
 from tests.conftest import GOLDEN, RAW
 
 UPDATE = os.environ.get("OPENDATA_UPDATE_GOLDEN") == "1"
@@ -98,7 +98,7 @@ def _attendance(rows: list[tuple[str, str, int]]) -> tuple[pd.DataFrame, pd.Data
 
 
 def test_a_redelivered_month_replaces_that_month_whole() -> None:
-    from opendata.transforms.digital_public_spaces import attendance
+    from opendata.datasets.digital_public_spaces.transform import attendance
 
     first = _attendance(
         [("EPN-01", "2007-03", 10), ("EPN-02", "2007-03", 20), ("EPN-01", "2007-04", 30)]

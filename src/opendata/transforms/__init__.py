@@ -1,4 +1,5 @@
-"""Pure transforms, one module per dataset, named after it (``wifi-hotspots`` → ``wifi_hotspots``).
+"""What a dataset's pure transform takes and returns; each transform lives in its dataset's
+folder (``datasets/wifi_hotspots/transform.py``, see :mod:`opendata.datasets`).
 
 A transform takes the validated deliveries of the dataset's sources and returns one frame per
 published resource, with the published field names. No file, clock, network or logging inside:
@@ -8,7 +9,6 @@ the caller does the I/O.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,8 +31,15 @@ Transform = Callable[[Inputs], Frames]
 
 
 def transform_for(dataset: str) -> Transform:
-    """The ``transform`` function of the module named after ``dataset``."""
-    module = importlib.import_module(f"opendata.transforms.{dataset.replace('-', '_')}")
+    """The ``transform`` function of ``datasets/<dataset>/transform.py``."""
+    from opendata import datasets
+
+    module = datasets.module(dataset, "transform")
+    if module is None:
+        raise KeyError(
+            f"dataset {dataset!r} has no transform: write "
+            f"src/opendata/datasets/{datasets.package_name(dataset)}/transform.py"
+        )
     func: Transform = module.transform
     return func
 

@@ -1,0 +1,1 @@
+"""The dataset's own code: its transform and the catalogue page's charts."""

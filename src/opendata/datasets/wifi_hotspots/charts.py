@@ -1,0 +1,43 @@
+"""The catalogue page's charts of wifi-hotspots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from opendata.site import Chart, bar_chart, line_chart
+
+
+def _chart_sites(folder: Path) -> str:
+    rows = pd.read_csv(folder / "sites.csv")
+    current = rows[rows["removed_on"].isna()]
+    by_arr = current.groupby("arrondissement")["access_points"].sum()
+    labels = [f"{int(a)}e" for a in by_arr.index]
+    values = [float(v) for v in by_arr]
+    outside = current[current["arrondissement"].isna()]
+    if len(outside):  # the City's sites outside Paris (car pounds) have no arrondissement
+        labels.append("Hors Paris")
+        values.append(float(outside["access_points"].sum()))
+    title = (
+        f"Bornes Wi-Fi par arrondissement : {int(sum(values))} bornes des "
+        f"{len(current)} sites encore listés (les {len(rows) - len(current)} sites retirés "
+        "ne sont pas comptés)"
+    )
+    return bar_chart(title, labels, values)
+
+
+def _chart_sessions(folder: Path) -> str:
+    rows = pd.read_csv(folder / "usage-daily.csv", usecols=["date", "sessions"])
+    by_day = rows.groupby("date")["sessions"].sum().sort_index()
+    return line_chart(
+        "Sessions Wi-Fi par jour (tous les sites, jour de Paris)",
+        list(by_day.index),
+        [float(v) for v in by_day],
+    )
+
+
+CHARTS: list[tuple[Chart, list[str]]] = [
+    (_chart_sites, ["sites"]),
+    (_chart_sessions, ["usage-daily"]),
+]

@@ -1,0 +1,171 @@
+"""The README's claim, kept true by a test: a new source and a new dataset are their contract
+files and one folder of code; the registry, the validator, the publication and the catalogue
+page find them by name, with no list to edit."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import opendata.datasets
+from opendata import publishing, registry
+from opendata.validation import validate_file
+from tests.conftest import ROOT
+
+SOURCE = {
+    "name": "bike-racks",
+    "title": "Arceaux vélo (voirie)",
+    "dataset": "bike-parking",
+    "delivery": "snapshot",
+    "format": "csv",
+    "filePattern": "*.csv",
+    "csv": {"delimiter": ";", "encodings": ["utf-8-sig"]},
+    "personalData": False,
+    "checks": [{"type": "arrondissement", "field": "Arrondissement"}],
+}
+SCHEMA = {
+    "fields": [
+        {
+            "name": "Code",
+            "type": "string",
+            "description": "Identifiant de l'emplacement.",
+            "example": "AR-001",
+            "constraints": {"required": True, "unique": True, "pattern": "AR-[0-9]{3}"},
+        },
+        {
+            "name": "Arrondissement",
+            "type": "string",
+            "description": "Arrondissement de l'emplacement.",
+            "example": "11",
+            "constraints": {"required": True},
+        },
+        {
+            "name": "Places",
+            "type": "integer",
+            "description": "Nombre de places.",
+            "example": "8",
+            "constraints": {"required": True, "minimum": 1},
+        },
+    ],
+    "primaryKey": ["Code"],
+}
+RACKS = {
+    "fields": [
+        {"name": "rack_id", "type": "string", "title": "Emplacement", "description": "Code.",
+         "example": "AR-001", "constraints": {"required": True, "unique": True}},
+        {"name": "arrondissement", "type": "integer", "title": "Arrondissement",
+         "description": "1 à 20.", "example": "11", "constraints": {"required": True}},
+        {"name": "places", "type": "integer", "title": "Places", "description": "Places.",
+         "example": "8", "constraints": {"required": True, "minimum": 1}},
+    ],
+    "primaryKey": ["rack_id"],
+}  # fmt: skip
+TRANSFORM = '''
+"""bike-parking: the racks, as the newest snapshot lists them."""
+
+import pandas as pd
+
+from opendata import normalize
+from opendata.transforms import Frames, Inputs
+
+
+def transform(inputs: Inputs) -> Frames:
+    newest = inputs["bike-racks"][-1]
+    return {
+        "racks": pd.DataFrame(
+            {
+                "rack_id": newest.text["Code"],
+                "arrondissement": newest.text["Arrondissement"].map(normalize.arrondissement),
+                "places": newest.values["Places"],
+            }
+        )
+    }
+'''
+CHARTS = '''
+"""bike-parking's chart."""
+
+import pandas as pd
+
+from opendata.site import bar_chart
+
+
+def _places(folder):
+    rows = pd.read_csv(folder / "racks.csv")
+    by = rows.groupby("arrondissement")["places"].sum()
+    return bar_chart("Places de vélo par arrondissement", [f"{a}e" for a in by.index], list(by))
+
+
+CHARTS = [(_places, ["racks"])]
+'''
+
+
+@pytest.fixture
+def new_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of ``schemas/`` with the new contracts, and the dataset's folder of code."""
+    schemas = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", schemas)
+    source = schemas / "sources" / "bike-racks"
+    source.mkdir()
+    (source / "source.json").write_text(json.dumps(SOURCE), encoding="utf-8")
+    (source / "schema.json").write_text(json.dumps(SCHEMA), encoding="utf-8")
+    dataset = schemas / "datasets" / "bike-parking"
+    dataset.mkdir()
+    package = json.loads(
+        (ROOT / "schemas" / "datasets" / "startup-support" / "datapackage.json").read_text()
+    )
+    package.update(
+        name="bike-parking",
+        title="Stationnement vélo",
+        description="Les arceaux vélo de la voirie parisienne.",
+        resources=[
+            {"name": "racks", "title": "Arceaux", "description": "Un emplacement par ligne.",
+             "schema": "racks.schema.json"}
+        ],
+    )  # fmt: skip
+    package.pop("x-temporal", None)
+    (dataset / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    (dataset / "racks.schema.json").write_text(json.dumps(RACKS), encoding="utf-8")
+    code = tmp_path / "code" / "bike_parking"
+    code.mkdir(parents=True)
+    (code / "__init__.py").write_text("")
+    (code / "transform.py").write_text(textwrap.dedent(TRANSFORM))
+    (code / "charts.py").write_text(textwrap.dedent(CHARTS))
+    monkeypatch.setenv("OPENDATA_SCHEMAS", str(schemas))
+    # The folder of code sits beside the others, as src/opendata/datasets/bike_parking/ would.
+    monkeypatch.setattr(
+        opendata.datasets, "__path__", [*opendata.datasets.__path__, str(code.parent)]
+    )
+    return tmp_path
+
+
+def test_a_new_source_and_dataset_are_found_validated_and_published(new_dataset: Path) -> None:
+    assert registry.dataset("bike-parking").sources == ("bike-racks",)
+    raw = new_dataset / "raw" / "bike-racks"
+    raw.mkdir(parents=True)
+    bad = raw.parent.parent / "bad.csv"
+    bad.write_text("Code;Arrondissement;Places\nAR-001;11e;8\nAR-1;21;0\n", encoding="utf-8")
+    report = validate_file(bad, registry.source("bike-racks")).report
+    assert report.flatten() == [
+        (3, "Code", "constraint-error"),
+        (3, "Arrondissement", "arrondissement-error"),
+        (3, "Places", "constraint-error"),
+    ]
+    good = raw / "racks-2008-01-15.csv"
+    good.write_text("Code;Arrondissement;Places\nAR-001;11e;8\nAR-002;Paris 4e;12\n", "utf-8")
+    assert validate_file(good, registry.source("bike-racks")).report.valid
+    out = new_dataset / "published"
+    assert publishing.publish("bike-parking", raw.parent, out) == out / "bike-parking"
+    racks = pd.read_csv(out / "bike-parking" / "racks.csv")
+    assert racks.to_dict("list") == {
+        "rack_id": ["AR-001", "AR-002"],
+        "arrondissement": [11, 4],
+        "places": [8, 12],
+    }
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "Stationnement vélo" in page and "Places de vélo par arrondissement" in page
+    assert (out / "bike-parking" / "CHANGELOG.md").exists()
