@@ -355,18 +355,11 @@ def test_a_geojson_export_reads_as_grouped_warnings_in_the_browser(
 ) -> None:
     """The City's GeoJSON export with 23 sites outside Paris: one collapsed group of warnings,
     opened by the steward, accessible, readable on a phone."""
-    import csv as csv_module
-
-    from tests.fixtures.build import portal_exports
+    from tests.fixtures.build import pounds_geojson
 
     url, _ = portal
-    source = (RAW / "wifi-sites" / "sites-2008-01-15.csv").read_bytes().decode("utf-8-sig")
-    rows = list(csv_module.DictReader(source.splitlines(), delimiter=";"))[:30]
-    for row in rows[:23]:
-        row["Code postal"] = "93500"
-        row["Latitude"], row["Longitude"] = "48,89870", "2,40870"
     export = tmp_path / "export-portail.geojson"
-    export.write_text(portal_exports(rows)[1], encoding="utf-8")
+    export.write_text(pounds_geojson(), encoding="utf-8")
     for width in (1280, 390):
         page, problems = _page(browser, width)
         sign_in(page, url)

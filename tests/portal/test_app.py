@@ -498,9 +498,7 @@ def test_a_geojson_export_of_the_portal_is_read_grouped_annotated_and_sent(
 ) -> None:
     """The City's GeoJSON export, no source given: proposed from its property names, read with
     its delivery profile, 23 sites outside Paris as one group of warnings, sent as .geojson."""
-    import csv as csv_module
-
-    from tests.fixtures.build import portal_exports
+    from tests.fixtures.build import pounds_geojson
 
     client, csrf = signed_in(started, "marie")
     faulty = upload(client, csrf, FIXTURES / "wifi-sites" / "portal-export.geojson")
@@ -513,13 +511,8 @@ def test_a_geojson_export_of_the_portal_is_read_grouped_annotated_and_sent(
     assert "obligatoire" in book["wifi-sites"]["A9"].comment.text
     assert book["wifi-sites"]["A1"].value == "idpw"
 
-    source = (RAW / "wifi-sites" / "sites-2008-01-15.csv").read_bytes().decode("utf-8-sig")
-    rows = list(csv_module.DictReader(source.splitlines(), delimiter=";"))[:30]
-    for row in rows[:23]:
-        row["Code postal"] = "93500"
-        row["Latitude"], row["Longitude"] = "48,89870", "2,40870"
     export = tmp_path / "sites-fourrieres.geojson"
-    export.write_text(portal_exports(rows)[1], encoding="utf-8")
+    export.write_text(pounds_geojson(), encoding="utf-8")
     report = upload(client, csrf, export)
     page = _text(report.text)
     assert "wifi-sites" in page and "Valide, avec avertissements" in page

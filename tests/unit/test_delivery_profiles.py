@@ -24,7 +24,7 @@ from opendata.report import cell_reference
 from opendata.transforms import Delivered, transform_for
 from opendata.validation import validate_file
 from tests.conftest import FIXTURES, RAW
-from tests.fixtures.build import PORTAL_HEADER, portal_exports
+from tests.fixtures.build import PORTAL_HEADER, portal_exports, pounds_geojson
 
 SITES = registry.source("wifi-sites")
 LABELS = FIXTURES / "wifi-sites" / "portal-export-labels.csv"
@@ -189,11 +189,8 @@ def _without_codeless_row(path: Path, folder: Path) -> Path:
 
 
 def test_twenty_three_identical_faults_read_as_one_group(tmp_path: Path) -> None:
-    rows = _dsin_rows(NEWER)[:30]
-    for row in rows[:23]:
-        row["Code postal"] = "93500"
-        row["Latitude"], row["Longitude"] = "48,89870", "2,40870"
-    _, geojson_path = _write_exports(tmp_path, rows, "pounds")
+    geojson_path = tmp_path / "pounds.geojson"
+    geojson_path.write_text(pounds_geojson(), encoding="utf-8")
     report = validate_file(geojson_path, SITES).report
     assert report.valid and len(report.warnings) == 23
     text = as_text(report)
