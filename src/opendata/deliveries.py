@@ -69,14 +69,21 @@ def dated(path: Path) -> Delivery:
 
 def list_deliveries(raw_dir: Path, source: Source) -> list[Delivery]:
     """Every delivery of ``source`` under ``raw_dir/<source>/``, oldest first (links and
-    special files are not deliveries: see :mod:`opendata.safefiles`)."""
+    special files are not deliveries: see :mod:`opendata.safefiles`); deliveries of the same
+    day in the order the intake received them."""
     folder = raw_dir / source.name
     if not folder.is_dir():
         return []
     matched = {p for pattern in source.patterns() for p in folder.glob(pattern)}
     files = [p for p in matched if p.is_file() and not p.is_symlink()]
     found = [dated(p) for p in files]
-    return sorted(found, key=lambda d: (d.date or dt.date.min, d.path.name))
+    return sorted(found, key=lambda d: (d.date or dt.date.min, _received(d), d.path.name))
+
+
+def _received(delivery: Delivery) -> int:
+    """For files the intake stored, the moment it wrote them: two deliveries of one day are
+    in the order they came (their names carry a content hash, in no order at all)."""
+    return delivery.path.stat().st_mtime_ns if delivery.dated_by == "intake" else 0
 
 
 def newest_delivery(raw_dir: Path, source: Source) -> Delivery | None:
