@@ -21,6 +21,7 @@ from typing import Any
 from stdnum import luhn
 
 from opendata.headers import normalize_label
+from opendata.storage import write_file
 
 # Approximate centre of each arrondissement (WGS 84), kept well inside the Paris box.
 CENTRES = {
@@ -304,8 +305,7 @@ def _write_csv(
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator=line_end)
     writer.writerow(header)
     writer.writerows(rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(buffer.getvalue().encode(encoding))
+    write_file(path, buffer.getvalue().encode(encoding))
     return path
 
 

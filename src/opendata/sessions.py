@@ -24,7 +24,6 @@ import io
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -42,7 +41,7 @@ from opendata.arrowvalidation import reference_keys, validate_large
 from opendata.deliveries import delivery_date
 from opendata.formats import FORMULA_START, NOT_A_FORMULA
 from opendata.report import Problem, Report
-from opendata.storage import sha256_of, write_file
+from opendata.storage import sha256_of, write_file, write_with
 
 SOURCE = "wifi-sessions"
 DATASET = "wifi-hotspots"
@@ -472,21 +471,16 @@ class _HashingSink(io.RawIOBase):
 
 
 def _write_hashed(path: Path, write: Any) -> tuple[str, int]:
-    """Write a file atomically through ``write(sink)``; its sha256 and size."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            sink = _HashingSink(handle)
-            write(sink)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return "sha256:" + sink.digest.hexdigest(), sink.size
+    """Write a file atomically through ``write(sink)`` (:func:`opendata.storage.write_with`);
+    its sha256 and size, computed as it is written."""
+    sinks: list[_HashingSink] = []
+
+    def through(handle: Any) -> None:
+        sinks.append(_HashingSink(handle))
+        write(sinks[0])
+
+    write_with(path, through)
+    return "sha256:" + sinks[0].digest.hexdigest(), sinks[0].size
 
 
 def csv_bytes(table: pa.Table) -> bytes:

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from opendata import registry, samples
+from opendata.storage import write_file
 
 HEADER = registry.source("wifi-sessions").labels  # the operator's header, from its contract
 WEEKDAY = np.array([1.0, 1.03, 1.06, 1.04, 1.0, 0.82, 0.66])  # Monday first
@@ -200,11 +201,7 @@ def write_month(
 ) -> Path:
     """Write ``raw_dir/wifi-sessions/sessions-<month>.csv.gz``."""
     path = raw_dir / "wifi-sessions" / f"sessions-{month}.csv.gz"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = csv_gz_bytes(month_table(month, seed, rows, resent))
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    write_file(path, csv_gz_bytes(month_table(month, seed, rows, resent)))
     return path
 
 

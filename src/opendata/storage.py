@@ -16,9 +16,10 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -102,25 +103,40 @@ def write_if_changed(target: Path, data: bytes) -> bool:
     return True
 
 
-def write_file(target: Path, data: bytes, private: bool = False) -> None:
-    """Write one file atomically: a temporary name beside it, flushed, given its mode, renamed,
-    the folder flushed. Readable by all (0644: some end up served as they are), or with
-    ``private`` (personal data, quarantine) by the owner only: 0600 in a 0700 folder."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+def write_with(
+    target: Path,
+    write: Callable[[BinaryIO], object],
+    private: bool = False,
+    durable: bool = True,
+) -> None:
+    """The one atomic writer: ``write(handle)`` fills a temporary name beside ``target``, which
+    is given its mode and renamed over it, so a reader sees the old file or the new one, never
+    half of one. Readable by all (0644: some end up served as they are), or with ``private``
+    (personal data, quarantine, a steward's upload) by the owner only: 0600 in a 0700 folder.
+    ``durable``: the file and its folder are flushed to the disk before this returns (not for
+    working state redone if a power cut loses it, where the steward's wait counts more)."""
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if private else 0o777)
     if private:
         os.chmod(target.parent, 0o700)
     fd, temp = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            write(handle)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(temp, 0o600 if private else 0o644)
         os.replace(temp, target)
-        _fsync_dir(target.parent)
+        if durable:
+            _fsync_dir(target.parent)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def write_file(target: Path, data: bytes, private: bool = False, durable: bool = True) -> None:
+    """Write ``data`` to ``target`` atomically (see :func:`write_with`)."""
+    write_with(target, lambda handle: handle.write(data), private, durable)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -48,7 +48,7 @@ from opendata.portal import checks, workbooks
 from opendata.portal.words import WORDS
 from opendata.render import GROUP_AT, as_dict
 from opendata.report import Problem, Report, UnreadableFile, cell_reference, display_name
-from opendata.storage import write_file
+from opendata.storage import write_file, write_with
 
 HERE = Path(__file__).resolve().parent
 SECURITY_HEADERS = {
@@ -393,14 +393,16 @@ def create_app(settings: Settings) -> Starlette:
             "proposed": wanted is None,
         }
         target = checks.upload_path(root, check_id, meta)
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
 
         def copy() -> int:
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                upload.file.seek(0)
-                shutil.copyfileobj(upload.file, out, 1024 * 1024)
-                return out.tell()
+            upload.file.seek(0)
+            write_with(
+                target,
+                lambda out: shutil.copyfileobj(upload.file, out, 1024 * 1024),
+                private=True,
+                durable=False,  # working state: the steward's wait counts more
+            )
+            return target.stat().st_size
 
         meta["bytes"] = await off_loop(copy)
         checks.write_meta(root, check_id, meta)

@@ -26,6 +26,7 @@ from typing import Any
 from opendata import registry
 from opendata.headers import normalize_label
 from opendata.report import Report
+from opendata.storage import write_file
 
 PREVIEW_ROWS = 100
 INLINE_CHECK_BYTES = 256 * 1024  # a small file may be checked in the web process (see Workers)
@@ -76,12 +77,7 @@ def read_meta(root: Path, check_id: str) -> dict[str, Any] | None:
 def _write(path: Path, data: bytes) -> None:
     """Replace a check's file atomically (owner-only). Not flushed to the disk: a check is
     working state, redone if a power cut loses it; the steward's wait is what counts here."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.replace(temporary, path)
+    write_file(path, data, private=True, durable=False)
 
 
 def write_meta(root: Path, check_id: str, meta: dict[str, Any]) -> None:
