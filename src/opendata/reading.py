@@ -511,6 +511,7 @@ def propose_sources(
     ``guarded``: a workbook already passed :func:`opendata.xlsxguard.check`."""
     scored: list[tuple[Source, float]] = []
     seen: dict[tuple[str, str], list[set[str]] | None] = {}
+    fmt = "geojson" if sniff_format(data[:64]) == "json" else "csv"
     for source in sources:
         # Sources read the same way share one reading (a workbook is opened once).
         how = (source.format == "xlsx", source.csv.get("delimiter", ","))
@@ -531,7 +532,6 @@ def propose_sources(
         if rows is None:
             continue
         share = 0.0
-        fmt = "geojson" if sniff_format(data[:64]) == "json" else "csv"
         for _, labels in _readings(source, fmt):
             wanted = _folded(tuple(labels))
             best = max((len(row & wanted) for row in rows), default=0)

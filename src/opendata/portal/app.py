@@ -665,33 +665,26 @@ def create_app(settings: Settings) -> Starlette:
         by_row = [
             (row, list(items)) for row, items in groupby(error_entries, key=lambda e: e["row"])
         ]
-        kinds: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
-        for e in error_entries:
-            kinds.setdefault((e["type"], e["label"]), []).append(e)
-        by_kind = []
-        for (kind, label), items in sorted(kinds.items(), key=lambda kv: -len(kv[1])):
-            if label:
-                title = t["by_kind_cells"].format(count=len(items), column=label)
-            else:
-                title = t["by_kind_file"].format(count=len(items))
-            by_kind.append(
-                {"type": kind, "title": title, "first": items[0]["message"], "entries": items}
-            )
+
+        def by_kind(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            """Findings grouped by kind and column, the largest group first."""
+            kinds: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+            for e in entries:
+                kinds.setdefault((e["type"], e["label"]), []).append(e)
+            groups = []
+            for (kind, label), items in sorted(kinds.items(), key=lambda kv: -len(kv[1])):
+                if label:
+                    title = t["by_kind_cells"].format(count=len(items), column=label)
+                else:
+                    title = t["by_kind_file"].format(count=len(items))
+                groups.append(
+                    {"type": kind, "title": title, "first": items[0]["message"], "entries": items}
+                )
+            return groups
+
         # Warnings repeated in one column (23 sites outside Paris) read as one group.
-        repeated: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
-        for e in warning_entries:
-            if e["row"] is not None and e["label"]:
-                repeated.setdefault((e["type"], e["label"]), []).append(e)
-        warning_groups = [
-            {
-                "type": kind,
-                "title": t["by_kind_cells"].format(count=len(items), column=label),
-                "first": items[0]["message"],
-                "entries": items,
-            }
-            for (kind, label), items in repeated.items()
-            if len(items) >= GROUP_AT
-        ]
+        in_cells = [e for e in warning_entries if e["row"] is not None and e["label"]]
+        warning_groups = [g for g in by_kind(in_cells) if len(g["entries"]) >= GROUP_AT]
         grouped = {id(e) for g in warning_groups for e in g["entries"]}
         single_warnings = [e for e in warning_entries if id(e) not in grouped]
         counts: dict[str, int] = {}
@@ -712,7 +705,7 @@ def create_app(settings: Settings) -> Starlette:
             "errors": error_entries,
             "warnings": warning_entries,
             "by_row": by_row,
-            "by_kind": by_kind,
+            "by_kind": by_kind(error_entries),
             "warning_groups": warning_groups,
             "single_warnings": single_warnings,
             "counts": sorted(counts.items(), key=lambda kv: -kv[1]),
