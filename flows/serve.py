@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -98,14 +99,15 @@ def start_portal(root: Path, host: str, port: int, log: Path) -> subprocess.Pope
         )
 
 
-def _stop(process: subprocess.Popen[bytes] | None) -> None:
-    if process is None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Ask every child to stop at once, then wait for each (killed after 30 s)."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def main(root: Path, host: str, port: int, start: bool, portal_port: int = 0) -> int:
@@ -123,20 +125,34 @@ def main(root: Path, host: str, port: int, start: bool, portal_port: int = 0) ->
         )
         return 2
 
+    stopping, stopped = threading.Event(), threading.Event()
+
+    def insist() -> None:
+        # An interrupt raised where Python ignores exceptions (an import lock's callback,
+        # "Exception ignored in ...") would leave serve running: ask again until it stops.
+        while not stopped.wait(5):
+            os.kill(os.getpid(), signal.SIGINT)
+
     def stop(signum: int, frame: object) -> None:
-        # What systemd and container runtimes send: stop as on Ctrl-C (Prefect's own handler
-        # is only installed when its runner owns the main thread, which serve() does not).
+        # Ctrl-C, and what systemd and container runtimes send (Prefect's own handler is only
+        # installed when its runner owns the main thread, which serve() does not).
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=insist, daemon=True).start()
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     children: list[subprocess.Popen[bytes]] = []
     try:
         return _serve(root, host, port, start, portal_port, children)
     except KeyboardInterrupt:
         return 0
     finally:
-        for child in reversed(children):  # the portal, then the server
-            _stop(child)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the children are stopped whole
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stopped.set()
+        _stop(list(reversed(children)))  # the portal and the server, together
         os.close(lock)
 
 
