@@ -9,7 +9,9 @@ that lists the first :data:`REPORT_LIMIT` errors and counts the rest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,7 @@ import pyarrow.compute as pc
 
 from opendata import fastcheck, registry
 from opendata.deliveries import list_deliveries
-from opendata.fastcheck import Checked, Finding
+from opendata.fastcheck import Checked, Finding, Findings
 from opendata.headers import match_header
 from opendata.reading import read_delivery
 from opendata.registry import Source
@@ -29,10 +31,9 @@ REPORT_LIMIT = 1000
 
 @dataclass
 class LargeValidation:
-    """A delivery's report, and (when it could be read) its checked columns."""
+    """A delivery's report, and where each field's column is in the file."""
 
     report: Report
-    checked: Checked | None
     positions: dict[str, int]
 
 
@@ -70,16 +71,26 @@ def validate_large(
     source: Source,
     raw_dir: Path | None,
     references: dict[str, pa.Table] | None = None,
+    on_rows: Callable[[Checked], None] | None = None,
 ) -> LargeValidation:
-    """Validate one delivery of an Arrow-engine source."""
+    """Validate one delivery of an Arrow-engine source, batch by batch (memory is that of one
+    batch and of the key columns). ``on_rows`` gets each batch's cast columns as they are
+    checked: what it keeps is only good when the report is valid in the end."""
     report = Report(source=source.name, file=display_name(path.name))
-    try:
-        strings = fastcheck.read_strings(path, source.csv.get("delimiter", ","), source.bounds())
-    except UnreadableFile as exc:
+    delimiter = source.csv.get("delimiter", ",")
+    bounds = source.bounds()
+
+    def unreadable(exc: UnreadableFile) -> LargeValidation:
         report.unreadable = True
-        report.problems.append(Problem(exc.kind, params=exc.params))
-        return LargeValidation(report, None, {})
-    match = match_header([c.strip() for c in strings.header], source.labels)
+        report.problems = [Problem(exc.kind, params=exc.params)]
+        return LargeValidation(report, {})
+
+    try:
+        batches = fastcheck.iter_strings(path, delimiter, bounds)
+        first = next(batches)
+    except UnreadableFile as exc:
+        return unreadable(exc)
+    match = match_header([c.strip() for c in first.header], source.labels)
     for label in match.missing:
         report.problems.append(Problem("missing-label", label=label, params={"expected": label}))
     for index, label in match.extra:
@@ -102,93 +113,133 @@ def validate_large(
                         },
                     )
                 )
-    checked = fastcheck.validate_strings(strings, source.schema, match.columns, references)
-    report.rows = strings.records
-    findings = checked.findings
+    validator = fastcheck.Validator(source.schema, match.columns, references)
+    records = 0
+    try:
+        for strings in chain([first], batches):
+            checked = validator.check(strings)
+            records = strings.records
+            if on_rows is not None:
+                on_rows(checked)
+    except UnreadableFile as exc:  # past a bound, or broken, after the first batch
+        return unreadable(exc)
+    findings = validator.finish()
+    report.rows = records
     if match.missing:
-        _drop_absent_columns(checked, source, set(match.missing))
+        _drop_absent_columns(findings, source, set(match.missing))
     if source.repeated_records == "count-once":
-        _repeats_as_warnings(checked, report)
+        try:
+            _repeats_as_warnings(findings, report, path, source, dict(match.columns))
+        except UnreadableFile as exc:  # the file changed under us between the two reads
+            return unreadable(exc)
     labels = dict(match.written)
     for problem in findings.problems(labels, match.columns, REPORT_LIMIT):
         if problem.type == "foreign-key":
             problem.params.update(scope=source.reference_deliveries, file="")
         report.problems.append(problem)
     report.omitted = max(0, len(findings) - REPORT_LIMIT)
-    if not strings.records and not report.errors:
+    if not records and not report.errors:
         report.problems.append(Problem("empty-table"))
-    return LargeValidation(report, checked, dict(match.columns))
+    return LargeValidation(report, dict(match.columns))
 
 
-def _drop_absent_columns(checked: Checked, source: Source, missing: set[str]) -> None:
+def _drop_absent_columns(findings: Findings, source: Source, missing: set[str]) -> None:
     """A column missing from the header is one file-level error (``missing-label``), as for
     every source: not also one error per row for its empty cells, nor for a key it is part of.
     (Frictionless reports both; a steward needs the first only.)"""
     key = source.schema.get("primaryKey", [])
     key = {key} if isinstance(key, str) else set(key)
-    checked.findings.items = [
+    findings.items = [
         f
-        for f in checked.findings.items
+        for f in findings.items
         if f.fieldname not in missing and not (f.type == "primary-key" and key & missing)
     ]
 
 
-def _repeats_as_warnings(checked: Checked, report: Report) -> None:
+def _repeats_as_warnings(
+    findings: Findings, report: Report, path: Path, source: Source, positions: dict[str, int]
+) -> None:
     """Primary-key repeats whose whole record equals the first one become one warning: the
     operator re-sent them and they are counted once. Repeats that differ stay errors."""
-    findings = checked.findings
+    repeats = [f for f in findings.items if f.type == "primary-key" and f.first_rows is not None]
+    if not repeats:
+        return
+    wanted = np.unique(np.concatenate([np.concatenate([f.rows, f.first_rows]) for f in repeats]))
+    rows, texts = _gather(path, source, positions, wanted)
     keep: list[Finding] = []
     for found in findings.items:
-        if found.type != "primary-key" or not len(found.rows):
+        if found.type != "primary-key" or found.first_rows is None:
             keep.append(found)
             continue
-        identical = _identical_repeats(checked, found)
+        identical = _identical_repeats(rows, texts, found)
         if identical.any():
-            rows = found.rows[identical]
+            repeated = found.rows[identical]
             report.problems.append(
                 Problem(
                     "repeated-record",
                     severity="warning",
-                    params={"count": len(rows), "first": int(rows.min())},
+                    params={"count": len(repeated), "first": int(repeated.min())},
                 )
             )
-            checked.valid_rows[np.isin(checked.rows, rows)] = True
         differ = ~identical
         if differ.any():
             # Repeats with other values stay errors, each still naming its first row.
             cells = None if found.cells is None else found.cells.filter(pa.array(differ))
-            firsts = None if found.first_rows is None else found.first_rows[differ]
             keep.append(
                 Finding(
-                    found.type, found.fieldname, found.rows[differ], cells, found.params, firsts
+                    found.type,
+                    found.fieldname,
+                    found.rows[differ],
+                    cells,
+                    found.params,
+                    found.first_rows[differ],
                 )
             )
     findings.items = keep
-    # A row is valid when no error remains on it.
-    bad = [f.rows for f in keep]
-    if bad:
-        checked.valid_rows &= ~np.isin(checked.rows, np.concatenate(bad))
 
 
-def _identical_repeats(checked: Checked, found: Finding) -> np.ndarray:
+def _gather(
+    path: Path, source: Source, positions: dict[str, int], wanted: np.ndarray
+) -> tuple[np.ndarray, dict[str, pa.Array]]:
+    """The cells of the records numbered ``wanted`` (sorted), read again batch by batch:
+    memory is that of the repeats, not of the file. Ragged records are left out."""
+    found_rows: list[np.ndarray] = []
+    cells: dict[str, list[pa.Array]] = {name: [] for name in positions}
+    for strings in fastcheck.iter_strings(path, source.csv.get("delimiter", ","), source.bounds()):
+        mask = np.isin(strings.rows, wanted)
+        if not mask.any():
+            continue
+        found_rows.append(strings.rows[mask])
+        arrow_mask = pa.array(mask)
+        for name, index in positions.items():
+            cells[name].append(pc.filter(strings.columns[index], arrow_mask).combine_chunks())
+    rows = np.concatenate(found_rows) if found_rows else np.zeros(0, np.int64)
+    return rows, {
+        name: pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+        for name, parts in cells.items()
+    }
+
+
+def _identical_repeats(rows: np.ndarray, texts: dict[str, pa.Array], found: Finding) -> np.ndarray:
     """For each repeated row, whether its whole record equals the first row with its key."""
-    rows, firsts = found.rows, found.first_rows
-    if firsts is None:
-        return np.zeros(len(rows), dtype=bool)
-    at = np.searchsorted(checked.rows, rows)
-    first_at = np.searchsorted(checked.rows, firsts)
-    size = len(checked.rows)
+    repeated, firsts = found.rows, found.first_rows
+    assert firsts is not None
+    size = len(rows)
+    if not size:
+        return np.zeros(len(repeated), dtype=bool)
+    at = np.searchsorted(rows, repeated)
+    first_at = np.searchsorted(rows, firsts)
     known = (at < size) & (first_at < size) & (firsts > 0)
-    known &= checked.rows[np.minimum(at, size - 1)] == rows
-    known &= checked.rows[np.minimum(first_at, size - 1)] == firsts
+    known &= rows[np.minimum(at, size - 1)] == repeated
+    known &= rows[np.minimum(first_at, size - 1)] == firsts
     same = known.copy()
     if not known.any():
         return same
     a, b = pa.array(at[known]), pa.array(first_at[known])
     equal = np.ones(int(known.sum()), dtype=bool)
-    for col in checked.columns.values():
+    for text in texts.values():
         equal &= np.asarray(
-            pc.fill_null(pc.equal(col.text.take(a), col.text.take(b)), False).to_numpy(
+            pc.fill_null(pc.equal(text.take(a), text.take(b)), False).to_numpy(
                 zero_copy_only=False
             ),
             dtype=bool,

@@ -35,7 +35,7 @@ import csv
 import gzip
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +49,16 @@ import pyarrow.csv as pcsv
 from opendata import safefiles
 from opendata.limits import Bounds, human, human_bytes
 from opendata.report import Problem, UnreadableFile
+
+# Arrow's memory for a large delivery comes from jemalloc, told to give freed pages back to the
+# system at once: with the default pool (mimalloc) a month checked batch by batch kept the
+# peak of every batch mapped, some 150 MiB more than it uses (unless the user chose a pool).
+if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+        pa.jemalloc_set_decay_ms(0)
+    except NotImplementedError:  # a pyarrow built without jemalloc: keep its default
+        pass
 
 SUPPORTED_TYPES = ("string", "integer", "date", "datetime")
 THREADS = max(2, os.cpu_count() or 2)
@@ -117,7 +127,12 @@ class Findings:
         rows = np.concatenate([f.rows for f in self.items])
         item = np.concatenate([np.full(len(f.rows), i) for i, f in enumerate(self.items)])
         offset = np.concatenate([np.arange(len(f.rows)) for f in self.items])
-        order = np.lexsort((item, rows))
+        # Within a row: in the order of the checks, a foreign key last (a file checked in
+        # batches gets its key errors at the end, after the batches' foreign keys).
+        rank = np.concatenate(
+            [np.full(len(f.rows), f.type == "foreign-key", dtype=np.int8) for f in self.items]
+        )
+        order = np.lexsort((item, rank, rows))
         if limit is not None:
             order = order[:limit]
         out = []
@@ -189,11 +204,24 @@ def read_header(path: Path, delimiter: str) -> list[str]:
     return line
 
 
-def read_strings(path: Path, delimiter: str = ",", bounds: Bounds | None = None) -> StringTable:
-    """Read a (possibly gzipped) UTF-8 CSV as text columns, every cell kept as written.
+BLOCK_BYTES = 1 << 22  # what the CSV parser reads at a time (4 MiB, as fast as larger blocks)
+BATCH_BYTES = 1 << 22  # text checked at a time: about 48,000 session rows
+
+
+def iter_strings(
+    path: Path,
+    delimiter: str = ",",
+    bounds: Bounds | None = None,
+    batch_bytes: int | None = None,
+    block_bytes: int | None = None,
+) -> Iterator[StringTable]:
+    """Read a (possibly gzipped) UTF-8 CSV as text columns, every cell kept as written, in
+    batches of about ``batch_bytes`` of text, rows numbered as records of the whole file
+    (header = 1). Memory is that of one batch, whatever the file's size.
 
     With ``bounds``: only a regular file, at most its file and decompressed sizes, rows,
-    columns and cell length (:class:`UnreadableFile` past them, in bounded memory)."""
+    columns and cell length (:class:`UnreadableFile` past them, raised at the batch that
+    crosses the bound). The first batch is yielded even for a file without data records."""
     if bounds is not None:
         safefiles.check_regular(path)
         size = path.stat().st_size
@@ -204,89 +232,134 @@ def read_strings(path: Path, delimiter: str = ",", bounds: Bounds | None = None)
     header = read_header(path, delimiter)
     if bounds is not None and len(header) > bounds.max_columns:
         raise UnreadableFile("too-many-columns", row=1, limit=bounds.max_columns)
+    batch_bytes = batch_bytes or BATCH_BYTES
+    block_bytes = block_bytes or BLOCK_BYTES
     names = [str(i) for i in range(len(header))]
-    ragged: list[tuple[int | None, str]] = []
+    ragged: list[tuple[int, str]] = []
 
     def on_ragged(row: Any) -> str:
-        ragged.append((row.number, row.text))
+        ragged.append((int(row.number), row.text))
         return "skip"
 
     limit = None if bounds is None else bounds.max_decompressed_bytes
     max_rows = None if bounds is None else bounds.max_rows
-
-    def read(threads: bool) -> pa.Table:
-        # Batch by batch (as fast as read_csv here), so that a gzip bomb is stopped at the
-        # bound: the text kept so far is counted, never more than the bound plus one block.
-        kept, size, rows = [], 0, 0
+    # One thread: the single-threaded reader numbers the ragged records as it meets them, and
+    # it is as fast as the multi-threaded one on these files (decompression sets the pace).
+    try:
+        reader = pcsv.open_csv(
+            _open(path),
+            read_options=pcsv.ReadOptions(
+                use_threads=False, column_names=names, skip_rows=1, block_size=block_bytes
+            ),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_ragged,
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" not in str(exc):
+            raise _unreadable(exc) from None
+        yield StringTable(
+            header, [pa.chunked_array([], pa.string()) for _ in names], np.zeros(0, np.int64), [], 0
+        )
+        return
+    except OSError as exc:
+        raise _unreadable(exc) from None
+    size, records, yielded = 0, 0, False
+    pending: list[pa.RecordBatch] = []
+    pending_bytes = 0
+    batches = iter(reader)
+    while True:
         try:
-            reader = pcsv.open_csv(
-                _open(path),
-                read_options=pcsv.ReadOptions(
-                    use_threads=threads, column_names=names, skip_rows=1, block_size=1 << 24
-                ),
-                parse_options=pcsv.ParseOptions(
-                    delimiter=delimiter,
-                    newlines_in_values=True,
-                    ignore_empty_lines=False,
-                    invalid_row_handler=on_ragged,
-                ),
-                convert_options=pcsv.ConvertOptions(
-                    column_types=dict.fromkeys(names, pa.string()),
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
-            for batch in reader:
-                size += batch.nbytes
-                rows += batch.num_rows
-                if limit is not None and size > limit:
-                    raise UnreadableFile(
-                        "too-large", limit=human_bytes(limit), what="le fichier décompressé"
-                    )
-                if max_rows is not None and rows > max_rows:
-                    raise UnreadableFile("too-many-rows", limit=human(max_rows))
-                kept.append(batch)
-            return pa.Table.from_batches(kept, schema=reader.schema)
-        except pa.ArrowInvalid as exc:
-            text = str(exc)
-            if "Empty CSV file" in text:
-                return pa.table({n: pa.array([], pa.string()) for n in names})
-            if "UTF8" in text or "utf8" in text or "UTF-8" in text:
-                raise UnreadableFile("encoding", encodings="utf-8") from None
-            if "gzip" in text.lower() or "compress" in text.lower():
-                raise UnreadableFile("truncated-gzip") from None
-            raise UnreadableFile("malformed-csv", row=0, detail=text.splitlines()[0]) from None
-        except OSError as exc:
-            text = str(exc).lower()
-            broken = "gzip" in text or "compress" in text or "truncated" in text
-            raise UnreadableFile(
-                "truncated-gzip" if broken else "os-error", detail=str(exc)
-            ) from None
-
-    table = read(threads=True)
-    if ragged:
-        # Record numbers of ragged rows are only known to the single-threaded reader.
-        ragged.clear()
-        table = read(threads=False)
-    total = table.num_rows + len(ragged)
-    if bounds is not None:
-        _check_bounds(table, total, bounds)
-    numbers = np.arange(2, total + 2, dtype=np.int64)
-    parsed: list[tuple[int, list[str]]] = []
-    if ragged:
-        bad = np.array([n for n, _ in ragged if n is not None], dtype=np.int64)
-        numbers = numbers[~np.isin(numbers, bad)]
-        for number, text in ragged:
-            cells = next(csv.reader([text], delimiter=delimiter), [])
-            parsed.append((int(number or 0), cells))
-    columns = [table.column(i) for i in range(len(names))]
-    return StringTable(header, columns, numbers, parsed, total)
+            batch = next(batches, None)
+        except (pa.ArrowInvalid, OSError) as exc:
+            if "Empty CSV file" not in str(exc):
+                raise _unreadable(exc) from None
+            batch = None
+        if batch is not None:
+            size += batch.nbytes
+            if limit is not None and size > limit:
+                raise UnreadableFile(
+                    "too-large", limit=human_bytes(limit), what="le fichier décompressé"
+                )
+            pending.append(batch)
+            pending_bytes += batch.nbytes
+            if pending_bytes < batch_bytes:
+                continue
+        if pending or ragged or not yielded:
+            table = pa.Table.from_batches(pending, schema=reader.schema)
+            numbers, mine = _number(records + 2, table.num_rows, ragged, final=batch is None)
+            parsed = [
+                (number, next(csv.reader([text], delimiter=delimiter), [])) for number, text in mine
+            ]
+            records += table.num_rows + len(mine)
+            if max_rows is not None and records > max_rows:
+                raise UnreadableFile("too-many-rows", limit=human(max_rows))
+            if bounds is not None:
+                _check_cells(table, numbers, bounds)
+            columns = [table.column(i) for i in range(len(names))]
+            yield StringTable(header, columns, numbers, parsed, records)
+            yielded = True
+            pending, pending_bytes = [], 0
+        if batch is None:
+            return
 
 
-def _check_bounds(table: pa.Table, records: int, bounds: Bounds) -> None:
-    if records > bounds.max_rows:
-        raise UnreadableFile("too-many-rows", limit=human(bounds.max_rows))
-    # Chunk by chunk: the lengths of one block at a time, not of the whole month.
+def _number(
+    first: int, count: int, ragged: list[tuple[int, str]], final: bool
+) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """Record numbers of a batch of ``count`` rows whose first record is at least ``first``,
+    and the ragged records among them (taken out of ``ragged``). The reader reports ragged
+    records as it parses, a block ahead of the rows it yields: they are placed by number."""
+    ragged.sort()  # every record before ``first`` was given to an earlier batch
+    bad = np.array([n for n, _ in ragged], dtype=np.int64)
+    span = np.arange(first, first + count + len(bad), dtype=np.int64)
+    numbers = span[~np.isin(span, bad)][:count]
+    last = int(numbers[-1]) if count else first - 1
+    taken = len(ragged) if final else int(np.searchsorted(bad, last))
+    mine = ragged[:taken]
+    del ragged[:taken]
+    return numbers, mine
+
+
+def _unreadable(exc: Exception) -> UnreadableFile:
+    """The steward's reason for a reader's failure."""
+    text = str(exc)
+    if isinstance(exc, pa.ArrowInvalid):
+        if "UTF8" in text or "utf8" in text or "UTF-8" in text:
+            return UnreadableFile("encoding", encodings="utf-8")
+        if "gzip" in text.lower() or "compress" in text.lower():
+            return UnreadableFile("truncated-gzip")
+        return UnreadableFile("malformed-csv", row=0, detail=text.splitlines()[0])
+    lower = text.lower()
+    broken = "gzip" in lower or "compress" in lower or "truncated" in lower
+    return UnreadableFile("truncated-gzip" if broken else "os-error", detail=text)
+
+
+def read_strings(path: Path, delimiter: str = ",", bounds: Bounds | None = None) -> StringTable:
+    """The whole file as one :class:`StringTable` (see :func:`iter_strings`)."""
+    parts = list(iter_strings(path, delimiter, bounds))
+    return StringTable(
+        parts[0].header,
+        [
+            pa.chunked_array([c for p in parts for c in p.columns[i].chunks], pa.string())
+            for i in range(len(parts[0].header))
+        ],
+        np.concatenate([p.rows for p in parts]),
+        [r for p in parts for r in p.ragged],
+        parts[-1].records,
+    )
+
+
+def _check_cells(table: pa.Table, numbers: np.ndarray, bounds: Bounds) -> None:
+    """No cell longer than the bound (chunk by chunk: one block's lengths at a time)."""
     for column in table.columns:
         start = 0
         for chunk in column.chunks:
@@ -295,9 +368,10 @@ def _check_bounds(table: pa.Table, records: int, bounds: Bounds) -> None:
                 lengths = pc.utf8_length(chunk)
                 if pc.max(lengths).as_py() > bounds.max_cell_chars:
                     at = int(pc.index(lengths, pc.max(lengths)).as_py())
-                    row = start + at + 2
                     raise UnreadableFile(
-                        "cell-too-long", row=row, limit=human(bounds.max_cell_chars)
+                        "cell-too-long",
+                        row=int(numbers[start + at]),
+                        limit=human(bounds.max_cell_chars),
                     )
             start += len(chunk)
 
@@ -775,6 +849,131 @@ class Checked:
     valid_rows: np.ndarray  # mask over ``rows``: no error on that row
 
 
+class Validator:
+    """The Table Schema checks of one file, batch by batch (:func:`iter_strings`).
+
+    Every check runs on each batch as it comes, except ``unique`` and ``primaryKey``, which
+    compare a row with every earlier one: the validator keeps the key columns of the rows seen
+    (their text and cast mask, some twenty bytes a session) and checks them once, in
+    :meth:`finish`. A file read in one batch or in a thousand gives the same findings."""
+
+    def __init__(
+        self,
+        schema: dict[str, Any],
+        positions: dict[str, int],
+        references: dict[str, pa.Table] | None = None,
+    ) -> None:
+        check_schema(schema)
+        self.schema, self.positions, self.references = schema, positions, references
+        self.findings = Findings()
+        key = schema.get("primaryKey", [])
+        key = [key] if isinstance(key, str) else list(key)
+        unique = [f["name"] for f in schema["fields"] if f.get("constraints", {}).get("unique")]
+        self._key_fields = list(dict.fromkeys(unique + key))
+        self._types = {f["name"]: f.get("type", "string") for f in schema["fields"]}
+        self._keys: dict[str, list[Column]] = {name: [] for name in self._key_fields}
+        self._rows: list[np.ndarray] = []
+        self._blank: list[np.ndarray] = []
+
+    def check(self, strings: StringTable) -> Checked:
+        """Check one batch; its findings (keys aside) and its cast columns. ``valid_rows``
+        does not know yet about repeated keys (see :meth:`finish`)."""
+        schema, positions = self.schema, self.positions
+        missing_values = schema.get("missingValues", [""])
+        fields = schema["fields"]
+        findings = Findings()
+        n = len(strings)
+        width = len(strings.header)
+        rows = strings.rows
+        # Ragged records join the batch so that their cells are checked like the others.
+        extra_rows = np.array([r for r, _ in strings.ragged], dtype=np.int64)
+        all_rows = np.concatenate([rows, extra_rows])
+        pending: list[tuple[dict[str, Any], pa.ChunkedArray, np.ndarray]] = []
+        for fld in fields:
+            index = positions.get(fld["name"])
+            if index is None:
+                text = pa.chunked_array([pa.array([""] * (n + len(extra_rows)), pa.string())])
+                absent = np.ones(len(all_rows), dtype=bool)
+            else:
+                ragged = [c[index] if index < len(c) else None for _, c in strings.ragged]
+                absent = np.concatenate(
+                    [np.zeros(n, dtype=bool), np.array([c is None for c in ragged], dtype=bool)]
+                )
+                chunks = list(strings.columns[index].chunks)
+                if ragged:
+                    chunks.append(pa.array([c if c is not None else "" for c in ragged]))
+                text = pa.chunked_array(chunks, pa.string())
+            pending.append((fld, text, absent))
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            cast_columns = list(
+                pool.map(lambda job: cast(job[0], job[1], job[2], missing_values), pending)
+            )
+        columns = {col.name: col for col in cast_columns}
+        blank = np.ones(len(all_rows), dtype=bool)
+        for col in columns.values():
+            blank &= col.missing
+        # A blank record is one error and nothing else: take it out of every other check.
+        keep = ~blank
+        kept = columns if keep.all() else {k: _subset(c, keep) for k, c in columns.items()}
+        kept_rows = all_rows[keep]
+        check_columns(schema, [kept[f["name"]] for f in fields], kept_rows, findings)
+        for (number, cells), is_blank in zip(strings.ragged, blank[n:], strict=True):
+            if is_blank:
+                continue
+            for fld in fields:
+                index = positions.get(fld["name"])
+                if index is not None and index >= len(cells):
+                    findings.add("missing-cell", fld["name"], np.array([number]), pa.array([""]))
+            for extra in range(width, len(cells)):
+                findings.add(
+                    "extra-cell", "", np.array([number]), pa.array([cells[extra]]), position=extra
+                )
+        findings.add("blank-row", None, all_rows[blank])
+        if self.references:
+            check_foreign_keys(schema, kept, kept_rows, self.references, findings)
+        for name in self._key_fields:
+            col = kept[name]
+            # A string key keeps its text only: its values are the text where it cast.
+            values = col.values if self._types[name] != "string" else None
+            self._keys[name].append(Column(name, col.text, col.absent, col.missing, col.ok, values))
+        self._rows.append(kept_rows)
+        self._blank.append(all_rows[blank])
+        self.findings.items.extend(findings.items)
+        bad_rows = np.unique(
+            np.concatenate([f.rows for f in findings.items] or [np.zeros(0, np.int64)])
+        )
+        main = (
+            columns
+            if not len(extra_rows)
+            else {k: _subset(c, np.arange(len(all_rows)) < n) for k, c in columns.items()}
+        )
+        return Checked(findings, main, rows, ~np.isin(rows, bad_rows))
+
+    def finish(self) -> Findings:
+        """Add the ``unique`` and ``primaryKey`` errors of every row seen; all the findings."""
+        rows = np.concatenate(self._rows) if self._rows else np.zeros(0, np.int64)
+        columns: dict[str, Column] = {}
+        for name, parts in self._keys.items():
+            text = pa.chunked_array([c for p in parts for c in p.text.chunks], pa.string())
+            ok = np.concatenate([p.ok for p in parts]) if parts else np.zeros(0, bool)
+            missing = np.concatenate([p.missing for p in parts]) if parts else np.zeros(0, bool)
+            if self._types[name] == "string":
+                values = pc.if_else(pa.array(ok), text, pa.scalar(None, pa.string()))
+            else:
+                values = pa.chunked_array([p.values for p in parts])
+            if isinstance(values, pa.ChunkedArray):
+                values = values.combine_chunks()
+            columns[name] = Column(name, text, missing & ~ok, missing, ok, values)
+        self._keys = {name: [] for name in self._key_fields}
+        if self._key_fields:
+            check_keys(self.schema, columns, rows, self.findings)
+        # Primary-key findings on blank rows: Frictionless reports them after the blank-row error.
+        if self.schema.get("primaryKey"):
+            blank = np.concatenate(self._blank) if self._blank else np.zeros(0, np.int64)
+            self.findings.add("primary-key", None, blank)
+        return self.findings
+
+
 def validate_strings(
     strings: StringTable,
     schema: dict[str, Any],
@@ -782,75 +981,14 @@ def validate_strings(
     references: dict[str, pa.Table] | None = None,
 ) -> Checked:
     """Check text columns (``positions``: field name → column index in the file) against
-    ``schema``, with Frictionless semantics."""
-    check_schema(schema)
-    missing_values = schema.get("missingValues", [""])
-    fields = schema["fields"]
-    findings = Findings()
-    n = len(strings)
-    width = len(strings.header)
-    rows = strings.rows
-    # Ragged records join the table so that their cells are checked like the others.
-    extra_rows = np.array([r for r, _ in strings.ragged], dtype=np.int64)
-    all_rows = np.concatenate([rows, extra_rows])
-    pending: list[tuple[dict[str, Any], pa.ChunkedArray, np.ndarray]] = []
-    for fld in fields:
-        name = fld["name"]
-        index = positions.get(name)
-        if index is None:
-            text = pa.chunked_array([pa.array([""] * (n + len(extra_rows)), pa.string())])
-            absent = np.ones(len(all_rows), dtype=bool)
-        else:
-            ragged = [cells[index] if index < len(cells) else None for _, cells in strings.ragged]
-            absent = np.concatenate(
-                [np.zeros(n, dtype=bool), np.array([c is None for c in ragged], dtype=bool)]
-            )
-            chunks = list(strings.columns[index].chunks)
-            if ragged:
-                chunks.append(pa.array([c if c is not None else "" for c in ragged], pa.string()))
-            text = pa.chunked_array(chunks, pa.string())
-        pending.append((fld, text, absent))
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        cast_columns = list(
-            pool.map(lambda job: cast(job[0], job[1], job[2], missing_values), pending)
-        )
-    columns = {col.name: col for col in cast_columns}
-    blank = np.ones(len(all_rows), dtype=bool)
-    for col in columns.values():
-        blank &= col.missing
-    # A blank record is one error and nothing else: take it out of every other check.
-    keep = ~blank
-    kept = columns if keep.all() else {k: _subset(c, keep) for k, c in columns.items()}
-    kept_rows = all_rows[keep]
-    check_columns(schema, [kept[f["name"]] for f in fields], kept_rows, findings)
-    for (number, cells), is_blank in zip(strings.ragged, blank[n:], strict=True):
-        if is_blank:
-            continue
-        for fld in fields:
-            index = positions.get(fld["name"])
-            if index is not None and index >= len(cells):
-                findings.add("missing-cell", fld["name"], np.array([number]), pa.array([""]))
-        for extra in range(width, len(cells)):
-            findings.add(
-                "extra-cell", "", np.array([number]), pa.array([cells[extra]]), position=extra
-            )
-    check_keys(schema, kept, kept_rows, findings)
-    findings.add("blank-row", None, all_rows[blank])
-    if references:
-        check_foreign_keys(schema, kept, kept_rows, references, findings)
-    # Primary-key findings on blank rows: Frictionless reports them after the blank-row error.
-    if schema.get("primaryKey"):
-        findings.add("primary-key", None, all_rows[blank])
+    ``schema``, with Frictionless semantics: the whole file as one batch of :class:`Validator`."""
+    validator = Validator(schema, positions, references)
+    checked = validator.check(strings)
+    findings = validator.finish()
     bad_rows = np.unique(
         np.concatenate([f.rows for f in findings.items] or [np.zeros(0, np.int64)])
     )
-    main = (
-        columns
-        if not len(extra_rows)
-        else {k: _subset(c, np.arange(len(all_rows)) < n) for k, c in columns.items()}
-    )
-    valid = ~np.isin(rows, bad_rows)
-    return Checked(findings, main, rows, valid)
+    return Checked(findings, checked.columns, checked.rows, ~np.isin(checked.rows, bad_rows))
 
 
 def _subset(col: Column, mask: np.ndarray) -> Column:

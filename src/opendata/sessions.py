@@ -140,8 +140,16 @@ def reference_sites(raw_dir: Path) -> pa.Table | None:
     return tables.get("wifi-sites")
 
 
+class _Invalid(Exception):
+    """The delivery is invalid: the rows written so far are dropped."""
+
+
 def process_delivery(path: Path, raw_dir: Path, work_dir: Path) -> DeliveryResult:
-    """Validate one operator file and keep its valid rows, or reuse what an earlier run kept."""
+    """Validate one operator file and keep its valid rows, or reuse what an earlier run kept.
+
+    The file is read, checked and converted batch by batch, each batch's rows appended to the
+    delivery's Parquet file as they come (a row group each): memory does not grow with the
+    file. Its rows are kept only when the whole report is valid."""
     source = registry.source(SOURCE)
     key = _digest(sha256_of(path), _contract_digest())
     folder = work_dir / SOURCE / "deliveries"
@@ -156,17 +164,30 @@ def process_delivery(path: Path, raw_dir: Path, work_dir: Path) -> DeliveryResul
             cached.reused = True
             return cached
     references = {"wifi-sites": sites} if sites is not None else None
-    checked = validate_large(path, source, raw_dir, references)
-    report = checked.report
-    result = DeliveryResult(path.name, key, report)
-    if not report.valid or checked.checked is None:
-        return result  # nothing kept: the file is validated again next time
-    table = _normalise(checked.checked, report, path.name)
-    months = pc.value_counts(table.column("month")).to_pylist()
-    result.months = {m["values"]: m["counts"] for m in sorted(months, key=lambda m: m["values"])}
-    result.site_ids = sorted(pc.unique(table.column("site_id")).to_pylist())
     rows_path = folder / f"{key}.parquet"
-    _write_parquet(rows_path, table)
+    normaliser = _Normaliser(path.name)
+    validated: list[Report] = []
+
+    def write(handle: Any) -> None:
+        with pq.ParquetWriter(handle, NORMALISED, compression="zstd") as writer:
+
+            def on_rows(checked: fastcheck.Checked) -> None:
+                writer.write_table(normaliser.add(checked))
+
+            validated.append(validate_large(path, source, raw_dir, references, on_rows).report)
+            if not validated[0].valid:
+                raise _Invalid
+
+    try:
+        write_with(rows_path, write)
+    except _Invalid:
+        # Nothing kept: the file is validated again next time.
+        return DeliveryResult(path.name, key, validated[0])
+    report = validated[0]
+    report.problems.extend(normaliser.warnings())
+    result = DeliveryResult(path.name, key, report)
+    result.months = dict(sorted(normaliser.months.items()))
+    result.site_ids = sorted(normaliser.site_ids)
     result.rows_path = str(rows_path)
     write_file(meta_path, result.to_json())
     return result
@@ -192,61 +213,95 @@ def paris_to_utc(local: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return utc, ambiguous, nonexistent
 
 
-def _normalise(checked: fastcheck.Checked, report: Report, file_name: str) -> pa.Table:
-    """The valid rows with published names, UTC start times, and the Paris month and day."""
-    keep = pa.array(checked.valid_rows)
-    cols = {name: col.values.filter(keep) for name, col in checked.columns.items()}
-    rows = checked.rows[checked.valid_rows]
-    local = np.asarray(cols["start_time"].to_numpy(zero_copy_only=False), dtype="datetime64[s]")
-    utc, ambiguous, nonexistent = paris_to_utc(local)
-    for kind, mask in (("ambiguous-time", ambiguous), ("nonexistent-time", nonexistent)):
-        if mask.any():
-            days = sorted({str(d) for d in local[mask].astype("datetime64[D]")})
-            report.problems.append(
-                Problem(
-                    kind,
-                    severity="warning",
-                    params={"count": int(mask.sum()), "day": ", ".join(days)},
-                )
-            )
-    month = np.datetime_as_string(local.astype("datetime64[M]"))
-    period = period_of(file_name)
-    if period is None:
-        delivered = delivery_date(file_name)
-        period = f"{delivered:%Y-%m}" if delivered else None
-    if period is not None:
-        outside = month != period
-        if outside.any():
-            report.problems.append(
-                Problem(
-                    "outside-period",
-                    severity="warning",
-                    params={
-                        "count": int(outside.sum()),
-                        "months": ", ".join(sorted(set(month[outside].tolist()))),
-                    },
-                )
-            )
+# The valid rows of a delivery as the work folder keeps them (published names, UTC times).
+NORMALISED = pa.schema(
+    [
+        ("session_id", pa.string()),
+        ("site_id", pa.string()),
+        ("start_time", pa.timestamp("s", tz="UTC")),
+        ("duration_s", pa.int64()),
+        ("bytes_in", pa.int64()),
+        ("bytes_out", pa.int64()),
+        ("device_type", pa.string()),
+        ("os", pa.string()),
+        ("language", pa.string()),
+        ("month", pa.string()),
+        ("date", pa.date32()),
+        ("row", pa.int64()),
+    ]
+)
 
-    def text_or_null(array: pa.Array) -> pa.Array:
-        return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
 
-    return pa.table(
-        {
-            "session_id": cols["session_id"],
-            "site_id": cols["site_code"],
-            "start_time": pa.array(utc, pa.timestamp("s", tz="UTC")),
-            "duration_s": cols["duration_s"],
-            "bytes_in": cols["bytes_in"],
-            "bytes_out": cols["bytes_out"],
-            "device_type": cols["device_type"],
-            "os": text_or_null(cols["os"]),
-            "language": text_or_null(cols["language"]),
-            "month": pa.array(month, pa.string()),
-            "date": pa.array(local.astype("datetime64[D]"), pa.date32()),
-            "row": pa.array(rows, pa.int64()),
-        }
-    )
+class _Normaliser:
+    """Turns each checked batch of a delivery into its valid rows with published names, UTC
+    start times, and the Paris month and day; counts what the report will say about them."""
+
+    def __init__(self, file_name: str) -> None:
+        self.months: dict[str, int] = {}
+        self.site_ids: set[str] = set()
+        self._counts = {"ambiguous-time": 0, "nonexistent-time": 0, "outside-period": 0}
+        self._days: dict[str, set[str]] = {"ambiguous-time": set(), "nonexistent-time": set()}
+        self._outside: set[str] = set()
+        self._period = period_of(file_name)
+        if self._period is None:
+            delivered = delivery_date(file_name)
+            self._period = f"{delivered:%Y-%m}" if delivered else None
+
+    def add(self, checked: fastcheck.Checked) -> pa.Table:
+        keep = pa.array(checked.valid_rows)
+        cols = {name: col.values.filter(keep) for name, col in checked.columns.items()}
+        rows = checked.rows[checked.valid_rows]
+        local = np.asarray(cols["start_time"].to_numpy(zero_copy_only=False), dtype="datetime64[s]")
+        utc, ambiguous, nonexistent = paris_to_utc(local)
+        for kind, mask in (("ambiguous-time", ambiguous), ("nonexistent-time", nonexistent)):
+            if mask.any():
+                self._counts[kind] += int(mask.sum())
+                self._days[kind] |= {str(d) for d in local[mask].astype("datetime64[D]")}
+        month = np.datetime_as_string(local.astype("datetime64[M]"))
+        if self._period is not None:
+            outside = month != self._period
+            if outside.any():
+                self._counts["outside-period"] += int(outside.sum())
+                self._outside |= set(month[outside].tolist())
+        for found in pc.value_counts(pa.array(month, pa.string())).to_pylist():
+            self.months[found["values"]] = self.months.get(found["values"], 0) + found["counts"]
+        self.site_ids |= set(pc.unique(cols["site_code"]).to_pylist())
+
+        def text_or_null(array: pa.Array) -> pa.Array:
+            return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+
+        return pa.table(
+            {
+                "session_id": cols["session_id"],
+                "site_id": cols["site_code"],
+                "start_time": pa.array(utc, pa.timestamp("s", tz="UTC")),
+                "duration_s": cols["duration_s"],
+                "bytes_in": cols["bytes_in"],
+                "bytes_out": cols["bytes_out"],
+                "device_type": cols["device_type"],
+                "os": text_or_null(cols["os"]),
+                "language": text_or_null(cols["language"]),
+                "month": pa.array(month, pa.string()),
+                "date": pa.array(local.astype("datetime64[D]"), pa.date32()),
+                "row": pa.array(rows, pa.int64()),
+            },
+            schema=NORMALISED,
+        )
+
+    def warnings(self) -> list[Problem]:
+        """The report's warnings about the times and months of the rows kept."""
+        out = []
+        for kind in ("ambiguous-time", "nonexistent-time"):
+            if self._counts[kind]:
+                params = {"count": self._counts[kind], "day": ", ".join(sorted(self._days[kind]))}
+                out.append(Problem(kind, severity="warning", params=params))
+        if self._counts["outside-period"]:
+            params = {
+                "count": self._counts["outside-period"],
+                "months": ", ".join(sorted(self._outside)),
+            }
+            out.append(Problem("outside-period", severity="warning", params=params))
+        return out
 
 
 # -- stage 2: one month ------------------------------------------------------------------------
@@ -313,8 +368,17 @@ def month_plan(results: Iterable[DeliveryResult]) -> dict[str, list[tuple[str, s
     return dict(sorted(plan.items()))
 
 
+BUCKET_ROWS = 1 << 18  # sessions sorted and written at a time (about 30 MiB of rows)
+
+
 def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path) -> MonthResult:
-    """Write one month's files (or reuse them when its inputs did not change)."""
+    """Write one month's files (or reuse them when its inputs did not change).
+
+    In three streaming passes over the deliveries' rows of the month, so that memory does not
+    grow with the month beyond a few bytes a session: (1) the session ids' 64-bit hashes and
+    start times; (2) the rows whose hash is shared, read again and compared exactly to count
+    each session once; (3) the month in consecutive time ranges of :data:`BUCKET_ROWS`
+    sessions, each sorted and appended to the CSV, the Parquet file and the daily usage."""
     key = _digest(month, _contract_digest(), *(Path(p).stem for _, p in contributions))
     folder = work_dir / SOURCE / "months" / f"{month}-{key}"
     meta_path = folder / "month.json"
@@ -322,41 +386,96 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
         meta = json.loads(meta_path.read_bytes())
         meta["conflicts"] = [Conflict(**c) for c in meta["conflicts"]]
         return MonthResult(**meta, reused=True)
-    parts = []
-    for order, (_name, path) in enumerate(contributions):
-        part = pq.read_table(path, filters=[("month", "=", month)])
-        part = part.append_column("delivery", pa.array(np.full(part.num_rows, order, np.int32)))
-        parts.append(part)
-    table = pa.concat_tables(parts)
+    paths = [path for _, path in contributions]
     names = [name for name, _ in contributions]
-    table, duplicates, conflicts = _count_once(table, names)
-    order = pc.sort_indices(table, [("start_time", "ascending"), ("session_id", "ascending")])
-    table = table.take(order)
-    published = table.select(published_fields())
-    _check_month(published)
+    # Pass 1: what deduplicating and bucketing need, a few bytes a row.
+    hashes, starts, origins, quoted = [], [], [], []
+    for order, batch in _month_batches(paths, month, ["session_id", "start_time", "row", *_TEXT]):
+        hashes.append(id_hashes(batch.column("session_id")))
+        starts.append(_seconds(batch.column("start_time")))
+        origins.append(_origin(order, batch.column("row")))
+        quoted.append(_needs_quotes(batch))
+    hashed = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
+    start = np.concatenate(starts) if starts else np.zeros(0, np.int64)
+    origin = np.concatenate(origins) if origins else np.zeros(0, np.int64)
+    needs_quotes = np.concatenate(quoted) if quoted else np.zeros(0, bool)
+    del hashes, starts, origins, quoted
+    # Pass 2: the rows whose hash another row shares, compared as values.
+    dropped, duplicates, conflicts = _repeats(paths, month, names, hashed, origin)
+    kept = ~np.isin(origin, dropped)
+    quoting = "needed" if needs_quotes[kept].any() else "none"
+    bounds = _buckets(start[kept])
+    del hashed, start, origin, needs_quotes, kept
+    # Pass 3: the month in time order, a time range at a time.
     folder.mkdir(parents=True, exist_ok=True)
     csv_path, parquet_path = folder / f"sessions-{month}.csv", folder / f"sessions-{month}.parquet"
+    usages, ids, sites, rows = [], [], set(), 0
+
+    def buckets() -> Iterable[pa.Table]:
+        for lo, hi in zip(bounds, [*bounds[1:], None], strict=True):
+            parts = [
+                pa.Table.from_batches([batch]).append_column(
+                    "origin", pa.array(_origin(order, batch.column("row")))
+                )
+                for order, batch in _month_batches(paths, month, None, lo, hi)
+            ]
+            if not parts:
+                continue
+            table = pa.concat_tables(parts)
+            table = table.filter(pa.array(~np.isin(table.column("origin").to_numpy(), dropped)))
+            order = pc.sort_indices(
+                table, [("start_time", "ascending"), ("session_id", "ascending")]
+            )
+            yield table.take(order)
+
+    def write_csv_file(csv_sink: Any) -> None:
+        nonlocal rows
+        csv_sink.write((",".join(published_fields()) + "\n").encode())
+
+        def write_parquet_file(parquet_sink: Any) -> None:
+            nonlocal rows
+            writer = None
+            for table in buckets():
+                published = table.select(published_fields())
+                _check_month(published)
+                write_csv(published, csv_sink, quoting=quoting, header=False)
+                typed = described(published)
+                if writer is None:
+                    writer = pq.ParquetWriter(parquet_sink, typed.schema, compression="zstd")
+                writer.write_table(typed)
+                usages.append(_usage(table))
+                ids.append(id_hashes(published.column("session_id")))
+                sites.update(pc.unique(published.column("site_id")).to_pylist())
+                rows += published.num_rows
+            if writer is None:
+                empty = NORMALISED.empty_table().select(published_fields())
+                pq.write_table(described(empty), parquet_sink, compression="zstd")
+            else:
+                writer.close()
+
+        hashed_parquet.append(_write_hashed(parquet_path, write_parquet_file))
+
+    hashed_parquet: list[tuple[str, int]] = []
     # Streamed to disk with their hash: a month's files never sit in memory whole.
-    csv_hash, csv_size = _write_hashed(csv_path, lambda sink: write_csv(published, sink))
-    parquet_hash, parquet_size = _write_hashed(
-        parquet_path,
-        lambda sink: pq.write_table(described(published), sink, compression="zstd"),
-    )
+    csv_hash, csv_size = _write_hashed(csv_path, write_csv_file)
+    parquet_hash, parquet_size = hashed_parquet[0]
     usage_path = folder / "usage-daily.parquet"
-    _write_parquet(usage_path, _usage(table))
+    _write_parquet(usage_path, _usage_total(usages))
     ids_path = folder / "ids.npy"
+    sorted_ids = np.sort(np.concatenate(ids)) if ids else np.zeros(0, np.uint64)
+    _check_unique(sorted_ids, parquet_path)
     buffer = io.BytesIO()
-    np.save(buffer, np.sort(id_hashes(published.column("session_id"))))
+    np.save(buffer, sorted_ids)
     write_file(ids_path, buffer.getvalue())
     result = MonthResult(
         month=month,
         key=key,
-        rows=published.num_rows,
+        rows=rows,
         csv=str(csv_path),
         parquet=str(parquet_path),
         usage=str(usage_path),
         ids=str(ids_path),
-        site_ids=sorted(pc.unique(published.column("site_id")).to_pylist()),
+        site_ids=sorted(sites),
         csv_hash=csv_hash,
         csv_bytes=csv_size,
         parquet_hash=parquet_hash,
@@ -368,6 +487,120 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
     meta.pop("reused")
     write_file(meta_path, json.dumps(meta).encode())
     return result
+
+
+_TEXT = ["site_id", "device_type", "os", "language"]  # the text columns besides the id
+
+
+def _month_batches(
+    paths: list[str],
+    month: str,
+    columns: list[str] | None,
+    lo: int | None = None,
+    hi: int | None = None,
+) -> Iterable[tuple[int, pa.RecordBatch]]:
+    """The rows of ``month`` in each delivery's Parquet file (with its position among them),
+    batch by batch; only those starting in [lo, hi) (seconds) when given. Row groups whose
+    statistics exclude them are not read."""
+    import pyarrow.dataset as pds
+
+    wanted = pds.field("month") == month
+    moment = pa.timestamp("s", tz="UTC")
+    if lo is not None:
+        wanted &= pds.field("start_time") >= pa.scalar(lo, moment)
+    if hi is not None:
+        wanted &= pds.field("start_time") < pa.scalar(hi, moment)
+    for order, path in enumerate(paths):
+        for batch in pds.dataset(path, format="parquet").to_batches(
+            columns=columns, filter=wanted, use_threads=False
+        ):
+            if batch.num_rows:
+                yield order, batch
+
+
+def _seconds(times: pa.Array) -> np.ndarray:
+    """Start times as seconds since the epoch (Parquet keeps them in milliseconds)."""
+    seconds = pc.cast(times, pa.timestamp("s", tz="UTC"))
+    return np.asarray(pc.cast(seconds, pa.int64()).to_numpy(zero_copy_only=False), np.int64)
+
+
+def _origin(order: int, rows: pa.Array) -> np.ndarray:
+    """Where a row comes from, as one number: its delivery's position and its record."""
+    return (np.int64(order) << np.int64(40)) | rows.to_numpy().astype(np.int64)
+
+
+def _needs_quotes(batch: pa.RecordBatch) -> np.ndarray:
+    """Rows with a text cell that the CSV must quote."""
+    out = np.zeros(batch.num_rows, dtype=bool)
+    for name in ["session_id", *_TEXT]:
+        found = pc.match_substring_regex(batch.column(name), '[",\r\n]')
+        out |= np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
+    return out
+
+
+def _repeats(
+    paths: list[str], month: str, names: list[str], hashed: np.ndarray, origin: np.ndarray
+) -> tuple[np.ndarray, int, list[Conflict]]:
+    """The rows counted once (sorted origins to drop), how many, and the conflicts: the rows
+    whose id hash another row shares are read again, whole, and compared exactly."""
+    if not len(hashed):
+        return np.zeros(0, np.int64), 0, []
+    values, counts = np.unique(hashed, return_counts=True)
+    shared = values[counts > 1]
+    if not len(shared):
+        return np.zeros(0, np.int64), 0, []
+    wanted = np.sort(origin[np.isin(hashed, shared)])
+    parts = []
+    for order, batch in _month_batches(paths, month, None):
+        where = _origin(order, batch.column("row"))
+        mask = np.isin(where, wanted)
+        if mask.any():
+            part = pa.Table.from_batches([batch]).filter(pa.array(mask))
+            parts.append(part.append_column("origin", pa.array(where[mask])))
+    table = pa.concat_tables(parts)
+    table = table.take(pc.sort_indices(table, [("origin", "ascending")]))  # delivery order
+    delivery = pa.array((table.column("origin").to_numpy() >> 40).astype(np.int32))
+    table = table.append_column("delivery", delivery)
+    once, duplicates, conflicts = _count_once(table, names)
+    kept = once.column("origin").to_numpy()
+    dropped = np.setdiff1d(table.column("origin").to_numpy(), kept)
+    return dropped, duplicates, conflicts
+
+
+def _buckets(start: np.ndarray) -> list[int | None]:
+    """Lower bounds (seconds) of consecutive time ranges of about :data:`BUCKET_ROWS` rows
+    each; sessions starting at the same second are never split. One open range when small."""
+    if len(start) <= BUCKET_ROWS:
+        return [None]
+    ordered = np.sort(start)
+    bounds = np.unique(ordered[BUCKET_ROWS::BUCKET_ROWS]).tolist()
+    return [None, *bounds]
+
+
+def _usage_total(parts: list[pa.Table]) -> pa.Table:
+    """The daily usage of the month from the usage of its time ranges (a day may span two)."""
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return _usage(NORMALISED.empty_table())
+    table = pa.concat_tables(parts)
+    sums = [c for c in table.column_names if c not in ("site_id", "date")]
+    grouped = table.group_by(["site_id", "date"], use_threads=False).aggregate(
+        [(c, "sum") for c in sums]
+    )
+    grouped = grouped.rename_columns([c.removesuffix("_sum") for c in grouped.column_names])
+    grouped = grouped.select(table.column_names)
+    return grouped.take(pc.sort_indices(grouped, [("date", "ascending"), ("site_id", "ascending")]))
+
+
+def _check_unique(sorted_ids: np.ndarray, parquet_path: Path) -> None:
+    """No session twice in the month: equal hashes are compared as text (a bug of ours when
+    two rows share an id: nothing is published)."""
+    if not (sorted_ids[1:] == sorted_ids[:-1]).any():
+        return
+    ids = pq.read_table(parquet_path, columns=["session_id"]).column("session_id")
+    if len(pc.unique(ids)) != len(ids):
+        raise ValueError(f"{DATASET}/{RESOURCE}: the built month has a session twice")
 
 
 def _count_once(table: pa.Table, names: list[str]) -> tuple[pa.Table, int, list[Conflict]]:
@@ -490,11 +723,13 @@ def csv_bytes(table: pa.Table) -> bytes:
     return out.getvalue()
 
 
-def write_csv(table: pa.Table, out: Any) -> None:
+def write_csv(table: pa.Table, out: Any, quoting: str | None = None, header: bool = True) -> None:
     """The published CSV of a month: UTF-8, comma, LF, ISO 8601 UTC times with Z; cells are
-    quoted only when some text needs it (then every text cell is)."""
+    quoted only when some text needs it (then every text cell is). ``quoting`` decided by the
+    caller when the month is written in parts ("needed" or "none"; found here otherwise)."""
     columns = []
-    quoting = "none"
+    decided = quoting
+    quoting = quoting or "none"
     for name in table.column_names:
         column = table.column(name)
         if pa.types.is_timestamp(column.type):
@@ -508,10 +743,11 @@ def write_csv(table: pa.Table, out: Any) -> None:
             )
             if pc.any(risky).as_py():
                 column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
-            if pc.any(pc.match_substring_regex(column, '[",\r\n]')).as_py():
+            if decided is None and pc.any(pc.match_substring_regex(column, '[",\r\n]')).as_py():
                 quoting = "needed"
         columns.append(column)
-    out.write((",".join(table.column_names) + "\n").encode())
+    if header:
+        out.write((",".join(table.column_names) + "\n").encode())
     pcsv.write_csv(
         pa.table(dict(zip(table.column_names, columns, strict=True))),
         out,

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from opendata import publishing, registry, sessions
-from opendata.sessions_samples import HEADER, month_table, write_month
+from opendata.sessions_samples import HEADER, csv_gz_bytes, month_table, write_month
 from opendata.validation import validate_file
 from tests.conftest import RAW
 
@@ -374,3 +375,57 @@ def test_a_month_re_delivered_through_the_intake_replaces_that_month(
     changes = json.loads((published / "wifi-hotspots" / "changes.json").read_text())
     assert changes["resources"]["sessions"]["rows"] == {"added": 0, "removed": 10, "modified": 1}
     assert changes["resources"]["sessions"]["examples"]["modified"][0]["fields"] == ["duration_s"]
+
+
+# -- a month in batches ----------------------------------------------------------------------
+
+
+def _month_files(raw: Path, work: Path) -> tuple[list[Any], sessions.MonthResult]:
+    results = [
+        sessions.process_delivery(p, raw, work) for p in sorted((raw / "wifi-sessions").iterdir())
+    ]
+    plan = sessions.month_plan(results)
+    return results, sessions.build_month("2007-10", plan["2007-10"], work)
+
+
+def test_a_month_checked_and_built_in_small_batches_is_the_same_month(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of a few rows (reading, checking, time ranges of the build) give the same
+    reports and the same files as one batch: keys repeated across batches, a day split
+    between two time ranges, rows out of time order, a session re-sent by a later delivery."""
+    from opendata import fastcheck
+
+    october = month_table("2007-10", rows=4000, resent=40)
+    shuffled = october.take(np.random.default_rng(7).permutation(october.num_rows))
+    folder = raw / "wifi-sessions"
+    folder.mkdir()
+    (folder / "sessions-2007-10.csv.gz").write_bytes(csv_gz_bytes(shuffled))
+    again = [october.column(n)[5].as_py() for n in HEADER]
+    other = [october.column(n)[6].as_py() for n in HEADER]
+    other[HEADER.index("duration_s")] = "1"  # the same session with another duration
+    _write(
+        raw,
+        "sessions-2007-11.csv.gz",
+        [again, other, _session("00000000000000c1", "2007-11-02 10:00:00")],
+    )
+    results, month = _month_files(raw, tmp_path / "whole")
+    monkeypatch.setattr(fastcheck, "BATCH_BYTES", 1)
+    monkeypatch.setattr(fastcheck, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(sessions, "BUCKET_ROWS", 300)
+    small, batched = _month_files(raw, tmp_path / "batched")
+    assert [r.report.to_state() for r in small] == [r.report.to_state() for r in results]
+    assert [r.months for r in small] == [r.months for r in results]
+    assert pq.ParquetFile(batched.parquet).num_row_groups > 10  # it did run in parts
+    assert Path(batched.csv).read_bytes() == Path(month.csv).read_bytes()
+    assert pq.read_table(batched.parquet).equals(pq.read_table(month.parquet), check_metadata=True)
+    assert Path(batched.usage).read_bytes() == Path(month.usage).read_bytes()
+    assert Path(batched.ids).read_bytes() == Path(month.ids).read_bytes()
+    assert (batched.rows, batched.duplicates, batched.site_ids) == (
+        month.rows,
+        month.duplicates,
+        month.site_ids,
+    )
+    assert batched.conflicts == month.conflicts
+    assert [c.session_id for c in month.conflicts] == [other[0]]
+    assert month.duplicates == 40 + 2 and month.rows == 4000
