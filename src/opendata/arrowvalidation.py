@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from opendata import fastcheck, registry
 from opendata.deliveries import list_deliveries
-from opendata.fastcheck import Checked, Finding, Findings
+from opendata.fastcheck import Checked, Finding, Findings, StringTable
 from opendata.headers import match_header
 from opendata.reading import read_delivery
 from opendata.registry import Source
@@ -86,7 +86,7 @@ def validate_large(
         return LargeValidation(report, {})
 
     try:
-        batches = fastcheck.iter_strings(path, delimiter, bounds)
+        batches = fastcheck.prefetched(fastcheck.iter_strings(path, delimiter, bounds))
         first = next(batches)
     except UnreadableFile as exc:
         return unreadable(exc)
@@ -123,15 +123,18 @@ def validate_large(
                 on_rows(checked)
     except UnreadableFile as exc:  # past a bound, or broken, after the first batch
         return unreadable(exc)
-    findings = validator.finish()
+    try:
+        # The rows whose key hash another row shares are read again (fastcheck.Validator).
+        findings = validator.finish(
+            lambda wanted: fastcheck.gather_strings(path, delimiter, bounds, wanted)
+        )
+    except UnreadableFile as exc:  # the file changed under us between the two reads
+        return unreadable(exc)
     report.rows = records
     if match.missing:
         _drop_absent_columns(findings, source, set(match.missing))
-    if source.repeated_records == "count-once":
-        try:
-            _repeats_as_warnings(findings, report, path, source, dict(match.columns))
-        except UnreadableFile as exc:  # the file changed under us between the two reads
-            return unreadable(exc)
+    if source.repeated_records == "count-once" and validator.gathered is not None:
+        _repeats_as_warnings(findings, report, validator.gathered, dict(match.columns))
     labels = dict(match.written)
     for problem in findings.problems(labels, match.columns, REPORT_LIMIT):
         if problem.type == "foreign-key":
@@ -157,15 +160,13 @@ def _drop_absent_columns(findings: Findings, source: Source, missing: set[str]) 
 
 
 def _repeats_as_warnings(
-    findings: Findings, report: Report, path: Path, source: Source, positions: dict[str, int]
+    findings: Findings, report: Report, gathered: StringTable, positions: dict[str, int]
 ) -> None:
     """Primary-key repeats whose whole record equals the first one become one warning: the
-    operator re-sent them and they are counted once. Repeats that differ stay errors."""
-    repeats = [f for f in findings.items if f.type == "primary-key" and f.first_rows is not None]
-    if not repeats:
-        return
-    wanted = np.unique(np.concatenate([np.concatenate([f.rows, f.first_rows]) for f in repeats]))
-    rows, texts = _gather(path, source, positions, wanted)
+    operator re-sent them and they are counted once. Repeats that differ stay errors.
+    ``gathered``: the records the key check read again (every repeat and its first row)."""
+    rows = gathered.rows
+    texts = {name: gathered.columns[index].combine_chunks() for name, index in positions.items()}
     keep: list[Finding] = []
     for found in findings.items:
         if found.type != "primary-key" or found.first_rows is None:
@@ -196,28 +197,6 @@ def _repeats_as_warnings(
                 )
             )
     findings.items = keep
-
-
-def _gather(
-    path: Path, source: Source, positions: dict[str, int], wanted: np.ndarray
-) -> tuple[np.ndarray, dict[str, pa.Array]]:
-    """The cells of the records numbered ``wanted`` (sorted), read again batch by batch:
-    memory is that of the repeats, not of the file. Ragged records are left out."""
-    found_rows: list[np.ndarray] = []
-    cells: dict[str, list[pa.Array]] = {name: [] for name in positions}
-    for strings in fastcheck.iter_strings(path, source.csv.get("delimiter", ","), source.bounds()):
-        mask = np.isin(strings.rows, wanted)
-        if not mask.any():
-            continue
-        found_rows.append(strings.rows[mask])
-        arrow_mask = pa.array(mask)
-        for name, index in positions.items():
-            cells[name].append(pc.filter(strings.columns[index], arrow_mask).combine_chunks())
-    rows = np.concatenate(found_rows) if found_rows else np.zeros(0, np.int64)
-    return rows, {
-        name: pa.concat_arrays(parts) if parts else pa.array([], pa.string())
-        for name, parts in cells.items()
-    }
 
 
 def _identical_repeats(rows: np.ndarray, texts: dict[str, pa.Array], found: Finding) -> np.ndarray:

@@ -35,11 +35,13 @@ import csv
 import gzip
 import os
 import re
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from queue import Empty, Full, Queue
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -75,6 +77,61 @@ _DIRECTIVES = {
 _DATE_PARTS = ("Y", "m", "d")
 _TIME_PARTS = ("H", "M", "S")
 _DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+T = TypeVar("T")
+_POOL: list[ThreadPoolExecutor] = []
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The threads that check columns side by side (Arrow kernels release the GIL), started
+    once: a file is checked in many batches."""
+    with _POOL_LOCK:
+        if not _POOL:
+            _POOL.append(ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="fastcheck"))
+        return _POOL[0]
+
+
+def prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """``batches`` read ahead in a thread, ``depth`` at most waiting: the next batch is
+    decompressed and parsed while this one is checked. An error of the reader is raised
+    here, at the batch where it happened."""
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        queue.put(("batch", batch), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(("end", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            queue.put(("error", exc))
+
+    reader = threading.Thread(target=read, name="fastcheck-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            kind, value = queue.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while reader.is_alive():  # let a reader blocked on a full queue see the stop
+            try:
+                queue.get_nowait()
+            except Empty:
+                reader.join(0.05)
 
 
 class Unsupported(ValueError):
@@ -646,9 +703,8 @@ def check_columns(
     """Type and constraint errors of each column (``unique`` and keys aside), columns in
     parallel (Arrow kernels release the GIL)."""
     pairs = list(zip(schema["fields"], columns, strict=True))
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        for found in pool.map(lambda pair: _check_column(pair[0], pair[1], rows), pairs):
-            findings.items.extend(found.items)
+    for found in _pool().map(lambda pair: _check_column(pair[0], pair[1], rows), pairs):
+        findings.items.extend(found.items)
 
 
 def _check_column(fld: dict[str, Any], col: Column, rows: np.ndarray) -> Findings:
@@ -849,13 +905,118 @@ class Checked:
     valid_rows: np.ndarray  # mask over ``rows``: no error on that row
 
 
+_MULTIPLIER = np.uint64(0x100000001B3)
+_NULL_HASH = np.uint64(0x9E3779B97F4A7C15)
+_HASH_SLICE = 1 << 16
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every bit of the input moves about half the output bits."""
+    z = z ^ (z >> np.uint64(30))
+    z = z * np.uint64(0xBF58476D1CE4E5B9)
+    z = z ^ (z >> np.uint64(27))
+    z = z * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def hash_text(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A 64-bit hash of each string, the same in any batch (equal strings, equal hashes; every
+    null the same value). Not a proof of equality: equal hashes are compared as text after.
+    Vectorised over the bytes, a slice of strings at a time (bounded memory)."""
+    if isinstance(array, pa.ChunkedArray):
+        parts = [hash_text(chunk) for chunk in array.chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, np.uint64)
+    if not pa.types.is_string(array.type):
+        array = pc.cast(array, pa.string())
+    out = np.empty(len(array), dtype=np.uint64)
+    for start in range(0, len(array), _HASH_SLICE):
+        part = array.slice(start, _HASH_SLICE)
+        out[start : start + len(part)] = _hash_slice(part)
+    return out
+
+
+def _hash_slice(array: pa.Array) -> np.ndarray:
+    n = len(array)
+    buffers = array.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int32)[array.offset : array.offset + n + 1]
+    offsets = offsets.astype(np.int64)
+    first = int(offsets[0])
+    raw = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else None
+    lengths = np.diff(offsets)
+    sums = np.zeros(n, dtype=np.uint64)
+    total = int(offsets[-1]) - first
+    if raw is not None and total:
+        data = raw[first : first + total].astype(np.uint64) + np.uint64(1)
+        starts = offsets[:-1] - first
+        position = np.arange(total, dtype=np.int64) - np.repeat(starts, lengths)
+        powers = np.cumprod(np.full(int(lengths.max()), _MULTIPLIER, dtype=np.uint64))
+        nonempty = lengths > 0
+        sums[nonempty] = np.add.reduceat(data * powers[position], starts[nonempty])
+    hashed = _mix(sums ^ _mix(lengths.astype(np.uint64)))
+    if array.null_count:
+        hashed[np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = _NULL_HASH
+    return hashed
+
+
+def _value_hashes(col: Column, ftype: str) -> np.ndarray:
+    """A hash of each cast value (null where it did not cast), the same in any batch."""
+    if ftype == "string":
+        return hash_text(col.values)
+    numbers = pc.cast(col.values, pa.int64())  # integers, days, seconds
+    raw = np.asarray(pc.fill_null(numbers, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    hashed = _mix(raw.view(np.uint64) ^ np.uint64(0x5851F42D4C957F2D))
+    hashed[~col.ok] = _NULL_HASH
+    return hashed
+
+
+def shared(hashes: np.ndarray) -> np.ndarray:
+    """Mask of the positions whose hash another position has too."""
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    same = ordered[1:] == ordered[:-1]
+    mask = np.zeros(len(hashes), dtype=bool)
+    mask[order[1:][same]] = True
+    mask[order[:-1][same]] = True
+    return mask
+
+
+def select_rows(strings: StringTable, wanted: np.ndarray) -> StringTable:
+    """The records of ``strings`` numbered in ``wanted`` (sorted), ragged ones included."""
+    mask = np.isin(strings.rows, wanted)
+    arrow_mask = pa.array(mask)
+    columns = [pc.filter(c, arrow_mask) for c in strings.columns]
+    chosen = set(wanted.tolist()) if strings.ragged else set()
+    ragged = [r for r in strings.ragged if r[0] in chosen]
+    return StringTable(strings.header, columns, strings.rows[mask], ragged, strings.records)
+
+
+def gather_strings(
+    path: Path, delimiter: str, bounds: Bounds | None, wanted: np.ndarray
+) -> StringTable:
+    """The records numbered in ``wanted`` (sorted), read again from the file batch by batch:
+    memory is that of those records, not of the file."""
+    parts = [select_rows(batch, wanted) for batch in iter_strings(path, delimiter, bounds)]
+    return StringTable(
+        parts[0].header,
+        [
+            pa.chunked_array([c for p in parts for c in p.columns[i].chunks], pa.string())
+            for i in range(len(parts[0].header))
+        ],
+        np.concatenate([p.rows for p in parts]),
+        [r for p in parts for r in p.ragged],
+        parts[-1].records,
+    )
+
+
 class Validator:
     """The Table Schema checks of one file, batch by batch (:func:`iter_strings`).
 
     Every check runs on each batch as it comes, except ``unique`` and ``primaryKey``, which
-    compare a row with every earlier one: the validator keeps the key columns of the rows seen
-    (their text and cast mask, some twenty bytes a session) and checks them once, in
-    :meth:`finish`. A file read in one batch or in a thousand gives the same findings."""
+    compare a row with every earlier one. For those the validator keeps, per row seen, its
+    record number and a 64-bit hash of its key (about 17 bytes a row, whatever the key); at
+    :meth:`finish`, the rows whose hash another row shares (the repeats, and the rare
+    collisions) are read again whole and checked exactly, as in one batch. A file read in one
+    batch or in a thousand gives the same findings."""
 
     def __init__(
         self,
@@ -867,30 +1028,32 @@ class Validator:
         self.schema, self.positions, self.references = schema, positions, references
         self.findings = Findings()
         key = schema.get("primaryKey", [])
-        key = [key] if isinstance(key, str) else list(key)
-        unique = [f["name"] for f in schema["fields"] if f.get("constraints", {}).get("unique")]
-        self._key_fields = list(dict.fromkeys(unique + key))
+        self._key = [key] if isinstance(key, str) else list(key)
+        self._unique = [
+            f["name"] for f in schema["fields"] if f.get("constraints", {}).get("unique")
+        ]
         self._types = {f["name"]: f.get("type", "string") for f in schema["fields"]}
-        self._keys: dict[str, list[Column]] = {name: [] for name in self._key_fields}
         self._rows: list[np.ndarray] = []
+        self._hashes: dict[str, list[np.ndarray]] = {name: [] for name in self._unique}
+        self._ok: dict[str, list[np.ndarray]] = {name: [] for name in self._unique}
+        self._key_hashes: list[np.ndarray] = []
+        self._key_empty: list[np.ndarray] = []
         self._blank: list[np.ndarray] = []
+        # The records read again at :meth:`finish` (None when no row shared a key hash).
+        self.gathered: StringTable | None = None
 
-    def check(self, strings: StringTable) -> Checked:
-        """Check one batch; its findings (keys aside) and its cast columns. ``valid_rows``
-        does not know yet about repeated keys (see :meth:`finish`)."""
-        schema, positions = self.schema, self.positions
-        missing_values = schema.get("missingValues", [""])
-        fields = schema["fields"]
-        findings = Findings()
+    def _cast(
+        self, strings: StringTable
+    ) -> tuple[dict[str, Column], dict[str, Column], np.ndarray, np.ndarray]:
+        """A batch cast: every column (ragged records joined at the end), the same without the
+        blank records, the record numbers of each, and the blank mask."""
+        missing_values = self.schema.get("missingValues", [""])
         n = len(strings)
-        width = len(strings.header)
-        rows = strings.rows
-        # Ragged records join the batch so that their cells are checked like the others.
         extra_rows = np.array([r for r, _ in strings.ragged], dtype=np.int64)
-        all_rows = np.concatenate([rows, extra_rows])
+        all_rows = np.concatenate([strings.rows, extra_rows])
         pending: list[tuple[dict[str, Any], pa.ChunkedArray, np.ndarray]] = []
-        for fld in fields:
-            index = positions.get(fld["name"])
+        for fld in self.schema["fields"]:
+            index = self.positions.get(fld["name"])
             if index is None:
                 text = pa.chunked_array([pa.array([""] * (n + len(extra_rows)), pa.string())])
                 absent = np.ones(len(all_rows), dtype=bool)
@@ -904,10 +1067,9 @@ class Validator:
                     chunks.append(pa.array([c if c is not None else "" for c in ragged]))
                 text = pa.chunked_array(chunks, pa.string())
             pending.append((fld, text, absent))
-        with ThreadPoolExecutor(max_workers=THREADS) as pool:
-            cast_columns = list(
-                pool.map(lambda job: cast(job[0], job[1], job[2], missing_values), pending)
-            )
+        cast_columns = list(
+            _pool().map(lambda job: cast(job[0], job[1], job[2], missing_values), pending)
+        )
         columns = {col.name: col for col in cast_columns}
         blank = np.ones(len(all_rows), dtype=bool)
         for col in columns.values():
@@ -915,7 +1077,17 @@ class Validator:
         # A blank record is one error and nothing else: take it out of every other check.
         keep = ~blank
         kept = columns if keep.all() else {k: _subset(c, keep) for k, c in columns.items()}
-        kept_rows = all_rows[keep]
+        return columns, kept, all_rows, blank
+
+    def check(self, strings: StringTable) -> Checked:
+        """Check one batch; its findings (keys aside) and its cast columns. ``valid_rows``
+        does not know yet about repeated keys (see :meth:`finish`)."""
+        schema, positions, fields = self.schema, self.positions, self.schema["fields"]
+        findings = Findings()
+        n = len(strings)
+        width = len(strings.header)
+        columns, kept, all_rows, blank = self._cast(strings)
+        kept_rows = all_rows[~blank]
         check_columns(schema, [kept[f["name"]] for f in fields], kept_rows, findings)
         for (number, cells), is_blank in zip(strings.ragged, blank[n:], strict=True):
             if is_blank:
@@ -931,12 +1103,7 @@ class Validator:
         findings.add("blank-row", None, all_rows[blank])
         if self.references:
             check_foreign_keys(schema, kept, kept_rows, self.references, findings)
-        for name in self._key_fields:
-            col = kept[name]
-            # A string key keeps its text only: its values are the text where it cast.
-            values = col.values if self._types[name] != "string" else None
-            self._keys[name].append(Column(name, col.text, col.absent, col.missing, col.ok, values))
-        self._rows.append(kept_rows)
+        self._remember_keys(kept, kept_rows)
         self._blank.append(all_rows[blank])
         self.findings.items.extend(findings.items)
         bad_rows = np.unique(
@@ -944,33 +1111,53 @@ class Validator:
         )
         main = (
             columns
-            if not len(extra_rows)
+            if not strings.ragged
             else {k: _subset(c, np.arange(len(all_rows)) < n) for k, c in columns.items()}
         )
-        return Checked(findings, main, rows, ~np.isin(rows, bad_rows))
+        return Checked(findings, main, strings.rows, ~np.isin(strings.rows, bad_rows))
 
-    def finish(self) -> Findings:
-        """Add the ``unique`` and ``primaryKey`` errors of every row seen; all the findings."""
+    def _remember_keys(self, kept: dict[str, Column], rows: np.ndarray) -> None:
+        if not (self._unique or self._key):
+            return
+        self._rows.append(rows)
+        for name in self._unique:
+            self._hashes[name].append(_value_hashes(kept[name], self._types[name]))
+            self._ok[name].append(kept[name].ok)
+        if self._key:
+            combined = np.zeros(len(rows), dtype=np.uint64)
+            empty = np.ones(len(rows), dtype=bool)
+            for name in self._key:
+                combined = _mix(
+                    combined * _MULTIPLIER ^ _value_hashes(kept[name], self._types[name])
+                )
+                empty &= ~_bool(pc.is_valid(kept[name].values))
+            self._key_hashes.append(combined)
+            self._key_empty.append(empty)
+
+    def finish(self, gather: Callable[[np.ndarray], StringTable]) -> Findings:
+        """Add the ``unique`` and ``primaryKey`` errors of every row seen; all the findings.
+        ``gather(numbers)`` gives the records with those numbers (sorted) again."""
         rows = np.concatenate(self._rows) if self._rows else np.zeros(0, np.int64)
-        columns: dict[str, Column] = {}
-        for name, parts in self._keys.items():
-            text = pa.chunked_array([c for p in parts for c in p.text.chunks], pa.string())
-            ok = np.concatenate([p.ok for p in parts]) if parts else np.zeros(0, bool)
-            missing = np.concatenate([p.missing for p in parts]) if parts else np.zeros(0, bool)
-            if self._types[name] == "string":
-                values = pc.if_else(pa.array(ok), text, pa.scalar(None, pa.string()))
-            else:
-                values = pa.chunked_array([p.values for p in parts])
-            if isinstance(values, pa.ChunkedArray):
-                values = values.combine_chunks()
-            columns[name] = Column(name, text, missing & ~ok, missing, ok, values)
-        self._keys = {name: [] for name in self._key_fields}
-        if self._key_fields:
-            check_keys(self.schema, columns, rows, self.findings)
+        wanted: list[np.ndarray] = []
+        for name in self._unique:
+            hashes, ok = np.concatenate(self._hashes[name]), np.concatenate(self._ok[name])
+            wanted.append(rows[ok][shared(hashes[ok])])
+        if self._key:
+            hashes, empty = np.concatenate(self._key_hashes), np.concatenate(self._key_empty)
+            # An empty key is an error of its own (its cell is quoted): read it again too.
+            wanted += [rows[~empty][shared(hashes[~empty])], rows[empty]]
+        self._rows, self._key_hashes, self._key_empty = [], [], []
+        self._hashes = {name: [] for name in self._unique}
+        self._ok = {name: [] for name in self._unique}
+        numbers = np.unique(np.concatenate(wanted)) if wanted else np.zeros(0, np.int64)
+        if len(numbers):
+            self.gathered = gather(numbers)
+            _columns, kept, all_rows, blank = self._cast(self.gathered)
+            check_keys(self.schema, kept, all_rows[~blank], self.findings)
         # Primary-key findings on blank rows: Frictionless reports them after the blank-row error.
-        if self.schema.get("primaryKey"):
-            blank = np.concatenate(self._blank) if self._blank else np.zeros(0, np.int64)
-            self.findings.add("primary-key", None, blank)
+        if self._key:
+            blank_rows = np.concatenate(self._blank) if self._blank else np.zeros(0, np.int64)
+            self.findings.add("primary-key", None, blank_rows)
         return self.findings
 
 
@@ -984,7 +1171,7 @@ def validate_strings(
     ``schema``, with Frictionless semantics: the whole file as one batch of :class:`Validator`."""
     validator = Validator(schema, positions, references)
     checked = validator.check(strings)
-    findings = validator.finish()
+    findings = validator.finish(lambda wanted: select_rows(strings, wanted))
     bad_rows = np.unique(
         np.concatenate([f.rows for f in findings.items] or [np.zeros(0, np.int64)])
     )

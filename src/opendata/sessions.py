@@ -48,7 +48,7 @@ DATASET = "wifi-hotspots"
 RESOURCE = "sessions"
 TIMEZONE = "Europe/Paris"
 # Bump when what a stage writes changes: every cached delivery and month is then rebuilt.
-STAGE_VERSION = "2"
+STAGE_VERSION = "3"  # 3: ids hashed by fastcheck.hash_text
 DEVICES = ("smartphone", "tablet", "laptop", "other")
 
 
@@ -388,24 +388,32 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
         return MonthResult(**meta, reused=True)
     paths = [path for _, path in contributions]
     names = [name for name, _ in contributions]
-    # Pass 1: what deduplicating and bucketing need, a few bytes a row.
-    hashes, starts, origins, quoted = [], [], [], []
+    # Pass 1: what deduplicating and bucketing need, some 21 bytes a row.
+    hashes, starts, records, quoted, sizes = [], [], [], [], []
     for order, batch in _month_batches(paths, month, ["session_id", "start_time", "row", *_TEXT]):
         hashes.append(id_hashes(batch.column("session_id")))
         starts.append(_seconds(batch.column("start_time")))
-        origins.append(_origin(order, batch.column("row")))
+        records.append(batch.column("row").to_numpy().astype(np.int32))
         quoted.append(_needs_quotes(batch))
+        sizes.append((order, batch.num_rows))
     hashed = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
-    start = np.concatenate(starts) if starts else np.zeros(0, np.int64)
-    origin = np.concatenate(origins) if origins else np.zeros(0, np.int64)
-    needs_quotes = np.concatenate(quoted) if quoted else np.zeros(0, bool)
-    del hashes, starts, origins, quoted
-    # Pass 2: the rows whose hash another row shares, compared as values.
-    dropped, duplicates, conflicts = _repeats(paths, month, names, hashed, origin)
-    kept = ~np.isin(origin, dropped)
-    quoting = "needed" if needs_quotes[kept].any() else "none"
-    bounds = _buckets(start[kept])
-    del hashed, start, origin, needs_quotes, kept
+    del hashes
+    # Pass 2: the rows whose hash another row shares, read again and compared as values.
+    candidates = np.nonzero(fastcheck.shared(hashed))[0]
+    del hashed
+    record = np.concatenate(records) if records else np.zeros(0, np.int32)
+    del records
+    ends = np.cumsum([size for _, size in sizes])
+    orders = np.array([order for order, _ in sizes], dtype=np.int64)
+    delivery_of = orders[np.searchsorted(ends, candidates, side="right")] if len(sizes) else orders
+    origins = _origin(delivery_of, record[candidates])
+    del record
+    dropped, duplicates, conflicts = _repeats(paths, month, names, np.sort(origins))
+    kept = np.ones(sum(size for _, size in sizes), dtype=bool)
+    kept[candidates[np.isin(origins, dropped)]] = False
+    quoting = "needed" if np.concatenate(quoted or [np.zeros(0, bool)])[kept].any() else "none"
+    bounds = _buckets(np.concatenate(starts or [np.zeros(0, np.int64)])[kept])
+    del starts, quoted, kept, candidates, origins
     # Pass 3: the month in time order, a time range at a time.
     folder.mkdir(parents=True, exist_ok=True)
     csv_path, parquet_path = folder / f"sessions-{month}.csv", folder / f"sessions-{month}.parquet"
@@ -415,7 +423,7 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
         for lo, hi in zip(bounds, [*bounds[1:], None], strict=True):
             parts = [
                 pa.Table.from_batches([batch]).append_column(
-                    "origin", pa.array(_origin(order, batch.column("row")))
+                    "origin", pa.array(_origin(order, batch.column("row").to_numpy()))
                 )
                 for order, batch in _month_batches(paths, month, None, lo, hi)
             ]
@@ -524,9 +532,9 @@ def _seconds(times: pa.Array) -> np.ndarray:
     return np.asarray(pc.cast(seconds, pa.int64()).to_numpy(zero_copy_only=False), np.int64)
 
 
-def _origin(order: int, rows: pa.Array) -> np.ndarray:
+def _origin(order: int | np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Where a row comes from, as one number: its delivery's position and its record."""
-    return (np.int64(order) << np.int64(40)) | rows.to_numpy().astype(np.int64)
+    return (np.asarray(order, dtype=np.int64) << np.int64(40)) | rows.astype(np.int64)
 
 
 def _needs_quotes(batch: pa.RecordBatch) -> np.ndarray:
@@ -539,20 +547,16 @@ def _needs_quotes(batch: pa.RecordBatch) -> np.ndarray:
 
 
 def _repeats(
-    paths: list[str], month: str, names: list[str], hashed: np.ndarray, origin: np.ndarray
+    paths: list[str], month: str, names: list[str], wanted: np.ndarray
 ) -> tuple[np.ndarray, int, list[Conflict]]:
-    """The rows counted once (sorted origins to drop), how many, and the conflicts: the rows
-    whose id hash another row shares are read again, whole, and compared exactly."""
-    if not len(hashed):
+    """The rows counted once (sorted origins to drop), how many, and the conflicts, among the
+    rows at ``wanted`` origins (sorted): those whose id hash another row shares, read again
+    whole and compared exactly."""
+    if not len(wanted):
         return np.zeros(0, np.int64), 0, []
-    values, counts = np.unique(hashed, return_counts=True)
-    shared = values[counts > 1]
-    if not len(shared):
-        return np.zeros(0, np.int64), 0, []
-    wanted = np.sort(origin[np.isin(hashed, shared)])
     parts = []
     for order, batch in _month_batches(paths, month, None):
-        where = _origin(order, batch.column("row"))
+        where = _origin(order, batch.column("row").to_numpy())
         mask = np.isin(where, wanted)
         if mask.any():
             part = pa.Table.from_batches([batch]).filter(pa.array(mask))
@@ -645,16 +649,8 @@ def _check_month(table: pa.Table) -> None:
 
 
 def id_hashes(ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """A 64-bit hash of each session id (equal ids, equal hashes)."""
-    if isinstance(ids, pa.ChunkedArray):
-        ids = ids.combine_chunks()
-    words = fastcheck._fixed_width_words(ids)
-    if words is not None:
-        mixed = np.zeros(len(ids), dtype=np.uint64)
-        for column in range(words.shape[1]):
-            mixed = (mixed * np.uint64(0x9E3779B97F4A7C15)) ^ words[:, column]
-        return mixed
-    return pd.util.hash_array(np.asarray(ids.to_pylist(), dtype=object))
+    """A 64-bit hash of each session id (equal ids, equal hashes; see fastcheck.hash_text)."""
+    return fastcheck.hash_text(ids)
 
 
 def _usage(table: pa.Table) -> pa.Table:

@@ -18,6 +18,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from frictionless import Package
@@ -102,9 +103,11 @@ def arrow_triples(folder: Path, schema: dict[str, Any]) -> list[tuple[Any, ...]]
     found = checked.findings.triples()
     # The same file in batches of a few rows: repeated keys span batches, same findings.
     validator = fastcheck.Validator(schema, positions, references)
-    for batch in fastcheck.iter_strings(folder / "sessions.csv.gz", batch_bytes=1, block_bytes=512):
+    path = folder / "sessions.csv.gz"
+    for batch in fastcheck.iter_strings(path, batch_bytes=1, block_bytes=512):
         validator.check(batch)
-    assert validator.finish().triples() == found
+    gather = lambda wanted: fastcheck.gather_strings(path, ",", None, wanted)  # noqa: E731
+    assert validator.finish(gather).triples() == found
     return found
 
 
@@ -288,6 +291,34 @@ def test_random_mutations_of_real_rows_match_frictionless(tmp_path: Path, seed: 
     assert len(expected) > 50  # the mutation did plant errors of many kinds
     assert {t[2] for t in expected} >= {"type-error", "constraint-error", "primary-key"}
     assert arrow_triples(tmp_path, schema) == expected
+
+
+def test_keys_whose_hashes_collide_are_still_compared_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key check keeps 64-bit hashes and compares the rows sharing one as text: with
+    every hash equal (all rows collide), the same findings as Frictionless."""
+    rng = random.Random(3)
+    rows: list[list[str] | str] = []
+    for record in month_table("2007-10", rows=300, resent=15).to_pylist():
+        row = [record[h] for h in HEADER]
+        if rng.random() < 0.05:
+            row[0] = rng.choice(["", "XYZ", row[0].upper()])
+        rows.append(row)
+    rows.insert(40, rows[10])
+    monkeypatch.setattr(fastcheck, "hash_text", lambda array: np.zeros(len(array), np.uint64))
+    found = _compare(tmp_path, rows)
+    assert {t[2] for t in found} >= {"primary-key", "constraint-error"}
+
+
+def test_hashes_of_text_are_the_same_in_any_batch() -> None:
+    values = ["", "a", "ab", "ba", "\x00", "é", "0123456789abcdef", None, "a" * 300]
+    whole = fastcheck.hash_text(pa.array(values * 50_000, pa.string()))
+    parts = pa.chunked_array([pa.array(values[i::3] * 3, pa.string()) for i in range(3)])
+    again = fastcheck.hash_text(parts)
+    by_value = dict(zip([v for i in range(3) for v in values[i::3] * 3], again, strict=True))
+    assert [by_value[v] for v in values] == whole[: len(values)].tolist()
+    assert len(set(whole[: len(values)].tolist())) == len(values)  # no collision among these
 
 
 def test_a_schema_outside_the_engine_is_refused_not_guessed() -> None:
