@@ -27,6 +27,7 @@ from opendata.registry import Source
 from opendata.report import Problem, Report, UnreadableFile, display_name
 
 REPORT_LIMIT = 1000
+KEEP_BYTES = 48 << 20
 
 
 @dataclass
@@ -115,19 +116,32 @@ def validate_large(
                 )
     validator = fastcheck.Validator(source.schema, match.columns, references)
     records = 0
+    # A file of up to KEEP_BYTES of text is kept as read, for the rows the key check reads
+    # again (fastcheck.Validator); a larger one is read a second time, its memory flat.
+    kept: list[StringTable] | None = []
+    kept_bytes = 0
     try:
         for strings in chain([first], batches):
             checked = validator.check(strings)
             records = strings.records
+            if kept is not None:
+                kept_bytes += sum(c.nbytes for c in strings.columns)
+                if kept_bytes <= KEEP_BYTES:
+                    kept.append(strings)
+                else:
+                    kept = None
             if on_rows is not None:
                 on_rows(checked)
     except UnreadableFile as exc:  # past a bound, or broken, after the first batch
         return unreadable(exc)
+
+    def gather(wanted: np.ndarray) -> StringTable:
+        if kept is not None:
+            return fastcheck.concat_strings([fastcheck.select_rows(b, wanted) for b in kept])
+        return fastcheck.gather_strings(path, delimiter, bounds, wanted)
+
     try:
-        # The rows whose key hash another row shares are read again (fastcheck.Validator).
-        findings = validator.finish(
-            lambda wanted: fastcheck.gather_strings(path, delimiter, bounds, wanted)
-        )
+        findings = validator.finish(gather)
     except UnreadableFile as exc:  # the file changed under us between the two reads
         return unreadable(exc)
     report.rows = records

