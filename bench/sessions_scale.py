@@ -52,7 +52,7 @@ print(json.dumps({
     "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "processed": collected.processed,
     "outcome": str(outcome),
-    "months": len(collected.months),
+    "months": len(collected.parts),
 }))
 """
 
@@ -96,7 +96,7 @@ def _raw(months: tuple[str, ...], rows: int, name: str = "raw") -> Path:
 
 def _frictionless_package(raw: Path, month: str) -> Path:
     from opendata import registry
-    from opendata.sessions import reference_sites
+    from opendata.datasets.wifi_hotspots.large import reference_sites
 
     folder = HOME / "frictionless"
     shutil.rmtree(folder, ignore_errors=True)

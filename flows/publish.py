@@ -20,11 +20,12 @@ from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import logs
-from opendata import guard, publishing, registry, sessions
+from opendata import guard, publishing, registry
 from opendata.packaging import Package
 from opendata.publishing import Collected, Outcome
 from opendata.render import artifact, markdown_literal
 from opendata.report import Report
+from opendata.storage import default_work_dir
 
 logs.install()
 
@@ -58,37 +59,27 @@ def collect(dataset: str, raw_dir: Path) -> Collected:
     return publishing.collect(registry.dataset(dataset), raw_dir, large=False)
 
 
-@task(
-    name="process-delivery",
-    task_run_name="process-{path.name}",
-    retries=2,
-    retry_delay_seconds=2,
-    retry_condition_fn=_io_error_only,
-    cache_policy=NO_CACHE,
-    persist_result=False,
-)
-def process_delivery(path: Path, raw_dir: Path, work_dir: Path) -> sessions.DeliveryResult:
-    """Validate one operator file and keep its rows in the work folder (skipped when done)."""
-    return sessions.process_delivery(path, raw_dir, work_dir)
+_STAGE_TASKS: dict[tuple[str, str], Any] = {}
 
 
-@task(
-    name="build-month",
-    task_run_name="build-month-{month}",
-    retries=2,
-    retry_delay_seconds=2,
-    retry_condition_fn=_io_error_only,
-    cache_policy=NO_CACHE,
-    persist_result=False,
-)
-def build_month(
-    month: str, contributions: list[tuple[str, str]], work_dir: Path
-) -> sessions.MonthResult:
-    """Write one month's files (skipped when its inputs did not change)."""
-    return sessions.build_month(month, contributions, work_dir)
-
-
-STAGE_TASKS: dict[str, Any] = {"process-delivery": process_delivery, "build-month": build_month}
+def stage_task(dataset: str, stage: str) -> Any:
+    """The Prefect task of one stage of the dataset's large source (its ``large.STAGES``),
+    made once: retried on I/O errors, never cached, results kept in memory."""
+    if (dataset, stage) not in _STAGE_TASKS:
+        part = publishing.large_part(registry.dataset(dataset))
+        assert part is not None, dataset
+        spec = part.STAGES[stage]
+        _STAGE_TASKS[dataset, stage] = task(
+            spec.function,
+            name=stage,
+            task_run_name=spec.run_name,
+            retries=2,
+            retry_delay_seconds=2,
+            retry_condition_fn=_io_error_only,
+            cache_policy=NO_CACHE,
+            persist_result=False,
+        )
+    return _STAGE_TASKS[dataset, stage]
 
 
 def _share_api_with_workers() -> None:
@@ -145,7 +136,7 @@ def process_months(dataset: str, raw_dir: str, work_dir: str) -> Collected:
     """The large source of ``dataset``: one task per delivery, then one task per month."""
 
     def run(stage: str, calls: list[tuple[Any, ...]]) -> list[Any]:
-        futures = [STAGE_TASKS[stage].submit(*call) for call in calls]
+        futures = [stage_task(dataset, stage).submit(*call) for call in calls]
         return [future.result() for future in futures]
 
     collected = Collected({})
@@ -157,7 +148,7 @@ def process_months(dataset: str, raw_dir: str, work_dir: str) -> Collected:
         Path(work_dir).resolve(),
         run,
     )
-    get_run_logger().info("%s: %s months, %s", dataset, len(collected.months), collected.processed)
+    get_run_logger().info("%s: %s parts, %s", dataset, len(collected.parts), collected.processed)
     return collected
 
 
@@ -213,13 +204,13 @@ def publish_dataset(
     logger = get_run_logger()
     collected = collect(dataset, Path(raw_dir))
     ds = registry.dataset(dataset)
-    if any(registry.source(s).engine == "arrow" for s in ds.sources):
-        work = work_dir or str(sessions.default_work_dir(Path(raw_dir)))
+    if publishing.large_part(ds) is not None:
+        work = work_dir or str(default_work_dir(Path(raw_dir)))
         _share_api_with_workers()
         large = process_months(dataset, raw_dir, work)
         collected.reports += large.reports
         collected.paths.update(large.paths)
-        collected.months = large.months
+        collected.parts = large.parts
         collected.processed = large.processed
         if large.newest and (collected.newest is None or large.newest > collected.newest):
             collected.newest = large.newest

@@ -11,11 +11,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pandas as pd
 
-from opendata import catalog, guard, objectstore, registry, releases, sessions, site
+from opendata import catalog, datasets, guard, objectstore, registry, releases, site
 from opendata.deliveries import Delivery, list_deliveries
 from opendata.disclosure import Rule, protect
 from opendata.disclosure_audit import audit
@@ -23,6 +24,7 @@ from opendata.packaging import Package, build_package, check_output, conform_all
 from opendata.registry import Dataset
 from opendata.report import Problem, Report, redacted
 from opendata.storage import (
+    default_work_dir,
     drop_temporaries,
     folder_lock,
     replace_folder,
@@ -60,7 +62,8 @@ class Collected:
     reports: list[Report] = field(default_factory=list)
     newest: dt.date | None = None
     paths: dict[str, Path] = field(default_factory=dict)  # "source/file" -> path
-    months: list[sessions.MonthResult] = field(default_factory=list)  # large sources, by month
+    # What a large source's stages built (datasets/<dataset>/large.py: the Wi-Fi months).
+    parts: list[Any] = field(default_factory=list)
     processed: dict[str, int] = field(default_factory=dict)  # stage -> units really processed
     mtime_dated: list[dict[str, str]] = field(default_factory=list)  # placed by hand, no date
 
@@ -101,22 +104,36 @@ class Collected:
 # in threads, on a Dask cluster...) and returns their results in the same order.
 Runner = Callable[[str, list[tuple[Any, ...]]], list[Any]]
 
-STAGES: dict[str, Callable[..., Any]] = {
-    "process-delivery": sessions.process_delivery,
-    "build-month": sessions.build_month,
-}
+
+def large_part(dataset: Dataset) -> ModuleType | None:
+    """The stages of the dataset's large source (``datasets/<dataset>/large.py``), or None
+    when no source of it is on the Arrow engine. Such a source without them is a contract
+    error, said when the dataset is first built."""
+    large = [n for n in dataset.sources if registry.source(n).engine == "arrow"]
+    if not large:
+        return None
+    part = datasets.module(dataset.name, "large")
+    if part is None:
+        folder = datasets.package_name(dataset.name)
+        raise ValueError(
+            f"{dataset.name}: {', '.join(large)} on the Arrow engine need their stages in "
+            f"src/opendata/datasets/{folder}/large.py"
+        )
+    return part
 
 
-def run_here(stage: str, calls: list[tuple[Any, ...]]) -> list[Any]:
+def runner_here(dataset: Dataset) -> Runner:
     """Run a stage's calls one after the other in this process."""
-    return [STAGES[stage](*call) for call in calls]
+    part = large_part(dataset)
+    stages: dict[str, datasets.Stage] = part.STAGES if part is not None else {}
+    return lambda stage, calls: [stages[stage].function(*call) for call in calls]
 
 
 def collect(
     dataset: Dataset,
     raw_dir: Path,
     work_dir: Path | None = None,
-    run: Runner = run_here,
+    run: Runner | None = None,
     large: bool = True,
 ) -> Collected:
     """Validate every delivery of every source of ``dataset`` (check ``valid`` before building).
@@ -163,55 +180,15 @@ def collect_large(
     dataset: Dataset,
     raw_dir: Path,
     work_dir: Path | None = None,
-    run: Runner = run_here,
+    run: Runner | None = None,
 ) -> None:
-    """Process each delivery, then each month, of the dataset's large source; cross-check the
-    months. Reports and months are added to ``collected``."""
-    large = [n for n in dataset.sources if registry.source(n).engine == "arrow"]
-    if not large:
+    """Run the stages of the dataset's large source (its ``large.collect``): its reports,
+    paths and built parts are added to ``collected``."""
+    part = large_part(dataset)
+    if part is None:
         return
-    if large != [sessions.SOURCE]:
-        raise ValueError(f"{dataset.name}: no month builder for {large}")
-    name = large[0]
-    deliveries, replaced = sessions.current_deliveries(
-        list_deliveries(raw_dir, registry.source(name))
-    )
-    for old in replaced:  # a re-delivered month replaces the earlier file of that month
-        collected.paths[f"{name}/{old.name}"] = old.path
-    work_dir = work_dir if work_dir is not None else sessions.default_work_dir(raw_dir)
-    calls = [(d.path, raw_dir, work_dir) for d in deliveries]
-    results: list[sessions.DeliveryResult] = run("process-delivery", calls) if calls else []
-    by_name = {r.name: r.report for r in results}
-    for delivery, result in zip(deliveries, results, strict=True):
-        collected.reports.append(result.report)
-        collected.paths[f"{name}/{delivery.name}"] = delivery.path
-        if delivery.date and (collected.newest is None or delivery.date > collected.newest):
-            collected.newest = delivery.date
-    collected.processed["process-delivery"] = sum(not r.reused for r in results)
-    if not all(r.report.valid for r in results):
-        return
-    plan = sessions.month_plan(results)
-    months: list[sessions.MonthResult] = (
-        run("build-month", [(m, c, work_dir) for m, c in plan.items()]) if plan else []
-    )
-    collected.processed["build-month"] = sum(not m.reused for m in months)
-    conflicts = [c for m in months for c in m.conflicts]
-    if not conflicts:
-        conflicts = sessions.cross_check(months, work_dir)
-    for conflict in conflicts:
-        report = by_name.get(conflict.other) or by_name.get(f"{conflict.other}.csv.gz")
-        if report is None:
-            report = collected.reports[-1]
-        report.problems.append(
-            Problem(
-                "conflicting-record",
-                row=conflict.row or None,
-                label="session_id",
-                cell=conflict.session_id,
-                params={"other": conflict.first},
-            )
-        )
-    collected.months = months
+    work_dir = work_dir if work_dir is not None else default_work_dir(raw_dir)
+    part.collect(collected, dataset, raw_dir, work_dir, run or runner_here(dataset))
 
 
 class DisclosureBreach(Exception):
@@ -223,10 +200,11 @@ class DisclosureBreach(Exception):
 
 
 def tables(dataset: Dataset, collected: Collected) -> dict[str, pd.DataFrame]:
-    """The dataset's transform, plus the tables aggregated from its large sources' months."""
+    """The dataset's transform, plus the tables its large source's stages aggregated."""
     frames: dict[str, pd.DataFrame] = transform_for(dataset.name)(collected.inputs)
-    if dataset.partitioned_resources:
-        frames["usage-daily"] = sessions.usage_frame(collected.months)
+    part = large_part(dataset)
+    if part is not None:
+        frames.update(part.tables(collected.parts))
     return frames
 
 
@@ -239,9 +217,11 @@ def build(dataset: Dataset, collected: Collected) -> Package:
     if not collected.valid:
         raise ValueError(f"{dataset.name}: {collected.refusal()}")
     frames = tables(dataset, collected)
-    partitioned = dataset.partitioned_resources
-    if partitioned:
-        _check_partition_keys(dataset, frames, collected.months)
+    part = large_part(dataset)
+    if part is not None:
+        broken = part.check(frames, collected.parts)
+        if broken:
+            raise OutputInvalid(dataset.name, broken)
     rule = Rule.from_descriptor(dataset.descriptor)
     metadata: dict[str, object] = {}
     if collected.mtime_dated:
@@ -262,41 +242,8 @@ def build(dataset: Dataset, collected: Collected) -> Package:
         breaches = audit({name: conformed[name] for name in rule.resources}, spec)
         if breaches:
             raise DisclosureBreach(dataset.name, breaches)
-    parts = {name: _parts(collected.months) for name in partitioned}
-    return build_package(dataset, conformed, collected.newest, metadata, parts)
-
-
-def _parts(months: list[sessions.MonthResult]) -> list[dict[str, Any]]:
-    """The files of a partitioned resource, a CSV and a Parquet file per month."""
-    return [
-        {
-            "key": m.month,
-            "rows": m.rows,
-            "csv": (Path(m.csv), m.csv_hash, m.csv_bytes),
-            "parquet": (Path(m.parquet), m.parquet_hash, m.parquet_bytes),
-        }
-        for m in months
-    ]
-
-
-def _check_partition_keys(
-    dataset: Dataset, frames: dict[str, pd.DataFrame], months: list[sessions.MonthResult]
-) -> None:
-    """Every site a month names is in the sites table (the months' foreign key)."""
-    known = set(frames["sites"]["site_id"])
-    problems = [
-        Problem(
-            "foreign-key",
-            label="sessions.site_id",
-            cell=site,
-            params={"reference": "sites", "month": m.month},
-        )
-        for m in months
-        for site in m.site_ids
-        if site not in known
-    ]
-    if problems:
-        raise OutputInvalid(dataset.name, problems)
+    files = part.files(collected.parts) if part is not None else {}
+    return build_package(dataset, conformed, collected.newest, metadata, files)
 
 
 @dataclass

@@ -259,7 +259,7 @@ def _downloads(
         period = csv_part["path"].rsplit("-", 2)[-2:]
         label = "-".join(period).rsplit(".", 1)[0]
         items.append(
-            f"<li>{html.escape(label)} ({csv_part['rows']:,} sessions) : ".replace(",", " ")
+            f"<li>{html.escape(label)} ({csv_part['rows']:,} lignes) : ".replace(",", " ")
             + f'<a href="{name}/{csv_part["path"]}">CSV</a> ({_size(csv_part["bytes"])}) · '
             f'<a href="{name}/{parquet_part["path"]}">Parquet</a> '
             f"({_size(parquet_part['bytes'])})</li>"

@@ -40,6 +40,16 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(errno, os.strerror(errno), str(a))
 
 
+def default_work_dir(raw_dir: Path) -> Path:
+    """Where intermediate files live: ``$OPENDATA_WORK_DIR``, or ``.opendata-work`` beside the
+    raw folder (never inside the published one, which is served as it is). On several machines
+    it must be a folder they all see (see the README)."""
+    configured = os.environ.get("OPENDATA_WORK_DIR")
+    if configured:
+        return Path(configured)
+    return raw_dir.resolve().parent / ".opendata-work"
+
+
 def sha256_of(path: Path) -> str:
     """Hex SHA-256 of a file, read in blocks."""
     digest = hashlib.sha256()

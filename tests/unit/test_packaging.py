@@ -303,8 +303,8 @@ def test_formula_cells_never_reach_a_spreadsheet_as_formulas() -> None:
 
     import pyarrow as pa
 
+    from opendata.datasets.wifi_hotspots.large import write_csv
     from opendata.formats import csv_bytes, defuse
-    from opendata.sessions import write_csv
 
     assert [
         defuse(v) for v in ["=1+1", "+A1", "-2+3", "@SUM(A1)", "\t=x", "+33144556677", "-12"]

@@ -23,7 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from opendata import publishing, registry, sessions
+from opendata import publishing, registry
+from opendata.datasets.wifi_hotspots import large as sessions
 from opendata.sessions_samples import HEADER, csv_gz_bytes, month_table, write_month
 from opendata.validation import validate_file
 from tests.conftest import RAW

@@ -4,7 +4,15 @@
 ``transform.py``
     the pure transform, ``transform(inputs) -> frames`` (see :mod:`opendata.transforms`);
 ``charts.py`` (optional)
-    ``CHARTS``: the catalogue page's charts of the dataset, each with the resources it reads.
+    ``CHARTS``: the catalogue page's charts of the dataset, each with the resources it reads;
+``large.py`` (when a source of the dataset is on the Arrow engine)
+    the stages of that large source, processed on disk a part at a time (the Wi-Fi sessions:
+    each delivery, then each month). It provides ``STAGES`` (name → :class:`Stage`: what the
+    flow runs as tasks, locally or on a Dask cluster), ``collect(collected, dataset, raw_dir,
+    work_dir, run)`` (runs them through ``run(stage, calls)``, adds reports and built parts to
+    ``collected``), ``tables(parts)`` (the tables aggregated from the parts), ``files(parts)``
+    (the files of each partitioned resource) and ``check(frames, parts)`` (problems between
+    the parts and the other tables: nothing is published when there are some).
 
 Nothing in the generic modules names a dataset: they ask :func:`module` for what they need.
 """
@@ -12,7 +20,19 @@ Nothing in the generic modules names a dataset: they ask :func:`module` for what
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of a large source: a function of files, run once per call, and the name of
+    each of its runs in Prefect (a template of its parameters, e.g. ``"build-month-{month}"``)."""
+
+    function: Callable[..., Any]
+    run_name: str
 
 
 def package_name(dataset: str) -> str:

@@ -1,4 +1,5 @@
-"""The Wi-Fi sessions at scale: months processed one at a time, on disk, each only once.
+"""The large source of ``wifi-hotspots``, the Wi-Fi sessions: months processed one at a time,
+on disk, each only once (the dataset's ``large`` part, see :mod:`opendata.datasets`).
 
 Three stages, each a plain function of files so that a Prefect task (local thread or Dask
 worker) can run it anywhere the work folder is visible:
@@ -22,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -38,7 +38,8 @@ import pyarrow.parquet as pq
 
 from opendata import fastcheck, registry
 from opendata.arrowvalidation import reference_keys, validate_large
-from opendata.deliveries import delivery_date
+from opendata.datasets import Stage
+from opendata.deliveries import delivery_date, list_deliveries
 from opendata.formats import FORMULA_START, NOT_A_FORMULA
 from opendata.report import Problem, Report
 from opendata.storage import sha256_of, write_file, write_with
@@ -50,16 +51,6 @@ TIMEZONE = "Europe/Paris"
 # Bump when what a stage writes changes: every cached delivery and month is then rebuilt.
 STAGE_VERSION = "3"  # 3: ids hashed by fastcheck.hash_text
 DEVICES = ("smartphone", "tablet", "laptop", "other")
-
-
-def default_work_dir(raw_dir: Path) -> Path:
-    """Where intermediate files live: ``$OPENDATA_WORK_DIR``, or ``.opendata-work`` beside the
-    raw folder (never inside the published one, which is served as it is). On several machines
-    it must be a folder they all see (see the README)."""
-    configured = os.environ.get("OPENDATA_WORK_DIR")
-    if configured:
-        return Path(configured)
-    return raw_dir.resolve().parent / ".opendata-work"
 
 
 _PERIOD = re.compile(r"sessions-(\d{4}-\d{2})")
@@ -799,3 +790,89 @@ def usage_frame(months: list[MonthResult]) -> pd.DataFrame:
     tables = [pq.read_table(m.usage) for m in months]
     frame = pa.concat_tables(tables).to_pandas()
     return frame[names].reset_index(drop=True)
+
+
+# -- the dataset's large part (opendata.datasets) ----------------------------------------------
+
+STAGES = {
+    "process-delivery": Stage(process_delivery, "process-{path.name}"),
+    "build-month": Stage(build_month, "build-month-{month}"),
+}
+
+
+def collect(collected: Any, dataset: Any, raw_dir: Path, work_dir: Path, run: Any) -> None:
+    """Process each delivery, then each month, through ``run(stage, calls)``; cross-check the
+    months. Reports, paths and months are added to ``collected`` (publishing.Collected)."""
+    source = registry.source(SOURCE)
+    deliveries, replaced = current_deliveries(list_deliveries(raw_dir, source))
+    for old in replaced:  # a re-delivered month replaces the earlier file of that month
+        collected.paths[f"{SOURCE}/{old.name}"] = old.path
+    calls = [(d.path, raw_dir, work_dir) for d in deliveries]
+    results: list[DeliveryResult] = run("process-delivery", calls) if calls else []
+    by_name = {r.name: r.report for r in results}
+    for delivery, result in zip(deliveries, results, strict=True):
+        collected.reports.append(result.report)
+        collected.paths[f"{SOURCE}/{delivery.name}"] = delivery.path
+        if delivery.date and (collected.newest is None or delivery.date > collected.newest):
+            collected.newest = delivery.date
+    collected.processed["process-delivery"] = sum(not r.reused for r in results)
+    if not all(r.report.valid for r in results):
+        return
+    plan = month_plan(results)
+    months: list[MonthResult] = (
+        run("build-month", [(m, c, work_dir) for m, c in plan.items()]) if plan else []
+    )
+    collected.processed["build-month"] = sum(not m.reused for m in months)
+    conflicts = [c for m in months for c in m.conflicts]
+    if not conflicts:
+        conflicts = cross_check(months, work_dir)
+    for conflict in conflicts:
+        report = by_name.get(conflict.other) or by_name.get(f"{conflict.other}.csv.gz")
+        if report is None:
+            report = collected.reports[-1]
+        report.problems.append(
+            Problem(
+                "conflicting-record",
+                row=conflict.row or None,
+                label="session_id",
+                cell=conflict.session_id,
+                params={"other": conflict.first},
+            )
+        )
+    collected.parts = months
+
+
+def tables(months: list[MonthResult]) -> dict[str, pd.DataFrame]:
+    """The daily usage of every month."""
+    return {"usage-daily": usage_frame(months)}
+
+
+def files(months: list[MonthResult]) -> dict[str, list[dict[str, Any]]]:
+    """The sessions, a CSV and a Parquet file per month."""
+    return {
+        RESOURCE: [
+            {
+                "key": m.month,
+                "rows": m.rows,
+                "csv": (Path(m.csv), m.csv_hash, m.csv_bytes),
+                "parquet": (Path(m.parquet), m.parquet_hash, m.parquet_bytes),
+            }
+            for m in months
+        ]
+    }
+
+
+def check(frames: dict[str, pd.DataFrame], months: list[MonthResult]) -> list[Problem]:
+    """Every site a month names is in the sites table (the months' foreign key)."""
+    known = set(frames["sites"]["site_id"])
+    return [
+        Problem(
+            "foreign-key",
+            label=f"{RESOURCE}.site_id",
+            cell=site,
+            params={"reference": "sites", "month": m.month},
+        )
+        for m in months
+        for site in m.site_ids
+        if site not in known
+    ]
