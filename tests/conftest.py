@@ -10,7 +10,25 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "raw"
-FIXTURES = Path(__file__).parent / "fixtures"
+SOURCES = ROOT / "schemas" / "sources"
+
+
+class _Fixtures:
+    """``FIXTURES / "<source>/<file>"`` is a source's example file, kept beside its contract
+    (``schemas/sources/<source>/examples/``); any other name is a test fixture of
+    ``tests/fixtures/`` (release trees)."""
+
+    def __truediv__(self, part: str | Path) -> Path:
+        first, _, rest = str(part).partition("/")
+        base = (
+            SOURCES / first / "examples"
+            if (SOURCES / first).is_dir()
+            else Path(__file__).parent / "fixtures" / first
+        )
+        return base / rest if rest else base
+
+
+FIXTURES = _Fixtures()
 GOLDEN = Path(__file__).parent / "golden"
 
 

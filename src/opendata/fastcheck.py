@@ -979,14 +979,13 @@ def _value_hashes(col: Column, ftype: str) -> np.ndarray:
 
 
 def shared(hashes: np.ndarray) -> np.ndarray:
-    """Mask of the positions whose hash another position has too."""
-    order = np.argsort(hashes, kind="stable")
-    ordered = hashes[order]
-    same = ordered[1:] == ordered[:-1]
-    mask = np.zeros(len(hashes), dtype=bool)
-    mask[order[1:][same]] = True
-    mask[order[:-1][same]] = True
-    return mask
+    """Mask of the positions whose hash another position has too (memory: one sorted copy)."""
+    ordered = np.sort(hashes)
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    if not len(repeated):
+        return np.zeros(len(hashes), dtype=bool)
+    return np.isin(hashes, repeated)
 
 
 def select_rows(strings: StringTable, wanted: np.ndarray) -> StringTable:
@@ -1133,7 +1132,8 @@ class Validator:
     def _remember_keys(self, kept: dict[str, Column], rows: np.ndarray) -> None:
         if not (self._unique or self._key):
             return
-        self._rows.append(rows)
+        # Record numbers fit 32 bits (the bounds stop a file long before): 4 bytes a row.
+        self._rows.append(rows.astype(np.int32))
         for name in self._unique:
             self._hashes[name].append(_value_hashes(kept[name], self._types[name]))
             self._ok[name].append(kept[name].ok)
@@ -1151,19 +1151,25 @@ class Validator:
     def finish(self, gather: Callable[[np.ndarray], StringTable]) -> Findings:
         """Add the ``unique`` and ``primaryKey`` errors of every row seen; all the findings.
         ``gather(numbers)`` gives the records with those numbers (sorted) again."""
-        rows = np.concatenate(self._rows) if self._rows else np.zeros(0, np.int64)
+        rows = np.concatenate(self._rows) if self._rows else np.zeros(0, np.int32)
+        self._rows = []
         wanted: list[np.ndarray] = []
         for name in self._unique:
-            hashes, ok = np.concatenate(self._hashes[name]), np.concatenate(self._ok[name])
+            hashes, ok = np.concatenate(self._hashes.pop(name)), np.concatenate(self._ok.pop(name))
             wanted.append(rows[ok][shared(hashes[ok])])
+            del hashes, ok
         if self._key:
             hashes, empty = np.concatenate(self._key_hashes), np.concatenate(self._key_empty)
+            self._key_hashes, self._key_empty = [], []
             # An empty key is an error of its own (its cell is quoted): read it again too.
-            wanted += [rows[~empty][shared(hashes[~empty])], rows[empty]]
-        self._rows, self._key_hashes, self._key_empty = [], [], []
-        self._hashes = {name: [] for name in self._unique}
-        self._ok = {name: [] for name in self._unique}
-        numbers = np.unique(np.concatenate(wanted)) if wanted else np.zeros(0, np.int64)
+            if empty.any():
+                wanted += [rows[~empty][shared(hashes[~empty])], rows[empty]]
+            else:
+                wanted.append(rows[shared(hashes)])
+            del hashes, empty
+        numbers = (
+            np.unique(np.concatenate(wanted)).astype(np.int64) if wanted else np.zeros(0, np.int64)
+        )
         if len(numbers):
             self.gathered = gather(numbers)
             _columns, kept, all_rows, blank = self._cast(self.gathered)

@@ -124,6 +124,15 @@ def _check_engine(desc_path: Path, desc: dict[str, Any]) -> None:
             )
 
 
+def examples(name: str) -> tuple[Path, dict[str, dict[str, Any]]]:
+    """A source's example deliveries, kept beside its contract: the folder ``examples/`` and
+    what each file must give, from ``examples.json`` (``{file: {"valid": bool, "errors":
+    [[row, label, type], ...], "warnings": [...]}}``; nothing when the source has none)."""
+    folder = schemas_dir() / "sources" / name
+    pins = folder / "examples.json"
+    return folder / "examples", (_load_json(pins) if pins.exists() else {})
+
+
 @cache
 def _sources(root: Path) -> dict[str, Source]:
     found: dict[str, Source] = {}

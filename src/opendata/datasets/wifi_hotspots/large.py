@@ -403,8 +403,11 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
     kept = np.ones(sum(size for _, size in sizes), dtype=bool)
     kept[candidates[np.isin(origins, dropped)]] = False
     quoting = "needed" if np.concatenate(quoted or [np.zeros(0, bool)])[kept].any() else "none"
-    bounds = _buckets(np.concatenate(starts or [np.zeros(0, np.int64)])[kept])
-    del starts, quoted, kept, candidates, origins
+    del quoted, candidates, origins
+    start = np.concatenate(starts or [np.zeros(0, np.int64)])
+    del starts
+    bounds = _buckets(start[kept])
+    del start, kept
     # Pass 3: the month in time order, a time range at a time.
     folder.mkdir(parents=True, exist_ok=True)
     csv_path, parquet_path = folder / f"sessions-{month}.csv", folder / f"sessions-{month}.parquet"
@@ -567,8 +570,8 @@ def _buckets(start: np.ndarray) -> list[int | None]:
     each; sessions starting at the same second are never split. One open range when small."""
     if len(start) <= BUCKET_ROWS:
         return [None]
-    ordered = np.sort(start)
-    bounds = np.unique(ordered[BUCKET_ROWS::BUCKET_ROWS]).tolist()
+    start.sort()  # in place: the caller's copy of the kept rows' starts
+    bounds = np.unique(start[BUCKET_ROWS::BUCKET_ROWS]).tolist()
     return [None, *bounds]
 
 
