@@ -945,6 +945,9 @@ def hash_text(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def _hash_slice(array: pa.Array) -> np.ndarray:
+    """Σ w_j·P^(j+1) over the string's 8-byte little-endian words w_j (zero-padded), mixed
+    with its length. Strings all of one width, a multiple of 8 (hexadecimal session ids),
+    are read as words directly; others byte by byte, which gives the same sums."""
     n = len(array)
     buffers = array.buffers()
     offsets = np.frombuffer(buffers[1], dtype=np.int32)[array.offset : array.offset + n + 1]
@@ -955,12 +958,19 @@ def _hash_slice(array: pa.Array) -> np.ndarray:
     sums = np.zeros(n, dtype=np.uint64)
     total = int(offsets[-1]) - first
     if raw is not None and total:
-        data = raw[first : first + total].astype(np.uint64) + np.uint64(1)
-        starts = offsets[:-1] - first
-        position = np.arange(total, dtype=np.int64) - np.repeat(starts, lengths)
-        powers = np.cumprod(np.full(int(lengths.max()), _MULTIPLIER, dtype=np.uint64))
-        nonempty = lengths > 0
-        sums[nonempty] = np.add.reduceat(data * powers[position], starts[nonempty])
+        width = int(lengths[0])
+        powers = np.cumprod(np.full((int(lengths.max()) + 7) // 8, _MULTIPLIER, dtype=np.uint64))
+        if width % 8 == 0 and bool((lengths == width).all()):
+            words = raw[first : first + total].view("<u8").reshape(n, width // 8)
+            for j in range(width // 8):
+                sums += words[:, j] * powers[j]
+        else:
+            data = raw[first : first + total].astype(np.uint64)
+            starts = offsets[:-1] - first
+            position = np.arange(total, dtype=np.int64) - np.repeat(starts, lengths)
+            shifted = data << (np.uint64(8) * (position & 7).astype(np.uint64))
+            nonempty = lengths > 0
+            sums[nonempty] = np.add.reduceat(shifted * powers[position >> 3], starts[nonempty])
     hashed = _mix(sums ^ _mix(lengths.astype(np.uint64)))
     if array.null_count:
         hashed[np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = _NULL_HASH

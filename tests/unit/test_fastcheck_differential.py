@@ -319,6 +319,9 @@ def test_hashes_of_text_are_the_same_in_any_batch() -> None:
     by_value = dict(zip([v for i in range(3) for v in values[i::3] * 3], again, strict=True))
     assert [by_value[v] for v in values] == whole[: len(values)].tolist()
     assert len(set(whole[: len(values)].tolist())) == len(values)  # no collision among these
+    # Ids all of one width, a multiple of 8, are read as 64-bit words: the same hashes.
+    fixed = fastcheck.hash_text(pa.array(["0123456789abcdef", "fedcba9876543210"] * 2))
+    assert fixed[0] == whole[values.index("0123456789abcdef")] and fixed[1] != fixed[0]
 
 
 def test_a_schema_outside_the_engine_is_refused_not_guessed() -> None:

@@ -49,7 +49,7 @@ DATASET = "wifi-hotspots"
 RESOURCE = "sessions"
 TIMEZONE = "Europe/Paris"
 # Bump when what a stage writes changes: every cached delivery and month is then rebuilt.
-STAGE_VERSION = "3"  # 3: ids hashed by fastcheck.hash_text
+STAGE_VERSION = "4"  # 4: ids hashed by fastcheck.hash_text (64-bit words)
 DEVICES = ("smartphone", "tablet", "laptop", "other")
 
 
