@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from opendata import releasestore
+
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
@@ -60,10 +62,6 @@ def _date(value: str | None) -> dict[str, str] | None:
     return {"@value": value[:10], "@type": "xsd:date"} if value else None
 
 
-def _version_key(name: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in name.split("."))
-
-
 def _files(descriptor: dict[str, Any]) -> list[tuple[dict[str, Any], str, int, str, str]]:
     """(resource, path, size, hash, title) of every downloadable file: a resource published one
     file per period gives one distribution per file, so that a portal lists each month."""
@@ -85,15 +83,10 @@ def _files(descriptor: dict[str, Any]) -> list[tuple[dict[str, Any], str, int, s
 
 def _dataset(folder: Path, base: str) -> dict[str, Any]:
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    releases = (
-        sorted((p.name for p in (folder / "releases").iterdir() if p.is_dir()), key=_version_key)
-        if (folder / "releases").is_dir()
-        else []
-    )
+    releases = releasestore.versions(folder)
     issued = descriptor.get("created")
     if releases:
-        first = json.loads((folder / "releases" / releases[0] / "datapackage.json").read_text())
-        issued = first.get("created", issued)
+        issued = releasestore.descriptor(folder, releases[0]).get("created", issued)
     licence = descriptor["licenses"][0]
     licence_iri = LICENSE_IRI.get(licence["name"], licence.get("path"))
     name = descriptor["name"]

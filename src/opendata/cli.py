@@ -382,15 +382,11 @@ def _dry_run(names: list[str], raw_dir: Path, published_dir: Path) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    import json
 
-    from opendata import releases
+    from opendata import releases, releasestore
 
-    folder = args.published_dir / args.dataset / "releases"
-    versions = sorted(
-        (p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else [],
-        key=lambda v: tuple(int(x) for x in v.split(".")),
-    )
+    folder = args.published_dir / args.dataset
+    versions = releasestore.versions(folder)
     if not versions:
         sys.stderr.write(f"opendata: no release of {args.dataset} in {args.published_dir}\n")
         return EXIT_UNUSABLE
@@ -406,9 +402,7 @@ def _diff(args: argparse.Namespace) -> int:
     def load(version: str | None) -> tuple[dict[str, object] | None, dict[str, bytes]]:
         if version is None:
             return None, {}
-        base = folder / version
-        descriptor = json.loads((base / "datapackage.json").read_text(encoding="utf-8"))
-        return descriptor, {p.name: p.read_bytes() for p in base.iterdir() if p.is_file()}
+        return releasestore.descriptor(folder, version), releasestore.top_files(folder, version)
 
     old_desc, old_files = load(old)
     new_desc, new_files = load(new)

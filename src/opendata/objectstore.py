@@ -24,6 +24,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from opendata import releasestore
+
 SWITCH = "datapackage.json"
 
 
@@ -45,7 +47,7 @@ def _filesystem(url: str, options: dict[str, Any]) -> tuple[Any, str]:
 
 def pointer(descriptor: dict[str, Any]) -> dict[str, Any]:
     """The store's descriptor: the same package, its files addressed in its release folder."""
-    prefix = f"releases/{descriptor['version']}/"
+    prefix = releasestore.key(descriptor["version"], "")
     switched = json.loads(json.dumps(descriptor))
     for resource in switched["resources"]:
         if isinstance(resource["path"], list):
@@ -75,20 +77,21 @@ def mirror(published_dir: Path, dataset: str, url: str, options: dict[str, Any])
     if store_version(url, options, dataset) == descriptor["version"]:
         return []
     base = f"{root}/{dataset}"
-    present = set(fs.find(f"{base}/releases")) if fs.exists(f"{base}/releases") else set()
+    releases = f"{base}/{releasestore.RELEASES}"
+    present = set(fs.find(releases)) if fs.exists(releases) else set()
     written: list[str] = []
 
     def put(path: Path, key: str) -> None:
         fs.put_file(str(path), key)
         written.append(key)
 
-    for path in sorted((folder / "releases").rglob("*")):
-        key = f"{base}/{path.relative_to(folder).as_posix()}"
-        if path.is_file() and key not in present:
+    for relative, path in releasestore.earlier_files(folder).items():
+        key = f"{base}/{Path(relative).as_posix()}"
+        if key not in present:
             put(path, key)
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder).as_posix()
-        if path.is_file() and not relative.startswith("releases/") and relative != SWITCH:
+        if path.is_file() and not releasestore.in_a_release(relative) and relative != SWITCH:
             put(path, f"{base}/{relative}")
     for name in ("catalog.jsonld", "index.html", "catalogue.js"):
         if (published_dir / name).exists():

@@ -16,7 +16,16 @@ from typing import Any
 
 import pandas as pd
 
-from opendata import catalog, datasets, guard, objectstore, registry, releases, site
+from opendata import (
+    catalog,
+    datasets,
+    guard,
+    objectstore,
+    registry,
+    releases,
+    releasestore,
+    site,
+)
 from opendata.deliveries import Delivery, list_deliveries
 from opendata.disclosure import Rule, protect
 from opendata.disclosure_audit import audit
@@ -293,29 +302,18 @@ def release_files(outcome: Outcome, package: Package) -> dict[str, bytes | Path]
     descriptor = {**package.descriptor, "version": version}
     latest: dict[str, bytes | Path] = {
         **package.files,
-        "datapackage.json": releases.dumps(descriptor),
+        releasestore.DESCRIPTOR: releases.dumps(descriptor),
     }
-    latest["changes.json"] = releases.dumps(outcome.changes.as_dict(version))
+    latest[releasestore.CHANGES] = releases.dumps(outcome.changes.as_dict(version))
     files = dict(latest)
     for name, data in latest.items():
-        files[f"releases/{version}/{name}"] = data
-    older = target / "releases"
-    if older.is_dir():
-        for path in sorted(older.rglob("*")):
-            if path.is_file():
-                files[str(path.relative_to(target))] = path
-    changelog = target / "CHANGELOG.md"
-    history = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
-    history = history.removeprefix(CHANGELOG_TITLE.format(name=package.descriptor["name"]))
+        files[releasestore.key(version, name)] = data
+    files.update(releasestore.earlier_files(target))
     entry = releases.changelog_entry(version, descriptor.get("created"), outcome.changes)
-    title = CHANGELOG_TITLE.format(name=package.descriptor["name"])
-    files["CHANGELOG.md"] = (
-        title + entry + ("\n" + history.lstrip("\n") if history else "")
-    ).encode()
+    files[releasestore.CHANGELOG] = releasestore.changelog(
+        target, package.descriptor["name"], entry
+    )
     return files
-
-
-CHANGELOG_TITLE = "# Journal des versions — {name}\n\n"
 
 
 def write(

@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from opendata import releasestore
+
 PREVIEW_ROWS = 10
 # Sorting and filtering the preview tables: a file beside index.html (no inline script).
 SCRIPT = (Path(__file__).resolve().parent / "portal" / "static" / "catalogue.js").read_bytes()
@@ -204,7 +206,7 @@ def _dataset(folder: Path) -> str:
         f'<a href="{html.escape(licence["path"])}">'
         f"{html.escape(licence.get('title', licence['name']))}</a> · "
         f'<a href="{name}/datapackage.json">datapackage.json</a> · '
-        f'<a href="{name}/CHANGELOG.md">journal des versions</a></p>',
+        f'<a href="{name}/{releasestore.CHANGELOG}">journal des versions</a></p>',
     ]
     for chart, inputs in charts_for(name):
         if not all((folder / f"{r}.csv").exists() for r in inputs):

@@ -193,3 +193,21 @@ def test_diff_and_dry_run_commands(
     data = json.loads(capsys.readouterr().out)
     assert data["resources"]["sites"]["rows"] == {"added": 0, "removed": 1, "modified": 5}
     assert main(["diff", "wifi-hotspots", "--to", "9.9.9", "--published-dir", str(tmp_path)]) == 2
+
+
+def test_the_release_store_orders_versions_as_numbers_and_prepends_the_changelog(
+    tmp_path: Path,
+) -> None:
+    from opendata import releasestore
+
+    for version in ("1.9.0", "1.10.0", "2.0.0", "1.2.3"):
+        (tmp_path / "releases" / version).mkdir(parents=True)
+    (tmp_path / "releases" / "1.10.0" / "datapackage.json").write_text('{"version": "1.10.0"}')
+    assert releasestore.versions(tmp_path) == ["1.2.3", "1.9.0", "1.10.0", "2.0.0"]
+    assert releasestore.descriptor(tmp_path, "1.10.0") == {"version": "1.10.0"}
+    assert set(releasestore.earlier_files(tmp_path)) == {"releases/1.10.0/datapackage.json"}
+    first = releasestore.changelog(tmp_path, "demo", "## 1.0.0\n")
+    (tmp_path / "CHANGELOG.md").write_bytes(first)
+    second = releasestore.changelog(tmp_path, "demo", "## 1.1.0\n").decode()
+    assert second == "# Journal des versions — demo\n\n## 1.1.0\n\n## 1.0.0\n"
+    assert releasestore.versions(tmp_path / "nothing") == []
