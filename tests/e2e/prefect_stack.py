@@ -29,7 +29,7 @@ from prefect.client.schemas.objects import StateType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.serve import wait_until_healthy
-from tests.conftest import RAW
+from tests.conftest import RAW, fresh_prefect_home
 
 BIN = Path(sys.executable).parent
 
@@ -102,6 +102,7 @@ class Stack:
 def running_stack(root: Path, serve: bool = True) -> Iterator[Stack]:
     """A Prefect server on a free loopback port, and (``serve``) ``opendata serve`` on it."""
     shutil.copytree(RAW, root / "raw")
+    fresh_prefect_home(root / ".prefect-home")  # its database made once per session
     port = _free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}

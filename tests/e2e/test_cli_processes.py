@@ -16,14 +16,16 @@ from pathlib import Path
 import pytest
 
 from opendata.storage import recover
-from tests.conftest import FIXTURES, OPENDATA, ROOT, publish_command
+from tests.conftest import FIXTURES, OPENDATA, ROOT, fresh_prefect_home, publish_command
 
 pytestmark = pytest.mark.e2e
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    home = tmp_path / "prefect-home"
+    env["PREFECT_HOME"] = str(home if home.exists() else fresh_prefect_home(home))
+    env["OPENDATA_WORK_DIR"] = str(tmp_path / "work")
     env.pop("PREFECT_API_URL", None)
     return env
 
@@ -35,10 +37,10 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 
 def test_opendata_publish_with_embedded_prefect_twice_gives_the_same_bytes(
-    raw_copy: Path, tmp_path: Path
+    small_raw: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "published"
-    cmd = [OPENDATA, "publish", "--raw-dir", str(raw_copy), "--published-dir", str(out)]
+    cmd = [OPENDATA, "publish", "--raw-dir", str(small_raw), "--published-dir", str(out)]
     first = subprocess.run(cmd, capture_output=True, text=True, env=_env(tmp_path), timeout=300)
     assert first.returncode == 0, first.stderr[-2000:]
     assert first.stdout.splitlines() == [

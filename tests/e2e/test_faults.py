@@ -129,9 +129,9 @@ def test_a_read_only_published_folder_fails_cleanly(small_disk: Path, raw_copy: 
     assert _consistent(out / "startup-support") == before
 
 
-def test_two_publishes_at_once_on_the_same_folders(raw_copy: Path, tmp_path: Path) -> None:
+def test_two_publishes_at_once_on_the_same_folders(small_raw: Path, tmp_path: Path) -> None:
     out = tmp_path / "published"
-    command = [OPENDATA, "publish", "--raw-dir", str(raw_copy), "--published-dir", str(out)]
+    command = [OPENDATA, "publish", "--raw-dir", str(small_raw), "--published-dir", str(out)]
     env = {**os.environ, "OPENDATA_WORK_DIR": str(tmp_path / "work")}
     runs = [
         subprocess.Popen(
