@@ -2,10 +2,12 @@
 
 The pandas checker of :mod:`opendata.tableschema` is lenient where stewards need it (retyped
 headers, stray spaces, Excel values). This one is for machine exports (the Wi-Fi operator's
-logs): it reads the CSV with pyarrow's multi-threaded reader, checks whole columns with Arrow
-compute kernels, and reports exactly what ``frictionless validate`` reports on the same file and
-schema — the same (row, field, error type) list, proved by
-``tests/unit/test_fastcheck_differential.py``.
+logs): it reads the CSV with pyarrow's reader a batch at a time (:func:`iter_strings`, the next
+batch parsed in a thread while this one is checked: :func:`prefetched`), checks whole columns
+with Arrow compute kernels (:class:`Validator`; keys through 64-bit hashes, the rows whose hash
+another shares read again and compared exactly), and reports exactly what ``frictionless
+validate`` reports on the same file and schema — the same (row, field, error type) list, in one
+batch or in many, proved by ``tests/unit/test_fastcheck_differential.py``.
 
 Frictionless semantics reproduced here (frictionless-py 5.21):
 - rows are numbered as records, the header being row 1; a record whose cells are all missing
