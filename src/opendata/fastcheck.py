@@ -315,8 +315,13 @@ def iter_strings(
     names = [str(i) for i in range(len(header))]
     ragged: list[tuple[int, str]] = []
 
+    past_bound: list[bool] = []
+
     def on_ragged(row: Any) -> str:
         ragged.append((int(row.number), row.text))
+        if max_rows is not None and len(ragged) > max_rows:  # a file of short records only:
+            past_bound.append(True)  # the reader stops here (an exception would be ignored)
+            return "error"
         return "skip"
 
     limit = None if bounds is None else bounds.max_decompressed_bytes
@@ -342,6 +347,8 @@ def iter_strings(
             ),
         )
     except pa.ArrowInvalid as exc:
+        if past_bound:
+            raise UnreadableFile("too-many-rows", limit=human(max_rows or 0)) from None
         if "Empty CSV file" not in str(exc):
             raise _unreadable(exc) from None
         yield StringTable(
@@ -358,6 +365,8 @@ def iter_strings(
         try:
             batch = next(batches, None)
         except (pa.ArrowInvalid, OSError) as exc:
+            if past_bound:
+                raise UnreadableFile("too-many-rows", limit=human(max_rows or 0)) from None
             if "Empty CSV file" not in str(exc):
                 raise _unreadable(exc) from None
             batch = None
@@ -369,8 +378,11 @@ def iter_strings(
                 )
             pending.append(batch)
             pending_bytes += batch.nbytes
-            if pending_bytes < batch_bytes:
-                continue
+        waiting = records + sum(b.num_rows for b in pending) + len(ragged)
+        if max_rows is not None and waiting > max_rows:  # ragged records count too
+            raise UnreadableFile("too-many-rows", limit=human(max_rows))
+        if batch is not None and pending_bytes < batch_bytes:
+            continue
         if pending or ragged or not yielded:
             table = pa.Table.from_batches(pending, schema=reader.schema)
             numbers, mine = _number(records + 2, table.num_rows, ragged, final=batch is None)

@@ -391,3 +391,17 @@ def test_a_large_file_read_twice_gives_the_report_of_one_kept_in_memory(
     read_twice = arrowvalidation.validate_large(path, source, None, references).report
     assert read_twice.to_state() == kept.to_state()
     assert {p.type for p in kept.problems} >= {"repeated-record", "primary-key", "missing-cell"}
+
+
+def test_ragged_records_count_toward_the_row_bound_as_they_are_read(tmp_path: Path) -> None:
+    """A file of nothing but short records is refused at the bound, not read to its end."""
+    from opendata.limits import bounds
+    from opendata.report import UnreadableFile
+
+    path = tmp_path / "short.csv"
+    # Bytes that are not UTF-8 at the end: reading that far would be another refusal.
+    path.write_bytes((",".join(HEADER) + "\n" + "x\n" * 50_000).encode() + b"\xff\xfe,\n")
+    with pytest.raises(UnreadableFile) as refused:
+        for _ in fastcheck.iter_strings(path, bounds=bounds({"maxRows": 1000}), block_bytes=4096):
+            pass
+    assert refused.value.kind == "too-many-rows"
