@@ -972,11 +972,13 @@ def _hash_slice(array: pa.Array) -> np.ndarray:
     sums = np.zeros(n, dtype=np.uint64)
     total = int(offsets[-1]) - first
     if raw is not None and total:
-        width = int(lengths[0])
         powers = np.cumprod(np.full((int(lengths.max()) + 7) // 8, _MULTIPLIER, dtype=np.uint64))
-        if width % 8 == 0 and bool((lengths == width).all()):
-            words = raw[first : first + total].view("<u8").reshape(n, width // 8)
-            for j in range(width // 8):
+        words = _fixed_width_words(array)
+        if words is not None:
+            # _fixed_width_words reads big-endian words (for sorting): the hash reads them
+            # little-endian, as the byte-by-byte path below sums them.
+            words = words.view("<u8")
+            for j in range(words.shape[1]):
                 sums += words[:, j] * powers[j]
         else:
             data = raw[first : first + total].astype(np.uint64)

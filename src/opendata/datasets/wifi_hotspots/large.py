@@ -382,7 +382,7 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
     # Pass 1: what deduplicating and bucketing need, some 21 bytes a row.
     hashes, starts, records, quoted, sizes = [], [], [], [], []
     for order, batch in _month_batches(paths, month, ["session_id", "start_time", "row", *_TEXT]):
-        hashes.append(id_hashes(batch.column("session_id")))
+        hashes.append(fastcheck.hash_text(batch.column("session_id")))
         starts.append(_seconds(batch.column("start_time")))
         records.append(batch.column("row").to_numpy().astype(np.int32))
         quoted.append(_needs_quotes(batch))
@@ -446,7 +446,7 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
                     writer = pq.ParquetWriter(parquet_sink, typed.schema, compression="zstd")
                 writer.write_table(typed)
                 usages.append(_usage(table))
-                ids.append(id_hashes(published.column("session_id")))
+                ids.append(fastcheck.hash_text(published.column("session_id")))
                 sites.update(pc.unique(published.column("site_id")).to_pylist())
                 rows += published.num_rows
             if writer is None:
@@ -642,11 +642,6 @@ def _check_month(table: pa.Table) -> None:
         raise ValueError(f"{DATASET}/{RESOURCE}: the built month breaks its schema: {first}")
 
 
-def id_hashes(ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """A 64-bit hash of each session id (equal ids, equal hashes; see fastcheck.hash_text)."""
-    return fastcheck.hash_text(ids)
-
-
 def _usage(table: pa.Table) -> pa.Table:
     """Sessions, durations, volumes and devices per site and Paris day."""
     device = table.column("device_type")
@@ -776,8 +771,8 @@ def _confirm(a: MonthResult, b: MonthResult, common: np.ndarray) -> list[Conflic
     found: list[Conflict] = []
     ids_a = pq.read_table(a.parquet, columns=["session_id"]).column("session_id")
     ids_b = pq.read_table(b.parquet, columns=["session_id"]).column("session_id")
-    in_a = ids_a.filter(pa.array(np.isin(id_hashes(ids_a), common)))
-    in_b = set(ids_b.filter(pa.array(np.isin(id_hashes(ids_b), common))).to_pylist())
+    in_a = ids_a.filter(pa.array(np.isin(fastcheck.hash_text(ids_a), common)))
+    in_b = set(ids_b.filter(pa.array(np.isin(fastcheck.hash_text(ids_b), common))).to_pylist())
     for session in in_a.to_pylist():
         if session in in_b:
             found.append(Conflict(session, f"sessions-{a.month}", f"sessions-{b.month}", 0))
