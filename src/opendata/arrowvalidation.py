@@ -147,8 +147,7 @@ def validate_large(
     except UnreadableFile as exc:  # the file changed under us between the two reads
         return unreadable(exc)
     report.rows = records
-    if match.missing:
-        _drop_absent_columns(findings, source, set(match.missing))
+    fastcheck.one_error_per_fault(findings, source.schema, set(match.missing))
     if source.repeated_records == "count-once" and validator.gathered is not None:
         _repeats_as_warnings(findings, report, validator.gathered, dict(match.columns))
     labels = dict(match.written)
@@ -160,19 +159,6 @@ def validate_large(
     if not records and not report.errors:
         report.problems.append(Problem("empty-table"))
     return LargeValidation(report, dict(match.columns))
-
-
-def _drop_absent_columns(findings: Findings, source: Source, missing: set[str]) -> None:
-    """A column missing from the header is one file-level error (``missing-label``), as for
-    every source: not also one error per row for its empty cells, nor for a key it is part of.
-    (Frictionless reports both; a steward needs the first only.)"""
-    key = source.schema.get("primaryKey", [])
-    key = {key} if isinstance(key, str) else set(key)
-    findings.items = [
-        f
-        for f in findings.items
-        if f.fieldname not in missing and not (f.type == "primary-key" and key & missing)
-    ]
 
 
 def _repeats_as_warnings(

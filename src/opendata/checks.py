@@ -1,7 +1,10 @@
 """Checks a Table Schema cannot express, declared per source in ``source.json``.
 
-Each check type is a function ``(context, spec) -> problems``; a source lists the checks it
+Each check type is a function ``(context, spec) -> problems`` over whole Arrow columns (the
+cells as text, and the typed values the Table Schema engine cast); a source lists the checks it
 needs with the columns they apply to, so the contract stays data and only the rules are code.
+A rule written for one cell (a SIREN's check digit, an opening-hours expression) runs once per
+distinct value of the column, not once per row. No pandas: ``opendata validate`` stays light.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from opendata import normalize
 from opendata.report import Problem
@@ -22,15 +27,20 @@ PARIS_LATITUDE = (48.815, 48.903)
 PARIS_LONGITUDE = (2.224, 2.470)
 
 
+def _bool(array: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 @dataclass
 class Context:
-    """What a check sees of a delivery: text and typed values per contract label."""
+    """What a check sees of a delivery: per contract label, its cells as text (null where the
+    row has no such cell) and its typed values (null where empty or not cast)."""
 
-    text: dict[str, pd.Series]
-    values: dict[str, pd.Series]
+    text: dict[str, pa.Array]
+    values: dict[str, pa.Array]
     labels: dict[str, str]  # contract label -> label as written in the file
     positions: dict[str, int]
-    rows: list[int]
+    rows: np.ndarray  # each row's number in the file
     raw_dir: Path | None
 
     def has(self, *labels: str) -> bool:
@@ -38,24 +48,44 @@ class Context:
         return all(label in self.text for label in labels)
 
     def problems(
-        self, kind: str, label: str, mask: pd.Series, severity: str = "error", **params: Any
+        self, kind: str, label: str, mask: np.ndarray, severity: str = "error", **params: Any
     ) -> list[Problem]:
         """One problem per row where ``mask`` is true, on the cell of column ``label``."""
-        text = self.text[label]
-        found = []
-        for index in mask[mask.fillna(False).astype(bool)].index:
-            cell = text.iloc[index]
-            found.append(
-                Problem(
-                    kind,
-                    row=self.rows[index],
-                    label=self.labels[label],
-                    cell="" if cell is None else str(cell),
-                    severity=severity,
-                    params={"position": self.positions[label], **params},
-                )
+        where = np.flatnonzero(mask)
+        cells = self.text[label].take(pa.array(where, pa.int64())).to_pylist()
+        return [
+            Problem(
+                kind,
+                row=int(self.rows[index]),
+                label=self.labels[label],
+                cell="" if cell is None else str(cell),
+                severity=severity,
+                params={"position": self.positions[label], **params},
             )
-        return found
+            for index, cell in zip(where.tolist(), cells, strict=True)
+        ]
+
+    def empty(self, label: str) -> np.ndarray:
+        """Mask of the rows whose cell of ``label`` is empty or absent."""
+        text = self.text[label]
+        return ~_bool(pc.greater(pc.binary_length(text), 0))
+
+    def where(self, label: str, predicate: Callable[[str], Any]) -> np.ndarray:
+        """Mask of the non-empty cells of ``label`` for which ``predicate`` is true, the
+        predicate called once per distinct cell."""
+        text = self.text[label]
+        distinct = pc.unique(text).drop_null().to_pylist()
+        chosen = [v for v in distinct if v and predicate(v)]
+        return _bool(pc.is_in(text, pa.array(chosen, pa.string())))
+
+    def number(self, label: str) -> np.ndarray:
+        """The typed values of ``label`` as floats, NaN where empty or not cast."""
+        values = pc.cast(self.values[label], pa.float64())
+        return np.asarray(pc.fill_null(values, np.nan).to_numpy(zero_copy_only=False), float)
+
+    def isin(self, label: str, values: list[str]) -> np.ndarray:
+        """Mask of the rows whose cell of ``label`` is one of ``values``."""
+        return _bool(pc.is_in(self.text[label], pa.array([str(v) for v in values], pa.string())))
 
 
 Check = Callable[[Context, dict[str, Any]], list[Problem]]
@@ -79,21 +109,12 @@ def check(name: str) -> Callable[[Check], Check]:
     return register
 
 
-def _cellwise(ctx: Context, label: str, predicate: Callable[[str], bool]) -> pd.Series:
-    """Mask of non-empty cells of ``label`` for which ``predicate`` is false."""
-    text = ctx.text[label]
-    present = text.notna() & (text != "")
-    bad = pd.Series(False, index=text.index)
-    bad[present] = ~text[present].map(predicate).astype(bool)
-    return bad
-
-
 def _field_check(kind: str, predicate: Callable[[str], bool]) -> Check:
     def run(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
         label = spec["field"]
         if not ctx.has(label):
             return []
-        return ctx.problems(kind, label, _cellwise(ctx, label, predicate))
+        return ctx.problems(kind, label, ctx.where(label, lambda v: not predicate(v)))
 
     return run
 
@@ -129,7 +150,8 @@ def _opening_hours(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
     label = spec["field"]
     if not ctx.has(label):
         return []
-    return ctx.problems("opening-hours-error", label, _cellwise(ctx, label, opening_hours.validate))
+    bad = ctx.where(label, lambda v: not opening_hours.validate(v))
+    return ctx.problems("opening-hours-error", label, bad)
 
 
 @check("label-list")
@@ -138,17 +160,24 @@ def _label_list(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
     if not ctx.has(label):
         return []
     allowed = national_labels(spec["vocabulary"])
-    text = ctx.text[label]
+    unknown: dict[str, list[str]] = {}
+
+    def has_unknown(cell: str) -> bool:
+        unknown[cell] = normalize.canonical_labels(cell, allowed)[1]
+        return bool(unknown[cell])
+
     found: list[Problem] = []
-    for index, cell in text.items():
-        if not cell:
-            continue
-        _, unknown = normalize.canonical_labels(str(cell), allowed)
-        if unknown:
-            mask = pd.Series(text.index == index, index=text.index)
-            found += ctx.problems(
-                "label-error", label, mask, unknown=unknown, allowed=list(allowed)
+    for problem in ctx.problems("label-error", label, ctx.where(label, has_unknown)):
+        params = {
+            **problem.params,
+            "unknown": unknown[problem.cell or ""],
+            "allowed": list(allowed),
+        }
+        found.append(
+            Problem(
+                problem.type, problem.row, problem.label, problem.cell, params, problem.severity
             )
+        )
     return found
 
 
@@ -159,19 +188,16 @@ def _paris_coordinates(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
     lat_label, lon_label = spec["latitude"], spec["longitude"]
     if not ctx.has(lat_label, lon_label):
         return []
-    lat = ctx.values[lat_label].astype("Float64")
-    lon = ctx.values[lon_label].astype("Float64")
+    lat, lon = ctx.number(lat_label), ctx.number(lon_label)
 
-    def inside(series: pd.Series, box: tuple[float, float]) -> pd.Series:
-        return ((series >= box[0]) & (series <= box[1])).fillna(False).astype(bool)
+    def inside(values: np.ndarray, box: tuple[float, float]) -> np.ndarray:
+        return (values >= box[0]) & (values <= box[1])  # NaN compares false
 
-    known = lat.notna() & lon.notna()
-    swapped = known & inside(lat, PARIS_LONGITUDE) & inside(lon, PARIS_LATITUDE)
-    near = pd.Series(False, index=lat.index)
+    swapped = inside(lat, PARIS_LONGITUDE) & inside(lon, PARIS_LATITUDE)
+    near = np.zeros(len(lat), dtype=bool)
     postal, box_near = spec.get("postalCode"), spec.get("near")
     if postal and box_near and ctx.has(postal):
-        near = ctx.text[postal].map(lambda v: _outside_paris(v, box_near["departments"]))
-        near = near.astype(bool)
+        near = ctx.where(postal, lambda v: _outside_paris(v, box_near["departments"]))
     near_lat = tuple(box_near["latitude"]) if box_near else PARIS_LATITUDE
     near_lon = tuple(box_near["longitude"]) if box_near else PARIS_LONGITUDE
     found = ctx.problems("coordinates-swapped", lat_label, swapped, other=ctx.labels[lon_label])
@@ -179,17 +205,17 @@ def _paris_coordinates(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
         (~near, PARIS_LATITUDE, PARIS_LONGITUDE, "paris"),
         (near, near_lat, near_lon, "near"),
     ):
-        lat_out = rows & lat.notna() & ~inside(lat, lat_box) & ~swapped
-        lon_out = rows & lon.notna() & ~inside(lon, lon_box) & ~swapped
+        lat_out = rows & ~np.isnan(lat) & ~inside(lat, lat_box) & ~swapped
+        lon_out = rows & ~np.isnan(lon) & ~inside(lon, lon_box) & ~swapped
         box: dict[str, Any] = {"lat": lat_box, "lon": lon_box, "area": area}
         found += ctx.problems("coordinates-outside-paris", lat_label, lat_out, axis="lat", **box)
         found += ctx.problems("coordinates-outside-paris", lon_label, lon_out, axis="lon", **box)
     return sorted(found, key=Problem.sort_key)
 
 
-def _outside_paris(code: Any, departments: list[str]) -> bool:
+def _outside_paris(code: str, departments: list[str]) -> bool:
     """A well-formed postal code of one of ``departments`` (not a Paris one)."""
-    text = "" if code is None else str(code).strip()
+    text = code.strip()
     return len(text) == 5 and text.isdigit() and text[:2] in departments
 
 
@@ -199,12 +225,8 @@ def _outside_paris_check(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
     label = spec["field"]
     if not ctx.has(label):
         return []
-    mask = ctx.text[label].map(lambda v: _outside_paris(v, spec["departments"])).astype(bool)
+    mask = ctx.where(label, lambda v: _outside_paris(v, spec["departments"]))
     return ctx.problems("outside-paris", label, mask, severity=spec.get("severity", "warning"))
-
-
-def _empty(series: pd.Series) -> pd.Series:
-    return series.isna() | (series.astype(object) == "")
 
 
 @check("required-unless")
@@ -213,8 +235,8 @@ def _required_unless(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
     label, other = spec["field"], spec["otherField"]
     if not ctx.has(label, other):
         return []
-    exempt = ctx.text[other].isin(spec["values"])
-    mask = _empty(ctx.text[label]) & ~exempt & ~_empty(ctx.text[other])
+    exempt = ctx.isin(other, spec["values"])
+    mask = ctx.empty(label) & ~exempt & ~ctx.empty(other)
     return ctx.problems(
         "row-constraint",
         label,
@@ -232,7 +254,7 @@ def _not_before(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
     label, other = spec["field"], spec["otherField"]
     if not ctx.has(label, other):
         return []
-    mask = (ctx.values[label] < ctx.values[other]).fillna(False).astype(bool)
+    mask = _bool(pc.less(ctx.values[label], ctx.values[other]))
     return ctx.problems("row-constraint", label, mask, rule="not-before", other=ctx.labels[other])
 
 
@@ -242,7 +264,7 @@ def _zero_implies_zero(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
     label, other = spec["field"], spec["otherField"]
     if not ctx.has(label, other):
         return []
-    mask = ((ctx.values[other] == 0) & (ctx.values[label] > 0)).fillna(False).astype(bool)
+    mask = (ctx.number(other) == 0) & (ctx.number(label) > 0)
     return ctx.problems(
         "row-constraint", label, mask, rule="zero-implies-zero", other=ctx.labels[other]
     )
@@ -250,16 +272,23 @@ def _zero_implies_zero(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
 
 @check("same-period")
 def _same_period(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
-    """A monthly delivery covers one month: rows of another month are flagged."""
+    """A monthly delivery covers one month: rows of another month are flagged (the month of
+    most rows is the delivery's; on a tie, the one met first)."""
     label = spec["field"]
     if not ctx.has(label):
         return []
-    months = ctx.text[label].map(lambda v: normalize.month(v) if v else None)
-    counts = months.value_counts()
+    text = ctx.text[label]
+    distinct = pc.unique(text).drop_null().to_pylist()
+    month_of = {v: normalize.month(v) for v in distinct if v}
+    months = [month_of.get(v) if v else None for v in text.to_pylist()]
+    counts: dict[str, int] = {}
+    for value in months:
+        if value is not None:
+            counts[value] = counts.get(value, 0) + 1
     if len(counts) < 2:
         return []
-    main = counts.index[0]
-    mask = months.notna() & (months != main)
+    main = max(counts, key=lambda m: counts[m])  # the first of the most frequent
+    mask = np.array([m is not None and m != main for m in months], dtype=bool)
     return ctx.problems(
         "several-periods", label, mask, severity=spec.get("severity", "error"), main=main
     )
@@ -273,20 +302,26 @@ def _age_between(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
     if not ctx.has(label, at):
         return []
     born, on = ctx.values[label], ctx.values[at]
-    before_birthday = (on.dt.month < born.dt.month) | (
-        (on.dt.month == born.dt.month) & (on.dt.day < born.dt.day)
+
+    def part(kernel: Callable[[pa.Array], pa.Array], dates: pa.Array) -> np.ndarray:
+        numbers = pc.cast(kernel(dates), pa.float64())
+        return np.asarray(pc.fill_null(numbers, np.nan).to_numpy(zero_copy_only=False), float)
+
+    born_month, on_month = part(pc.month, born), part(pc.month, on)
+    before_birthday = (on_month < born_month) | (
+        (on_month == born_month) & (part(pc.day, on) < part(pc.day, born))
     )
-    age = on.dt.year - born.dt.year - before_birthday.astype("Int64")
-    bad = pd.Series(False, index=age.index)
+    age = part(pc.year, on) - part(pc.year, born) - before_birthday
+    bad = np.zeros(len(age), dtype=bool)
     if "minimum" in spec:
-        bad |= (age < spec["minimum"]).fillna(False).astype(bool)
+        bad |= age < spec["minimum"]
     if "maximum" in spec:
-        bad |= (age > spec["maximum"]).fillna(False).astype(bool)
+        bad |= age > spec["maximum"]
     when = spec.get("when")
     if when:
         if not ctx.has(when["field"]):
             return []
-        bad &= ctx.text[when["field"]].isin(when["values"])
+        bad &= ctx.isin(when["field"], when["values"])
     params: dict[str, Any] = {k: spec.get(k) for k in ("minimum", "maximum")}
     condition: dict[str, Any] = (
         {"condition": ctx.labels[when["field"]], "values": when["values"]} if when else {}
@@ -309,11 +344,10 @@ def _allowed_combinations(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
     if not ctx.has(label, other):
         return []
     allowed: dict[str, list[str]] = spec["combinations"]
-    pairs = zip(ctx.text[other], ctx.text[label], strict=True)
-    bad = pd.Series(
-        [bool(o in allowed and v and v not in allowed[o]) for o, v in pairs],
-        index=ctx.text[label].index,
-    )
+    bad = np.zeros(len(ctx.rows), dtype=bool)
+    filled = ~ctx.empty(label)
+    for value, permitted in allowed.items():
+        bad |= ctx.isin(other, [value]) & filled & ~ctx.isin(label, permitted)
     return ctx.problems(
         "row-constraint", label, bad, rule="allowed-combinations", other=ctx.labels[other]
     )
@@ -325,7 +359,7 @@ def _required_if_filled(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
     label, other = spec["field"], spec["otherField"]
     if not ctx.has(label, other):
         return []
-    mask = _empty(ctx.text[label]) & ~_empty(ctx.text[other])
+    mask = ctx.empty(label) & ~ctx.empty(other)
     return ctx.problems(
         "row-constraint", label, mask, rule="required-if-filled", other=ctx.labels[other]
     )
@@ -337,7 +371,7 @@ def _empty_unless_filled(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
     label, other = spec["field"], spec["otherField"]
     if not ctx.has(label, other):
         return []
-    mask = ~_empty(ctx.text[label]) & _empty(ctx.text[other])
+    mask = ~ctx.empty(label) & ctx.empty(other)
     return ctx.problems(
         "row-constraint", label, mask, rule="empty-unless-filled", other=ctx.labels[other]
     )

@@ -64,9 +64,13 @@ if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
     except NotImplementedError:  # a pyarrow built without jemalloc: keep its default
         pass
 
-SUPPORTED_TYPES = ("string", "integer", "date", "datetime")
+SUPPORTED_TYPES = ("string", "integer", "number", "date", "datetime")
 THREADS = max(2, os.cpu_count() or 2)
 _INTEGER = r"^[+-]?[0-9]+(?:_[0-9]+)*$"
+# What Python's Decimal() reads (as Frictionless's number field), after strip(), in ASCII digits:
+# underscores between digits, an optional point, an exponent; not "Infinity" nor "NaN".
+_DIGITS = r"[0-9](?:_?[0-9])*"
+_NUMBER = rf"^[+-]?(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?$"
 # The regular expressions Python's _strptime uses for each directive (named groups for RE2).
 _DIRECTIVES = {
     "Y": r"(?P<Y>[0-9][0-9][0-9][0-9])",
@@ -239,6 +243,58 @@ class Findings:
                 )
             )
         return out
+
+
+def _kept(found: Finding, mask: np.ndarray) -> Finding:
+    cells = None if found.cells is None else found.cells.filter(pa.array(mask))
+    firsts = None if found.first_rows is None else found.first_rows[mask]
+    return Finding(found.type, found.fieldname, found.rows[mask], cells, found.params, firsts)
+
+
+def one_error_per_fault(findings: Findings, schema: dict[str, Any], absent: set[str]) -> None:
+    """Turn Frictionless's findings into a steward's: one fault, one error. Frictionless
+    reports some faults twice; the report keeps the error that says what to fix:
+
+    - a column missing from the header (``absent``): its ``missing-label`` only, not also an
+      error per row for its empty cells, nor a key error for a key it is part of;
+    - a cell its record lacks: ``missing-cell``, not also ``required``;
+    - a key whose every part is empty (a blank record included), when a key field is
+      ``required``: the ``required`` errors (or ``blank-row``), not also ``primary-key``;
+    - a field that is ``unique`` and alone the primary key: its repeats are ``primary-key``
+      errors, not also ``unique-error``.
+
+    The engine's findings are Frictionless's exactly (the differential suite); this is the one
+    place the report departs from them, for every source."""
+    key = schema.get("primaryKey", [])
+    key = [key] if isinstance(key, str) else list(key)
+    fields = {f["name"]: f for f in schema["fields"]}
+    key_required = any(fields[k].get("constraints", {}).get("required") for k in key)
+    lacking: dict[str, np.ndarray] = {}
+    for found in findings.items:
+        if found.type == "missing-cell" and found.fieldname:
+            rows = lacking.get(found.fieldname, np.zeros(0, np.int64))
+            lacking[found.fieldname] = np.concatenate([rows, found.rows])
+    kept: list[Finding] = []
+    for found in findings.items:
+        if found.fieldname in absent or (found.type == "primary-key" and absent & set(key)):
+            continue
+        if found.type == "unique-error" and key == [found.fieldname]:
+            continue
+        mask = np.ones(len(found.rows), dtype=bool)
+        if (
+            found.type == "constraint-error"
+            and found.params.get("constraint") == "required"
+            and found.fieldname in lacking
+        ):
+            mask &= ~np.isin(found.rows, lacking[found.fieldname])
+        if found.type == "primary-key" and key_required:
+            firsts = found.first_rows
+            mask &= np.zeros(len(mask), bool) if firsts is None else firsts > 0
+        if mask.all():
+            kept.append(found)
+        elif mask.any():
+            kept.append(_kept(found, mask))
+    findings.items = kept
 
 
 @dataclass
@@ -654,6 +710,7 @@ class Column:
     missing: np.ndarray  # a missing value (absent cells included)
     ok: np.ndarray  # present and cast
     values: pa.Array  # typed; null where missing or not cast
+    key: pa.Array | None = None  # the values keys compare, when a key form is declared
 
 
 def _bool(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -665,6 +722,9 @@ def cast(
 ) -> Column:
     """Cast one column of text cells to its Table Schema type."""
     ftype = fld.get("type", "string")
+    if text.null_count:  # a lenient reader's table: null is a cell the row does not have
+        absent = absent | ~_bool(pc.is_valid(text))
+        text = pc.fill_null(text, "")
     if list(missing_values) == [""]:
         missing = absent | _bool(pc.equal(pc.binary_length(text), 0))
     else:
@@ -675,6 +735,8 @@ def cast(
         values: pa.Array = pc.if_else(pa.array(ok), text, pa.scalar(None, pa.string()))
     elif ftype == "integer":
         values, ok = _integers(text, present)
+    elif ftype == "number":
+        values, ok = _numbers(text, present, fld)
     else:
         seconds, parsed = _strptime(text, fld["format"], ftype)
         ok = present & parsed
@@ -706,9 +768,27 @@ def _integers(text: pa.ChunkedArray, present: np.ndarray) -> tuple[pa.Array, np.
     return pc.if_else(pa.array(ok), numbers, pa.scalar(None, pa.int64())), ok
 
 
+def _numbers(
+    text: pa.ChunkedArray, present: np.ndarray, fld: dict[str, Any]
+) -> tuple[pa.Array, np.ndarray]:
+    """Numbers and the cells that cast, as Frictionless reads them: ``groupChar`` removed,
+    ``decimalChar`` made a point, then what ``Decimal(cell)`` reads (values as 64-bit floats)."""
+    if fld.get("groupChar"):
+        text = pc.replace_substring(text, fld["groupChar"], "")
+    if fld.get("decimalChar", ".") != ".":
+        text = pc.replace_substring(text, fld["decimalChar"], ".")
+    stripped = pc.utf8_trim_whitespace(text)
+    ok = present & _bool(pc.match_substring_regex(stripped, _NUMBER))
+    digits = pc.if_else(pa.array(ok), pc.replace_substring(stripped, "_", ""), "0")
+    numbers = pc.cast(digits, pa.float64())
+    return pc.if_else(pa.array(ok), numbers, pa.scalar(None, pa.float64())), ok
+
+
 def _typed(bound: Any, ftype: str) -> pa.Scalar:
     if ftype == "integer":
         return pa.scalar(int(bound), pa.int64())
+    if ftype == "number":
+        return pa.scalar(float(bound), pa.float64())
     if ftype == "date":
         import datetime as dt
 
@@ -771,6 +851,11 @@ def _check_column(fld: dict[str, Any], col: Column, rows: np.ndarray) -> Finding
                 field=fld,
             )
     return findings
+
+
+def _key_of(col: Column) -> pa.Array:
+    """The values a key compares: the key form when the contract declares one."""
+    return col.values if col.key is None else col.key
 
 
 def _take(array: pa.ChunkedArray | pa.Array, mask: np.ndarray) -> pa.Array:
@@ -851,7 +936,7 @@ def check_keys(
     for fld in schema["fields"]:
         if fld.get("constraints", {}).get("unique"):
             col = columns[fld["name"]]
-            repeat, first_rows = duplicated([col.values], rows)
+            repeat, first_rows = duplicated([_key_of(col)], rows)
             dup = repeat & col.ok
             findings.add("unique-error", fld["name"], rows[dup], _take(col.text, dup))
             if dup.any():
@@ -859,7 +944,7 @@ def check_keys(
     key = schema.get("primaryKey", [])
     key = [key] if isinstance(key, str) else list(key)
     if key:
-        values = [columns[k].values for k in key]
+        values = [_key_of(columns[k]) for k in key]
         all_null = np.ones(len(rows), dtype=bool)
         complete = np.ones(len(rows), dtype=bool)
         for v in values:
@@ -995,8 +1080,13 @@ def _hash_slice(array: pa.Array) -> np.ndarray:
 
 def _value_hashes(col: Column, ftype: str) -> np.ndarray:
     """A hash of each cast value (null where it did not cast), the same in any batch."""
-    if ftype == "string":
-        return hash_text(col.values)
+    if col.key is not None or ftype == "string":
+        return hash_text(_key_of(col))
+    if ftype == "number":
+        floats = pc.fill_null(col.values, 0.0).to_numpy(zero_copy_only=False) + 0.0  # -0 is 0
+        hashed = _mix(np.asarray(floats, dtype=np.float64).view(np.uint64))
+        hashed[~col.ok] = _NULL_HASH
+        return hashed
     numbers = pc.cast(col.values, pa.int64())  # integers, days, seconds
     raw = np.asarray(pc.fill_null(numbers, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
     hashed = _mix(raw.view(np.uint64) ^ np.uint64(0x5851F42D4C957F2D))
@@ -1062,9 +1152,16 @@ class Validator:
         schema: dict[str, Any],
         positions: dict[str, int],
         references: dict[str, pa.Table] | None = None,
+        key_forms: dict[str, Callable[[str], str | None]] | None = None,
+        blank_rows: bool = True,
     ) -> None:
+        """``key_forms``: the canonical form of a key field's values (:func:`key_form`);
+        ``blank_rows`` false for a reader that drops blank records itself (the lenient one):
+        a record whose schema cells are all empty is then checked like any other."""
         check_schema(schema)
+        self.blank_rows = blank_rows
         self.schema, self.positions, self.references = schema, positions, references
+        self.key_forms = key_forms or {}
         self.findings = Findings()
         key = schema.get("primaryKey", [])
         self._key = [key] if isinstance(key, str) else list(key)
@@ -1110,7 +1207,10 @@ class Validator:
             _pool().map(lambda job: cast(job[0], job[1], job[2], missing_values), pending)
         )
         columns = {col.name: col for col in cast_columns}
-        blank = np.ones(len(all_rows), dtype=bool)
+        for name, form in self.key_forms.items():
+            if name in columns:
+                columns[name].key = key_form(columns[name], form)
+        blank = np.full(len(all_rows), self.blank_rows, dtype=bool)
         for col in columns.values():
             blank &= col.missing
         # A blank record is one error and nothing else: take it out of every other check.
@@ -1128,6 +1228,14 @@ class Validator:
         columns, kept, all_rows, blank = self._cast(strings)
         kept_rows = all_rows[~blank]
         check_columns(schema, [kept[f["name"]] for f in fields], kept_rows, findings)
+        # A short row of a lenient reader's table: the cells it lacks are null, each missing.
+        main_rows = (np.arange(len(all_rows)) < n)[~blank]
+        for fld in fields:
+            if positions.get(fld["name"]) is not None:
+                lacking = kept[fld["name"]].absent & main_rows
+                if lacking.any():
+                    empty = pa.array([""] * int(lacking.sum()), pa.string())
+                    findings.add("missing-cell", fld["name"], kept_rows[lacking], empty)
         for (number, cells), is_blank in zip(strings.ragged, blank[n:], strict=True):
             if is_blank:
                 continue
@@ -1170,7 +1278,7 @@ class Validator:
                 combined = _mix(
                     combined * _MULTIPLIER ^ _value_hashes(kept[name], self._types[name])
                 )
-                empty &= ~_bool(pc.is_valid(kept[name].values))
+                empty &= ~_bool(pc.is_valid(_key_of(kept[name])))
             self._key_hashes.append(combined)
             self._key_empty.append(empty)
 
@@ -1207,15 +1315,37 @@ class Validator:
         return self.findings
 
 
+def key_form(col: Column, form: Callable[[str], str | None]) -> pa.Array:
+    """The key values of a column whose contract declares a key form (``keyForms``: a SIREN
+    written "443 061 841" and "443061841" is one company): each value's canonical form, or
+    its text where the form cannot read it (two different misspellings stay different).
+    The form runs once per distinct value."""
+    values = col.values if pa.types.is_string(col.values.type) else pc.cast(col.values, pa.string())
+    distinct = pc.unique(values).drop_null()
+    forms = [form(v) for v in distinct.to_pylist()]
+    canonical = pa.array(
+        [f if f is not None else v for f, v in zip(forms, distinct.to_pylist(), strict=True)],
+        pa.string(),
+    )
+    return pc.take(canonical, pc.index_in(values, distinct))
+
+
+def key_text(col: Column, at: int) -> str:
+    """The value a key compares at position ``at``, as text ("" when null)."""
+    value = _key_of(col)[at].as_py()
+    return "" if value is None else str(value)
+
+
 def validate_strings(
     strings: StringTable,
     schema: dict[str, Any],
     positions: dict[str, int],
     references: dict[str, pa.Table] | None = None,
+    key_forms: dict[str, Callable[[str], str | None]] | None = None,
 ) -> Checked:
     """Check text columns (``positions``: field name → column index in the file) against
     ``schema``, with Frictionless semantics: the whole file as one batch of :class:`Validator`."""
-    validator = Validator(schema, positions, references)
+    validator = Validator(schema, positions, references, key_forms)
     checked = validator.check(strings)
     findings = validator.finish(lambda wanted: select_rows(strings, wanted))
     bad_rows = np.unique(

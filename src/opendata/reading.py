@@ -357,8 +357,18 @@ def excel_value_text(value: Any, field: dict[str, Any]) -> str:
     return _text(value)
 
 
+_THOUSANDS_SPACES = str.maketrans({c: " " for c in "\u00a0\u202f\u2007\t"})
+
+
 def _cell_text(value: Any, field: dict[str, Any]) -> str:
-    return _text(value) if isinstance(value, str) else excel_value_text(value, field)
+    if not isinstance(value, str):
+        return excel_value_text(value, field)
+    text = _text(value)
+    if field.get("type") == "number" and str(field.get("groupChar", "")).isspace():
+        # A space as the thousands separator stands for every space spreadsheets write
+        # there (no-break, narrow no-break, figure): one space before the engine reads it.
+        text = text.translate(_THOUSANDS_SPACES).replace(" ", field["groupChar"])
+    return text
 
 
 def _table_from_grid(

@@ -1,24 +1,41 @@
 """Check one delivery against its source's contract: Table Schema, then the source's checks.
 
-This module is what ``opendata validate`` runs for a steward: it must stay free of Prefect and
-answer in about a second.
+One engine for every source (:mod:`opendata.fastcheck`: Frictionless's semantics on Arrow
+columns of text, proved against frictionless-py by the differential suite), behind two readers:
+
+- the lenient reader (:mod:`opendata.reading`) for the departments' spreadsheets and CSV files.
+  Its normalisations are what a contract's source accepts by being read leniently: encodings,
+  title lines above the header, retyped headers (case, accents, order, delivery profiles),
+  Excel values written as the contract's text (numbers, dates, serial dates), spaces (no-break
+  ones included) around a cell removed, blank rows dropped with a warning;
+- the operator's machine exports (``"engine": "arrow"``), read batch by batch as written
+  (:mod:`opendata.arrowvalidation`).
+
+Then the same report policy for both (:func:`opendata.fastcheck.one_error_per_fault`: one
+fault, one error) and the source's checks beyond Table Schema (:mod:`opendata.checks`). A key
+declared with a form (``keyForms``) compares its canonical form. No pandas here: the cells are
+turned into frames only when a build asks for them (:attr:`Validation.values`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import numpy as np
+import pyarrow as pa
 
-from opendata import registry
+from opendata import fastcheck, registry
 from opendata.checks import CHECKS, KEY_NORMALISERS, Context
 from opendata.deliveries import newest_delivery
 from opendata.reading import RawTable, read_delivery
 from opendata.registry import Source
 from opendata.report import Problem, Report, UnreadableFile, display_name
-from opendata.tableschema import Column, cast_column, duplicates
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -26,28 +43,58 @@ class Validation:
     """A delivery's report, with its cells as text and as typed values (contract labels)."""
 
     report: Report
-    text: pd.DataFrame
-    values: pd.DataFrame
-    rows: list[int]
+    rows: list[int] = field(default_factory=list)
+    columns: dict[str, fastcheck.Column] = field(default_factory=dict)
+
+    @property
+    def text(self) -> pd.DataFrame:
+        """The cells as text (None where the row has no such cell), a column per label."""
+        import pandas as pd
+
+        index = pd.RangeIndex(len(self.rows))
+        return pd.DataFrame(
+            {k: pd.Series(c.text.to_pylist(), index, object) for k, c in self.columns.items()},
+            index,
+        )
+
+    @property
+    def values(self) -> pd.DataFrame:
+        """The typed values (null where empty or not cast), a column per label."""
+        import pandas as pd
+
+        index = pd.RangeIndex(len(self.rows))
+        return pd.DataFrame({k: _series(c.values, index) for k, c in self.columns.items()}, index)
+
+
+def _series(values: pa.Array, index: pd.RangeIndex) -> pd.Series:
+    import pandas as pd
+
+    if pa.types.is_int64(values.type):
+        return pd.Series(pd.array(values.to_pylist(), "Int64"), index)
+    if pa.types.is_float64(values.type):
+        return pd.Series(pd.array(values.to_pylist(), "Float64"), index)
+    if pa.types.is_date32(values.type) or pa.types.is_timestamp(values.type):
+        stamps = pa.compute.cast(values, pa.timestamp("ns"))
+        return pd.Series(stamps.to_pandas().to_numpy(), index)
+    return pd.Series(values.to_pylist(), index, object)
 
 
 def validate_file(path: Path, source: Source, raw_dir: Path | None = None) -> Validation:
     """Validate a delivery. Unreadable files give a report with ``unreadable`` set.
 
-    Sources on the Arrow engine (large machine exports) get the report only: their cells are
-    not turned into pandas frames (see :mod:`opendata.arrowvalidation`)."""
+    Sources read as machine exports get the report only: their cells are checked batch by
+    batch, never held whole (see :mod:`opendata.arrowvalidation`)."""
     if source.engine == "arrow":
         from opendata.arrowvalidation import validate_large
 
-        large = validate_large(path, source, raw_dir)
-        return Validation(large.report, pd.DataFrame(), pd.DataFrame(), [])
+        return Validation(validate_large(path, source, raw_dir).report)
     report = Report(source=source.name, file=display_name(path.name))
     try:
         raw = read_delivery(path, source)
     except UnreadableFile as exc:
         report.unreadable = True
         report.problems.append(Problem(exc.kind, params=exc.params))
-        return Validation(report, pd.DataFrame(), pd.DataFrame(), [])
+        return Validation(report)
     report.sheet = raw.sheet
     report.profile = raw.profile.title if raw.profile else None
     return validate_table(raw, report, raw_dir)
@@ -56,36 +103,96 @@ def validate_file(path: Path, source: Source, raw_dir: Path | None = None) -> Va
 def validate_table(raw: RawTable, report: Report, raw_dir: Path | None) -> Validation:
     """Run every check on a table already read."""
     source = raw.source
-    schema = source.schema
-    missing_values = schema.get("missingValues", [""])
-    rows = raw.row_numbers
+    schema = _schema_of_columns(source.schema, set(raw.cells))
+    labels = [f["name"] for f in schema["fields"]]
+    rows = np.array(raw.row_numbers, dtype=np.int64)
     report.rows = len(rows)
-    report.problems.extend(raw.problems)
-    index = pd.RangeIndex(len(rows))
-    text: dict[str, pd.Series] = {}
-    values: dict[str, pd.Series] = {}
-    for field in schema["fields"]:
-        label = field["name"]
-        if label not in raw.cells:
-            continue
-        column = Column(
-            field, raw.label(label), raw.position(label), pd.Series(raw.cells[label], index, object)
+    # The engine reports the cells a short row lacks (null here); the reader, the file's shape.
+    report.problems.extend(p for p in raw.problems if p.type != "missing-cell")
+    cells = {label: pa.array(raw.cells[label], pa.string()) for label in labels}
+    strings = fastcheck.StringTable(
+        labels, [pa.chunked_array([cells[k]]) for k in labels], rows, [], len(rows)
+    )
+    references, files, unchecked = _references(source, raw_dir)
+    report.problems.extend(unchecked)
+    forms = {k: KEY_NORMALISERS[v] for k, v in source.key_forms.items() if k in cells}
+    positions = {label: i for i, label in enumerate(labels)}
+    validator = fastcheck.Validator(schema, positions, references, forms, blank_rows=False)
+    checked = validator.check(strings)
+    findings = validator.finish(lambda wanted: fastcheck.select_rows(strings, wanted))
+    fastcheck.one_error_per_fault(findings, schema, set())
+    written, columns = dict(raw.match.written), dict(raw.match.columns)
+    for problem in findings.problems(written, columns, None):
+        report.problems.append(
+            _as_reported(problem, checked.columns, rows, written, columns, files)
         )
-        result = cast_column(column, rows, missing_values)
-        report.problems.extend(result.problems)
-        text[label] = column.text
-        values[label] = result.values
-    ctx = Context(text, values, dict(raw.match.written), dict(raw.match.columns), rows, raw_dir)
-    report.problems.extend(_key_problems(source, ctx))
-    report.problems.extend(_foreign_key_problems(source, ctx))
+    values = {k: c.values for k, c in checked.columns.items()}
+    ctx = Context(cells, values, written, columns, rows, raw_dir)
     for spec in source.checks:
         found = CHECKS[spec["type"]](ctx, spec)
         if spec.get("severity") == "warning":
             found = [_as_warning(p) for p in found]
         report.problems.extend(found)
-    if not rows and not report.errors:
+    if not len(rows) and not report.errors:
         report.problems.append(Problem("empty-table"))
-    return Validation(report, pd.DataFrame(text, index), pd.DataFrame(values, index), rows)
+    kept = {
+        k: fastcheck.Column(k, pa.chunked_array([cells[k]]), c.absent, c.missing, c.ok, c.values)
+        for k, c in checked.columns.items()
+    }
+    return Validation(report, list(raw.row_numbers), kept)
+
+
+def _schema_of_columns(schema: dict[str, Any], present: set[str]) -> dict[str, Any]:
+    """The schema of the columns a file has (a missing column is one ``missing-label`` error,
+    said by the reader): its fields, and the keys whose every field is there."""
+    out = {**schema, "fields": [f for f in schema["fields"] if f["name"] in present]}
+    key = schema.get("primaryKey", [])
+    key = [key] if isinstance(key, str) else list(key)
+    if not set(key) <= present:
+        out.pop("primaryKey", None)
+    out["foreignKeys"] = [
+        fk for fk in schema.get("foreignKeys", []) if set(fk["fields"]) <= present
+    ]
+    return out
+
+
+def _as_reported(
+    problem: Problem,
+    columns: dict[str, fastcheck.Column],
+    rows: np.ndarray,
+    written: dict[str, str],
+    positions: dict[str, int],
+    files: dict[str, str],
+) -> Problem:
+    """A key error as a steward reads it: every column of the key and the key's value; a
+    foreign key with the delivery it was looked up in."""
+    if problem.type == "foreign-key":
+        reference = problem.params["reference"]
+        found = {"position": problem.params["position"], "reference": reference}
+        return Problem(
+            problem.type,
+            problem.row,
+            problem.label,
+            problem.cell,
+            {**found, "file": files[reference]},
+        )
+    if problem.type not in ("primary-key", "unique-error"):
+        return problem
+    fields = problem.params.get("fields") or [
+        next(k for k, v in written.items() if v == problem.label)
+    ]
+    at = int(np.searchsorted(rows, int(problem.row or 0)))  # rows ascend, as in the file
+    params: dict[str, Any] = {"position": positions.get(fields[0], 0)}
+    if "first_row" in problem.params:
+        params["first_row"] = problem.params["first_row"]
+    params["fields"] = [written.get(f, f) for f in fields]
+    return Problem(
+        problem.type,
+        problem.row,
+        ", ".join(written.get(f, f) for f in fields),
+        " | ".join(fastcheck.key_text(columns[f], at) for f in fields),
+        params,
+    )
 
 
 def _as_warning(problem: Problem) -> Problem:
@@ -94,80 +201,37 @@ def _as_warning(problem: Problem) -> Problem:
     )
 
 
-def _key_values(source: Source, ctx: Context, label: str) -> pd.Series:
-    """Values used to compare keys: canonical when the source declares the key's form
-    (``keyForms``), typed otherwise."""
-    form = source.key_forms.get(label)
-    if form is None:
-        return ctx.values[label]
-    normaliser = KEY_NORMALISERS[form]
-    return ctx.text[label].map(lambda v: normaliser(v) if v else None)
-
-
-def _key_problems(source: Source, ctx: Context) -> list[Problem]:
-    schema = source.schema
-    primary = schema.get("primaryKey", [])
-    primary = [primary] if isinstance(primary, str) else list(primary)
-    found: list[Problem] = []
-    if primary and ctx.has(*primary):
-        keys = pd.DataFrame({label: _key_values(source, ctx, label) for label in primary})
-        labels = [ctx.labels[label] for label in primary]
-        found += duplicates(keys, ctx.rows, "primary-key", labels, ctx.positions[primary[0]])
-    for field in schema["fields"]:
-        label = field["name"]
-        if not field.get("constraints", {}).get("unique") or primary == [label]:
-            continue
-        if ctx.has(label):
-            keys = pd.DataFrame({label: _key_values(source, ctx, label)})
-            found += duplicates(
-                keys, ctx.rows, "unique-error", [ctx.labels[label]], ctx.positions[label]
-            )
-    return found
-
-
 @lru_cache(maxsize=16)
-def _referenced_keys(path: Path, source_name: str, fields: tuple[str, ...]) -> frozenset[tuple]:
+def _referenced_keys(path: Path, source_name: str, fields: tuple[str, ...]) -> pa.Table:
     """Key values of a referenced delivery (read once per run, however many files refer to it)."""
     referenced = read_delivery(path, registry.source(source_name))
-    columns = [referenced.cells.get(f, []) for f in fields]
-    return frozenset(zip(*columns, strict=True))
+    return pa.table({f: pa.array(referenced.cells.get(f, []), pa.string()) for f in fields})
 
 
-def _foreign_key_problems(source: Source, ctx: Context) -> list[Problem]:
-    """Check foreign keys against the newest delivery of the referenced source."""
-    found: list[Problem] = []
+def _references(
+    source: Source, raw_dir: Path | None
+) -> tuple[dict[str, pa.Table], dict[str, str], list[Problem]]:
+    """The key values of each source this one refers to, from its newest delivery, and that
+    delivery's name; a warning for each that cannot be checked."""
+    tables: dict[str, pa.Table] = {}
+    files: dict[str, str] = {}
+    unchecked: list[Problem] = []
     for fk in source.schema.get("foreignKeys", []):
-        fields, ref = fk["fields"], fk["reference"]
-        if not ctx.has(*fields):
-            continue
+        ref = fk["reference"]
         target = registry.source(ref["resource"])
-        delivery = newest_delivery(ctx.raw_dir, target) if ctx.raw_dir else None
-        if delivery is None:
-            found.append(
-                Problem(
-                    "foreign-key-unchecked",
-                    severity="warning",
-                    params={
-                        "reference": target.name,
-                        "raw_dir": str(ctx.raw_dir.resolve()) if ctx.raw_dir else "",
-                    },
-                )
-            )
-            continue
+        delivery = newest_delivery(raw_dir, target) if raw_dir else None
         try:
-            known = _referenced_keys(delivery.path, target.name, tuple(ref["fields"]))
+            if delivery is None:
+                raise UnreadableFile("absent")
+            tables[target.name] = _referenced_keys(delivery.path, target.name, tuple(ref["fields"]))
+            files[target.name] = delivery.name
         except UnreadableFile:
-            found.append(
+            where = str(delivery.path) if delivery else str(raw_dir.resolve()) if raw_dir else ""
+            unchecked.append(
                 Problem(
                     "foreign-key-unchecked",
                     severity="warning",
-                    params={"reference": target.name, "raw_dir": str(delivery.path)},
+                    params={"reference": target.name, "raw_dir": where},
                 )
             )
-            continue
-        keys = pd.Series(list(zip(*(ctx.text[f] for f in fields), strict=True)))
-        mask = keys.map(lambda k, known=known: all(k) and k not in known)
-        found += ctx.problems(
-            "foreign-key", fields[0], mask, reference=target.name, file=delivery.name
-        )
-    return found
+    return tables, files, unchecked

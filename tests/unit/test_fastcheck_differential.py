@@ -326,7 +326,8 @@ def test_hashes_of_text_are_the_same_in_any_batch() -> None:
 
 def test_a_schema_outside_the_engine_is_refused_not_guessed() -> None:
     for field in (
-        {"name": "x", "type": "number"},
+        {"name": "x", "type": "boolean"},
+        {"name": "x", "type": "number", "bareNumber": False},
         {"name": "x", "type": "datetime"},
         {"name": "x", "type": "string", "format": "email"},
         {"name": "x", "type": "string", "constraints": {"pattern": "(a)\\1"}},
