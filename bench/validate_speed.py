@@ -52,7 +52,7 @@ def main() -> None:
         args.runs,
     )
     print(f"file: {args.file} ({args.runs} runs each, median wall time, process start included)")
-    print(f"opendata validate     {ours:6.3f} s  (exit {our_code})")
+    print(f"opendata validate     {ours:6.3f} s  (exit {our_code}; #12 target: well under 0.5 s)")
     print(f"frictionless validate {theirs:6.3f} s  (exit {their_code})")
     print(f"ratio frictionless / opendata: {theirs / ours:.2f}")
     ours_in, theirs_in = _in_process(ROOT / args.file, args.runs)

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from opendata import registry
 from opendata.storage import recover
+from opendata.validation import validate_file
 from tests.conftest import FIXTURES, OPENDATA, ROOT, fresh_prefect_home, publish_command
 
 pytestmark = pytest.mark.e2e
@@ -142,6 +144,35 @@ def test_validate_of_an_operator_month_runs_without_pandas(tmp_path: Path) -> No
     assert [(p["rowNumber"], p["cell"], p["type"]) for p in report["errors"]] == [
         (102, "douze", "type-error")
     ]
+
+
+def test_validate_of_every_source_runs_without_pandas() -> None:
+    """One engine on Arrow columns for every source (#12): ``opendata validate`` of each
+    source's examples (spreadsheets, CSV files, GeoJSON, months) never imports pandas, and
+    exits as the pinned outcome says. One process for all of them (main called per file)."""
+    raw = ROOT / "raw"
+    runs = []
+    for name in registry.sources():
+        folder, pins = registry.examples(name)
+        for file, pin in sorted(pins.items()):
+            args = ["validate", str(Path(folder) / file), "--source", name, "--raw-dir", str(raw)]
+            report = validate_file(Path(folder) / file, registry.source(name), raw).report
+            assert report.valid == pin["valid"]
+            runs.append((args, 0 if report.valid else 2 if report.unreadable else 1))
+    probe = (
+        "import json, sys; from opendata.cli import main\n"
+        "codes = [main(args + ['--format', 'json']) for args, _ in json.loads(sys.argv[1])]\n"
+        "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
+        "print(json.dumps(codes))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, json.dumps(runs)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    codes = json.loads(done.stdout.strip().splitlines()[-1])
+    assert codes == [expected for _, expected in runs]
+    assert len({args[3] for args, _ in runs}) == len(registry.sources())
+    assert {0, 1, 2} <= set(codes)
 
 
 PUBLISHER = """
