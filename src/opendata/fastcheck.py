@@ -1,13 +1,15 @@
-"""Table Schema validation on Arrow columns, for deliveries of a million rows and more.
+"""Table Schema validation on Arrow columns of text: the one engine of every source.
 
-The pandas checker of :mod:`opendata.tableschema` is lenient where stewards need it (retyped
-headers, stray spaces, Excel values). This one is for machine exports (the Wi-Fi operator's
-logs): it reads the CSV with pyarrow's reader a batch at a time (:func:`iter_strings`, the next
-batch parsed in a thread while this one is checked: :func:`prefetched`), checks whole columns
-with Arrow compute kernels (:class:`Validator`; keys through 64-bit hashes, the rows whose hash
-another shares read again and compared exactly), and reports exactly what ``frictionless
-validate`` reports on the same file and schema — the same (row, field, error type) list, in one
-batch or in many, proved by ``tests/unit/test_fastcheck_differential.py``.
+The departments' files come from the lenient reader (:mod:`opendata.reading`) as columns of
+text, checked in one batch; the operator's logs are read here with pyarrow's reader a batch at
+a time (:func:`iter_strings`, the next batch parsed in a thread while this one is checked:
+:func:`prefetched`). Whole columns are checked with Arrow compute kernels (:class:`Validator`;
+keys through 64-bit hashes, the rows whose hash another shares read again and compared
+exactly), and the findings are exactly what ``frictionless validate`` reports on the same cells
+and schema — the same (row, field, error type) list, in one batch or in many, proved by
+``tests/unit/test_fastcheck_differential.py`` (the operator's files) and
+``tests/unit/test_engine_differential.py`` (every other contract). A report then departs from
+those findings in one place only, :func:`one_error_per_fault`.
 
 Frictionless semantics reproduced here (frictionless-py 5.21):
 - rows are numbered as records, the header being row 1; a record whose cells are all missing
@@ -17,7 +19,9 @@ Frictionless semantics reproduced here (frictionless-py 5.21):
 - a cell equal to a missing value (``missingValues``, default ``[""]``) is null; otherwise it is
   cast (``type-error`` when it does not cast) and, only when it casts, checked against each
   constraint, one ``constraint-error`` per broken constraint;
-- integers are what Python's ``int()`` reads after ``strip()``; dates and datetimes with an
+- integers are what Python's ``int()`` reads after ``strip()``; numbers what Frictionless's
+  number field reads (``groupChar`` removed; with another ``decimalChar``, a point is a type
+  error; then ``Decimal()``, which drops every underscore); dates and datetimes with an
   explicit ``format`` are what ``datetime.strptime`` reads (the same digit rules, impossible
   dates such as 30 February refused); ``pattern`` is anchored as ``^pattern$``;
 - ``unique``: a non-null value seen on an earlier row; ``primaryKey``: a key seen on an earlier
@@ -25,10 +29,15 @@ Frictionless semantics reproduced here (frictionless-py 5.21):
   constraint keep their value); ``foreignKeys``: a key not all null that the reference lacks.
 
 What it does not do (it refuses such a schema with :class:`Unsupported`, never guesses):
-types other than string, integer, date and datetime; ``format`` "default"/"any" for dates;
+types other than string, integer, number, date and datetime; ``format`` "default"/"any" for dates;
 string formats (email, uri); ``bareNumber`` false. Known divergences, too rare in machine
-exports to matter: Unicode digits (Python's ``int`` reads "٣"), a ``pattern`` cell ending in a
-line break, integers beyond 64 bits (reported as type errors here).
+exports and departments' files to matter: Unicode digits (Python's ``int`` reads "٣"), a
+``pattern`` cell ending in a line break, integers beyond 64 bits, and the numbers "Infinity" and
+"NaN" (reported as type errors here).
+
+Options a reader sets (the contract declares them): key forms (``keyForms``, a key compared in
+its canonical form: :func:`key_form`), and no blank-row check for a reader that drops blank
+records itself (``blank_rows`` of :class:`Validator`).
 """
 
 from __future__ import annotations
@@ -67,10 +76,9 @@ if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
 SUPPORTED_TYPES = ("string", "integer", "number", "date", "datetime")
 THREADS = max(2, os.cpu_count() or 2)
 _INTEGER = r"^[+-]?[0-9]+(?:_[0-9]+)*$"
-# What Python's Decimal() reads (as Frictionless's number field), after strip(), in ASCII digits:
-# underscores between digits, an optional point, an exponent; not "Infinity" nor "NaN".
-_DIGITS = r"[0-9](?:_?[0-9])*"
-_NUMBER = rf"^[+-]?(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?$"
+# What Python's Decimal() reads once its underscores are dropped, in ASCII digits: a sign, an
+# optional point, an exponent; not "Infinity" nor "NaN" (see the module notes).
+_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 # The regular expressions Python's _strptime uses for each directive (named groups for RE2).
 _DIRECTIVES = {
     "Y": r"(?P<Y>[0-9][0-9][0-9][0-9])",
@@ -771,16 +779,21 @@ def _integers(text: pa.ChunkedArray, present: np.ndarray) -> tuple[pa.Array, np.
 def _numbers(
     text: pa.ChunkedArray, present: np.ndarray, fld: dict[str, Any]
 ) -> tuple[pa.Array, np.ndarray]:
-    """Numbers and the cells that cast, as Frictionless reads them: ``groupChar`` removed,
-    ``decimalChar`` made a point, then what ``Decimal(cell)`` reads (values as 64-bit floats)."""
+    """Numbers and the cells that cast, as Frictionless's number field reads them: the cell
+    stripped, ``groupChar`` removed, a point refused when ``decimalChar`` is another
+    character, ``decimalChar`` made a point, then what ``Decimal()`` reads (it drops every
+    underscore). Values are 64-bit floats."""
+    text = pc.utf8_trim_whitespace(text)
+    ok = present.copy()
     if fld.get("groupChar"):
         text = pc.replace_substring(text, fld["groupChar"], "")
-    if fld.get("decimalChar", ".") != ".":
-        text = pc.replace_substring(text, fld["decimalChar"], ".")
-    stripped = pc.utf8_trim_whitespace(text)
-    ok = present & _bool(pc.match_substring_regex(stripped, _NUMBER))
-    digits = pc.if_else(pa.array(ok), pc.replace_substring(stripped, "_", ""), "0")
-    numbers = pc.cast(digits, pa.float64())
+    decimal = fld.get("decimalChar", ".")
+    if decimal != ".":
+        ok &= ~_bool(pc.match_substring(text, "."))
+        text = pc.replace_substring(text, decimal, ".")
+    text = pc.utf8_trim_whitespace(pc.replace_substring(text, "_", ""))
+    ok &= _bool(pc.match_substring_regex(text, _NUMBER))
+    numbers = pc.cast(pc.if_else(pa.array(ok), text, "0"), pa.float64())
     return pc.if_else(pa.array(ok), numbers, pa.scalar(None, pa.float64())), ok
 
 

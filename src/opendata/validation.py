@@ -100,40 +100,63 @@ def validate_file(path: Path, source: Source, raw_dir: Path | None = None) -> Va
     return validate_table(raw, report, raw_dir)
 
 
-def validate_table(raw: RawTable, report: Report, raw_dir: Path | None) -> Validation:
-    """Run every check on a table already read."""
+@dataclass
+class Checked:
+    """A lenient reader's table through the engine: Frictionless's findings (before the
+    report policy), the cast columns, and the cells as text (null: the row has no such cell)."""
+
+    findings: fastcheck.Findings
+    schema: dict[str, Any]  # the contract's, for the columns the file has
+    columns: dict[str, fastcheck.Column]
+    cells: dict[str, pa.Array]
+    rows: np.ndarray
+
+
+def check_cells(
+    raw: RawTable, references: dict[str, pa.Table], forms: dict[str, Any] | None = None
+) -> Checked:
+    """The Table Schema engine on the cells of a table the lenient reader read."""
     source = raw.source
     schema = _schema_of_columns(source.schema, set(raw.cells))
     labels = [f["name"] for f in schema["fields"]]
     rows = np.array(raw.row_numbers, dtype=np.int64)
-    report.rows = len(rows)
-    # The engine reports the cells a short row lacks (null here); the reader, the file's shape.
-    report.problems.extend(p for p in raw.problems if p.type != "missing-cell")
     cells = {label: pa.array(raw.cells[label], pa.string()) for label in labels}
     strings = fastcheck.StringTable(
         labels, [pa.chunked_array([cells[k]]) for k in labels], rows, [], len(rows)
     )
-    references, files, unchecked = _references(source, raw_dir)
-    report.problems.extend(unchecked)
-    forms = {k: KEY_NORMALISERS[v] for k, v in source.key_forms.items() if k in cells}
+    if forms is None:
+        forms = {k: KEY_NORMALISERS[v] for k, v in source.key_forms.items() if k in cells}
     positions = {label: i for i, label in enumerate(labels)}
     validator = fastcheck.Validator(schema, positions, references, forms, blank_rows=False)
     checked = validator.check(strings)
     findings = validator.finish(lambda wanted: fastcheck.select_rows(strings, wanted))
-    fastcheck.one_error_per_fault(findings, schema, set())
+    return Checked(findings, schema, checked.columns, cells, rows)
+
+
+def validate_table(raw: RawTable, report: Report, raw_dir: Path | None) -> Validation:
+    """Run every check on a table already read."""
+    source = raw.source
+    report.rows = len(raw.row_numbers)
+    # The engine reports the cells a short row lacks (null here); the reader, the file's shape.
+    report.problems.extend(p for p in raw.problems if p.type != "missing-cell")
+    references, files, unchecked = references_of(source, raw_dir)
+    report.problems.extend(unchecked)
+    checked = check_cells(raw, references)
+    fastcheck.one_error_per_fault(checked.findings, checked.schema, set())
     written, columns = dict(raw.match.written), dict(raw.match.columns)
-    for problem in findings.problems(written, columns, None):
+    for problem in checked.findings.problems(written, columns, None):
         report.problems.append(
-            _as_reported(problem, checked.columns, rows, written, columns, files)
+            _as_reported(problem, checked.columns, checked.rows, written, columns, files)
         )
+    cells = checked.cells
     values = {k: c.values for k, c in checked.columns.items()}
-    ctx = Context(cells, values, written, columns, rows, raw_dir)
+    ctx = Context(cells, values, written, columns, checked.rows, raw_dir)
     for spec in source.checks:
         found = CHECKS[spec["type"]](ctx, spec)
         if spec.get("severity") == "warning":
             found = [_as_warning(p) for p in found]
         report.problems.extend(found)
-    if not len(rows) and not report.errors:
+    if not len(checked.rows) and not report.errors:
         report.problems.append(Problem("empty-table"))
     kept = {
         k: fastcheck.Column(k, pa.chunked_array([cells[k]]), c.absent, c.missing, c.ok, c.values)
@@ -208,7 +231,7 @@ def _referenced_keys(path: Path, source_name: str, fields: tuple[str, ...]) -> p
     return pa.table({f: pa.array(referenced.cells.get(f, []), pa.string()) for f in fields})
 
 
-def _references(
+def references_of(
     source: Source, raw_dir: Path | None
 ) -> tuple[dict[str, pa.Table], dict[str, str], list[Problem]]:
     """The key values of each source this one refers to, from its newest delivery, and that

@@ -1,0 +1,247 @@
+"""The one engine and Frictionless agree on every departments' contract (#12).
+
+For each source read by the lenient reader (found by the registry, no name listed here), the
+cells of every example and sample delivery, and of seeded random mutations of their real rows,
+go two ways: through :func:`opendata.validation.check_cells` (the engine, before the report
+policy), and written as a CSV file (the reader's normalised text, columns in the file's order,
+a short row written short) validated by ``frictionless`` with the contract's schema, in a Data
+Package holding the referenced sources' keys so that foreign keys are checked too. The sorted
+(row, field, error type) lists must be equal. Declared key forms (``keyForms``) are the one
+input difference: Frictionless is given each key cell in its canonical form, which the engine
+compares. The operator's months are compared on the raw file in
+``test_fastcheck_differential.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from frictionless import Package
+
+from opendata import registry
+from opendata.checks import KEY_NORMALISERS
+from opendata.reading import RawTable, read_delivery
+from opendata.report import UnreadableFile
+from opendata.validation import check_cells, references_of
+from tests.conftest import ROOT
+
+RAW = ROOT / "raw"
+LENIENT = sorted(name for name, s in registry.sources().items() if s.engine != "arrow")
+# Cells a steward's file may hold, for every type the contracts use.
+MUTATIONS = [
+    "",
+    "abc",
+    "0",
+    "-1",
+    "+7",
+    "12",
+    "1_000",
+    "1__0",
+    "_1",
+    "1.5",
+    "1,5",
+    "2,35",
+    "48,86",
+    "1 000",
+    "1 200 000,50",
+    "1e3",
+    "1E+2",
+    ".5",
+    "5.",
+    "1.2.3",
+    "00012",
+    "31/12/2007",
+    "29/02/2008",
+    "29/02/2007",
+    "31/04/2008",
+    "1/2/2008",
+    "01/13/2008",
+    "2008-01-15",
+    "15/01/08",
+    "2007-03",
+    "03/2007",
+    "2007-13",
+    "EPN-07",
+    "EPN-7",
+    "PW0001",
+    "PW0019-1",
+    "2006",
+    "2007",
+    "2008",
+    "Actif",
+    "x" * 300,
+    "é",
+]
+
+
+def _tables(name: str) -> list[RawTable]:
+    source = registry.source(name)
+    folder, _pins = registry.examples(name)
+    files = sorted(Path(folder).iterdir()) + sorted((RAW / name).iterdir())
+    tables = []
+    for path in files:
+        try:
+            tables.append(read_delivery(path, source))
+        except UnreadableFile:
+            continue
+    return tables
+
+
+def _frictionless(tmp: Path, raw: RawTable, references: dict[str, Any]) -> list[tuple]:
+    source = raw.source
+    order = sorted(raw.cells, key=lambda label: raw.match.columns[label])
+    schema = copy.deepcopy(source.schema)
+    schema["fields"] = sorted(
+        (f for f in schema["fields"] if f["name"] in raw.cells),
+        key=lambda f: order.index(f["name"]),
+    )
+    key = schema.get("primaryKey", [])
+    if not set([key] if isinstance(key, str) else key) <= set(order):
+        schema.pop("primaryKey", None)
+    schema["foreignKeys"] = [
+        fk
+        for fk in schema.get("foreignKeys", [])
+        if set(fk["fields"]) <= set(order) and fk["reference"]["resource"] in references
+    ]
+    forms = {k: KEY_NORMALISERS[v] for k, v in source.key_forms.items()}
+    with (tmp / "table.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(order)
+        for i in range(len(raw.row_numbers)):
+            row: list[str] = []
+            for label in order:
+                cell = raw.cells[label][i]
+                if cell is None:
+                    break  # a short row: the reader's None cells are the last ones
+                if label in forms and cell:
+                    cell = forms[label](cell) or cell
+                row.append(cell)
+            writer.writerow(row)
+    resources = [{"name": source.name, "path": "table.csv", "format": "csv", "schema": schema}]
+    for name, table in references.items():
+        path = f"{name}.csv"
+        with (tmp / path).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(table.column_names)
+            writer.writerows(
+                zip(*(table.column(c).to_pylist() for c in table.column_names), strict=True)
+            )
+        fields = [{"name": c, "type": "string"} for c in table.column_names]
+        resources.append(
+            {"name": name, "path": path, "format": "csv", "schema": {"fields": fields}}
+        )
+    package = Package({"resources": resources}, basepath=str(tmp))
+    report = package.validate(limit_errors=10**9)
+    task = next(t for t in report.tasks if t.name == source.name)
+    found = []
+    for number, fieldname, kind in task.flatten(["rowNumber", "fieldName", "type"]):
+        row = raw.row_numbers[number - 2] if number else None
+        found.append((row, fieldname or None, kind))
+    return sorted(found, key=_order)
+
+
+def _order(t: tuple) -> tuple:
+    return (t[0] or 0, t[1] or "", t[2])
+
+
+def _engine(raw: RawTable, references: dict[str, Any]) -> list[tuple]:
+    findings = check_cells(raw, references).findings
+    return sorted(((r, f or None, k) for r, f, k in findings.triples()), key=_order)
+
+
+def _compare(tmp: Path, raw: RawTable) -> list[tuple]:
+    references, _files, _unchecked = references_of(raw.source, RAW)
+    expected = _frictionless(tmp, raw, references)
+    found = _engine(raw, references)
+    assert found == expected
+    return found
+
+
+@pytest.mark.parametrize("name", LENIENT)
+def test_every_example_and_sample_gives_frictionless_findings(name: str, tmp_path: Path) -> None:
+    tables = _tables(name)
+    assert tables, f"{name}: no readable example"
+    kinds = set()
+    for raw in tables:
+        kinds |= {k for _, _, k in _compare(tmp_path, raw)}
+    # The examples plant real errors: the comparison is not between two empty lists.
+    assert kinds & {"type-error", "constraint-error", "primary-key", "unique-error"}
+
+
+@pytest.mark.parametrize("name", LENIENT)
+def test_random_mutations_of_real_rows_give_frictionless_findings(
+    name: str, tmp_path: Path
+) -> None:
+    rng = random.Random(f"engine-differential-{name}")
+    tables = [t for t in _tables(name) if t.row_numbers]
+    kinds: set[str] = set()
+    for round_ in range(30):
+        base = rng.choice(tables)
+        cells = {label: list(values) for label, values in base.cells.items()}
+        numbers = list(base.row_numbers)
+        labels = sorted(cells, key=lambda label: base.match.columns[label])
+        for _ in range(rng.randint(1, 3)):  # repeat rows: keys that repeat
+            i = rng.randrange(len(numbers))
+            for label in labels:
+                cells[label].append(cells[label][i])
+            numbers.append(numbers[-1] + 1)
+        for _ in range(rng.randint(3, 12)):
+            i, label = rng.randrange(len(numbers)), rng.choice(labels)
+            if cells[label][i] is not None:
+                cells[label][i] = rng.choice(MUTATIONS)
+        if round_ % 3 == 0:  # a short row: the cells after some column are absent
+            i, cut = rng.randrange(len(numbers)), rng.randrange(1, len(labels))
+            for label in labels[cut:]:
+                cells[label][i] = None
+        raw = RawTable(base.source, base.header_row, base.match, cells, numbers, [])
+        kinds |= {k for _, _, k in _compare(tmp_path, raw)}
+    assert {"type-error", "constraint-error"} <= kinds or {"primary-key"} <= kinds
+
+
+def test_the_report_policy_keeps_one_error_per_fault() -> None:
+    """:func:`fastcheck.one_error_per_fault`, the one place a report departs from the
+    engine's (Frictionless's) findings, on each of its four cases, for both readers."""
+    import numpy as np
+    import pyarrow as pa
+
+    from opendata import fastcheck
+
+    schema = {
+        "fields": [
+            {"name": "id", "type": "string", "constraints": {"required": True, "unique": True}},
+            {"name": "n", "type": "integer", "constraints": {"required": True}},
+            {"name": "gone", "type": "string", "constraints": {"required": True}},
+        ],
+        "primaryKey": ["id"],
+    }
+    # Row 3 repeats row 2's id; row 4 has an empty id; row 5 lacks its "n" cell (null).
+    ids = pa.array(["a", "a", "", "b"], pa.string())
+    ns = pa.array(["1", "2", "3", None], pa.string())
+    strings = fastcheck.StringTable(
+        ["id", "n"], [pa.chunked_array([ids]), pa.chunked_array([ns])], np.arange(2, 6), [], 4
+    )
+    checked = fastcheck.validate_strings(strings, schema, {"id": 0, "n": 1})
+    engine = checked.findings.triples()
+    assert engine == [
+        (2, "gone", "constraint-error"),
+        (3, None, "primary-key"),
+        (3, "gone", "constraint-error"),
+        (3, "id", "unique-error"),
+        (4, None, "primary-key"),
+        (4, "gone", "constraint-error"),
+        (4, "id", "constraint-error"),
+        (5, "gone", "constraint-error"),
+        (5, "n", "constraint-error"),
+        (5, "n", "missing-cell"),
+    ]
+    fastcheck.one_error_per_fault(checked.findings, schema, {"gone"})
+    assert checked.findings.triples() == [
+        (3, None, "primary-key"),  # the repeat, once
+        (4, "id", "constraint-error"),  # the empty key, as its required error
+        (5, "n", "missing-cell"),  # the absent cell, once
+    ]
