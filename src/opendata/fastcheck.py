@@ -73,9 +73,15 @@ if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
     except NotImplementedError:  # a pyarrow built without jemalloc: keep its default
         pass
 
-SUPPORTED_TYPES = ("string", "integer", "number", "date", "datetime")
+SUPPORTED_TYPES = ("string", "integer", "number", "boolean", "date", "datetime", "yearmonth")
+# Frictionless's defaults (frictionless.settings).
+DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
+DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
+DEFAULT_DATE = "%Y-%m-%d"
 THREADS = max(2, os.cpu_count() or 2)
 _INTEGER = r"^[+-]?[0-9]+(?:_[0-9]+)*$"
+# What ``year, month = cell.split("-")`` then ``int()`` of each reads (month checked after).
+_YEARMONTH = r"^\s*\+?[0-9]+(?:_[0-9]+)*\s*-\s*\+?(?P<m>[0-9]+(?:_[0-9]+)*)\s*$"
 # What Python's Decimal() reads once its underscores are dropped, in ASCII digits: a sign, an
 # optional point, an exponent; not "Infinity" nor "NaN" (see the module notes).
 _NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
@@ -526,7 +532,7 @@ def check_schema(schema: dict[str, Any]) -> None:
         ftype = fld.get("type", "string")
         if ftype not in SUPPORTED_TYPES:
             raise Unsupported(f"field {fld['name']!r}: type {ftype!r} is not supported")
-        fmt = fld.get("format", "default")
+        fmt = _date_format(fld)
         if ftype in ("date", "datetime") and fmt in ("default", "any"):
             raise Unsupported(f"field {fld['name']!r}: give {ftype} an explicit format")
         if ftype in ("date", "datetime"):
@@ -541,6 +547,15 @@ def check_schema(schema: dict[str, Any]) -> None:
                 pc.match_substring_regex(pa.array([""]), f"^{pattern}$")
             except pa.ArrowInvalid as exc:
                 raise Unsupported(f"field {fld['name']!r}: pattern not RE2: {exc}") from None
+
+
+def _date_format(fld: dict[str, Any]) -> str:
+    """A date or datetime field's strptime format ("default" dates are Frictionless's ISO
+    pattern; "default" datetimes, read by dateutil's isoparse, are not supported)."""
+    fmt = str(fld.get("format", "default"))
+    if fld.get("type") == "date" and fmt == "default":
+        return DEFAULT_DATE
+    return fmt
 
 
 def _format_regex(fmt: str, ftype: str) -> tuple[str, list[str]]:
@@ -745,8 +760,20 @@ def cast(
         values, ok = _integers(text, present)
     elif ftype == "number":
         values, ok = _numbers(text, present, fld)
+    elif ftype == "boolean":
+        true = _bool(pc.is_in(text, pa.array(fld.get("trueValues", DEFAULT_TRUE), pa.string())))
+        false = pc.is_in(text, pa.array(fld.get("falseValues", DEFAULT_FALSE), pa.string()))
+        ok = present & (true | _bool(false))
+        values = pc.if_else(pa.array(ok), pa.array(true), pa.scalar(None, pa.bool_()))
+    elif ftype == "yearmonth":
+        ok = present & _bool(pc.match_substring_regex(text, _YEARMONTH))
+        parts = pc.extract_regex(pc.if_else(pa.array(ok), text, "0-1"), _YEARMONTH)
+        month = pc.struct_field(parts, "m")
+        number = pc.cast(pc.replace_substring(month, "_", ""), pa.float64())
+        ok &= _bool(pc.and_(pc.greater_equal(number, 1), pc.less_equal(number, 12)))
+        values = pc.if_else(pa.array(ok), text, pa.scalar(None, pa.string()))
     else:
-        seconds, parsed = _strptime(text, fld["format"], ftype)
+        seconds, parsed = _strptime(text, _date_format(fld), ftype)
         ok = present & parsed
         if ftype == "date":
             arrow = pa.array(seconds.astype("datetime64[D]"), pa.date32())
@@ -1093,14 +1120,17 @@ def _hash_slice(array: pa.Array) -> np.ndarray:
 
 def _value_hashes(col: Column, ftype: str) -> np.ndarray:
     """A hash of each cast value (null where it did not cast), the same in any batch."""
-    if col.key is not None or ftype == "string":
+    if col.key is not None or ftype in ("string", "yearmonth"):
         return hash_text(_key_of(col))
     if ftype == "number":
         floats = pc.fill_null(col.values, 0.0).to_numpy(zero_copy_only=False) + 0.0  # -0 is 0
         hashed = _mix(np.asarray(floats, dtype=np.float64).view(np.uint64))
         hashed[~col.ok] = _NULL_HASH
         return hashed
-    numbers = pc.cast(col.values, pa.int64())  # integers, days, seconds
+    values = col.values
+    if pa.types.is_date32(values.type):
+        values = pc.cast(values, pa.int32())
+    numbers = pc.cast(values, pa.int64())  # integers, days, seconds, booleans
     raw = np.asarray(pc.fill_null(numbers, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
     hashed = _mix(raw.view(np.uint64) ^ np.uint64(0x5851F42D4C957F2D))
     hashed[~col.ok] = _NULL_HASH

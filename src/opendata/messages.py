@@ -39,6 +39,16 @@ def _localised_number(example: str, field: dict[str, Any]) -> str:
     return whole + (field.get("decimalChar", ".") + decimals if decimals else "")
 
 
+def example_cell(field: dict[str, Any]) -> str:
+    """A field's example as a cell of the steward's file holds it ("" when it has none)."""
+    example = field.get("example")
+    if example is None:
+        return ""
+    if field.get("type") == "number":
+        return _localised_number(str(example), field)
+    return str(example)
+
+
 def expected(field: dict[str, Any], lang: str) -> str:
     """What a cell of ``field`` should look like, in words, with the contract's example."""
     ftype = field.get("type", "string")

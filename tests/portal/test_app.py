@@ -434,6 +434,10 @@ def test_templates_fill_and_validate(started: Any, tmp_path: Path) -> None:
     rules = {str(r.sqref): r for r in sheet.data_validations.dataValidation}
     postcode = rules[f"{_letter(header, 'Code postal')}2:{_letter(header, 'Code postal')}2000"]
     assert postcode.type == "list" and postcode.prompt
+    # The notice's examples are written as the file holds them (a point in a comma field is
+    # a type error, as Frictionless reads it).
+    notice = {r[0]: r for r in book["Notice"].iter_rows(values_only=True) if r and r[0]}
+    assert (notice["Latitude"][4], notice["Longitude"][4]) == ("48,87125", "2,38002")
     empty = tmp_path / "vide.xlsx"
     empty.write_bytes(data)
     answer = upload(client, csrf, empty, "epn-places")

@@ -245,3 +245,74 @@ def test_the_report_policy_keeps_one_error_per_fault() -> None:
         (4, "id", "constraint-error"),  # the empty key, as its required error
         (5, "n", "missing-cell"),  # the absent cell, once
     ]
+
+
+def test_the_published_schemas_types_read_as_frictionless_reads_them(tmp_path: Path) -> None:
+    """Booleans, year-months and default-format dates (the published tables' types, checked by
+    the same engine before publication) read cell for cell as Frictionless reads them."""
+    import numpy as np
+    import pyarrow as pa
+
+    from opendata import fastcheck
+
+    cells = {
+        "flag": ["true", "True", "TRUE", "1", "false", "0", "yes", " true", "tRue", "2", "oui"],
+        "oui": ["oui", "non", "Oui", "true", "", "o", "non ", "NON", "n", "x", "1"],
+        "month": [
+            "2007-03",
+            "2007-3",
+            "2007-13",
+            "2007-00",
+            " 2007 - 03 ",
+            "+2007-+03",
+            "2007",
+            "2007-03-01",
+            "20_07-0_3",
+            "-2007-03",
+            "03/2007",
+        ],
+        "day": [
+            "2007-03-01",
+            "2007-3-1",
+            "2007-02-30",
+            "2008-02-29",
+            "01/03/2007",
+            "2007-03-01T00",
+            " 2007-03-01",
+            "2007-13-01",
+            "07-03-01",
+            "2007-03-1",
+            "20070301",
+        ],
+    }
+    fields = [
+        {"name": "flag", "type": "boolean"},
+        {"name": "oui", "type": "boolean", "trueValues": ["oui"], "falseValues": ["non"]},
+        {"name": "month", "type": "yearmonth"},
+        {"name": "day", "type": "date"},
+    ]
+    schema = {"fields": fields}
+    names = list(cells)
+    with (tmp_path / "t.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows(zip(*(cells[n] for n in names), strict=True))
+    report = Package(
+        {"resources": [{"name": "t", "path": "t.csv", "format": "csv", "schema": schema}]},
+        basepath=str(tmp_path),
+    ).validate(limit_errors=10**9)
+    expected = sorted(
+        (tuple(t) for t in report.tasks[0].flatten(["rowNumber", "fieldName", "type"])),
+        key=_order,
+    )
+    n = len(cells["flag"])
+    strings = fastcheck.StringTable(
+        names,
+        [pa.chunked_array([pa.array(cells[k], pa.string())]) for k in names],
+        np.arange(2, n + 2),
+        [],
+        n,
+    )
+    found = fastcheck.validate_strings(strings, schema, {k: i for i, k in enumerate(names)})
+    assert found.findings.triples() == expected
+    assert len(expected) > 10  # the cells above are not all valid

@@ -17,7 +17,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from opendata import reading, xlsxguard
 from opendata.formats import defuse
-from opendata.messages import message
+from opendata.messages import example_cell, message
 from opendata.registry import Source
 from opendata.report import Report, cell_reference
 
@@ -191,7 +191,7 @@ def template(source: Source) -> bytes:
                 "oui" if field["name"] in required else "non",
                 message_type(field),
                 field.get("description", ""),
-                str(field.get("example", "")),
+                example_cell(field),
                 ", ".join(str(v) for v in enum[:50]),
             ]
         )
