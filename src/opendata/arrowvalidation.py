@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from opendata import fastcheck, registry
+from opendata.checks import Context, run_checks
 from opendata.deliveries import list_deliveries
 from opendata.fastcheck import Checked, Finding, Findings, StringTable
 from opendata.headers import match_header
@@ -122,10 +123,17 @@ def validate_large(
     # again (fastcheck.Validator); a larger one is read a second time, its memory flat.
     kept: list[StringTable] | None = []
     kept_bytes = 0
+    labels = dict(match.written)
+    extra: list[Problem] = []  # the source's checks (source.json), batch by batch
+    extra_count = 0
     try:
         for strings in chain([first], batches):
             checked = validator.check(strings)
             records = strings.records
+            if source.checks:
+                found = _source_checks(source, checked, labels, dict(match.columns), raw_dir)
+                extra += found[: max(0, REPORT_LIMIT - len(extra))]
+                extra_count += len(found)
             if kept is not None:
                 kept_bytes += sum(c.nbytes for c in strings.columns)
                 if kept_bytes <= KEEP_BYTES:
@@ -150,15 +158,31 @@ def validate_large(
     fastcheck.one_error_per_fault(findings, source.schema, set(match.missing))
     if source.repeated_records == "count-once" and validator.gathered is not None:
         _repeats_as_warnings(findings, report, validator.gathered, dict(match.columns))
-    labels = dict(match.written)
     for problem in findings.problems(labels, match.columns, REPORT_LIMIT):
         if problem.type == "foreign-key":
             problem.params.update(scope=source.reference_deliveries, file="")
         report.problems.append(problem)
-    report.omitted = max(0, len(findings) - REPORT_LIMIT)
+    report.problems += extra
+    report.omitted = max(0, len(findings) - REPORT_LIMIT) + extra_count - len(extra)
     if not records and not report.errors:
         report.problems.append(Problem("empty-table"))
     return LargeValidation(report, dict(match.columns))
+
+
+def _source_checks(
+    source: Source,
+    checked: Checked,
+    labels: dict[str, str],
+    positions: dict[str, int],
+    raw_dir: Path | None,
+) -> list[Problem]:
+    """The checks of ``source.json`` on one batch's cast columns (each holds row by row: the
+    registry refuses the others on a source read in batches)."""
+    present = [name for name in checked.columns if name in positions]
+    text = {name: checked.columns[name].text.combine_chunks() for name in present}
+    values = {name: checked.columns[name].values for name in present}
+    ctx = Context(text, values, labels, positions, checked.rows, raw_dir)
+    return run_checks(source.checks, ctx)
 
 
 def _repeats_as_warnings(

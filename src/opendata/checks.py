@@ -90,6 +90,9 @@ class Context:
 
 Check = Callable[[Context, dict[str, Any]], list[Problem]]
 CHECKS: dict[str, Check] = {}
+# Checks that compare every row with the others: they cannot run batch by batch (a source
+# read so, the operator's months, may not declare them; the registry refuses it at load).
+WHOLE_FILE_CHECKS = frozenset({"same-period"})
 # Forms a source may declare in "keyForms": keys are compared in their canonical form, so
 # "443 061 841" and "443061841", or "03/2007" and "2007-03", are the same key.
 KEY_NORMALISERS: dict[str, Callable[[str], str | None]] = {
@@ -97,6 +100,20 @@ KEY_NORMALISERS: dict[str, Callable[[str], str | None]] = {
     "siret": normalize.siret_number,
     "month": normalize.month,
 }
+
+
+def run_checks(specs: list[dict[str, Any]], ctx: Context) -> list[Problem]:
+    """The problems of every check a source declares (``source.json``), in order; a check
+    declared with ``"severity": "warning"`` gives warnings."""
+    found: list[Problem] = []
+    for spec in specs:
+        problems = CHECKS[spec["type"]](ctx, spec)
+        if spec.get("severity") == "warning":
+            problems = [
+                Problem(p.type, p.row, p.label, p.cell, p.params, "warning") for p in problems
+            ]
+        found += problems
+    return found
 
 
 def check(name: str) -> Callable[[Check], Check]:

@@ -107,21 +107,28 @@ class ContractError(ValueError):
 
 
 # What each validation engine runs beyond the Table Schema. The Arrow engine (large machine
-# exports) runs none of the checks of source.json yet, nor delivery profiles: a contract that
-# declares them is refused rather than published with the rule silently skipped.
-_ENGINE_REFUSES = {"arrow": ("checks", "profiles")}
+# exports, checked batch by batch) runs the checks of source.json that hold row by row, not
+# those that compare every row with the others, nor delivery profiles: a contract that declares
+# them is refused rather than published with the rule silently skipped.
+_ENGINE_REFUSES = {"arrow": ("profiles",)}
 
 
 def _check_engine(desc_path: Path, desc: dict[str, Any]) -> None:
     engine = desc.get("engine", "pandas")
-    for key in _ENGINE_REFUSES.get(engine, ()):
-        if desc.get(key):
-            declared = [item.get("type", item.get("name", "?")) for item in desc[key]]
-            raise ContractError(
-                f"{desc_path}: {key} {declared} cannot run on the {engine!r} engine of this "
-                f"source; remove them from the contract or read the source with the default "
-                "engine (a rule that would be skipped is refused)"
-            )
+    refused = {key: desc[key] for key in _ENGINE_REFUSES.get(engine, ()) if desc.get(key)}
+    if engine == "arrow" and desc.get("checks"):
+        from opendata.checks import WHOLE_FILE_CHECKS
+
+        whole = [c for c in desc["checks"] if c.get("type") in WHOLE_FILE_CHECKS]
+        if whole:
+            refused["checks"] = whole
+    for key, items in refused.items():
+        declared = [item.get("type", item.get("name", "?")) for item in items]
+        raise ContractError(
+            f"{desc_path}: {key} {declared} cannot run on the {engine!r} engine of this "
+            f"source (it reads the file batch by batch); remove them from the contract or read "
+            "the source with the default engine (a rule that would be skipped is refused)"
+        )
 
 
 def examples(name: str) -> tuple[Path, dict[str, dict[str, Any]]]:

@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from opendata import fastcheck, registry
-from opendata.checks import CHECKS, KEY_NORMALISERS, Context
+from opendata.checks import KEY_NORMALISERS, Context, run_checks
 from opendata.deliveries import newest_delivery
 from opendata.reading import RawTable, read_delivery
 from opendata.registry import Source
@@ -151,11 +151,7 @@ def validate_table(raw: RawTable, report: Report, raw_dir: Path | None) -> Valid
     cells = checked.cells
     values = {k: c.values for k, c in checked.columns.items()}
     ctx = Context(cells, values, written, columns, checked.rows, raw_dir)
-    for spec in source.checks:
-        found = CHECKS[spec["type"]](ctx, spec)
-        if spec.get("severity") == "warning":
-            found = [_as_warning(p) for p in found]
-        report.problems.extend(found)
+    report.problems.extend(run_checks(source.checks, ctx))
     if not len(checked.rows) and not report.errors:
         report.problems.append(Problem("empty-table"))
     kept = {
@@ -215,12 +211,6 @@ def _as_reported(
         ", ".join(written.get(f, f) for f in fields),
         " | ".join(fastcheck.key_text(columns[f], at) for f in fields),
         params,
-    )
-
-
-def _as_warning(problem: Problem) -> Problem:
-    return Problem(
-        problem.type, problem.row, problem.label, problem.cell, problem.params, "warning"
     )
 
 

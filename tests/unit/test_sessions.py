@@ -194,6 +194,43 @@ def test_a_session_at_an_unknown_site_is_an_error_with_its_row(raw: Path) -> Non
     assert "PW9999" in report.errors[0].cell  # type: ignore[operator]
 
 
+def test_the_contract_checks_run_on_a_large_source_batch_by_batch(
+    raw: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check of source.json declared on the operator's months runs on every batch (#12: it
+    was refused at load); one batch or a batch of a few rows give the same report."""
+    import dataclasses
+    import functools
+
+    from opendata import arrowvalidation, fastcheck
+
+    rows = [_session(f"{i:016x}", f"2007-10-12 10:{i:02d}:00") for i in range(40)]
+    for i in (3, 17, 38):
+        rows[i][HEADER.index("os")] = "Windows"  # not a smartphone's system
+    rows[25][HEADER.index("device_type")] = "laptop"  # any system for a laptop
+    rows[25][HEADER.index("os")] = "Windows"
+    path = _write(raw, "sessions-2007-10.csv.gz", rows)
+    source = dataclasses.replace(
+        registry.source("wifi-sessions"),
+        checks=[
+            {
+                "type": "allowed-combinations",
+                "field": "os",
+                "otherField": "device_type",
+                "combinations": {"smartphone": ["iOS", "Android"]},
+            }
+        ],
+    )
+    whole = arrowvalidation.validate_large(path, source, raw).report
+    assert [(p.row, p.label, p.type, p.cell) for p in whole.errors] == [
+        (i + 2, "os", "row-constraint", "Windows") for i in (3, 17, 38)
+    ]
+    small = functools.partial(fastcheck.iter_strings, batch_bytes=1, block_bytes=256)
+    monkeypatch.setattr(fastcheck, "iter_strings", small)
+    batched = arrowvalidation.validate_large(path, source, raw).report
+    assert batched.errors == whole.errors and not batched.valid
+
+
 def test_a_site_removed_since_keeps_its_sessions(raw: Path, tmp_path: Path) -> None:
     removed = "PW0261"  # listed by the 2007 snapshot only (see the sample generator)
     sites = (raw / "wifi-sites" / "sites-2008-01-15.csv").read_text(encoding="utf-8-sig")
