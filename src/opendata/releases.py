@@ -13,7 +13,6 @@ A site that closes keeps its row (``removed_on`` is set): it is a modified row, 
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
@@ -125,12 +123,9 @@ class Changes:
         }
 
 
-def _rows(data: bytes | Path) -> pd.DataFrame:
-    source = data if isinstance(data, Path) else io.BytesIO(data)
-    return pd.read_csv(source, dtype=str, keep_default_na=False)
-
-
 def _strings(path: Path | bytes) -> pa.Table:
+    """A published CSV file, every cell as its text."""
+
     def source() -> Any:
         return pa.BufferReader(path) if isinstance(path, bytes) else str(path)
 
@@ -149,33 +144,49 @@ def _compare_part(
 ) -> None:
     """Add the row changes of one file of a partitioned resource (by primary key) to ``out``:
     counts for every row, examples for a few."""
-    counts = out.counts
     for kind in ("added", "removed", "modified"):
-        counts.setdefault(kind, 0)
+        out.counts.setdefault(kind, 0)
     if old is None or new is None:
         table = _strings(new if new is not None else old)  # type: ignore[arg-type]
         kind = "added" if old is None else "removed"
-        counts[kind] += table.num_rows
+        out.counts[kind] += table.num_rows
         listed: list[dict[str, str]] = getattr(out, kind)
         for row in table.select(key).slice(0, EXAMPLES).to_pylist():
             if len(listed) < EXAMPLES:
                 listed.append({k: str(v) for k, v in row.items()})
         return
-    before, after = _strings(old), _strings(new)
+    _compare_tables(_strings(old), _strings(new), key, out, EXAMPLES)
+
+
+def _compare_tables(
+    before: pa.Table, after: pa.Table, key: list[str], out: ResourceChanges, limit: int | None
+) -> None:
+    """Rows added, removed and modified (by primary key) from ``before`` to ``after``, cells
+    compared as text. With a ``limit`` (a partitioned resource): counted in ``out.counts``,
+    the first ``limit`` of each kind listed in file order. Without: every one listed, the added
+    and removed in key order, the modified in the new file's order."""
     old_keys = before.column(key[0]) if len(key) == 1 else _joined(before, key)
     new_keys = after.column(key[0]) if len(key) == 1 else _joined(after, key)
     where = pc.index_in(new_keys, value_set=old_keys)
     matched = pc.is_valid(where)
-    counts["added"] += after.num_rows - pc.sum(matched).as_py() if after.num_rows else 0
     still = pc.is_in(old_keys, value_set=new_keys)
-    counts["removed"] += before.num_rows - (pc.sum(still).as_py() or 0)
-    for table, mask, kind in (
-        (after, pc.invert(matched), "added"),
-        (before, pc.invert(still), "removed"),
+    if limit is not None:
+        out.counts["added"] += after.num_rows - pc.sum(matched).as_py() if after.num_rows else 0
+        out.counts["removed"] += before.num_rows - (pc.sum(still).as_py() or 0)
+    for table, other, mask, kind in (
+        (after, before, pc.invert(matched), "added"),
+        (before, after, pc.invert(still), "removed"),
     ):
         listed = getattr(out, kind)
-        for row in table.filter(mask).select(key).slice(0, EXAMPLES).to_pylist():
-            if len(listed) < EXAMPLES:
+        rows = table.filter(mask).select(key)
+        if limit is None:
+            found = [{k: str(v) for k, v in row.items()} for row in rows.to_pylist()]
+            if other.num_rows:  # in key order (against an empty table: in the file's)
+                found.sort(key=lambda row: tuple(row[k] for k in key))
+            listed.extend(found)
+            continue
+        for row in rows.slice(0, limit).to_pylist():
+            if len(listed) < limit:
                 listed.append({k: str(v) for k, v in row.items()})
     common = [c for c in after.column_names if c in before.column_names]
     positions = pc.drop_null(where)
@@ -188,8 +199,10 @@ def _compare_part(
     if differs is None:
         return
     changed = np.nonzero(np.asarray(differs.to_numpy(zero_copy_only=False)))[0]
-    counts["modified"] += len(changed)
-    for index in changed[: max(0, EXAMPLES - len(out.modified))].tolist():
+    if limit is not None:
+        out.counts["modified"] += len(changed)
+        changed = changed[: max(0, limit - len(out.modified))]
+    for index in changed.tolist():
         fields = [c for c in common if mine.column(c)[index] != theirs.column(c)[index]]
         out.modified.append(
             {
@@ -229,45 +242,6 @@ def _compare_parts(
             out.counts["removed"] += before["rows"]
             continue
         _compare_part(old_files.get(path), new_files.get(path), key, out)
-
-
-def _compare_rows(
-    old: pd.DataFrame, new: pd.DataFrame, key: list[str], out: ResourceChanges
-) -> None:
-    common_fields = [c for c in new.columns if c in old.columns]
-    old_i = old.set_index(key, drop=False)
-    new_i = new.set_index(key, drop=False)
-    added = new_i.index.difference(old_i.index)
-    removed = old_i.index.difference(new_i.index)
-    out.added = (
-        [
-            {k: str(v) for k, v in r.items() if k in key}
-            for r in new_i.loc[added, key].to_dict("records")
-        ]
-        if len(added)
-        else []
-    )
-    out.removed = (
-        [{str(k): str(v) for k, v in r.items()} for r in old_i.loc[removed, key].to_dict("records")]
-        if len(removed)
-        else []
-    )
-    both = new_i.index.intersection(old_i.index)
-    if len(both):
-        a = old_i.loc[both, common_fields]
-        b = new_i.loc[both, common_fields]
-        differs = a != b
-        for index in differs.index[differs.any(axis=1)]:
-            changed = [c for c in common_fields if differs.at[index, c]]
-            keys = b.loc[index, key]
-            out.modified.append(
-                {
-                    "key": {k: str(keys[k]) for k in key},
-                    "fields": changed,
-                    "before": {c: str(a.at[index, c]) for c in changed},
-                    "after": {c: str(b.at[index, c]) for c in changed},
-                }
-            )
 
 
 def _loosened(name: str, old: Any, new: Any) -> bool:
@@ -340,7 +314,7 @@ def compare(
             if partitioned:
                 changes.counts["added"] = sum(p["rows"] for p in res.get("x-parts", []))
             else:
-                changes.added = [{}] * len(_rows(new_files[res["path"]]))
+                changes.added = [{}] * _strings(new_files[res["path"]]).num_rows
         elif partitioned or isinstance(old["path"], list):
             _schema_changes(old["schema"], res["schema"], changes)
             if not changes.key_changed:
@@ -348,9 +322,9 @@ def compare(
         elif old.get("hash") != res.get("hash") or old["schema"] != res["schema"]:
             _schema_changes(old["schema"], res["schema"], changes)
             key = res["schema"].get("primaryKey", [])
-            new_rows, old_rows = _rows(new_files[res["path"]]), _rows(old_files[old["path"]])
             if key and not changes.key_changed:
-                _compare_rows(old_rows, new_rows, key, changes)
+                before, after = _strings(old_files[old["path"]]), _strings(new_files[res["path"]])
+                _compare_tables(before, after, key, changes, None)
         resources[res["name"]] = changes
     removed = [n for n in old_by_name if n not in {r["name"] for r in csv_resources}]
     metadata_changed = _metadata(old_descriptor) != _metadata(new_descriptor)
