@@ -15,8 +15,10 @@ import re
 from typing import Any
 
 import geojson
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xlsxwriter
 
@@ -94,15 +96,50 @@ def column_text(series: pd.Series, ftype: str) -> pd.Series:
 
 def csv_bytes(frame: pd.DataFrame, schema: dict[str, Any]) -> bytes:
     """The CSV file of a conformed frame."""
-    text = pd.DataFrame(
-        {
-            f["name"]: column_text(frame[f["name"]], f.get("type", "string"))
-            for f in schema["fields"]
-        }
-    )
-    buffer = io.StringIO()
-    text.to_csv(buffer, index=False, lineterminator="\n", encoding="utf-8")
-    return buffer.getvalue().encode("utf-8")
+    names = [f["name"] for f in schema["fields"]]
+    columns = [
+        pa.array(column_text(frame[f["name"]], f.get("type", "string")).tolist(), pa.string())
+        for f in schema["fields"]
+    ]
+    buffer = io.BytesIO()
+    write_csv(names, columns, buffer)
+    return buffer.getvalue()
+
+
+_NEEDS_QUOTES = '[",\r\n]'
+
+
+def _quoted(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """The cells as a CSV holds them: quoted, quotes doubled, when they hold a comma, a quote
+    or a line break; as they are otherwise."""
+    needs = pc.match_substring_regex(column, _NEEDS_QUOTES)
+    if not pc.any(needs).as_py():
+        return column
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(column, '"', '""'), '"', "")
+    return pc.if_else(needs, quoted, column)
+
+
+def write_csv(
+    names: list[str], columns: list[pa.Array | pa.ChunkedArray], out: Any, header: bool = True
+) -> None:
+    """The one CSV writer of every published file: UTF-8, comma, LF line ends, a cell quoted
+    only when it must be (as Python's ``csv.QUOTE_MINIMAL``, which pandas' ``to_csv`` uses).
+    ``columns`` are the cells as text, null written empty. Vectorised: a line per row built by
+    Arrow kernels and written as one buffer, so a month of a million rows streams through."""
+    if header:
+        labels = _quoted(pa.array(names, pa.string())).to_pylist()
+        out.write((",".join(labels) + "\n").encode("utf-8"))
+    if not columns or len(columns[0]) == 0:
+        return
+    cells = [_quoted(pc.fill_null(c, "")) for c in columns]
+    if len(cells) == 1:  # a row of one empty cell is written "" (else it is a blank line)
+        cells = [pc.if_else(pc.equal(cells[0], ""), '""', cells[0])]
+    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "", "\n")
+    for chunk in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
+        if len(chunk):
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
+            first, last = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+            out.write(memoryview(chunk.buffers()[2])[first:last])
 
 
 def arrow_table(frame: pd.DataFrame, schema: dict[str, Any]) -> pa.Table:

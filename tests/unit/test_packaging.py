@@ -334,4 +334,45 @@ def test_formula_cells_never_reach_a_spreadsheet_as_formulas() -> None:
     assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://evil.example")'
     out = io.BytesIO()
     write_csv(pa.table({"os": ["=cmd|' /C calc'!A0", "Linux", None]}), out)
-    assert out.getvalue().decode().splitlines() == ["os", "'=cmd|' /C calc'!A0", "Linux", ""]
+    # One CSV writer (#12): the months' empty one-column row is "" too, not a blank line.
+    assert out.getvalue().decode().splitlines() == ["os", "'=cmd|' /C calc'!A0", "Linux", '""']
+
+
+def test_the_one_csv_writer_quotes_as_python_csv_and_reads_back() -> None:
+    """Every published CSV goes through ``formats.write_csv`` (#12: the tables and the months
+    were written by two writers that quoted differently). Random cells with commas, quotes,
+    line breaks (a bare carriage return included) and spaces: Python's csv module and pandas
+    read back exactly the cells written, and the bytes are Python's ``QUOTE_MINIMAL`` ones
+    (a bare carriage return quoted as well: pandas' writer left it bare, which its reader
+    then took for a line end)."""
+    import csv
+    import io
+    import random
+
+    import pyarrow as pa
+
+    from opendata.formats import write_csv
+
+    rng = random.Random(12)
+    pieces = ["a", "é", ",", '"', "\n", "\r", "\r\n", " ", "'", "", "0", "漢", "x y"]
+    for _ in range(200):
+        width, n = rng.randint(1, 4), rng.randint(1, 15)
+        names = [f"c{i}" for i in range(width)]
+        rows = [
+            ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in names]
+            for _ in range(n)
+        ]
+        out = io.BytesIO()
+        write_csv(names, [pa.array([r[i] for r in rows], pa.string()) for i in range(width)], out)
+        data = out.getvalue()
+        assert list(csv.reader(io.StringIO(data.decode(), newline=""))) == [names, *rows]
+        frame = pd.read_csv(
+            io.BytesIO(data), dtype=str, keep_default_na=False, skip_blank_lines=False
+        )
+        assert frame.values.tolist() == rows
+        expected = io.StringIO()
+        csv.writer(expected, lineterminator="\n").writerows([names, *rows])
+        python = expected.getvalue().encode()
+        bare_cr = any("\r" in c.replace("\r\n", "") for r in rows for c in r)
+        if not bare_cr:
+            assert data == python

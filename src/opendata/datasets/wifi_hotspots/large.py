@@ -33,10 +33,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from opendata import fastcheck, registry
+from opendata import fastcheck, formats, registry
 from opendata.arrowvalidation import reference_keys, validate_large
 from opendata.datasets import Stage
 from opendata.deliveries import delivery_date, list_deliveries
@@ -49,7 +48,7 @@ DATASET = "wifi-hotspots"
 RESOURCE = "sessions"
 TIMEZONE = "Europe/Paris"
 # Bump when what a stage writes changes: every cached delivery and month is then rebuilt.
-STAGE_VERSION = "4"  # 4: ids hashed by fastcheck.hash_text (64-bit words)
+STAGE_VERSION = "5"  # 5: the one CSV writer (a cell quoted only when it must be)
 DEVICES = ("smartphone", "tablet", "laptop", "other")
 
 
@@ -380,12 +379,11 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
     paths = [path for _, path in contributions]
     names = [name for name, _ in contributions]
     # Pass 1: what deduplicating and bucketing need, some 21 bytes a row.
-    hashes, starts, records, quoted, sizes = [], [], [], [], []
-    for order, batch in _month_batches(paths, month, ["session_id", "start_time", "row", *_TEXT]):
+    hashes, starts, records, sizes = [], [], [], []
+    for order, batch in _month_batches(paths, month, ["session_id", "start_time", "row"]):
         hashes.append(fastcheck.hash_text(batch.column("session_id")))
         starts.append(_seconds(batch.column("start_time")))
         records.append(batch.column("row").to_numpy().astype(np.int32))
-        quoted.append(_needs_quotes(batch))
         sizes.append((order, batch.num_rows))
     hashed = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
     del hashes
@@ -402,8 +400,7 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
     dropped, duplicates, conflicts = _repeats(paths, month, names, np.sort(origins))
     kept = np.ones(sum(size for _, size in sizes), dtype=bool)
     kept[candidates[np.isin(origins, dropped)]] = False
-    quoting = "needed" if np.concatenate(quoted or [np.zeros(0, bool)])[kept].any() else "none"
-    del quoted, candidates, origins
+    del candidates, origins
     start = np.concatenate(starts or [np.zeros(0, np.int64)])
     del starts
     bounds = _buckets(start[kept])
@@ -440,7 +437,7 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
             for table in buckets():
                 published = table.select(published_fields())
                 _check_month(published)
-                write_csv(published, csv_sink, quoting=quoting, header=False)
+                write_csv(published, csv_sink, header=False)
                 typed = described(published)
                 if writer is None:
                     writer = pq.ParquetWriter(parquet_sink, typed.schema, compression="zstd")
@@ -491,9 +488,6 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
     return result
 
 
-_TEXT = ["site_id", "device_type", "os", "language"]  # the text columns besides the id
-
-
 def _month_batches(
     paths: list[str],
     month: str,
@@ -529,15 +523,6 @@ def _seconds(times: pa.Array) -> np.ndarray:
 def _origin(order: int | np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Where a row comes from, as one number: its delivery's position and its record."""
     return (np.asarray(order, dtype=np.int64) << np.int64(40)) | rows.astype(np.int64)
-
-
-def _needs_quotes(batch: pa.RecordBatch) -> np.ndarray:
-    """Rows with a text cell that the CSV must quote."""
-    out = np.zeros(batch.num_rows, dtype=bool)
-    for name in ["session_id", *_TEXT]:
-        found = pc.match_substring_regex(batch.column(name), '[",\r\n]')
-        out |= np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
-    return out
 
 
 def _repeats(
@@ -708,36 +693,26 @@ def csv_bytes(table: pa.Table) -> bytes:
     return out.getvalue()
 
 
-def write_csv(table: pa.Table, out: Any, quoting: str | None = None, header: bool = True) -> None:
-    """The published CSV of a month: UTF-8, comma, LF, ISO 8601 UTC times with Z; cells are
-    quoted only when some text needs it (then every text cell is). ``quoting`` decided by the
-    caller when the month is written in parts ("needed" or "none"; found here otherwise)."""
+def write_csv(table: pa.Table, out: Any, header: bool = True) -> None:
+    """The published CSV of a month (:func:`opendata.formats.write_csv`): ISO 8601 UTC times
+    with Z, integers as digits, the operator's free text defused as in ``formats.defuse``."""
     columns = []
-    decided = quoting
-    quoting = quoting or "none"
     for name in table.column_names:
         column = table.column(name)
         if pa.types.is_timestamp(column.type):
             text = pc.cast(pc.cast(column, pa.timestamp("s")), pa.string())
             column = pc.binary_join_element_wise(pc.replace_substring(text, " ", "T"), "Z", "")
         elif pa.types.is_string(column.type):
-            # Free text of the operator (os, language): defused as in formats.defuse.
             risky = pc.and_(
                 pc.match_substring_regex(column, FORMULA_START),
                 pc.invert(pc.match_substring_regex(column, NOT_A_FORMULA)),
             )
             if pc.any(risky).as_py():
                 column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
-            if decided is None and pc.any(pc.match_substring_regex(column, '[",\r\n]')).as_py():
-                quoting = "needed"
+        else:
+            column = pc.cast(column, pa.string())
         columns.append(column)
-    if header:
-        out.write((",".join(table.column_names) + "\n").encode())
-    pcsv.write_csv(
-        pa.table(dict(zip(table.column_names, columns, strict=True))),
-        out,
-        pcsv.WriteOptions(include_header=False, quoting_style=quoting),
-    )
+    formats.write_csv(table.column_names, columns, out, header)
 
 
 # -- stage 3: all months -----------------------------------------------------------------------
