@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from opendata import fastcheck, registry
 from opendata.checks import KEY_NORMALISERS, Context, run_checks
@@ -74,7 +75,7 @@ def _series(values: pa.Array, index: pd.RangeIndex) -> pd.Series:
     if pa.types.is_float64(values.type):
         return pd.Series(pd.array(values.to_pylist(), "Float64"), index)
     if pa.types.is_date32(values.type) or pa.types.is_timestamp(values.type):
-        stamps = pa.compute.cast(values, pa.timestamp("ns"))
+        stamps = pc.cast(values, pa.timestamp("ns"))
         return pd.Series(stamps.to_pandas().to_numpy(), index)
     return pd.Series(values.to_pylist(), index, object)
 
@@ -101,7 +102,7 @@ def validate_file(path: Path, source: Source, raw_dir: Path | None = None) -> Va
 
 
 @dataclass
-class Checked:
+class CheckedCells:
     """A lenient reader's table through the engine: Frictionless's findings (before the
     report policy), the cast columns, and the cells as text (null: the row has no such cell)."""
 
@@ -112,9 +113,7 @@ class Checked:
     rows: np.ndarray
 
 
-def check_cells(
-    raw: RawTable, references: dict[str, pa.Table], forms: dict[str, Any] | None = None
-) -> Checked:
+def check_cells(raw: RawTable, references: dict[str, pa.Table]) -> CheckedCells:
     """The Table Schema engine on the cells of a table the lenient reader read."""
     source = raw.source
     schema = _schema_of_columns(source.schema, set(raw.cells))
@@ -124,13 +123,12 @@ def check_cells(
     strings = fastcheck.StringTable(
         labels, [pa.chunked_array([cells[k]]) for k in labels], rows, [], len(rows)
     )
-    if forms is None:
-        forms = {k: KEY_NORMALISERS[v] for k, v in source.key_forms.items() if k in cells}
+    forms = {k: KEY_NORMALISERS[v] for k, v in source.key_forms.items() if k in cells}
     positions = {label: i for i, label in enumerate(labels)}
     validator = fastcheck.Validator(schema, positions, references, forms, blank_rows=False)
     checked = validator.check(strings)
     findings = validator.finish(lambda wanted: fastcheck.select_rows(strings, wanted))
-    return Checked(findings, schema, checked.columns, cells, rows)
+    return CheckedCells(findings, schema, checked.columns, cells, rows)
 
 
 def validate_table(raw: RawTable, report: Report, raw_dir: Path | None) -> Validation:
