@@ -29,7 +29,7 @@ serve: $(STAMP) ## Prefect server + UI on http://127.0.0.1:4200, the deployments
 	$(BIN)/opendata serve --root . --port $(PORT) --portal-port $(PORTAL_PORT)
 
 test: lint typecheck browser ## Lint, type check and run the whole test suite
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # The browser tier drives Debian's Chromium (no browser download): installed here when missing
 # and we may (root, as in CI); otherwise the reason is printed and make stops.
