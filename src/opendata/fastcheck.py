@@ -755,7 +755,11 @@ def cast(
     present = ~missing
     if ftype == "string":
         ok = present
-        values: pa.Array = pc.if_else(pa.array(ok), text, pa.scalar(None, pa.string()))
+        values: pa.Array = (
+            text  # every cell present (a machine export): no copy of the text
+            if ok.all()
+            else pc.if_else(pa.array(ok), text, pa.scalar(None, pa.string()))
+        )
     elif ftype == "integer":
         values, ok = _integers(text, present)
     elif ftype == "number":
@@ -790,6 +794,8 @@ def _integers(text: pa.ChunkedArray, present: np.ndarray) -> tuple[pa.Array, np.
     mask = pa.array(present)
     try:
         # Fast path: Arrow's parser accepts a subset of what int() accepts (sign and digits).
+        if present.all():
+            return pc.cast(text, pa.int64()), present
         numbers = pc.cast(pc.if_else(mask, text, "0"), pa.int64())
         return pc.if_else(mask, numbers, pa.scalar(None, pa.int64())), present
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -356,8 +356,8 @@ def test_the_sample_month_is_realistic_and_small() -> None:
     start = pd.to_datetime(rows["start_time"])
     per_day = start.dt.date.value_counts()
     assert per_day.min() >= 2000 and per_day.max() <= 40_000  # raw-formats.md
-    weekday = start[start.dt.dayofweek < 5].dt.date.value_counts().mean()
-    sunday = start[start.dt.dayofweek == 6].dt.date.value_counts().mean()
+    weekday = start[start.dt.day_of_week < 5].dt.date.value_counts().mean()
+    sunday = start[start.dt.day_of_week == 6].dt.date.value_counts().mean()
     assert sunday < 0.8 * weekday  # weekly rhythm
     hours = start.dt.hour.value_counts()
     assert hours[17] > 5 * hours[4]  # daily rhythm
