@@ -107,6 +107,7 @@ def csv_bytes(frame: pd.DataFrame, schema: dict[str, Any]) -> bytes:
 
 
 _NEEDS_QUOTES = '[",\r\n]'
+_LINES = 1 << 16  # rows joined into lines at a time by write_csv
 
 
 def _quoted(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
@@ -131,15 +132,17 @@ def write_csv(
         out.write((",".join(labels) + "\n").encode("utf-8"))
     if not columns or len(columns[0]) == 0:
         return
-    cells = [_quoted(pc.fill_null(c, "")) for c in columns]
-    if len(cells) == 1:  # a row of one empty cell is written "" (else it is a blank line)
-        cells = [pc.if_else(pc.equal(cells[0], ""), '""', cells[0])]
-    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "", "\n")
-    for chunk in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
-        if len(chunk):
-            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
-            first, last = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
-            out.write(memoryview(chunk.buffers()[2])[first:last])
+    rows = len(columns[0])
+    for start in range(0, rows, _LINES):  # a slice of rows at a time: bounded memory
+        cells = [_quoted(pc.fill_null(c.slice(start, _LINES), "")) for c in columns]
+        if len(cells) == 1:  # a row of one empty cell is written "" (else it is a blank line)
+            cells = [pc.if_else(pc.equal(cells[0], ""), '""', cells[0])]
+        lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "", "\n")
+        for chunk in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
+            if len(chunk):
+                offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
+                first, last = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+                out.write(memoryview(chunk.buffers()[2])[first:last])
 
 
 def arrow_table(frame: pd.DataFrame, schema: dict[str, Any]) -> pa.Table:
