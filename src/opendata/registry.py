@@ -43,7 +43,9 @@ class Source:
     personal_data: bool = False
     key_forms: dict[str, str] = field(default_factory=dict)  # label -> normaliser name
     identity_fields: tuple[str, ...] = ()  # personal data: never published, logged or shown
-    engine: str = "pandas"  # "arrow": large machine exports, see opendata.arrowvalidation
+    # How the source is read (the engine that checks it is one): "lenient" for the departments'
+    # files (opendata.reading), "arrow" for large machine exports (opendata.arrowvalidation).
+    engine: str = "lenient"
     repeated_records: str = "error"  # "count-once": identical re-sent records are a warning
     reference_deliveries: str = "newest"  # "all": foreign keys match any delivery's keys
     limits: dict[str, int] = field(default_factory=dict)  # see opendata.limits
@@ -111,10 +113,16 @@ class ContractError(ValueError):
 # those that compare every row with the others, nor delivery profiles: a contract that declares
 # them is refused rather than published with the rule silently skipped.
 _ENGINE_REFUSES = {"arrow": ("profiles",)}
+READERS = ("lenient", "arrow")
 
 
 def _check_engine(desc_path: Path, desc: dict[str, Any]) -> None:
-    engine = desc.get("engine", "pandas")
+    engine = desc.get("engine", "lenient")
+    if engine not in READERS:
+        raise ContractError(
+            f"{desc_path}: engine {engine!r} is not a reader of this pipeline; give one of "
+            f"{', '.join(READERS)} (or none: lenient)"
+        )
     refused = {key: desc[key] for key in _ENGINE_REFUSES.get(engine, ()) if desc.get(key)}
     if engine == "arrow" and desc.get("checks"):
         from opendata.checks import WHOLE_FILE_CHECKS
@@ -165,7 +173,7 @@ def _sources(root: Path) -> dict[str, Source]:
             personal_data=bool(desc.get("personalData", False)),
             key_forms=desc.get("keyForms", {}),
             identity_fields=tuple(desc.get("identityFields", [])),
-            engine=desc.get("engine", "pandas"),
+            engine=desc.get("engine", "lenient"),
             repeated_records=desc.get("repeatedRecords", "error"),
             reference_deliveries=desc.get("referenceDeliveries", "newest"),
             limits=desc.get("limits", {}),

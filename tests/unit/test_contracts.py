@@ -207,8 +207,12 @@ def test_a_rule_an_engine_cannot_run_is_refused_when_the_contract_is_loaded(
             ("wifi-sites", "profiles", [{"name": "x", "title": "X", "columns": {"Nope": "n"}}]),
             "profile x: no such contract field ['Nope']",
         ),
+        (
+            ("wifi-sites", "engine", "arow"),  # a misspelt reader is not the default one
+            "engine 'arow' is not a reader of this pipeline",
+        ),
     ):
-        root = tmp_path / f"schemas-{change[0]}"
+        root = tmp_path / f"schemas-{change[0]}-{change[1]}"
         shutil.copytree(ROOT / "schemas", root)
         source, key, value = change
         path = root / "sources" / source / "source.json"
