@@ -29,8 +29,9 @@ Frictionless semantics reproduced here (frictionless-py 5.21):
   constraint keep their value); ``foreignKeys``: a key not all null that the reference lacks.
 
 What it does not do (it refuses such a schema with :class:`Unsupported`, never guesses):
-types other than string, integer, number, date and datetime; ``format`` "default"/"any" for dates;
-string formats (email, uri); ``bareNumber`` false. Known divergences, too rare in machine
+types other than string, integer, number, boolean, year-month, date and datetime; ``format``
+"any" for dates, "default" or "any" for datetimes (dateutil's parsers); string formats (email,
+uri); ``bareNumber`` false. Known divergences, too rare in machine
 exports and departments' files to matter: Unicode digits (Python's ``int`` reads "٣"), a
 ``pattern`` cell ending in a line break, integers beyond 64 bits, and the numbers "Infinity" and
 "NaN" (reported as type errors here).
@@ -1402,10 +1403,12 @@ def validate_strings(
     positions: dict[str, int],
     references: dict[str, pa.Table] | None = None,
     key_forms: dict[str, Callable[[str], str | None]] | None = None,
+    blank_rows: bool = True,
 ) -> Checked:
     """Check text columns (``positions``: field name → column index in the file) against
-    ``schema``, with Frictionless semantics: the whole file as one batch of :class:`Validator`."""
-    validator = Validator(schema, positions, references, key_forms)
+    ``schema``, with Frictionless semantics: the whole file as one batch of :class:`Validator`
+    (``key_forms`` and ``blank_rows`` as there)."""
+    validator = Validator(schema, positions, references, key_forms, blank_rows)
     checked = validator.check(strings)
     findings = validator.finish(lambda wanted: select_rows(strings, wanted))
     bad_rows = np.unique(
@@ -1424,6 +1427,7 @@ def _subset(col: Column, mask: np.ndarray) -> Column:
         col.missing[mask],
         col.ok[mask],
         pc.filter(col.values, arrow_mask),
+        None if col.key is None else pc.filter(col.key, arrow_mask),
     )
 
 

@@ -125,10 +125,11 @@ def check_cells(raw: RawTable, references: dict[str, pa.Table]) -> CheckedCells:
     )
     forms = {k: KEY_NORMALISERS[v] for k, v in source.key_forms.items() if k in cells}
     positions = {label: i for i, label in enumerate(labels)}
-    validator = fastcheck.Validator(schema, positions, references, forms, blank_rows=False)
-    checked = validator.check(strings)
-    findings = validator.finish(lambda wanted: fastcheck.select_rows(strings, wanted))
-    return CheckedCells(findings, schema, checked.columns, cells, rows)
+    # The lenient reader dropped the blank rows itself (a warning): no blank-row check here.
+    checked = fastcheck.validate_strings(
+        strings, schema, positions, references, forms, blank_rows=False
+    )
+    return CheckedCells(checked.findings, schema, checked.columns, cells, rows)
 
 
 def validate_table(raw: RawTable, report: Report, raw_dir: Path | None) -> Validation:

@@ -316,3 +316,30 @@ def test_the_published_schemas_types_read_as_frictionless_reads_them(tmp_path: P
     found = fastcheck.validate_strings(strings, schema, {k: i for i, k in enumerate(names)})
     assert found.findings.triples() == expected
     assert len(expected) > 10  # the cells above are not all valid
+
+
+def test_a_key_form_holds_across_a_blank_record() -> None:
+    """A declared key form (SIREN written with or without spaces) still compares canonical
+    values in a batch that holds a blank record (taken out before the key check)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from opendata import fastcheck, normalize
+
+    schema = {
+        "fields": [
+            {"name": "SIREN", "type": "string", "constraints": {"required": True}},
+            {"name": "Nom", "type": "string"},
+        ],
+        "primaryKey": ["SIREN"],
+    }
+    sirens = pa.array(["443 061 841", "", "443061841"], pa.string())
+    names = pa.array(["A", "", "B"], pa.string())
+    strings = fastcheck.StringTable(
+        ["SIREN", "Nom"], [pa.chunked_array([sirens]), pa.chunked_array([names])],
+        np.arange(2, 5), [], 3,
+    )  # fmt: skip
+    forms = {"SIREN": normalize.siren_number}
+    checked = fastcheck.validate_strings(strings, schema, {"SIREN": 0, "Nom": 1}, None, forms)
+    assert checked.findings.triples() == [(3, None, "blank-row"), (3, None, "primary-key"),
+                                          (4, None, "primary-key")]  # fmt: skip
