@@ -213,9 +213,20 @@ def _as_reported(
     )
 
 
-@lru_cache(maxsize=16)
 def _referenced_keys(path: Path, source_name: str, fields: tuple[str, ...]) -> pa.Table:
-    """Key values of a referenced delivery (read once per run, however many files refer to it)."""
+    """Key values of a referenced delivery, read once however many files refer to it, and
+    again when the file changes (a portal worker lives longer than one delivery)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        raise UnreadableFile("not-found", path=str(path)) from None
+    return _keys_of(path, stat.st_mtime_ns, stat.st_size, source_name, fields)
+
+
+@lru_cache(maxsize=16)
+def _keys_of(
+    path: Path, _mtime_ns: int, _size: int, source_name: str, fields: tuple[str, ...]
+) -> pa.Table:
     referenced = read_delivery(path, registry.source(source_name))
     return pa.table({f: pa.array(referenced.cells.get(f, []), pa.string()) for f in fields})
 

@@ -200,3 +200,27 @@ def test_every_committed_sample_delivery_is_valid(source: str) -> None:
         # The operator's sample re-sends a block of rows on purpose: counted once, with a warning.
         expected = {"wifi-sessions": {"repeated-record"}}.get(source, set())
         assert {w.type for w in report.warnings} == expected, (delivery.name, report.warnings[:3])
+
+
+def test_a_referenced_delivery_replaced_in_place_is_read_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The referenced keys are cached per file version, not per path: a long-lived process
+    (a portal worker) sees a places workbook re-sent under the same name."""
+    import shutil
+
+    import openpyxl
+
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW / "epn-places", raw / "epn-places")
+    attendance = registry.source("epn-attendance")
+    path = FIXTURES / "epn-attendance/every-error.csv"
+    before = validate_file(path, attendance, raw).report.flatten()
+    assert (3, "Identifiant EPN", "foreign-key") in before
+    places = raw / "epn-places" / "epn-2008-01-15.xlsx"
+    book = openpyxl.load_workbook(places)
+    sheet = book.worksheets[0]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == "Identifiant"]
+    column = cells[0].column
+    sheet.cell(row=cells[0].row + 1, column=column, value="EPN-99")  # now a known place
+    book.save(places)
+    after = validate_file(path, attendance, raw).report.flatten()
+    assert (3, "Identifiant EPN", "foreign-key") not in after
