@@ -116,10 +116,10 @@ def accessible(page: Any) -> None:
 
 def wait_report(page: Any) -> None:
     """Every upload answers with its report's address at once (the portal runs with no wait):
-    the progress page reloads itself until the report is there."""
+    the progress page asks where the check stands and loads the report once it is there."""
     page.wait_for_url("**/rapports/*")
     page.wait_for_function(
-        "() => !document.body.hasAttribute('data-refresh')", timeout=300_000, polling=500
+        "() => !document.body.hasAttribute('data-status-url')", timeout=300_000, polling=500
     )
 
 
@@ -317,7 +317,21 @@ def test_a_sessions_month_is_checked_in_the_background_with_a_progress_page(
     assert answered is not None and answered.ok
     assert seen_progress
     assert meta is not None and meta["status"] in ("queued", "running")
+    # The page asks where the check stands (portal.js) and loads once, when it is done; the
+    # answer is held at "running" while axe-core reads the page, which must not move under it.
+    page.route(f"**/rapports/{check_id}/etat", held_running)
+    page.evaluate("() => { window.sameDocument = true; }")
+    page.wait_for_function(
+        "() => document.getElementById('progress-seconds').textContent === '7'",
+        timeout=30_000,
+        polling=200,
+    )
     accessible(page)
+    assert page.evaluate("() => window.sameDocument === true")  # asked, never reloaded
+    assert (
+        page.locator("#progress-text").inner_text() == "Votre fichier est en cours de vérification."
+    )
+    page.unroute(f"**/rapports/{check_id}/etat")
     wait_report(page)
     assert page.locator("h1").inner_text() == "Rapport de validation"
     report = json.loads(
@@ -332,6 +346,16 @@ def test_a_sessions_month_is_checked_in_the_background_with_a_progress_page(
     # It answered before the month was done: validation does not hold the web process.
     assert still is not None and still["status"] in ("queued", "running")
     assert problems == []
+
+
+def held_running(route: Any) -> None:
+    """The status address's answer while a check runs (7 s in), for a page under audit."""
+    state = {
+        "status": "running",
+        "text": "Votre fichier est en cours de vérification.",
+        "seconds": 7,
+    }
+    route.fulfill(status=200, content_type="application/json", body=json.dumps(state))
 
 
 def _cookies(page: Any) -> str:

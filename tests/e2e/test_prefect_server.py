@@ -281,7 +281,7 @@ def test_a_file_sent_from_the_portal_is_published_through_the_event(
             data={"csrf": csrf(page.text), "source": ""},
             files={"file": (sent.name, sent.read_bytes())},
         )
-        while 'data-refresh="' in report.text:
+        while 'data-status-url="' in report.text:
             time.sleep(0.5)
             report = client.get(report.url)
         assert "Envoyer ce fichier" in report.text, report.text[:2000]

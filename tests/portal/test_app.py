@@ -110,6 +110,34 @@ def test_pages_need_an_account_and_the_api_a_token(started: Any) -> None:
     assert answer.status_code == 401
 
 
+def test_a_checks_status_address_says_where_it_stands(started: Any, root: Path) -> None:
+    """What the progress page's script asks every two seconds: the check's state as JSON, for
+    whoever may see the report; a check done answers "done" (the script then loads the
+    report); signed out, the sign-in page."""
+    marie, marie_csrf = signed_in(started, "marie")
+    report = upload(marie, marie_csrf, EVERY_ERROR)
+    address = report.url.path
+    answer = marie.get(address + "/etat")
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    assert answer.json()["status"] == "done"
+    check_id = address.rsplit("/", 1)[-1]
+    meta = checks.read_meta(root, check_id)
+    assert meta is not None
+    try:
+        checks.write_meta(root, check_id, {**meta, "status": "running", "started_ts": time.time()})
+        state = marie.get(address + "/etat").json()
+        assert state["status"] == "running" and 0 <= state["seconds"] < 60
+        assert state["text"] == "Votre fichier est en cours de vérification."
+        english = marie.get(address + "/etat?lang=en").json()
+        assert english["text"] == "Your file is being checked."
+        page = marie.get(address).text
+        assert f'data-status-url="{address}/etat"' in page and 'data-status="running"' in page
+    finally:
+        checks.write_meta(root, check_id, meta)
+    answer = _client(started).get(address + "/etat", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/connexion")
+
+
 def test_security_headers_on_every_answer(started: Any) -> None:
     client = _client(started)
     for path in ("/connexion", "/static/opendata.css", "/nulle-part"):
@@ -241,7 +269,7 @@ def test_another_source_and_another_stewards_report_are_refused(started: Any) ->
     paul, paul_csrf = signed_in(started, "paul")
     report = upload(marie, marie_csrf, EVERY_ERROR)
     address = report.url.path
-    for path in ("", "/rapport.json", "/erreurs.csv", "/annote.xlsx"):
+    for path in ("", "/etat", "/rapport.json", "/erreurs.csv", "/annote.xlsx"):
         assert paul.get(address + path).status_code == 404
     assert paul.post(address + "/envoyer", data={"csrf": paul_csrf}).status_code == 404
     # A colleague with the same rights (here the data team) may open the shared address.

@@ -53,7 +53,8 @@ from opendata.storage import write_file, write_with
 HERE = Path(__file__).resolve().parent
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'none'; style-src 'self'; script-src 'self'; "
-    "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'",
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
@@ -604,6 +605,24 @@ def create_app(settings: Settings) -> Starlette:
         discard_if_unreadable(new_id, lang)
         return RedirectResponse(f"/rapports/{new_id}", 303)
 
+    def _progress(meta: dict[str, Any], lang: str) -> dict[str, Any]:
+        """Where a check stands, as the progress page and its status address say it."""
+        status = meta.get("status")
+        waiting = status in ("queued", "running")
+        since = meta.get("started_ts") or meta.get("created_ts") or time.time()
+        return {
+            "status": status if waiting else "done",
+            "text": WORDS[lang]["running" if status == "running" else "queued"] if waiting else "",
+            "seconds": max(0, int(time.time() - float(since))),
+        }
+
+    @login_required
+    async def report_status(request: Request, account: Account) -> Response:
+        """The progress page's script asks here every two seconds, rather than reloading the
+        page (a page reloading itself makes a screen reader start it again each time)."""
+        _, meta = owned_check(request, account)
+        return JSONResponse(_progress(meta, _lang(request)), headers=SECURITY_HEADERS)
+
     @login_required
     async def report_page(request: Request, account: Account) -> Response:
         check_id, meta = owned_check(request, account)
@@ -613,14 +632,12 @@ def create_app(settings: Settings) -> Starlette:
             return page(request, "error.html", 410, text=t["expired"])
         status = meta.get("status")
         if status in ("queued", "running"):
-            since = meta.get("started_ts") or meta.get("created_ts") or time.time()
-            seconds = int(time.time() - float(since))
             return page(
                 request,
                 "progress.html",
-                text=t["running" if status == "running" else "queued"].format(seconds=seconds),
                 meta=meta,
                 check_id=check_id,
+                progress=_progress(meta, lang),
             )
         if status == "failed":
             return page(request, "error.html", 500, text=t["failed"])
@@ -945,6 +962,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/deconnexion", logout, methods=["POST"]),
         Route("/verifier", check, methods=["POST"]),
         Route("/rapports/{check_id}", report_page),
+        Route("/rapports/{check_id}/etat", report_status),
         Route("/rapports/{check_id}/source", recheck, methods=["POST"]),
         Route("/rapports/{check_id}/envoyer", send, methods=["POST"]),
         Route("/rapports/{check_id}/erreurs.csv", download_csv),

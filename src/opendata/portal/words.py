@@ -73,9 +73,11 @@ WORDS: dict[str, dict[str, str]] = {
         "change_button": "Vérifier à nouveau",
         "proposed": "Source reconnue d'après l'en-tête",
         "running_title": "Vérification en cours",
-        "running": "Votre fichier est en cours de vérification ({seconds} s écoulées). "
-        "Cette page se met à jour toute seule ; vous pouvez aussi la recharger.",
-        "queued": "Votre fichier attend son tour ({seconds} s).",
+        "running": "Votre fichier est en cours de vérification.",
+        "queued": "Votre fichier attend son tour.",
+        "elapsed": "Temps écoulé :",
+        "progress_help": "Le rapport s'affichera ici dès qu'il sera prêt. Vous pouvez aussi "
+        "recharger la page, ou noter son adresse pour y revenir plus tard.",
         "failed": "La vérification n'a pas pu aboutir à cause d'un défaut du portail, pas de "
         "votre fichier. Réessayez ; si cela se reproduit, prévenez l'équipe données en "
         "donnant l'adresse de cette page.",
@@ -184,9 +186,11 @@ WORDS: dict[str, dict[str, str]] = {
         "change_button": "Check again",
         "proposed": "Source recognised from the header",
         "running_title": "Checking",
-        "running": "Your file is being checked ({seconds} s so far). This page updates by "
-        "itself; you may also reload it.",
-        "queued": "Your file is waiting its turn ({seconds} s).",
+        "running": "Your file is being checked.",
+        "queued": "Your file is waiting its turn.",
+        "elapsed": "Time elapsed:",
+        "progress_help": "The report will show here as soon as it is ready. You may also reload "
+        "the page, or keep its address to come back later.",
         "failed": "The check could not finish because of a defect of the portal, not of your "
         "file. Try again; if it happens again, tell the data team the address of this page.",
         "expired": "This report has expired: the file was not sent and the retention period "

@@ -1,10 +1,34 @@
-// The portal's only script (pages work without it): reload a progress page until its report
-// is ready, and let a file be dropped anywhere on the upload zone.
+// The portal's only script (pages work without it): follow a check from its progress page
+// until the report is ready, and let a file be dropped anywhere on the upload zone.
 (function () {
   "use strict";
-  var refresh = document.body.getAttribute("data-refresh");
-  if (refresh) {
-    window.setTimeout(function () { window.location.reload(); }, Number(refresh) * 1000);
+  var statusUrl = document.body.getAttribute("data-status-url");
+  if (statusUrl && window.fetch) {
+    // Ask where the check stands every two seconds instead of reloading the page, which
+    // would make a screen reader start it again each time; the status line (role=status)
+    // changes only when the check's state does, and the page loads once, when it is done.
+    var known = document.body.getAttribute("data-status");
+    var text = document.getElementById("progress-text");
+    var seconds = document.getElementById("progress-seconds");
+    var ask = function () {
+      window.fetch(statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          // Signed out, or the check is gone: the page itself says so.
+          return response.ok && !response.redirected ? response.json() : { status: "reload" };
+        })
+        .then(function (state) {
+          if (state.status !== "queued" && state.status !== "running") {
+            window.location.reload();
+            return;
+          }
+          if (seconds) { seconds.textContent = String(state.seconds); }
+          if (state.status !== known && text) { text.textContent = state.text; }
+          known = state.status;
+          window.setTimeout(ask, 2000);
+        })
+        .catch(function () { window.setTimeout(ask, 5000); });  // the portal restarting
+    };
+    window.setTimeout(ask, 2000);
   }
   var zone = document.querySelector(".drop");
   var input = document.getElementById("file");
