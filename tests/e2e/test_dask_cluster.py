@@ -4,8 +4,6 @@ processes started apart, as on other machines), reporting to a real Prefect serv
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -16,7 +14,7 @@ from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
 from prefect.client.schemas.objects import StateType
 
 from opendata.sessions_samples import write_month
-from tests.e2e.prefect_stack import BIN, _free_port, running_stack
+from tests.e2e.prefect_stack import BIN, _free_port, running_stack, stop_group
 
 pytestmark = pytest.mark.e2e
 
@@ -85,8 +83,7 @@ def test_months_run_on_two_dask_workers_and_report_to_the_server(tmp_path: Path)
                 stream = client.get_task_stream(start=started)
         finally:
             for proc in reversed(cluster):
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=30)
+                stop_group(proc)
 
         ran = {}
         for entry in stream:

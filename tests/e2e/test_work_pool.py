@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -13,7 +11,7 @@ import pytest
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.client.schemas.objects import StateType
 
-from tests.e2e.prefect_stack import BIN, running_stack
+from tests.e2e.prefect_stack import BIN, running_stack, stop_group
 
 pytestmark = pytest.mark.e2e
 
@@ -43,8 +41,7 @@ def test_a_process_worker_elsewhere_runs_the_deployments(tmp_path: Path) -> None
         try:
             run = stack.wait(stack.start_run("publish-dataset/startup-support").id, timeout=180)
         finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=30)
+            stop_group(worker)
         assert run.state.type == StateType.COMPLETED, (tmp_path / "worker.log").read_text()[-3000:]
         package = stack.root / "published" / "startup-support" / "datapackage.json"
         assert json.loads(package.read_text())["name"] == "startup-support"
