@@ -9,9 +9,6 @@ from __future__ import annotations
 import re
 from functools import cache
 
-import phonenumbers
-from stdnum.fr import siren, siret
-
 from opendata.headers import normalize_label
 
 _ARRONDISSEMENT = re.compile(
@@ -44,6 +41,8 @@ def siren_number(value: str) -> str | None:
     if not digits.isdigit() or len(digits) > 9:
         return None
     digits = digits.zfill(9)
+    from stdnum.fr import siren  # imported when used: a check of the sessions needs neither
+
     return digits if siren.is_valid(digits) else None
 
 
@@ -53,6 +52,8 @@ def siret_number(value: str) -> str | None:
     if not digits.isdigit() or len(digits) > 14:
         return None
     digits = digits.zfill(14)
+    from stdnum.fr import siret
+
     return digits if siret.is_valid(digits) else None
 
 
@@ -107,6 +108,8 @@ def naf_code(value: str) -> str | None:
 
 def phone_e164(value: str) -> str | None:
     """A valid French phone number in E.164 (``+33144556677``), or None."""
+    import phonenumbers  # 20 ms to import: only the sources with a phone number need it
+
     try:
         number = phonenumbers.parse(value, "FR")
     except phonenumbers.NumberParseException:
