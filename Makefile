@@ -16,6 +16,9 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@# pip compiles what it installs, not an editable project: compiled once here, every command
+	@# starts without compiling the library (where PYTHONDONTWRITEBYTECODE is set, each would).
+	$(BIN)/python -m compileall -q src flows
 	@touch $(STAMP)
 
 venv: $(STAMP) ## Create the virtual environment from the lock file

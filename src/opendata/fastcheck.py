@@ -1,14 +1,14 @@
 """Table Schema validation on Arrow columns of text: the one engine of every source.
 
 The departments' files come from the lenient reader (:mod:`opendata.reading`) as columns of
-text, checked in one batch; the operator's logs are read here with pyarrow's reader a batch at
-a time (:func:`iter_strings`, the next batch parsed in a thread while this one is checked:
-:func:`prefetched`). Whole columns are checked with Arrow compute kernels (:class:`Validator`;
-keys through 64-bit hashes, the rows whose hash another shares read again and compared
-exactly), and the findings are exactly what ``frictionless validate`` reports on the same cells
-and schema — the same (row, field, error type) list, in one batch or in many, proved by
-``tests/unit/test_fastcheck_differential.py`` (the operator's files) and
-``tests/unit/test_engine_differential.py`` (every other contract). A report then departs from
+text, checked in one batch; the operator's logs are read here a batch at a time, decompressed
+by ISA-L and parsed by pyarrow (:func:`iter_strings`, the next batch read in a thread while
+this one is checked: :func:`prefetched`). Whole columns are checked with Arrow compute
+kernels (:class:`Validator`; keys through 64-bit hashes, the rows whose hash another shares
+read again and compared exactly), and the findings are exactly what ``frictionless validate``
+reports on the same cells and schema — the same (row, field, error type) list, in one batch
+or in many, proved by ``tests/unit/test_fastcheck_differential.py`` (the operator's files)
+and ``tests/unit/test_engine_differential.py`` (every other contract). A report then departs from
 those findings in one place only, :func:`one_error_per_fault`.
 
 Frictionless semantics reproduced here (frictionless-py 5.21):
@@ -59,6 +59,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
+from isal import igzip_threaded, isal_zlib
 
 from opendata import safefiles
 from opendata.limits import Bounds, human, human_bytes
@@ -326,12 +327,6 @@ class StringTable:
         return len(self.rows)
 
 
-def _open(path: Path) -> pa.NativeFile:
-    with path.open("rb") as handle:
-        magic = handle.read(2)
-    return pa.input_stream(str(path), compression="gzip" if magic == b"\x1f\x8b" else None)
-
-
 def read_header(path: Path, delimiter: str) -> list[str]:
     """The first record of a (possibly gzipped) UTF-8 CSV."""
     try:
@@ -388,8 +383,8 @@ def iter_strings(
 
     past_bound: list[bool] = []
 
-    def on_ragged(row: Any) -> str:
-        ragged.append((int(row.number), row.text))
+    def on_ragged(number: int, text: str) -> str:
+        ragged.append((number, text))
         if max_rows is not None and len(ragged) > max_rows:  # a file of short records only:
             past_bound.append(True)  # the reader stops here (an exception would be ignored)
             return "error"
@@ -397,50 +392,18 @@ def iter_strings(
 
     limit = None if bounds is None else bounds.max_decompressed_bytes
     max_rows = None if bounds is None else bounds.max_rows
-    # One thread: the single-threaded reader numbers the ragged records as it meets them, and
-    # it is as fast as the multi-threaded one on these files (decompression sets the pace).
-    try:
-        reader = pcsv.open_csv(
-            _open(path),
-            read_options=pcsv.ReadOptions(
-                use_threads=False, column_names=names, skip_rows=1, block_size=block_bytes
-            ),
-            parse_options=pcsv.ParseOptions(
-                delimiter=delimiter,
-                newlines_in_values=True,
-                ignore_empty_lines=False,
-                invalid_row_handler=on_ragged,
-            ),
-            convert_options=pcsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        if past_bound:
-            raise UnreadableFile("too-many-rows", limit=human(max_rows or 0)) from None
-        if "Empty CSV file" not in str(exc):
-            raise _unreadable(exc) from None
-        yield StringTable(
-            header, [pa.chunked_array([], pa.string()) for _ in names], np.zeros(0, np.int64), [], 0
-        )
-        return
-    except OSError as exc:
-        raise _unreadable(exc) from None
+    schema = pa.schema([(name, pa.string()) for name in names])
+    batches = _record_batches(path, names, delimiter, block_bytes, on_ragged)
     size, records, yielded = 0, 0, False
     pending: list[pa.RecordBatch] = []
     pending_bytes = 0
-    batches = iter(reader)
     while True:
         try:
             batch = next(batches, None)
         except (pa.ArrowInvalid, OSError) as exc:
             if past_bound:
                 raise UnreadableFile("too-many-rows", limit=human(max_rows or 0)) from None
-            if "Empty CSV file" not in str(exc):
-                raise _unreadable(exc) from None
-            batch = None
+            raise _unreadable(exc) from None
         if batch is not None:
             size += batch.nbytes
             if limit is not None and size > limit:
@@ -455,7 +418,7 @@ def iter_strings(
         if batch is not None and pending_bytes < batch_bytes:
             continue
         if pending or ragged or not yielded:
-            table = pa.Table.from_batches(pending, schema=reader.schema)
+            table = pa.Table.from_batches(pending, schema=schema)
             numbers, mine = _number(records + 2, table.num_rows, ragged, final=batch is None)
             parsed = [
                 (number, next(csv.reader([text], delimiter=delimiter), [])) for number, text in mine
@@ -471,6 +434,92 @@ def iter_strings(
             pending, pending_bytes = [], 0
         if batch is None:
             return
+
+
+PIECE_BYTES = 1 << 22  # decompressed text handed to the parser at a time
+_ISAL_ERROR: type[BaseException] = isal_zlib.error  # type: ignore[assignment]  # stub: instance
+
+
+def _record_batches(
+    path: Path,
+    names: list[str],
+    delimiter: str,
+    block_bytes: int,
+    on_ragged: Callable[[int, str], str],
+) -> Iterator[pa.RecordBatch]:
+    """The file's data records as text batches; each ragged record goes to ``on_ragged`` with
+    its record number in the file (header = 1), which answers Arrow's "skip" or "error".
+
+    A gzipped file is decompressed by ISA-L (python-isal: twice as fast as the zlib in Arrow,
+    which set the pace of a whole month's check) in pieces cut after a line feed, each parsed
+    by Arrow from memory. Such a cut falls between two records only while no quote has been
+    met: from the first piece holding a quote (or a record longer than four pieces) to the end,
+    Arrow reads the file itself, the records already read skipped, so the records are always
+    the ones Arrow reads in one pass. A file of nothing but its header has no batch."""
+    ragged = [0]  # ragged records met so far
+
+    def parse(source: Any, skip: int, offset: int) -> Iterator[pa.RecordBatch]:
+        def numbered(row: Any) -> str:
+            ragged[0] += 1
+            return on_ragged(int(row.number) + offset, row.text)
+
+        # One thread: the single-threaded parser numbers ragged records as it meets them.
+        try:
+            stream = pcsv.open_csv(
+                source,
+                read_options=pcsv.ReadOptions(
+                    use_threads=False, column_names=names, skip_rows=skip, block_size=block_bytes
+                ),
+                parse_options=pcsv.ParseOptions(
+                    delimiter=delimiter,
+                    newlines_in_values=True,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=numbered,
+                ),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            if "Empty CSV file" in str(exc):
+                return
+            raise
+        yield from stream
+
+    with path.open("rb") as handle:
+        gzipped = handle.read(2) == b"\x1f\x8b"
+    if not gzipped:
+        yield from parse(pa.input_stream(str(path)), 1, 0)
+        return
+    records = 0  # data records parsed so far, ragged ones included
+    header_read = False
+    carry = b""
+    try:
+        with igzip_threaded.open(path, "rb") as text:
+            while PIECE_BYTES > 0:  # 0: Arrow reads the whole file (the tests compare both)
+                chunk = text.read(PIECE_BYTES)
+                data = carry + chunk if carry else chunk
+                if b'"' in data or len(data) > 4 * PIECE_BYTES:
+                    break  # Arrow reads from here to the end (below)
+                cut = data.rfind(b"\n") + 1 if chunk else len(data)
+                piece, carry = data[:cut], data[cut:]
+                if piece:
+                    # Arrow numbers a piece's records from 1 (the header's piece from the header).
+                    skip, offset = (0, 1 + records) if header_read else (1, 0)
+                    header_read = True
+                    before = ragged[0]
+                    for batch in parse(pa.BufferReader(piece), skip, offset):
+                        records += batch.num_rows
+                        yield batch
+                    records += ragged[0] - before
+                if not chunk:
+                    return
+    except (EOFError, _ISAL_ERROR, gzip.BadGzipFile) as exc:
+        raise UnreadableFile("truncated-gzip") from exc
+    # Arrow's numbers count the rows it skips: they stay those of the whole file.
+    yield from parse(pa.input_stream(str(path), compression="gzip"), 1 + records, 0)
 
 
 def _number(

@@ -1,0 +1,121 @@
+"""The operator's reader: a gzipped file decompressed by ISA-L and cut into pieces reads exactly
+as Arrow reads it in one pass (the same records, numbers, ragged records and refusals).
+
+``fastcheck.PIECE_BYTES = 0`` makes Arrow read the whole file itself (decompression included):
+every case is read both ways, with pieces as small as 16 bytes so that cuts fall everywhere,
+on files with and without quotes (a quoted line break: Arrow reads from that piece on), CRLF
+and bare CR line ends, blank, short and long records, text that is not ASCII, and truncated
+archives.
+"""
+
+from __future__ import annotations
+
+import gzip
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opendata import fastcheck
+from opendata.limits import Bounds
+from opendata.report import UnreadableFile
+
+PIECE = fastcheck.PIECE_BYTES  # the real size
+
+
+def _cell(rng: random.Random, quotes: bool) -> str:
+    draw = rng.random()
+    if draw < 0.6:
+        return "".join(rng.choice("abc019 ") for _ in range(rng.randint(0, 6)))
+    if draw < 0.7 and quotes:
+        return '"' + rng.choice(["a\nb", "x,y", 'q""q', "", "\r\n"]) + '"'
+    if draw < 0.75:
+        return rng.choice(["é", "\r", "", "日本"] + (['a"b'] if quotes else []))
+    return str(rng.randint(0, 10**6))
+
+
+def _file(rng: random.Random, folder: Path, name: str) -> Path:
+    width = rng.randint(1, 5)
+    quotes = rng.random() < 0.3
+    eol = rng.choice(["\n", "\n", "\r\n"])
+    records = []
+    for _ in range(rng.randint(0, 300)):
+        cells = width if rng.random() < 0.85 else rng.randint(0, width + 2)
+        records.append(",".join(_cell(rng, quotes) for _ in range(cells)))
+    text = ",".join(f"h{i}" for i in range(width)) + eol + eol.join(records)
+    if rng.random() < 0.7:
+        text += eol
+    data = gzip.compress(text.encode())
+    if rng.random() < 0.05:
+        data = data[: len(data) // 2]
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def _read(path: Path, **options: Any) -> Any:
+    """Everything the reader gives, whatever its batches: columns, numbers, ragged records."""
+    try:
+        columns: list[list[str]] = []
+        rows: list[int] = []
+        ragged: list[Any] = []
+        records = 0
+        for table in fastcheck.iter_strings(path, ",", **options):
+            columns = columns or [[] for _ in table.columns]
+            for kept, column in zip(columns, table.columns, strict=True):
+                kept += column.to_pylist()
+            rows += table.rows.tolist()
+            ragged += table.ragged
+            records = table.records
+        return columns, rows, ragged, records
+    except UnreadableFile as exc:
+        return ("unreadable", exc.kind)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pieces_read_as_arrow_reads_the_whole_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    rng = random.Random(seed)
+    for case in range(60):
+        path = _file(rng, tmp_path, f"case-{case}.csv.gz")
+        options: dict[str, Any] = {
+            "batch_bytes": rng.choice([1, 100, 1 << 22]),
+            "block_bytes": rng.choice([256, 4096, 1 << 20]),
+        }
+        pieces = rng.choice([16, 64, 256, 4096, PIECE])
+        if pieces == PIECE and rng.random() < 0.7:
+            # Bounds too: which one a file crosses first depends on the batches, which only
+            # pieces of the real size keep as Arrow makes them.
+            options["bounds"] = Bounds(
+                10**9, rng.choice([500, 3000, 10**9]), rng.choice([5, 50, 10**6]), 50, 10**6
+            )
+        monkeypatch.setattr(fastcheck, "PIECE_BYTES", 0)
+        whole = _read(path, **options)
+        monkeypatch.setattr(fastcheck, "PIECE_BYTES", pieces)
+        assert _read(path, **options) == whole, (case, pieces, options)
+
+
+def test_a_file_without_quotes_is_read_in_pieces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pieces are used (one Arrow read per piece), and a quote hands the rest to Arrow."""
+    path = tmp_path / "plain.csv.gz"
+    path.write_bytes(gzip.compress(b"a,b\n" + b"1,2\n" * 1000))
+    monkeypatch.setattr(fastcheck, "PIECE_BYTES", 400)
+    batches = list(fastcheck._record_batches(path, ["0", "1"], ",", 1 << 20, lambda n, t: "skip"))
+    assert len(batches) >= 10 and sum(b.num_rows for b in batches) == 1000
+    path.write_bytes(gzip.compress(b'a,b\n"1",2\n' + b"1,2\n" * 999))
+    batches = list(fastcheck._record_batches(path, ["0", "1"], ",", 1 << 20, lambda n, t: "skip"))
+    assert len(batches) == 1 and batches[0].num_rows == 1000
+
+
+def test_a_truncated_or_corrupt_archive_is_refused_as_such(tmp_path: Path) -> None:
+    data = gzip.compress(b"a,b\n" + b"1,2\n" * 50_000)
+    for name, broken in (("cut", data[: len(data) // 2]), ("noise", data[:40] + b"x" * 400)):
+        path = tmp_path / f"{name}.csv.gz"
+        path.write_bytes(broken)
+        with pytest.raises(UnreadableFile) as refused:
+            list(fastcheck.iter_strings(path))
+        assert refused.value.kind == "truncated-gzip", name
