@@ -79,7 +79,9 @@ def _raw(months: tuple[str, ...], rows: int, name: str = "raw") -> Path:
             subprocess.run(
                 [
                     str(BIN / "opendata"),
-                    "generate-sessions",
+                    "generate-months",
+                    "--dataset",
+                    "wifi-hotspots",
                     month,
                     "--rows",
                     str(rows),

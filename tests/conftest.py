@@ -51,7 +51,7 @@ SMALL_MONTH_ROWS = 3_100
 def small_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The committed deliveries with a small October 2007 of sessions (100 a day, 4 re-sent).
     Read only."""
-    from opendata.sessions_samples import SAMPLE_MONTH, write_month
+    from opendata.datasets.wifi_hotspots.samples import SAMPLE_MONTH, write_month
 
     target = tmp_path_factory.mktemp("small-raw") / "raw"
     shutil.copytree(RAW, target)

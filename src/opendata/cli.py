@@ -142,9 +142,11 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=2008)
 
     ses = sub.add_parser(
-        "generate-sessions", help="write Wi-Fi session logs for any months (benchmarks, trials)"
+        "generate-months",
+        help="write generated monthly deliveries of a dataset's large source (benchmarks, trials)",
     )
     ses.add_argument("months", nargs="+", help="AAAA-MM, or a range AAAA-MM:AAAA-MM")
+    ses.add_argument("--dataset", required=True, help="dataset id, e.g. wifi-hotspots")
     ses.add_argument("--rows", type=int, default=None, help="rows a month (default: realistic)")
     ses.add_argument("--raw-dir", type=Path, default=Path("raw"))
     ses.add_argument("--seed", type=int, default=2008)
@@ -509,8 +511,8 @@ def _template(args: argparse.Namespace) -> int:
 
 class _TypeAndPlaceOnly(logging.Filter):
     """An exception escaping a request is logged by its type and where it was raised, never
-    its message or locals: a message of ours may quote a cell, and a cell of the trainees'
-    file must not reach a log (uvicorn prints the whole traceback otherwise)."""
+    its message or locals: a message of ours may quote a cell, and a cell of a file with
+    personal data must not reach a log (uvicorn prints the whole traceback otherwise)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[1] is not None:
@@ -581,9 +583,27 @@ def _month_range(text: str) -> list[str]:
     return months
 
 
-def _generate_sessions(args: argparse.Namespace) -> int:
-    from opendata.sessions_samples import write_month
+def _generate_months(args: argparse.Namespace) -> int:
+    from opendata import datasets, registry
 
+    try:
+        registry.dataset(args.dataset)
+    except KeyError as exc:
+        sys.stderr.write(f"opendata: {exc.args[0]}\n")
+        return EXIT_UNUSABLE
+    generator = datasets.module(args.dataset, "samples")
+    if generator is None or not hasattr(generator, "write_month"):
+        having = [
+            name
+            for name in sorted(registry.datasets())
+            if hasattr(datasets.module(name, "samples"), "write_month")
+        ]
+        sys.stderr.write(
+            f"opendata: the dataset {args.dataset} has no generator of monthly deliveries "
+            f"(datasets that have one: {', '.join(having) or 'none'})\n"
+        )
+        return EXIT_UNUSABLE
+    write_month = generator.write_month
     try:
         months = [m for text in args.months for m in _month_range(text)]
     except ValueError:
@@ -616,7 +636,7 @@ def main(argv: list[str] | None = None) -> int:
         "template": _template,
         "portal": _portal,
         "generate-samples": _generate,
-        "generate-sessions": _generate_sessions,
+        "generate-months": _generate_months,
     }
     try:
         return handlers[args.command](args)

@@ -674,9 +674,12 @@ def write_samples(raw_dir: Path, seed: int = 2008) -> list[Path]:
     for writer in writers:
         rng = random.Random(f"{seed}-{writer.__name__}")
         written.extend(writer(raw_dir, rng))
-    from opendata.sessions_samples import write_sample
+    from opendata import datasets, registry
 
-    written.append(write_sample(raw_dir, seed))
+    for dataset in sorted(registry.datasets()):  # a dataset's own generated sample, if any
+        generator = datasets.module(dataset, "samples")
+        if generator is not None and hasattr(generator, "write_sample"):
+            written.append(generator.write_sample(raw_dir, seed))
     return written
 
 

@@ -110,7 +110,7 @@ def test_validate_of_an_operator_month_runs_without_pandas(tmp_path: Path) -> No
     import was a fifth of the command): every format, a valid and an invalid month."""
     import pyarrow as pa
 
-    from opendata.sessions_samples import csv_gz_bytes, month_table
+    from opendata.datasets.wifi_hotspots.samples import csv_gz_bytes, month_table
 
     raw = tmp_path / "raw"
     shutil.copytree(ROOT / "raw" / "wifi-sites", raw / "wifi-sites")

@@ -13,7 +13,7 @@ from distributed import Client
 from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
 from prefect.client.schemas.objects import StateType
 
-from opendata.sessions_samples import write_month
+from opendata.datasets.wifi_hotspots.samples import write_month
 from tests.e2e.prefect_stack import BIN, _free_port, running_stack, stop_group
 
 pytestmark = pytest.mark.e2e

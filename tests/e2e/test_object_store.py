@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from opendata import objectstore, publishing
-from opendata.sessions_samples import write_month
+from opendata.datasets.wifi_hotspots.samples import write_month
 from tests.e2e.prefect_stack import BIN, _free_port
 
 pytestmark = pytest.mark.e2e

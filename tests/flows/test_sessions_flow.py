@@ -12,7 +12,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
 from flows.publish import run_publish
-from opendata.sessions_samples import write_month
+from opendata.datasets.wifi_hotspots.samples import write_month
 
 pytestmark = pytest.mark.flow
 

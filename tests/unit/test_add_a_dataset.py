@@ -169,3 +169,32 @@ def test_a_new_source_and_dataset_are_found_validated_and_published(new_dataset:
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "Stationnement vélo" in page and "Places de vélo par arrondissement" in page
     assert (out / "bike-parking" / "CHANGELOG.md").exists()
+
+
+GENERIC = [
+    ROOT / "src/opendata/publishing.py",
+    ROOT / "src/opendata/site.py",
+    ROOT / "src/opendata/cli.py",
+    *sorted((ROOT / "flows").glob("*.py")),
+]
+
+
+def test_the_generic_modules_name_no_source_and_no_dataset() -> None:
+    """Publishing, the catalogue page, the command line and the flows ask the registry and
+    ``opendata.datasets``: no id of a source or a dataset in their code (comments and the
+    ``e.g.`` of a help text aside)."""
+    import io
+    import re
+    import tokenize
+
+    ids = set(registry.sources()) | set(registry.datasets())
+    ids |= {opendata.datasets.package_name(name) for name in ids}
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(ids))) + r")(?![\w-])")
+    found = []
+    for path in GENERIC:
+        for token in tokenize.generate_tokens(io.StringIO(path.read_text()).readline):
+            if token.type == tokenize.COMMENT or "e.g." in token.string:
+                continue
+            if token.type in (tokenize.NAME, tokenize.STRING) and pattern.search(token.string):
+                found.append(f"{path.name}:{token.start[0]}: {token.string[:60]}")
+    assert found == []

@@ -167,3 +167,30 @@ def test_validate_away_from_the_project_says_the_keys_were_not_checked(
     out = capsys.readouterr().out
     assert code == 0  # valid, but said
     assert "Identifiants non vérifiés" in out and "--raw-dir" in out and str(tmp_path) in out
+
+
+def test_generated_months_come_from_the_datasets_own_generator(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``generate-months`` names no dataset: it asks the dataset's folder for its generator."""
+    code, out, _ = run(
+        capsys,
+        "generate-months",
+        "--dataset",
+        "wifi-hotspots",
+        "2008-02:2008-03",
+        "--rows",
+        "500",
+        "--raw-dir",
+        str(tmp_path),
+    )
+    assert code == 0
+    written = [Path(line) for line in out.splitlines()]
+    assert [p.name for p in written] == ["sessions-2008-02.csv.gz", "sessions-2008-03.csv.gz"]
+    assert all(p.parent == tmp_path / "wifi-sessions" and p.stat().st_size > 0 for p in written)
+    code, _, err = run(capsys, "generate-months", "--dataset", "startup-support", "2008-02")
+    assert code == 2 and "no generator of monthly deliveries" in err and "wifi-hotspots" in err
+    code, _, err = run(capsys, "generate-months", "--dataset", "nope", "2008-02")
+    assert code == 2 and "unknown dataset 'nope'" in err
+    code, _, err = run(capsys, "generate-months", "--dataset", "wifi-hotspots", "2008-13")
+    assert code == 2 and "AAAA-MM" in err

@@ -25,7 +25,7 @@ import pytest
 from frictionless import Package
 
 from opendata import fastcheck, registry
-from opendata.sessions_samples import HEADER, month_table
+from opendata.datasets.wifi_hotspots.samples import HEADER, month_table
 
 SITES = ["PW0001", "PW0002", "PW0003"]
 GOOD = [

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from opendata import cli, intake, publishing, registry
+from opendata.datasets.wifi_hotspots.samples import HEADER
 from opendata.messages import message
 from opendata.render import GROUP_AT, RENDERERS, artifact
 from opendata.report import Problem, Report
-from opendata.sessions_samples import HEADER
 from opendata.validation import validate_file
 from tests.conftest import FIXTURES, RAW, ROOT
 

@@ -25,7 +25,7 @@ import pytest
 
 from opendata import publishing, registry
 from opendata.datasets.wifi_hotspots import large as sessions
-from opendata.sessions_samples import HEADER, csv_gz_bytes, month_table, write_month
+from opendata.datasets.wifi_hotspots.samples import HEADER, csv_gz_bytes, month_table, write_month
 from opendata.validation import validate_file
 from tests.conftest import RAW
 
@@ -275,7 +275,7 @@ def test_months_are_processed_once_and_only_when_they_change(raw: Path, tmp_path
 
     # A re-delivered month with fewer sessions: only it is processed, and it is a major change.
     table = month_table("2007-11", rows=3000, resent=0).slice(0, 2990)
-    from opendata.sessions_samples import csv_gz_bytes
+    from opendata.datasets.wifi_hotspots.samples import csv_gz_bytes
 
     (raw / "wifi-sessions" / "sessions-2007-11.csv.gz").write_bytes(csv_gz_bytes(table))
     redone, outcome = _publish(raw, published)
@@ -377,8 +377,8 @@ def test_the_generator_is_seeded_and_follows_the_season() -> None:
 def test_a_month_re_delivered_through_the_intake_replaces_that_month(
     raw: Path, tmp_path: Path
 ) -> None:
+    from opendata.datasets.wifi_hotspots.samples import csv_gz_bytes
     from opendata.intake import submit
-    from opendata.sessions_samples import csv_gz_bytes
 
     write_month(raw, "2007-10", rows=2000, resent=0)
     published = tmp_path / "published"

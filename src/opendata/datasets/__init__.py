@@ -12,7 +12,11 @@
     work_dir, run)`` (runs them through ``run(stage, calls)``, adds reports and built parts to
     ``collected``), ``tables(parts)`` (the tables aggregated from the parts), ``files(parts)``
     (the files of each partitioned resource) and ``check(frames, parts)`` (problems between
-    the parts and the other tables: nothing is published when there are some).
+    the parts and the other tables: nothing is published when there are some);
+``samples.py`` (optional)
+    generated deliveries: ``write_month(raw_dir, month, seed, rows)`` writes one month of the
+    dataset's large source (``opendata generate-months --dataset <dataset>``: benchmarks,
+    trials), and the module may give ``opendata generate-samples`` its committed sample.
 
 Nothing in the generic modules names a dataset: they ask :func:`module` for what they need.
 """
