@@ -43,6 +43,7 @@ records itself (``blank_rows`` of :class:`Validator`).
 
 from __future__ import annotations
 
+import bisect
 import csv
 import gzip
 import os
@@ -358,10 +359,15 @@ def iter_strings(
     bounds: Bounds | None = None,
     batch_bytes: int | None = None,
     block_bytes: int | None = None,
+    wanted: np.ndarray | None = None,
 ) -> Iterator[StringTable]:
     """Read a (possibly gzipped) UTF-8 CSV as text columns, every cell kept as written, in
     batches of about ``batch_bytes`` of text, rows numbered as records of the whole file
     (header = 1). Memory is that of one batch, whatever the file's size.
+
+    With ``wanted`` (sorted record numbers, for a second reading of a file already checked):
+    pieces of the file holding none of them may be left unparsed (see :func:`_record_batches`),
+    so the batches hold the wanted records and some others.
 
     With ``bounds``: only a regular file, at most its file and decompressed sizes, rows,
     columns and cell length (:class:`UnreadableFile` past them, raised at the batch that
@@ -393,17 +399,19 @@ def iter_strings(
     limit = None if bounds is None else bounds.max_decompressed_bytes
     max_rows = None if bounds is None else bounds.max_rows
     schema = pa.schema([(name, pa.string()) for name in names])
-    batches = _record_batches(path, names, delimiter, block_bytes, on_ragged)
+    batches = _record_batches(path, names, delimiter, block_bytes, on_ragged, wanted)
     size, records, yielded = 0, 0, False
     pending: list[pa.RecordBatch] = []
     pending_bytes = 0
     while True:
         try:
-            batch = next(batches, None)
+            item = next(batches, None)
         except (pa.ArrowInvalid, OSError) as exc:
             if past_bound:
                 raise UnreadableFile("too-many-rows", limit=human(max_rows or 0)) from None
             raise _unreadable(exc) from None
+        skipped = item if isinstance(item, int) else 0  # records left unparsed (``wanted``)
+        batch = None if isinstance(item, int) else item
         if batch is not None:
             size += batch.nbytes
             if limit is not None and size > limit:
@@ -419,6 +427,8 @@ def iter_strings(
             continue
         if pending or ragged or not yielded:
             table = pa.Table.from_batches(pending, schema=schema)
+            # Before records left unparsed, or at the end, every ragged record met is this
+            # batch's.
             numbers, mine = _number(records + 2, table.num_rows, ragged, final=batch is None)
             parsed = [
                 (number, next(csv.reader([text], delimiter=delimiter), [])) for number, text in mine
@@ -432,7 +442,8 @@ def iter_strings(
             yield StringTable(header, columns, numbers, parsed, records)
             yielded = True
             pending, pending_bytes = [], 0
-        if batch is None:
+        records += skipped
+        if item is None:
             return
 
 
@@ -446,7 +457,8 @@ def _record_batches(
     delimiter: str,
     block_bytes: int,
     on_ragged: Callable[[int, str], str],
-) -> Iterator[pa.RecordBatch]:
+    wanted: np.ndarray | None = None,
+) -> Iterator[pa.RecordBatch | int]:
     """The file's data records as text batches; each ragged record goes to ``on_ragged`` with
     its record number in the file (header = 1), which answers Arrow's "skip" or "error".
 
@@ -455,7 +467,13 @@ def _record_batches(
     by Arrow from memory. Such a cut falls between two records only while no quote has been
     met: from the first piece holding a quote (or a record longer than four pieces) to the end,
     Arrow reads the file itself, the records already read skipped, so the records are always
-    the ones Arrow reads in one pass. A file of nothing but its header has no batch."""
+    the ones Arrow reads in one pass. A file of nothing but its header has no batch.
+
+    With ``wanted`` (sorted record numbers): a piece holding none of them is not parsed, its
+    number of records given instead (a piece without quotes has one record per line end: a
+    line feed, a carriage return and line feed, or a carriage return alone, as Arrow reads
+    them); a piece is looked at in parts of ``PART_BYTES``. A second reading of a month for a
+    few hundred repeated keys is then mostly the decompression."""
     ragged = [0]  # ragged records met so far
 
     def parse(source: Any, skip: int, offset: int) -> Iterator[pa.RecordBatch]:
@@ -495,6 +513,7 @@ def _record_batches(
         return
     records = 0  # data records parsed so far, ragged ones included
     header_read = False
+    numbers = None if wanted is None else [int(n) for n in wanted]
     carry = b""
     try:
         with igzip_threaded.open(path, "rb") as text:
@@ -509,17 +528,51 @@ def _record_batches(
                     # Arrow numbers a piece's records from 1 (the header's piece from the header).
                     skip, offset = (0, 1 + records) if header_read else (1, 0)
                     header_read = True
-                    before = ragged[0]
-                    for batch in parse(pa.BufferReader(piece), skip, offset):
-                        records += batch.num_rows
-                        yield batch
-                    records += ragged[0] - before
+                    for part in [piece] if numbers is None else _parts(piece):
+                        count = 0 if numbers is None else _line_ends(part) - skip
+                        if numbers is not None and not _wanted_in(numbers, skip, offset, count):
+                            records += count
+                            yield count
+                        else:
+                            before = ragged[0]
+                            for batch in parse(pa.BufferReader(part), skip, offset):
+                                records += batch.num_rows
+                                yield batch
+                            records += ragged[0] - before
+                        skip, offset = 0, 1 + records
                 if not chunk:
                     return
     except (EOFError, _ISAL_ERROR, gzip.BadGzipFile) as exc:
         raise UnreadableFile("truncated-gzip") from exc
     # Arrow's numbers count the rows it skips: they stay those of the whole file.
     yield from parse(pa.input_stream(str(path), compression="gzip"), 1 + records, 0)
+
+
+PART_BYTES = 1 << 16  # a second reading's unit: about 800 session records
+
+
+def _parts(piece: bytes) -> Iterator[bytes]:
+    """A piece without quotes cut after line feeds into parts of about ``PART_BYTES``."""
+    start = 0
+    while start < len(piece):
+        end = piece.find(b"\n", start + PART_BYTES) + 1 or len(piece)
+        yield piece[start:end]
+        start = end
+
+
+def _wanted_in(wanted: list[int], skip: int, offset: int, count: int) -> bool:
+    """Whether a part of ``count`` records holds one of the ``wanted`` record numbers."""
+    first = 2 if skip else offset + 1  # its first record's number
+    at = bisect.bisect_left(wanted, first)
+    return at < len(wanted) and wanted[at] < first + count
+
+
+def _line_ends(piece: bytes) -> int:
+    """Records of a piece without quotes: its line ends, and a last line without one."""
+    ends = piece.count(b"\n")
+    if b"\r" in piece:
+        ends += piece.count(b"\r") - piece.count(b"\r\n")
+    return ends + (not piece.endswith((b"\n", b"\r")))
 
 
 def _number(
@@ -1243,7 +1296,7 @@ def gather_strings(
 ) -> StringTable:
     """The records numbered in ``wanted`` (sorted), read again from the file batch by batch:
     memory is that of those records, not of the file."""
-    batches = prefetched(iter_strings(path, delimiter, bounds))
+    batches = prefetched(iter_strings(path, delimiter, bounds, wanted=wanted))
     return concat_strings([select_rows(batch, wanted) for batch in batches])
 
 

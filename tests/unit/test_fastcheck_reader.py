@@ -119,3 +119,39 @@ def test_a_truncated_or_corrupt_archive_is_refused_as_such(tmp_path: Path) -> No
         with pytest.raises(UnreadableFile) as refused:
             list(fastcheck.iter_strings(path))
         assert refused.value.kind == "truncated-gzip", name
+
+
+def _gathered(path: Path, numbers: Any, **options: Any) -> Any:
+    try:
+        tables = fastcheck.iter_strings(path, **options)
+        parts = [fastcheck.select_rows(table, numbers) for table in tables]
+    except UnreadableFile as exc:
+        return ("unreadable", exc.kind)
+    table = fastcheck.concat_strings(parts)
+    return [c.to_pylist() for c in table.columns], table.rows.tolist(), table.ragged
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_second_reading_for_some_records_finds_them_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Reading a file again for some record numbers (the repeated keys) leaves the pieces
+    without any of them unparsed: the records found are those of a whole reading."""
+    import numpy as np
+
+    rng = random.Random(100 + seed)
+    for case in range(60):
+        path = _file(rng, tmp_path, f"case-{case}.csv.gz")
+        every = _read(path)
+        if every[0] == "unreadable":
+            continue
+        numbers = sorted(every[1] + [n for n, _ in every[2]])
+        chosen = rng.sample(numbers, min(len(numbers), rng.choice([0, 1, 3, 20])))
+        wanted = np.array(sorted(set(chosen + rng.choice([[], [10**6]]))), dtype=np.int64)
+        monkeypatch.setattr(fastcheck, "PIECE_BYTES", rng.choice([16, 64, 256, 4096, PIECE]))
+        options = {
+            "block_bytes": rng.choice([256, 1 << 20]),
+            "batch_bytes": rng.choice([1, 1 << 22]),
+        }
+        expected = _gathered(path, wanted, **options)
+        assert _gathered(path, wanted, wanted=wanted, **options) == expected, case
