@@ -409,7 +409,14 @@ def iter_strings(
         except (pa.ArrowInvalid, OSError) as exc:
             if past_bound:
                 raise UnreadableFile("too-many-rows", limit=human(max_rows or 0)) from None
-            raise _unreadable(exc) from None
+            # The record that broke the reader comes after every record it gave.
+            row = records + sum(b.num_rows for b in pending) + len(ragged) + 2
+            if bounds is not None and "straddling object" in str(exc):
+                # One record longer than a block (4 MiB): past any cell bound of a contract.
+                raise UnreadableFile(
+                    "cell-too-long", row=row, limit=human(bounds.max_cell_chars)
+                ) from None
+            raise _unreadable(exc, row) from None
         skipped = item if isinstance(item, int) else 0  # records left unparsed (``wanted``)
         batch = None if isinstance(item, int) else item
         if batch is not None:
@@ -592,15 +599,15 @@ def _number(
     return numbers, mine
 
 
-def _unreadable(exc: Exception) -> UnreadableFile:
-    """The steward's reason for a reader's failure."""
+def _unreadable(exc: Exception, row: int) -> UnreadableFile:
+    """The steward's reason for a reader's failure at record ``row``."""
     text = str(exc)
     if isinstance(exc, pa.ArrowInvalid):
         if "UTF8" in text or "utf8" in text or "UTF-8" in text:
             return UnreadableFile("encoding", encodings="utf-8")
         if "gzip" in text.lower() or "compress" in text.lower():
             return UnreadableFile("truncated-gzip")
-        return UnreadableFile("malformed-csv", row=0, detail=text.splitlines()[0])
+        return UnreadableFile("malformed-csv", row=row, detail=text.splitlines()[0])
     lower = text.lower()
     broken = "gzip" in lower or "compress" in lower or "truncated" in lower
     return UnreadableFile("truncated-gzip" if broken else "os-error", detail=text)

@@ -155,3 +155,17 @@ def test_a_second_reading_for_some_records_finds_them_all(
         }
         expected = _gathered(path, wanted, **options)
         assert _gathered(path, wanted, wanted=wanted, **options) == expected, case
+
+
+def test_a_record_longer_than_a_block_is_refused_at_its_row(tmp_path: Path) -> None:
+    """A record Arrow cannot hold in one block (a cell of megabytes, an unclosed quote) is
+    refused as a cell past the bound, at its own record number, not as an unreadable CSV."""
+    path = tmp_path / "sessions.csv.gz"
+    path.write_bytes(gzip.compress(b"a,b\n1,2\n3,4\n5,6\n7," + b"x" * 65536 + b"\n8,9\n"))
+    bounds = Bounds(10**9, 10**9, 10**6, 50, 10**6)  # the cell bound alone would let it pass
+    with pytest.raises(UnreadableFile) as refused:
+        list(fastcheck.iter_strings(path, bounds=bounds, block_bytes=4096, batch_bytes=1))
+    assert refused.value.kind == "cell-too-long" and refused.value.params["row"] == 5
+    with pytest.raises(UnreadableFile) as unbounded:
+        list(fastcheck.iter_strings(path, block_bytes=4096))
+    assert unbounded.value.kind == "malformed-csv" and unbounded.value.params["row"] == 5
