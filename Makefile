@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv publish serve test lint typecheck unit bench samples update-golden lock clean browser
+.PHONY: help venv publish serve test lint typecheck unit bench samples update-golden lock clean browser harvesters
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -28,11 +28,25 @@ publish: $(STAMP) ## Publish every dataset from raw/ into published/ (embedded P
 
 PORT        ?= 4200
 PORTAL_PORT ?= 8000
-serve: $(STAMP) ## Prefect server + UI on http://127.0.0.1:4200, the deployments, the portal on :8000
-	$(BIN)/opendata serve --root . --port $(PORT) --portal-port $(PORTAL_PORT)
+BASE_URL    ?= $(OPENDATA_BASE_URL)
+serve: $(STAMP) ## Prefect server + UI on :4200, the deployments, the portal on :8000 (BASE_URL=public address of published/)
+	$(BIN)/opendata serve --root . --port $(PORT) --portal-port $(PORTAL_PORT) $(if $(BASE_URL),--base-url "$(BASE_URL)")
 
-test: lint typecheck browser ## Lint, type check and run the whole test suite
+test: lint typecheck browser harvesters ## Lint, type check and run the whole test suite
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# The harvester tier runs data.gouv.fr's udata and CKAN's ckanext-dcat, each in an environment
+# of its own built from its pinned requirement file (their dependencies clash with ours).
+HARVESTERS := .venv-harvesters
+$(HARVESTERS)/%/.installed: tests/harvesters/%.requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found"; exit 2; }
+	rm -rf $(HARVESTERS)/$*
+	$(PYTHON) -m venv $(HARVESTERS)/$*
+	$(HARVESTERS)/$*/bin/python -m pip install --quiet --upgrade "pip>=24"
+	$(HARVESTERS)/$*/bin/python -m pip install --quiet --no-deps -r $<
+	@touch $@
+
+harvesters: $(HARVESTERS)/udata/.installed $(HARVESTERS)/ckan/.installed ## The harvesters' own environments (udata, ckanext-dcat)
 
 # The browser tier drives Debian's Chromium (no browser download): installed here when missing
 # and we may (root, as in CI); otherwise the reason is printed and make stops.
@@ -73,4 +87,4 @@ lock: ## Re-resolve the dependencies and rewrite requirements.lock
 	/tmp/opendata-lock/bin/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
 
 clean: ## Remove the environment and the build output
-	rm -rf $(VENV) published/*/ .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(HARVESTERS) published/*/ .pytest_cache .mypy_cache .ruff_cache

@@ -20,7 +20,7 @@ from prefect.schedules import Cron
 
 from flows.intake import ACCEPTED_EVENT, process_inbox, validate_upload
 from flows.publish import publish_dataset
-from opendata import registry
+from opendata import catalog, registry
 
 TIMEZONE = "Europe/Paris"
 DAILY = "0 6 * * *"
@@ -43,15 +43,20 @@ class Folders:
         return cls(root / "raw", root / "published", root / "inbox", root / "quarantine")
 
 
-def build(folders: Folders, work_pool: str | None = None) -> list[RunnerDeployment]:
+def build(
+    folders: Folders, work_pool: str | None = None, base_url: str | None = None
+) -> list[RunnerDeployment]:
     """One deployment per dataset of the registry, plus the intake's two.
 
     With ``work_pool``, the deployments point at their flows by module path, so that process
-    workers on other machines (with this project installed) can import and run them.
+    workers on other machines (with this project installed) can import and run them, with the
+    publication's public address ``base_url`` in their environment.
     """
     pool: dict[str, Any] = {}
     if work_pool:
         pool = {"work_pool_name": work_pool, "entrypoint_type": EntrypointType.MODULE_PATH}
+        if base_url:
+            pool["job_variables"] = {"env": {catalog.BASE_URL_SETTING: base_url}}
     found: list[object] = []
     for name, dataset in sorted(registry.datasets().items()):
         found.append(
@@ -76,7 +81,8 @@ def build(folders: Folders, work_pool: str | None = None) -> list[RunnerDeployme
                     )
                 ],
                 tags=["publish", name],
-                description=dataset.descriptor.get("title"),
+                description=f"{dataset.descriptor.get('title')} — tous les jours à 06:00, "
+                f"heure de Paris ({TIMEZONE}), et à chaque livraison acceptée.",
                 **pool,
             )
         )
@@ -91,6 +97,8 @@ def build(folders: Folders, work_pool: str | None = None) -> list[RunnerDeployme
             schedules=[Cron(INBOX_EVERY, timezone=TIMEZONE)],
             concurrency_limit=1,
             tags=["intake"],
+            description=f"Traite les fichiers déposés dans inbox/ toutes les 10 minutes "
+            f"(heure de Paris, {TIMEZONE}).",
             **pool,
         )
     )
@@ -106,11 +114,11 @@ def build(folders: Folders, work_pool: str | None = None) -> list[RunnerDeployme
     return [d for d in found if isinstance(d, RunnerDeployment)]
 
 
-def deploy_all(folders: Folders, work_pool: str) -> None:
+def deploy_all(folders: Folders, work_pool: str, base_url: str | None = None) -> None:
     """Register every deployment on ``work_pool``: ``prefect worker start --pool NAME`` on
     each machine then runs them (the folders must be the same paths on every machine)."""
     deploy(
-        *build(folders, work_pool),
+        *build(folders, work_pool, base_url),
         work_pool_name=work_pool,
         build=False,
         push=False,

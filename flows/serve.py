@@ -46,7 +46,15 @@ def wait_until_healthy(api_url: str, timeout: float = 90.0) -> None:
 def start_server(host: str, port: int, home: Path, log: Path) -> subprocess.Popen[bytes]:
     """``prefect server start`` in the background, with the retention settings."""
     home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PREFECT_HOME": str(home)}
+    # The UI asks /ui-settings where the API is: without these, Prefect answers port 4200
+    # whatever --port says (and the UI would show another server's runs if one listens there).
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_API_HOST": host,
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_UI_API_URL": f"http://{host}:{port}/api",
+    }
     for key, value in SERVER_SETTINGS.items():
         env.setdefault(key, value)
     prefect = Path(sys.executable).parent / "prefect"

@@ -23,6 +23,7 @@ CONTEXT = {
     "vcard": "http://www.w3.org/2006/vcard/ns#",
     "spdx": "http://spdx.org/rdf/terms#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "gsp": "http://www.opengis.net/ont/geosparql#",
 }
 PUBLISHER = {
     "@id": "https://www.paris.fr",
@@ -34,12 +35,37 @@ CONTACT = {
     "vcard:fn": "Ville de Paris — données ouvertes",
     "vcard:hasEmail": {"@id": "mailto:opendata@paris.fr"},
 }
-LICENSE_IRI = {"ODbL-1.0": "http://opendatacommons.org/licenses/odbl/1.0/"}
+# The licence as the harvesters know it. DCAT-AP names licences by the EU authority table's IRI;
+# CKAN's ckanext-dcat matches a licence by its IRI or its dct:title against CKAN's register, and
+# data.gouv.fr's udata by its rdfs:label against the French list: both know it by this title and
+# by the id ``odc-odbl``. The packages' ``datapackage.json`` carry the same id and IRI.
+LICENCES = {
+    "odc-odbl": {
+        "@id": "http://publications.europa.eu/resource/authority/licence/ODC_ODBL",
+        "@type": "dct:LicenseDocument",
+        "dct:identifier": "odc-odbl",
+        "dct:title": "Open Data Commons Open Database License (ODbL)",
+        "rdfs:label": "Open Data Commons Open Database License (ODbL)",
+    }
+}
+LICENCES["ODbL-1.0"] = LICENCES["odc-odbl"]  # the name packages carried before 2026-12
 EU = "http://publications.europa.eu/resource/authority/"
 FRENCH = {"@id": f"{EU}language/FRA", "@type": "dct:LinguisticSystem"}
-# Paris, the commune (INSEE code 75056), as data.gouv.fr identifies it, and its GeoNames twin.
+# Paris, the commune (INSEE code 75056), as data.gouv.fr identifies it, with its bounding box
+# (harvesters that draw a map, udata and ckanext-dcat, read a geometry, not a place's IRI), and
+# its GeoNames twin. West, south, east, north of the commune's boundary in OpenStreetMap (the
+# Bois de Boulogne and de Vincennes included).
+PARIS_BBOX = (2.224122, 48.815576, 2.469760, 48.902156)
 PARIS = [
-    {"@id": "http://id.insee.fr/geo/commune/75056", "@type": "dct:Location"},
+    {
+        "@id": "http://id.insee.fr/geo/commune/75056",
+        "@type": "dct:Location",
+        "rdfs:label": {"@value": "Paris", "@language": "fr"},
+        "dcat:bbox": {
+            "@value": "POLYGON(({0} {1},{2} {1},{2} {3},{0} {3},{0} {1}))".format(*PARIS_BBOX),
+            "@type": "gsp:wktLiteral",
+        },
+    },
     {"@id": "https://sws.geonames.org/2988507/", "@type": "dct:Location"},
 ]
 # The EU data-theme vocabulary's concepts used here, with their French labels.
@@ -87,8 +113,7 @@ def _dataset(folder: Path, base: str) -> dict[str, Any]:
     issued = descriptor.get("created")
     if releases:
         issued = releasestore.descriptor(folder, releases[0]).get("created", issued)
-    licence = descriptor["licenses"][0]
-    licence_iri = LICENSE_IRI.get(licence["name"], licence.get("path"))
+    licence = LICENCES[descriptor["licenses"][0]["name"]]
     name = descriptor["name"]
     distributions = []
     for resource, path, size, checksum, title in _files(descriptor):
@@ -116,9 +141,12 @@ def _dataset(folder: Path, base: str) -> dict[str, Any]:
                         f"http://spdx.org/rdf/terms#checksumAlgorithm_{algorithm}",
                         "spdx:ChecksumAlgorithm",
                     ),
-                    "spdx:checksumValue": {"@value": digest, "@type": "xsd:hexBinary"},
+                    # A plain literal: typed xsd:hexBinary (as DCAT-AP's shapes ask), rdflib
+                    # hands udata bytes and data.gouv.fr refuses every dataset
+                    # ("checksum.value StringField only accepts string values").
+                    "spdx:checksumValue": digest,
                 },
-                "dct:license": _typed(licence_iri, "dct:LicenseDocument"),
+                "dct:license": licence,
                 "dct:issued": _date(issued),
                 "dct:modified": _date(descriptor.get("created")),
                 **(
@@ -167,7 +195,7 @@ def _dataset(folder: Path, base: str) -> dict[str, Any]:
         "dcat:keyword": [{"@value": k, "@language": "fr"} for k in descriptor.get("keywords", [])],
         "dct:publisher": PUBLISHER,
         "dcat:contactPoint": CONTACT,
-        "dct:license": _typed(licence_iri, "dct:LicenseDocument"),
+        "dct:license": licence,
         "dct:issued": _date(issued),
         "dct:modified": _date(descriptor.get("created")),
         "dcat:version": descriptor.get("version"),
@@ -179,9 +207,33 @@ def _dataset(folder: Path, base: str) -> dict[str, Any]:
     }
 
 
+BASE_URL_SETTING = "OPENDATA_BASE_URL"
+
+
+def public_address(value: str | None) -> str:
+    """``value`` checked as the public address of the published root (``https://…/``), or a
+    ValueError in French saying what to give: a harvester resolves a relative link against its
+    own folder and refuses the file (udata: "Invalid URL")."""
+    from urllib.parse import urlsplit
+
+    if not value:
+        raise ValueError(
+            "l'adresse publique des fichiers publiés manque : les portails qui moissonnent le "
+            "catalogue (data.gouv.fr, CKAN) refusent ses liens relatifs. Donnez-la avec "
+            f"--base-url https://…/ ou la variable {BASE_URL_SETTING} (make serve BASE_URL=…)."
+        )
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(
+            f"« {value} » n'est pas une adresse publique : il faut une adresse http(s) "
+            "complète, par exemple https://donnees.paris.fr/inclusion/."
+        )
+    return value if value.endswith("/") else value + "/"
+
+
 def build(published_dir: Path, base: str | None = None) -> dict[str, Any]:
     """The catalogue of every dataset folder under ``published_dir``."""
-    base = base if base is not None else os.environ.get("OPENDATA_BASE_URL", "")
+    base = base if base is not None else os.environ.get(BASE_URL_SETTING, "")
     if base and not base.endswith("/"):
         base += "/"
     folders = (
@@ -217,6 +269,7 @@ def build(published_dir: Path, base: str | None = None) -> dict[str, Any]:
     }
 
 
-def render(published_dir: Path) -> bytes:
+def render(published_dir: Path, base: str | None = None) -> bytes:
     """The catalogue as the bytes of ``catalog.jsonld``."""
-    return (json.dumps(build(published_dir), ensure_ascii=False, indent=2) + "\n").encode()
+    built = build(published_dir, base)
+    return (json.dumps(built, ensure_ascii=False, indent=2) + "\n").encode()

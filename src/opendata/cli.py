@@ -99,10 +99,12 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument(
         "--portal-port", type=int, default=8000, help="the stewards' portal (0: not started)"
     )
+    srv.add_argument("--base-url", help="public address of published/ (or OPENDATA_BASE_URL)")
 
     dep = sub.add_parser("deploy", help="register the deployments on a process work pool")
     dep.add_argument("--pool", required=True, help="work pool name (prefect work-pool create)")
     dep.add_argument("--root", type=Path, default=Path("."), help="folder holding raw/, inbox/...")
+    dep.add_argument("--base-url", help="public address of published/ (or OPENDATA_BASE_URL)")
 
     for verb, what in (("approve", "publish"), ("reject", "quarantine")):
         decide = sub.add_parser(
@@ -209,6 +211,20 @@ def _publish(args: argparse.Namespace) -> int:
         return EXIT_UNUSABLE
     if args.dry_run:
         return _dry_run(args.datasets or sorted(known), args.raw_dir, args.published_dir)
+    from opendata import catalog
+
+    given = os.environ.get(catalog.BASE_URL_SETTING)
+    try:
+        if given:
+            catalog.public_address(given)
+    except ValueError as exc:
+        sys.stderr.write(f"opendata: {catalog.BASE_URL_SETTING}: {exc}\n")
+        return EXIT_UNUSABLE
+    if not given:
+        sys.stderr.write(
+            "opendata: liens du catalogue relatifs (publication locale) ; pour une publication "
+            f"servie, donnez son adresse publique dans {catalog.BASE_URL_SETTING}.\n"
+        )
     # The embedded server is a throwaway: no telemetry (its startup write races the first
     # flow run on SQLite and logs "database is locked").
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -333,9 +349,26 @@ def _intake(args: argparse.Namespace) -> int:
     return max((r.exit_code for r in receipts), default=EXIT_VALID)
 
 
+def _public_address(args: argparse.Namespace) -> str | None:
+    """The served publication's public address (``--base-url`` or the setting), also set in
+    this process's environment for the runs and children it starts; None, said, when
+    missing or not an address."""
+    from opendata import catalog
+
+    try:
+        base = catalog.public_address(args.base_url or os.environ.get(catalog.BASE_URL_SETTING))
+    except ValueError as exc:
+        sys.stderr.write(f"opendata: {exc}\n")
+        return None
+    os.environ[catalog.BASE_URL_SETTING] = base
+    return base
+
+
 def _serve(args: argparse.Namespace) -> int:
     from flows.serve import main as serve_main
 
+    if _public_address(args) is None:
+        return EXIT_UNUSABLE
     return serve_main(
         args.root, args.host, args.port, start=not args.no_server, portal_port=args.portal_port
     )
@@ -345,10 +378,13 @@ def _deploy(args: argparse.Namespace) -> int:
     if not os.environ.get("PREFECT_API_URL"):
         sys.stderr.write("opendata: deploy needs PREFECT_API_URL (the shared Prefect server)\n")
         return EXIT_UNUSABLE
+    base = _public_address(args)
+    if base is None:
+        return EXIT_UNUSABLE
     from flows.deployments import Folders, deploy_all
 
     try:
-        deploy_all(Folders.under(args.root), args.pool)
+        deploy_all(Folders.under(args.root), args.pool, base)
     except ValueError as exc:  # Prefect's message for a missing work pool
         sys.stderr.write(f"opendata: {exc}\n")
         return EXIT_UNUSABLE

@@ -46,9 +46,11 @@ from __future__ import annotations
 import bisect
 import csv
 import gzip
+import io
 import os
 import re
 import threading
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -328,22 +330,37 @@ class StringTable:
         return len(self.rows)
 
 
+HEADER_CHARS = 1 << 20  # the most text read to find the header record: no header comes near
+
+
 def read_header(path: Path, delimiter: str) -> list[str]:
-    """The first record of a (possibly gzipped) UTF-8 CSV."""
+    """The first record of a (possibly gzipped) UTF-8 CSV, read from at most
+    :data:`HEADER_CHARS` characters of text: a file without a record end there (a gzip of
+    zeros, one unclosed quote) is refused without being decompressed further."""
     try:
         with path.open("rb") as raw:
             gz = raw.read(2) == b"\x1f\x8b"
         opener: Any = gzip.open if gz else open
         with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
-            line = next(csv.reader(handle, delimiter=delimiter), None)
+            head = handle.read(HEADER_CHARS + 1)
     except FileNotFoundError:
         raise UnreadableFile("not-found", path=str(path)) from None
     except UnicodeDecodeError:
         raise UnreadableFile("encoding", encodings="utf-8") from None
-    except (OSError, EOFError) as exc:
-        if "gzip" in str(exc).lower() or isinstance(exc, EOFError):
+    except (OSError, EOFError, zlib.error) as exc:  # the archive broken within the first MiB
+        if gz or isinstance(exc, EOFError):
             raise UnreadableFile("truncated-gzip") from None
         raise UnreadableFile("os-error", detail=str(exc)) from None
+    first_end = head.find("\n")
+    if "\x00" in head[: first_end if first_end >= 0 else len(head)]:
+        raise UnreadableFile("binary")  # a gzip of zeros, UTF-16, a binary file
+    text = io.StringIO(head, newline="")
+    try:
+        line = next(csv.reader(text, delimiter=delimiter), None)
+    except csv.Error as exc:  # a quoted cell past csv's field limit
+        raise UnreadableFile("malformed-csv", row=1, detail=str(exc)) from None
+    if len(head) > HEADER_CHARS and text.tell() >= len(head):
+        raise UnreadableFile("header-too-long", limit=human_bytes(HEADER_CHARS))
     if not line:
         raise UnreadableFile("empty")
     return line

@@ -453,6 +453,14 @@ CATALOGUE.update(
             "This JSON file is not a GeoJSON export (a FeatureCollection): export the dataset as "
             "GeoJSON, or send it as CSV.",
         ),
+        "header-too-long": (
+            "Aucune fin de ligne dans les {limit} premiers octets : l'en-tête n'est pas une "
+            "ligne de CSV (guillemet non fermé, ou fichier qui n'est pas un CSV). Enregistrez "
+            "le fichier en CSV depuis le tableur et renvoyez-le.",
+            "No line end in the first {limit}: the header is not a CSV line (an unclosed "
+            "quote, or not a CSV file). Save the file as CSV from the spreadsheet and send it "
+            "again.",
+        ),
         "truncated-gzip": (
             "Archive gzip tronquée ou corrompue : renvoyez le fichier complet.",
             "Truncated or corrupt gzip archive: send the whole file again.",

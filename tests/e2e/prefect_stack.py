@@ -35,6 +35,10 @@ from tests.conftest import RAW, fresh_prefect_home
 BIN = Path(sys.executable).parent
 
 
+# Where the stacks' publications say they are served (the catalogue's absolute links).
+PUBLIC_ADDRESS = "https://donnees.example.org/inclusion/"
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -170,6 +174,8 @@ def running_stack(root: Path, serve: bool = True) -> Iterator[Stack]:
                 "0",
                 "--root",
                 str(root),
+                "--base-url",
+                PUBLIC_ADDRESS,
             ],
             env=serve_env,
             stdout=(root / "serve.log").open("wb"),

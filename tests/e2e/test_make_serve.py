@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -39,6 +40,8 @@ def test_serve_starts_a_local_server_with_ui_and_the_deployments(tmp_path: Path)
             str(port),
             "--portal-port",
             str(portal_port),
+            "--base-url",
+            "https://donnees.example.org/inclusion",
         ],
         env=env,
         stdout=(tmp_path / "serve.log").open("wb"),
@@ -55,6 +58,9 @@ def test_serve_starts_a_local_server_with_ui_and_the_deployments(tmp_path: Path)
             raise AssertionError((tmp_path / "serve.log").read_text()[-3000:])
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
             assert page.status == 200 and b"<html" in page.read(2000).lower()  # the UI
+        # The UI talks to this server, not to one on Prefect's default port 4200.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ui-settings", timeout=10) as ui:
+            assert json.loads(ui.read())["api_url"] == f"http://127.0.0.1:{port}/api"
         # The stewards' portal started beside it, in the same command.
         with urllib.request.urlopen(f"http://127.0.0.1:{portal_port}/connexion", timeout=30) as p:
             assert p.status == 200 and b"Connexion" in p.read()
@@ -70,7 +76,7 @@ def test_serve_starts_a_local_server_with_ui_and_the_deployments(tmp_path: Path)
         # A second one on the same project is refused, and the first one is left alone.
         second = subprocess.run(
             [str(BIN / "opendata"), "serve", "--root", str(tmp_path), "--port", str(port)],
-            env=env,
+            env={**env, "OPENDATA_BASE_URL": "https://donnees.example.org/inclusion/"},
             capture_output=True,
             text=True,
             timeout=120,
@@ -99,3 +105,19 @@ def test_serve_starts_a_local_server_with_ui_and_the_deployments(tmp_path: Path)
     with sqlite3.connect(tmp_path / ".prefect" / "prefect.db") as db:
         paused = db.execute("select name, paused from deployment").fetchall()
     assert len(paused) == 6 and not any(flag for _, flag in paused), paused
+
+
+def test_serve_without_the_public_address_is_refused_with_the_reason(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OPENDATA_BASE_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "client-home")
+    for extra, said in (([], "--base-url"), (["--base-url", "donnees/"], "n'est pas une adresse")):
+        refused = subprocess.run(
+            [str(BIN / "opendata"), "serve", "--root", str(tmp_path), "--port", "1", *extra],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert refused.returncode == 2 and said in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert not (tmp_path / ".prefect").exists()  # nothing started

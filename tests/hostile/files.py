@@ -127,6 +127,31 @@ def gzip_bomb(folder: Path, source: str) -> Path:
     return path
 
 
+def gzip_of_zeros(folder: Path, source: str) -> Path:
+    """Zeros and nothing else, not even a header: 14 MB expanding to 2 GiB (the header reader
+    once read it whole as one line: 6 GB for the CLI, 4.2 GB in the portal)."""
+    name = "sessions-2008-05.csv.gz" if source == "wifi-sessions" else "zeros.csv.gz"
+    member = gzip.compress(b"\x00" * (100 * MB), compresslevel=1, mtime=0)
+    path = folder / name
+    with path.open("wb") as handle:
+        for _ in range(20):
+            handle.write(member)
+    return path
+
+
+def unclosed_quote_header(folder: Path, source: str) -> Path:
+    """A quote opened in the header's first cell and never closed, then 40 MB of rows."""
+    header = (_sep(source).join(_header(source)) + "\n").encode()
+    rows = b"".join(b"r%07d,x\n" % i for i in range(4_000_000))
+    if source == "wifi-sessions" or kind(source) == "gz":
+        path = folder / "sessions-2008-06.csv.gz"
+        path.write_bytes(gzip.compress(b'"' + header + rows, compresslevel=1, mtime=0))
+        return path
+    path = folder / "quote.csv"
+    path.write_bytes(b'"' + header + rows)
+    return path
+
+
 def gzip_text_bomb(folder: Path, source: str) -> Path:
     """Valid-looking rows, 2 GiB of them once decompressed."""
     row = b"0123456789abcdef,PW0001,2007-10-12 14:03:27,60,100,10,laptop,Linux,fr\n"
@@ -340,6 +365,8 @@ HOSTILE: dict[str, tuple[Maker, tuple[str, ...]]] = {
     "truncated-gzip": (truncated_gzip, ("gz",)),
     "gzip-bomb": (gzip_bomb, ("csv", "gz")),
     "gzip-text-bomb": (gzip_text_bomb, ("gz",)),
+    "gzip-of-zeros": (gzip_of_zeros, ("csv", "gz")),
+    "unclosed-quote-in-header": (unclosed_quote_header, ("csv", "gz")),
     "one-200-mb-line": (one_huge_line, ("csv", "gz")),
     "nul-bytes": (nul_bytes, ("csv",)),
     "utf-16": (utf16, ("csv",)),

@@ -47,6 +47,35 @@ def _run(args: list[str], cwd: Path) -> tuple[int, str, str, int]:
     return proc.returncode, proc.stdout, proc.stderr, peak
 
 
+HEADER_ATTACK_LIMIT_KIB = 400 * 1024  # the header is read from 1 MiB of text at most
+
+
+@pytest.mark.parametrize("name", ["gzip-of-zeros", "unclosed-quote-in-header"])
+def test_a_header_without_end_is_refused_at_the_bound(name: str, folder: Path) -> None:
+    """The operator's month read by the header reader: refused from its first MiB, in the
+    memory of a process that reads nothing (measured alone: a fresh parent's children)."""
+    where = folder / f"alone-{name}"
+    where.mkdir()
+    path = HOSTILE[name][0](where, "wifi-sessions")
+    measure = (
+        "import resource, subprocess, sys\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "sys.stderr.write(done.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", measure, OPENDATA, "validate", str(path), "--source",
+         "wifi-sessions"],
+        capture_output=True, text=True, timeout=TIME_LIMIT_S, cwd=ROOT,
+    )  # fmt: skip
+    code, peak = (int(v) for v in proc.stdout.split())
+    assert code == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    expected = {"gzip-of-zeros": "octets nuls", "unclosed-quote-in-header": "guillemet"}[name]
+    assert expected in proc.stderr, proc.stderr
+    assert peak < HEADER_ATTACK_LIMIT_KIB, f"{peak} KiB"
+
+
 @pytest.mark.parametrize(("name", "source"), cases(), ids=[f"{n}-{s}" for n, s in cases()])
 def test_hostile_input_is_refused_clearly(name: str, source: str, folder: Path) -> None:
     maker, _ = HOSTILE[name]

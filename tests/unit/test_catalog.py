@@ -86,7 +86,7 @@ def test_every_distribution_matches_its_file(graph: Graph, published: Path) -> N
             "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"
         )
         assert graph.value(dist, DCT.license) == URIRef(
-            "http://opendatacommons.org/licenses/odbl/1.0/"
+            "http://publications.europa.eu/resource/authority/licence/ODC_ODBL"
         )
         media = str(graph.value(dist, DCAT.mediaType))
         assert media.endswith(
@@ -119,11 +119,24 @@ def _shacl(graph: Graph) -> tuple[bool, list[str]]:
     return bool(conforms), found
 
 
-def test_the_catalogue_passes_the_dcat_ap_3_shapes_with_no_finding(graph: Graph) -> None:
+# The one finding kept on purpose: DCAT-AP types a checksum value xsd:hexBinary, but then rdflib
+# hands data.gouv.fr's harvester (udata 17) bytes and it refuses every dataset ("checksum.value
+# StringField only accepts string values"). The harvesters come first (tests/harvesters).
+CHECKSUM_AS_TEXT = (
+    "http://www.w3.org/ns/shacl#Violation http://spdx.org/rdf/terms#checksumValue: "
+    "Value is not Literal with datatype xsd:hexBinary"
+)
+
+
+def test_the_catalogue_passes_the_dcat_ap_3_shapes_but_for_the_checksum_type(
+    graph: Graph,
+) -> None:
     """The official DCAT-AP 3.0.0 SHACL shapes (vendored under tests/shapes, CC-BY 4.0), run
-    with pyshacl as a harvesting portal does: no violation, no warning, no note."""
-    conforms, found = _shacl(graph)
-    assert conforms and found == []
+    with pyshacl as a harvesting portal does: no violation, no warning, no note, but the one
+    above, once per distribution."""
+    _, found = _shacl(graph)
+    distributions = len(list(graph.subjects(RDF.type, DCAT.Distribution)))
+    assert found == [CHECKSUM_AS_TEXT] * distributions
 
 
 def test_the_shapes_do_catch_a_broken_catalogue(graph: Graph) -> None:
@@ -137,6 +150,7 @@ def test_the_shapes_do_catch_a_broken_catalogue(graph: Graph) -> None:
     conforms, found = _shacl(broken)
     assert not conforms
     assert any("description" in f for f in found) and any("byteSize" in f for f in found)
+    assert len([f for f in found if f != CHECKSUM_AS_TEXT]) >= 2
 
 
 def test_portals_get_coverage_frequency_themes_standard_and_landing_page(
@@ -146,9 +160,10 @@ def test_portals_get_coverage_frequency_themes_standard_and_landing_page(
     for dataset in graph.subjects(RDF.type, DCAT.Dataset):
         name = str(graph.value(dataset, DCT.identifier))
         descriptor = json.loads((published / name / "datapackage.json").read_text())
-        assert URIRef("http://id.insee.fr/geo/commune/75056") in set(
-            graph.objects(dataset, DCT.spatial)
-        )
+        paris = URIRef("http://id.insee.fr/geo/commune/75056")
+        assert paris in set(graph.objects(dataset, DCT.spatial))
+        bbox = graph.value(paris, DCAT.bbox)  # a geometry for the portals that draw a map
+        assert isinstance(bbox, Literal) and str(bbox).startswith("POLYGON((2.224122 48.815576")
         period = graph.value(dataset, DCT.temporal)
         coverage = descriptor["x-temporal-coverage"]
         assert str(graph.value(period, DCAT.startDate)) == coverage["start"]

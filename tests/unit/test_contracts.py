@@ -110,7 +110,7 @@ def test_package_metadata_is_complete(dataset: str) -> None:
         "keywords",
     ):
         assert descriptor.get(key), key
-    assert descriptor["licenses"][0]["name"] == "ODbL-1.0"
+    assert descriptor["licenses"][0]["name"] == "odc-odbl"
     meta = {k: v for k, v in descriptor.items() if k != "resources"}
     assert Package.validate_descriptor(
         {**meta, "resources": [{"name": "x", "path": "x.csv"}]}

@@ -68,7 +68,7 @@ def test_every_file_is_listed_with_hash_and_size_and_relative_path(
             listed.add(part["path"].split("/")[0])
     extra = {"datapackage.json", "changes.json", "CHANGELOG.md", "releases"}
     assert listed | extra == {p.name for p in folder.iterdir()}
-    assert descriptor["licenses"][0]["name"] == "ODbL-1.0"
+    assert descriptor["licenses"][0]["name"] == "odc-odbl"
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
