@@ -90,11 +90,13 @@ class Hold:
         return {**asdict(self), "reasons": self.reasons()}
 
 
-def _rows(delivered: Delivered, key: list[str]) -> dict[tuple[str, ...], tuple[str, ...]]:
+def _rows(
+    delivered: Delivered, key: list[str], columns: list[str] | None = None
+) -> dict[tuple[str, ...], tuple[str, ...]]:
     text = delivered.text.fillna("")
     if not len(text) or not all(k in text for k in key):
         return {}
-    columns = list(text.columns)
+    columns = list(text.columns) if columns is None else [c for c in columns if c in text]
     keys = text[key].astype(str).itertuples(index=False, name=None)
     values = text[columns].astype(str).itertuples(index=False, name=None)
     return dict(zip(keys, values, strict=True))
@@ -117,7 +119,11 @@ def check(
     if decision(decisions, source_name, sha256) == "approved":
         return None
     key = _key(source_name)
-    new, old = _rows(newest, key), _rows(previous, key)
+    # Compared on the columns both carry: a delivery in another shape (the portal's export has
+    # no commissioning date, the DSIN's file has one) fills or leaves a column, it does not
+    # change every row.
+    shared = [c for c in newest.text.columns if c in previous.text.columns]
+    new, old = _rows(newest, key, shared), _rows(previous, key, shared)
     if not old:
         return None
     removed = [k for k in old if k not in new]
@@ -126,7 +132,7 @@ def check(
     same_as_older = None
     if new != old:
         for earlier in reversed(delivered[:-2]):
-            if _rows(earlier, key) == new:
+            if _rows(earlier, key, shared) == new:
                 same_as_older = earlier.name
                 break
     hold = Hold(

@@ -143,6 +143,47 @@ def test_the_same_sites_in_any_shape_publish_the_same_rows(tmp_path: Path) -> No
         pd.testing.assert_frame_equal(moved, dsin)
 
 
+@pytest.mark.parametrize("shape", ["dsin", "portail-csv-libelles", "portail-geojson"])
+@pytest.mark.parametrize("place", ["alone", "first", "last"])
+def test_every_shape_publishes_alone_first_or_last(tmp_path: Path, shape: str, place: str) -> None:
+    """The whole publication (not only the transform) with each shape as the only delivery
+    of the sites, as the first before a DSIN file, and as the last after one. The portal's
+    export alone once crashed publication (no commissioning date anywhere)."""
+    newer = _dsin_rows(NEWER)
+    csv_path, geojson_path = _write_exports(tmp_path, newer, "export")
+    path = {"dsin": NEWER, "portail-csv-libelles": csv_path, "portail-geojson": geojson_path}[shape]
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    sites = raw / "wifi-sites"
+    shutil.rmtree(sites)
+    sites.mkdir()
+    # The sample month's sessions name sites of the older snapshot only: the sites alone.
+    shutil.rmtree(raw / "wifi-sessions")
+    (raw / "wifi-sessions").mkdir()
+    suffix = "".join(path.suffixes)
+    if place == "alone":
+        shutil.copyfile(path, sites / f"sites-2008-01-15{suffix}")
+    elif place == "first":
+        shutil.copyfile(path, sites / f"sites-2007-06-30{suffix}")
+        shutil.copyfile(NEWER, sites / "sites-2008-01-15.csv")
+    else:
+        shutil.copyfile(OLDER, sites / "sites-2007-06-30.csv")
+        shutil.copyfile(path, sites / f"sites-2008-01-15{suffix}")
+    out = tmp_path / "published"
+    assert publishing.publish("wifi-hotspots", raw, out) == out / "wifi-hotspots"
+    table = pq.read_table(out / "wifi-hotspots" / "sites.parquet").to_pandas()
+    listed = {r["Code site"] for r in newer}
+    older = set(_delivered(OLDER, dt.date(2007, 6, 30)).text["Code site"])
+    removed = older - listed if place == "last" else set()
+    assert sorted(table["site_id"]) == sorted(listed | removed)  # removed ones kept, dated
+    assert set(table.loc[table["removed_on"].notna(), "site_id"]) == removed
+    opened = table["opened_on"].notna().sum()
+    if shape != "dsin" and place == "alone":
+        assert opened == 0  # the export has no commissioning date: empty, never invented
+    else:
+        assert opened > 150
+
+
 def test_published_rows_of_the_real_cases_pass_the_published_schema(tmp_path: Path) -> None:
     sites = _sites(
         _delivered(NEWER, dt.date(2008, 1, 15)),

@@ -57,7 +57,10 @@ def transform(inputs: Inputs) -> Frames:
     opened = known.set_index("site_id")["opened_on"]
     latest = every.drop_duplicates("site_id", keep="last").copy()
     undated = ~latest["dated"].astype(bool)
-    latest.loc[undated, "opened_on"] = latest.loc[undated, "site_id"].map(opened)
+    # reindex, not map: with no dated delivery at all (a data team that starts from the
+    # portal's export) the mapping is empty and map() gives floats a date column refuses.
+    carried = opened.reindex(latest.loc[undated, "site_id"].to_numpy())
+    latest.loc[undated, "opened_on"] = carried.to_numpy()
     latest = latest.drop(columns="dated")
     dates = [pd.Timestamp(d.date) if d.date else pd.NaT for d in snapshots]
     newest = len(snapshots) - 1
