@@ -28,6 +28,9 @@ _DIMENSION = re.compile(
     rb'<(?:\w+:)?dimension\b[^>]*?\bref="(?:[A-Z]+[0-9]+:)?([A-Z]{1,3})([0-9]{1,8})"'
 )
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+# Every row and cell element, with or without a reference: a sheet may leave out ``r=`` (the
+# format allows it) and then only counting them bounds what the reader will build.
+_ELEMENT = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s>/])")
 _CHUNK = 1 << 20
 _OVERLAP = 256  # a reference cut between two chunks is read whole from the overlap
 
@@ -77,6 +80,7 @@ def _inspect(data: bytes, bounds: Bounds) -> None:
         is_xml = info.filename.endswith((".xml", ".rels", ".vml"))
         is_sheet = info.filename.startswith("xl/worksheets/") and is_xml
         tail = b""
+        counter = _Counter(bounds)
         try:
             with archive.open(info) as member:
                 while True:
@@ -93,6 +97,7 @@ def _inspect(data: bytes, bounds: Bounds) -> None:
                         raise UnreadableFile("xml-entities", part=info.filename)
                     if is_sheet:
                         _check_references(window, bounds)
+                        counter.feed(window, len(tail))
                     tail = window[-_OVERLAP:]
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as exc:
             raise UnreadableFile("broken-excel", detail=str(exc)[:200]) from None
@@ -113,3 +118,30 @@ def _check_references(window: bytes, bounds: Bounds) -> None:
         raise UnreadableFile("too-many-rows", limit=human(bounds.max_rows))
     if columns and max(columns) > bounds.max_columns:
         raise UnreadableFile("too-many-columns", row=max(rows or [1]), limit=bounds.max_columns)
+
+
+class _Counter:
+    """Rows and cells of one sheet counted as its XML streams past, in windows that repeat
+    the previous window's last bytes: an element is counted in the window where it ends."""
+
+    def __init__(self, bounds: Bounds) -> None:
+        self.bounds = bounds
+        self.rows = 0
+        self.cells = 0  # in the current row
+
+    def feed(self, window: bytes, seen: int) -> None:
+        """Count the elements of ``window`` past its first ``seen`` bytes (already read)."""
+        for match in _ELEMENT.finditer(window):
+            if match.end() < seen:
+                continue
+            if match.group(1) == b"row":
+                self.rows += 1
+                self.cells = 0
+                if self.rows > self.bounds.max_rows + 20:
+                    raise UnreadableFile("too-many-rows", limit=human(self.bounds.max_rows))
+            else:
+                self.cells += 1
+                if self.cells > self.bounds.max_columns:
+                    raise UnreadableFile(
+                        "too-many-columns", row=self.rows, limit=self.bounds.max_columns
+                    )

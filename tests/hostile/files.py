@@ -280,6 +280,27 @@ def xlsx_million_rows(folder: Path, source: str) -> Path:
     return _xlsx(folder / "million-rows.xlsx", write, _sheet_name(source))
 
 
+def xlsx_rows_without_references(folder: Path, source: str) -> Path:
+    """About 1 MB holding 240 MB of sheet XML whose rows and cells carry no ``r=`` (the
+    format allows it): the reference checks saw nothing and the reader built it all."""
+
+    def write(archive: zipfile.ZipFile) -> None:
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            part.write(_sheet(_header_row(source))[: -len("</sheetData></worksheet>")])
+            rows = b"<row><c><v>1</v></c><c><v>2</v></c><c><v>3</v></c></row>" * 10_000
+            for _ in range(400):
+                part.write(rows)
+            part.write(b"</sheetData></worksheet>")
+
+    return _xlsx(folder / "rows-without-references.xlsx", write, _sheet_name(source))
+
+
+def xlsx_wide_without_references(folder: Path, source: str) -> Path:
+    cells = "<c><v>1</v></c>" * 20_000
+    sheet = _sheet(_header_row(source) + f"<row>{cells}</row>")
+    return _xlsx(folder / "wide-without-references.xlsx", sheet, _sheet_name(source))
+
+
 def xlsx_wide(folder: Path, source: str) -> Path:
     cells = "".join(f'<c r="{column_letters(i)}2"><v>{i}</v></c>' for i in range(1, 16_001))
     xml = _sheet(_header_row(source) + f'<row r="2">{cells}</row>', "A1:WNV2")
@@ -379,6 +400,8 @@ HOSTILE: dict[str, tuple[Maker, tuple[str, ...]]] = {
     "xlsx-external-entity": (xlsx_external_entity, ("xlsx",)),
     "xlsx-million-rows": (xlsx_million_rows, ("xlsx",)),
     "xlsx-16000-columns": (xlsx_wide, ("xlsx",)),
+    "xlsx-4-million-rows-without-references": (xlsx_rows_without_references, ("xlsx",)),
+    "xlsx-20000-columns-without-references": (xlsx_wide_without_references, ("xlsx",)),
     "xlsx-sparse-xfd1048576": (xlsx_sparse, ("xlsx",)),
     "xlsx-zip-slip": (xlsx_zip_slip, ("xlsx",)),
     "xlsx-truncated": (xlsx_truncated, ("xlsx",)),

@@ -46,3 +46,33 @@ def test_a_small_file_is_checked_here_only_while_nothing_else_is(
     finally:
         RELEASE.set()
         workers.close()
+
+
+def die(root: str, check_id: str) -> str:
+    """Stands for run_check: the worker dies under it, as under the kernel's OOM killer."""
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+    return "never"
+
+
+def test_a_file_that_kills_its_worker_twice_fails_with_a_reason_and_the_pool_lives_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check_id = checks.new_id()
+    checks.folder(tmp_path, check_id).mkdir(parents=True)
+    checks.write_meta(tmp_path, check_id, {"id": check_id, "status": "queued"})
+    monkeypatch.setenv(PARENT, str(os.getpid()))
+    monkeypatch.setattr(checks, "run_check", die)
+    workers = checks.Workers(1)
+    try:
+        assert workers.submit(tmp_path, check_id).result(timeout=120) == "failed"
+        meta = checks.read_meta(tmp_path, check_id)
+        assert meta is not None and meta["status"] == "failed"
+        assert meta["reason"] == checks.WORKER_DIED  # said in French and English
+        assert workers.replaced == 2  # one new pool for each death
+        monkeypatch.setattr(checks, "run_check", where)
+        assert workers.submit(tmp_path, "b").result(timeout=120) == "worker"
+        assert workers.healthy() and workers.busy == 0
+    finally:
+        workers.close()

@@ -361,7 +361,9 @@ def create_app(settings: Settings) -> Starlette:
         async def off_loop(work: Callable[..., Any], *args: Any) -> Any:
             return work(*args) if small else await asyncio.to_thread(work, *args)
 
-        source = await off_loop(choose_source, lang, account, name, upload, head, wanted)
+        # Always off the loop: recognising a workbook reads and inflates it (a 1 MB file can
+        # hold 240 MB of sheet XML), and every other steward's page waits on the loop.
+        source = await asyncio.to_thread(choose_source, lang, account, name, upload, head, wanted)
         kind = reading.sniff_format(head)
         lowered = name.lower()
         says_excel = lowered.endswith((".xlsx", ".xls", ".xlsm"))
@@ -382,7 +384,7 @@ def create_app(settings: Settings) -> Starlette:
                 ),
             )
         check_id = checks.new_id()
-        meta = {
+        meta: dict[str, Any] = {
             "id": check_id,
             "owner": account.name,
             "source": source.name,
@@ -640,7 +642,8 @@ def create_app(settings: Settings) -> Starlette:
                 progress=_progress(meta, lang),
             )
         if status == "failed":
-            return page(request, "error.html", 500, text=t["failed"])
+            said = meta.get("reason") or {}
+            return page(request, "error.html", 500, text=said.get(lang) or t["failed"])
         report = checks.load_report(root, check_id)
         if report is None:
             return page(request, "error.html", 410, text=t["expired"])
@@ -899,7 +902,12 @@ def create_app(settings: Settings) -> Starlette:
         )
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        """200 when the portal can check files; 503 when it found a worker dead (it is
+        replaced at once: the next probe says ok), so that monitoring sees it happen."""
+        workers: checks.Workers = state["workers"]
+        healed = await asyncio.to_thread(workers.heal)
+        answer = {"status": "workers-replaced" if healed else "ok", "replaced": workers.replaced}
+        return JSONResponse(answer, 503 if healed else 200)
 
     # -- the JSON API ----------------------------------------------------------------------
 
@@ -930,7 +938,8 @@ def create_app(settings: Settings) -> Starlette:
                 discard_if_unreadable(check_id, lang)
                 report = checks.load_report(root, check_id)
                 if report is None:
-                    raise Refusal(500, WORDS[lang]["failed"])
+                    said = (checks.read_meta(root, check_id) or {}).get("reason") or {}
+                    raise Refusal(500, said.get(lang) or WORDS[lang]["failed"])
                 return JSONResponse(as_dict(report, lang))
             finally:
                 shutil.rmtree(checks.folder(root, check_id), ignore_errors=True)

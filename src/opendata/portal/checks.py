@@ -18,7 +18,8 @@ import secrets
 import shutil
 import threading
 import time
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -221,6 +222,16 @@ def warm() -> bool:
     return True
 
 
+WORKER_DIED = {
+    "fr": "Le processus qui vérifiait ce fichier s'est arrêté (manque de mémoire sur le "
+    "serveur ?) : il a été remplacé, mais ce fichier l'a arrêté deux fois. Vérifiez-le à "
+    "nouveau plus tard ; si cela se reproduit, prévenez l'équipe données.",
+    "en": "The process checking this file stopped (out of memory on the server?): it was "
+    "replaced, but this file stopped it twice. Check it again later; if it happens again, "
+    "tell the data team.",
+}
+
+
 class Workers:
     """The processes that validate uploads: the web process stays free for other stewards
     while a 1.2-million-row month is checked.
@@ -230,36 +241,122 @@ class Workers:
     one thread: for the sample EPN workbook the hop to a worker and waking it cost about 5 of
     the 27 ms a steward waited (measured with ``bench/portal_latency.py``). As soon as another
     check is queued or running, every check goes to the worker processes, so the web process
-    never holds more than one small check."""
+    never holds more than one small check.
+
+    A worker that dies (the kernel's OOM killer, a native abort) breaks Python's process pool
+    for every check in it and every later one: the pool is replaced at once, each check it held
+    is submitted again, and a check that was in a broken pool twice ends failed with
+    :data:`WORKER_DIED` (its upload then expires like any other)."""
+
+    ATTEMPTS = 2
 
     def __init__(self, count: int) -> None:
-        self.pool = ProcessPoolExecutor(
-            max_workers=count, mp_context=get_context("spawn"), initializer=_die_with_parent
-        )
+        self.count = count
+        self.pool = self._new_pool()
         self.inline = ThreadPoolExecutor(1, thread_name_prefix="small-check")
         self.busy = 0  # checks queued or running, on either path
+        self.replaced = 0  # pools replaced after a worker died
         self.lock = threading.Lock()
-        for _ in range(count):
-            self.pool.submit(warm)
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(
+            max_workers=self.count, mp_context=get_context("spawn"), initializer=_die_with_parent
+        )
+        for _ in range(self.count):
+            pool.submit(warm)
+        return pool
 
     def submit(self, root: Path, check_id: str, small: bool = False) -> Future[str]:
         with self.lock:
             here = small and self.busy == 0
             self.busy += 1
-        executor: Executor = self.inline if here else self.pool
-        future = executor.submit(run_check, str(root), check_id)
-        future.add_done_callback(self._done)
-        return future
+        outer: Future[str] = Future()
+        outer.add_done_callback(self._done)
+        if here:
+            self._chain(self.inline.submit(run_check, str(root), check_id), outer)
+        else:
+            self._to_pool(root, check_id, outer, 1)
+        return outer
+
+    def _to_pool(self, root: Path, check_id: str, outer: Future[str], attempt: int) -> None:
+        with self.lock:
+            pool = self.pool
+        try:
+            inner = pool.submit(run_check, str(root), check_id)
+        except BrokenProcessPool:
+            self._replace(pool)
+            self._to_pool(root, check_id, outer, attempt)
+            return
+        except RuntimeError:  # shut down: the portal is stopping
+            outer.set_result("stopped")
+            return
+
+        def landed(done: Future[str]) -> None:
+            error = done.exception() if not done.cancelled() else None
+            if not isinstance(error, BrokenProcessPool):
+                self._chain(done, outer)
+                return
+            self._replace(pool)
+            if attempt < self.ATTEMPTS:
+                update_meta(root, check_id, status="queued")
+                self._to_pool(root, check_id, outer, attempt + 1)
+                return
+            update_meta(root, check_id, status="failed", error="WorkerDied", reason=WORKER_DIED)
+            outer.set_result("failed")
+
+        inner.add_done_callback(landed)
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """A new pool for the broken one (once, however many checks saw it break)."""
+        with self.lock:
+            if self.pool is not broken:
+                return
+            self.pool = self._new_pool()
+            self.replaced += 1
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    @staticmethod
+    def _chain(inner: Future[str], outer: Future[str]) -> None:
+        def copy(done: Future[str]) -> None:
+            if done.cancelled():
+                outer.cancel()
+            elif done.exception() is not None:
+                outer.set_exception(done.exception())
+            else:
+                outer.set_result(done.result())
+
+        inner.add_done_callback(copy)
 
     def _done(self, _: Future[str]) -> None:
         with self.lock:
             self.busy -= 1
 
+    def healthy(self) -> bool:
+        """Whether every worker process of the current pool is alive (a dead one is replaced
+        when a check next meets it, or by :meth:`heal`)."""
+        with self.lock:
+            pool = self.pool
+        if getattr(pool, "_broken", False):
+            return False
+        processes = getattr(pool, "_processes", None) or {}
+        return all(process.is_alive() for process in list(processes.values()))
+
+    def heal(self) -> bool:
+        """Replace the pool if a worker died while idle; whether it was replaced."""
+        if self.healthy():
+            return False
+        with self.lock:
+            pool = self.pool
+        self._replace(pool)
+        return True
+
     def close(self) -> None:
         """Stop at once: a check still running is marked failed by nobody, its page says to
         check again (its folder has no report)."""
-        processes = list(getattr(self.pool, "_processes", {}).values())
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        with self.lock:
+            pool = self.pool
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
         self.inline.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             with contextlib.suppress(Exception):
