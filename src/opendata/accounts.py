@@ -3,10 +3,16 @@
 Accounts live in ``<root>/portal/users.json`` (owner-only, written atomically under a lock).
 Passwords are hashed with Argon2id (argon2-cffi); API tokens are random, shown once, and kept
 only as their SHA-256. The data team's role (``admin``) sees every source.
+
+A portal session is valid only while its id's digest is listed with its account: signing out
+removes it, a new password ends them all, and an account removed then added again starts with
+none (its old cookies stay dead). A new API token replaces the account's earlier ones.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -40,11 +46,25 @@ class Account:
     password_hash: str
     sources: list[str] = field(default_factory=list)
     admin: bool = False
-    tokens: list[str] = field(default_factory=list)  # SHA-256 of each API token
+    tokens: list[dict[str, str]] = field(default_factory=list)  # {"digest", "created"}
+    sessions: list[str] = field(default_factory=list)  # SHA-256 of each open session's id
+
+    def __post_init__(self) -> None:
+        # Files written before 2026-12 kept a token as its bare digest.
+        self.tokens = [
+            t if isinstance(t, dict) else {"digest": t, "created": ""} for t in self.tokens
+        ]
 
     def may(self, source: str) -> bool:
         """True when this account may check and send deliveries of ``source``."""
         return self.admin or source in self.sources
+
+    def has_session(self, session_id: object) -> bool:
+        """Whether ``session_id`` (from a signed cookie) is one of this account's open ones."""
+        if not isinstance(session_id, str) or not session_id:
+            return False
+        digest = _token_digest(session_id)
+        return any(hmac.compare_digest(digest, known) for known in self.sessions)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,7 +72,16 @@ class Account:
             "sources": self.sources,
             "admin": self.admin,
             "tokens": self.tokens,
+            "sessions": self.sessions,
         }
+
+
+MAX_SESSIONS = 10  # open sessions kept per account (devices); an older one ends
+
+
+def token_id_of(token: dict[str, str]) -> str:
+    """A token's public id: the first 8 characters of its digest (never the token)."""
+    return token["digest"][:8]
 
 
 def users_file(root: Path) -> Path:
@@ -120,16 +149,71 @@ class Accounts:
                 raise AccountError(f"aucun compte {name}")
             self._save(accounts)
 
-    def new_token(self, name: str) -> str:
-        """A new API token for ``name``, returned once (only its digest is kept)."""
-        token = "odp_" + secrets.token_urlsafe(32)
+    def _change(self, name: str, change: Any) -> Any:
+        """Apply ``change(account)`` to ``name`` under the lock and save; its result."""
         with self._locked():
             accounts = self.load()
             if name not in accounts:
                 raise AccountError(f"aucun compte {name}")
-            accounts[name].tokens.append(_token_digest(token))
+            result = change(accounts[name])
             self._save(accounts)
+        return result
+
+    def new_token(self, name: str) -> str:
+        """A new API token for ``name``, returned once (only its digest is kept); it replaces
+        the account's earlier tokens (they stop working at once)."""
+        token = "odp_" + secrets.token_urlsafe(32)
+        created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+        def replace(account: Account) -> None:
+            account.tokens = [{"digest": _token_digest(token), "created": created}]
+
+        self._change(name, replace)
         return token
+
+    def revoke_tokens(self, name: str, token_id: str | None = None) -> int:
+        """Revoke the token whose id (:func:`token_id`) is ``token_id``, or every token; how
+        many were revoked."""
+
+        def revoke(account: Account) -> int:
+            kept = [t for t in account.tokens if token_id and token_id != token_id_of(t)]
+            revoked = len(account.tokens) - len(kept)
+            account.tokens = kept
+            return revoked
+
+        return int(self._change(name, revoke))
+
+    def set_password(self, name: str, password: str) -> None:
+        """A new password for ``name``: every open session of the account ends."""
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"mot de passe trop court : au moins {MIN_PASSWORD} caractères")
+        hashed = _HASHER.hash(password)
+
+        def change(account: Account) -> None:
+            account.password_hash = hashed
+            account.sessions = []
+
+        self._change(name, change)
+
+    def start_session(self, name: str) -> str:
+        """A new session id for ``name`` (kept as its digest, the newest ``MAX_SESSIONS``)."""
+        session_id = secrets.token_urlsafe(32)
+
+        def add(account: Account) -> None:
+            account.sessions = [*account.sessions, _token_digest(session_id)][-MAX_SESSIONS:]
+
+        self._change(name, add)
+        return session_id
+
+    def end_session(self, name: str, session_id: str) -> None:
+        """Sign-out: ``session_id`` no longer opens ``name``'s pages (nothing if gone)."""
+        digest = _token_digest(session_id)
+
+        def end(account: Account) -> None:
+            account.sessions = [d for d in account.sessions if d != digest]
+
+        with contextlib.suppress(AccountError):
+            self._change(name, end)
 
     def authenticate(self, name: str, password: str) -> Account | None:
         """The account when the password is right, else None (same cost either way)."""
@@ -144,7 +228,7 @@ class Accounts:
         """The account an API token belongs to, else None."""
         digest = _token_digest(token)
         for account in self.load().values():
-            if any(hmac.compare_digest(digest, known) for known in account.tokens):
+            if any(hmac.compare_digest(digest, t["digest"]) for t in account.tokens):
                 return account
         return None
 

@@ -125,9 +125,20 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--sources", default="", help="comma-separated source ids it may check")
     add.add_argument("--admin", action="store_true", help="the data team's role: every source")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    for verb, what in (("token", "print a new API token"), ("remove", "delete an account")):
+    for verb, what in (
+        ("token", "print a new API token (the account's earlier ones stop working)"),
+        ("tokens", "list the account's API tokens (their ids and dates, never the tokens)"),
+        ("remove", "delete an account (its sessions and tokens end)"),
+    ):
         one = verbs.add_parser(verb, help=what)
         one.add_argument("name")
+    revoke = verbs.add_parser("revoke", help="revoke an API token by its id (or --all)")
+    revoke.add_argument("name")
+    revoke.add_argument("token_id", nargs="?", help="the id shown by users tokens")
+    revoke.add_argument("--all", action="store_true", help="every token of the account")
+    passwd = verbs.add_parser("passwd", help="set a new password (every open session ends)")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true", help="read it from stdin")
     verbs.add_parser("list", help="list the accounts")
 
     tpl = sub.add_parser("template", help="write the Excel template of a source")
@@ -490,18 +501,24 @@ def _users(args: argparse.Namespace) -> int:
     import getpass
 
     from opendata import registry
-    from opendata.accounts import AccountError, Accounts
+    from opendata.accounts import AccountError, Accounts, token_id_of
 
     accounts = Accounts(args.root)
+
+    def ask_password() -> str | None:
+        if args.password_stdin:
+            return sys.stdin.readline().rstrip("\r\n")
+        password = getpass.getpass("Mot de passe : ")
+        if getpass.getpass("Encore une fois : ") != password:
+            sys.stderr.write("opendata: les deux mots de passe diffèrent ; rien changé\n")
+            return None
+        return password
+
     try:
         if args.verb == "add":
-            if args.password_stdin:
-                password = sys.stdin.readline().rstrip("\r\n")
-            else:
-                password = getpass.getpass("Mot de passe : ")
-                if getpass.getpass("Encore une fois : ") != password:
-                    sys.stderr.write("opendata: les deux mots de passe diffèrent ; rien créé\n")
-                    return EXIT_UNUSABLE
+            password = ask_password()
+            if password is None:
+                return EXIT_UNUSABLE
             sources = [s.strip() for s in args.sources.split(",") if s.strip()]
             account = accounts.add(
                 args.name, password, sources, args.admin, sorted(registry.sources())
@@ -509,7 +526,29 @@ def _users(args: argparse.Namespace) -> int:
             what = "toutes les sources" if account.admin else ", ".join(account.sources)
             sys.stdout.write(f"compte créé : {account.name} ({what})\n")
         elif args.verb == "token":
+            earlier = len(getattr(accounts.get(args.name), "tokens", []))
             sys.stdout.write(accounts.new_token(args.name) + "\n")
+            if earlier:
+                sys.stderr.write(f"{earlier} jeton(s) précédent(s) révoqué(s)\n")
+        elif args.verb == "tokens":
+            found = accounts.get(args.name)
+            if found is None:
+                raise AccountError(f"aucun compte {args.name}")
+            for token in found.tokens:
+                sys.stdout.write(f"{token_id_of(token)}\t{token['created'] or '?'}\n")
+        elif args.verb == "revoke":
+            if not args.all and not args.token_id:
+                raise AccountError("indiquez l'identifiant du jeton (users tokens NOM) ou --all")
+            revoked = accounts.revoke_tokens(args.name, None if args.all else args.token_id)
+            if not revoked:
+                raise AccountError(f"aucun jeton {args.token_id} pour {args.name}")
+            sys.stdout.write(f"{revoked} jeton(s) révoqué(s)\n")
+        elif args.verb == "passwd":
+            password = ask_password()
+            if password is None:
+                return EXIT_UNUSABLE
+            accounts.set_password(args.name, password)
+            sys.stdout.write(f"mot de passe changé : {args.name} (sessions ouvertes fermées)\n")
         elif args.verb == "remove":
             accounts.remove(args.name)
             sys.stdout.write(f"compte supprimé : {args.name}\n")
@@ -592,8 +631,17 @@ def _portal(args: argparse.Namespace) -> int:
     app = create_app(Settings.from_env(root))
     sys.stdout.write(f"portail des livraisons : http://{args.host}:{args.port}/\n")
     sys.stdout.flush()
+    # X-Forwarded-For is believed only from the proxies named in the setting: uvicorn trusts
+    # any local client by default, and a rotated header then escaped the sign-in throttle.
+    proxies = os.environ.get("OPENDATA_PORTAL_TRUSTED_PROXIES", "").strip()
     config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level="warning", access_log=False
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
     )  # configures uvicorn's loggers: the filter goes on after
     quiet_tracebacks(logging.getLogger("uvicorn.error"))
     uvicorn.Server(config).run()

@@ -43,7 +43,8 @@ def _validate(url: str, token: str) -> tuple[int, dict]:
     boundary = uuid.uuid4().hex
     body = (
         (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="source"\r\n\r\nwifi-sessions\r\n'
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="source"\r\n\r\nwifi-sessions\r\n'
             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
             f'filename="{MONTH.name}"\r\nContent-Type: application/gzip\r\n\r\n'
         ).encode()

@@ -159,13 +159,84 @@ def test_wrong_password_is_refused_and_repeated_attempts_are_throttled(started: 
             "/connexion", data={"csrf": token, "username": "bruno", "password": "mauvais-mdp"}
         )
         assert answer.status_code == 401 and "incorrect" in answer.text
-    # Even the right password now waits: the account is throttled, not just this browser.
+    # Even the right password now waits from this address: the pair (account, address) is
+    # throttled, not just this browser.
     other = _client(started)
     token = _csrf(other.get("/connexion").text)
     answer = other.post(
         "/connexion", data={"csrf": token, "username": "bruno", "password": PASSWORD}
     )
     assert answer.status_code == 429 and "Trop de tentatives" in answer.text
+    # The real steward, from their own address, is not locked out by someone else's guesses.
+    elsewhere = TestClient(started.app, client=("192.0.2.7", 40000))
+    token = _csrf(elsewhere.get("/connexion").text)
+    answer = elsewhere.post(
+        "/connexion", data={"csrf": token, "username": "bruno", "password": PASSWORD}
+    )
+    assert answer.status_code == 200 and answer.url.path == "/"
+    # Colleagues behind the attacker's address are not locked out either.
+    colleague = _client(started)
+    token = _csrf(colleague.get("/connexion").text)
+    answer = colleague.post(
+        "/connexion", data={"csrf": token, "username": "paul", "password": PASSWORD}
+    )
+    assert answer.status_code == 200 and answer.url.path == "/"
+    # X-Forwarded-For is not trusted (no proxy configured): rotating it changes nothing.
+    rotating = _client(started)
+    token = _csrf(rotating.get("/connexion").text)
+    answer = rotating.post(
+        "/connexion",
+        data={"csrf": token, "username": "bruno", "password": PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
+    assert answer.status_code == 429
+
+
+def test_the_throttle_keeps_bounded_memory_whatever_names_are_sent() -> None:
+    from opendata.portal.app import Throttle
+
+    throttle = Throttle(attempts=5, window=900, max_pairs=1000)
+    for i in range(5000):
+        throttle.fail(f"{i:06d}" + "x" * 900_000, "198.51.100.1")  # 900 KB names
+    assert len(throttle.failures) == 1000
+    assert all(len(k) == 16 and len(v) == 1 for k, v in throttle.failures.items())
+    for _ in range(20):
+        throttle.fail("bruno", "198.51.100.2")
+    assert len(throttle.failures[Throttle._key("bruno", "198.51.100.2")]) == 5
+    assert throttle.wait("bruno", "198.51.100.2") > 0 and throttle.wait("bruno", "x") == 0
+
+
+def test_sign_out_a_new_password_and_a_re_added_account_end_sessions(started: Any) -> None:
+    client, csrf = signed_in(started, "paul")
+    cookie = dict(client.cookies)
+    assert client.post("/deconnexion", data={"csrf": csrf}).status_code == 200
+    replay = _client(started)
+    replay.cookies.update(cookie)  # the cookie a thief copied before the sign-out
+    assert replay.get("/", follow_redirects=False).status_code == 303
+    # A new password ends every open session of the account.
+    client, _ = signed_in(started, "paul")
+    accounts = Accounts(started.app_root)
+    accounts.set_password("paul", PASSWORD + "-2")
+    assert client.get("/", follow_redirects=False).status_code == 303
+    accounts.set_password("paul", PASSWORD)
+    # Removing an account and adding it again does not revive its old cookies.
+    client, _ = signed_in(started, "paul")
+    accounts.remove("paul")
+    accounts.add("paul", PASSWORD, ["startups"], False, KNOWN)
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_new_token_replaces_the_previous_one_and_tokens_can_be_revoked(started: Any) -> None:
+    accounts = Accounts(started.app_root)
+    first = accounts.new_token("paul")
+    second = accounts.new_token("paul")
+    assert accounts.by_token(first) is None and accounts.by_token(second) is not None
+    [listed] = accounts.get("paul").tokens  # type: ignore[union-attr]
+    from opendata.accounts import token_id_of
+
+    assert accounts.revoke_tokens("paul", "nothing") == 0
+    assert accounts.revoke_tokens("paul", token_id_of(listed)) == 1
+    assert accounts.by_token(second) is None
 
 
 def test_forms_without_their_csrf_token_are_refused(started: Any) -> None:

@@ -13,13 +13,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import gc
+import hashlib
 import hmac
 import json
 import os
 import secrets
 import shutil
 import time
-from collections import defaultdict, deque
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -142,32 +142,46 @@ def secret_key(root: Path) -> str:
 
 @dataclass
 class Throttle:
-    """At most ``attempts`` failed sign-ins per account name in ``window``, and four times as
-    many per address (colleagues behind one office address are not locked out together)."""
+    """At most ``attempts`` failed sign-ins per (account name, address) pair in ``window``.
+
+    By pair, so that a stranger's failures never lock a steward out from their own address,
+    nor fill a shared office address's quota for its colleagues. Memory is bounded whatever
+    is sent: a pair is kept as a 16-byte digest with at most ``attempts`` moments, and past
+    ``max_pairs`` the expired pairs, then the oldest, are forgotten."""
 
     attempts: int
     window: float
-    failures: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    max_pairs: int = 50_000
+    failures: dict[bytes, tuple[float, ...]] = field(default_factory=dict)
 
-    def wait(self, *keys: str) -> float:
-        """Seconds before these keys may try again (0: now)."""
+    @staticmethod
+    def _key(name: str, address: str) -> bytes:
+        text = f"{name[:100]}\0{address}".encode("utf-8", "replace")
+        return hashlib.blake2b(text, digest_size=16).digest()
+
+    def _recent(self, key: bytes, moment: float) -> tuple[float, ...]:
+        return tuple(t for t in self.failures.get(key, ()) if moment - t <= self.window)
+
+    def wait(self, name: str, address: str) -> float:
+        """Seconds before ``name`` may be tried again from ``address`` (0: now)."""
         moment = time.monotonic()
-        longest = 0.0
-        for key in keys:
-            seen = self.failures[key]
-            while seen and moment - seen[0] > self.window:
-                seen.popleft()
-            allowed = self.attempts * (4 if key.startswith("ip:") else 1)
-            if len(seen) >= allowed:
-                longest = max(longest, self.window - (moment - seen[0]))
-        return longest
+        seen = self._recent(self._key(name, address), moment)
+        if len(seen) < self.attempts:
+            return 0.0
+        return max(0.0, self.window - (moment - seen[0]))
 
-    def fail(self, *keys: str) -> None:
-        for key in keys:
-            self.failures[key].append(time.monotonic())
+    def fail(self, name: str, address: str) -> None:
+        moment = time.monotonic()
+        key = self._key(name, address)
+        self.failures[key] = (*self._recent(key, moment), moment)[-self.attempts :]
+        if len(self.failures) > self.max_pairs:
+            for old in [k for k, v in self.failures.items() if moment - v[-1] > self.window]:
+                del self.failures[old]
+            while len(self.failures) > self.max_pairs:
+                del self.failures[next(iter(self.failures))]
 
-    def clear(self, key: str) -> None:
-        self.failures.pop(key, None)
+    def clear(self, name: str, address: str) -> None:
+        self.failures.pop(self._key(name, address), None)
 
 
 def _lang(request: Request) -> str:
@@ -225,7 +239,13 @@ def create_app(settings: Settings) -> Starlette:
         if time.time() - started > settings.session_hours * 3600:
             request.session.clear()
             return None
-        return accounts.get(name)
+        account = accounts.get(name)
+        # The signed cookie alone is not enough: its session must still be open (not signed
+        # out, no password changed since, not an account removed and added again).
+        if account is None or not account.has_session(request.session.get("sid")):
+            request.session.clear()
+            return None
+        return account
 
     def csrf_token(request: Request) -> str:
         token = request.session.get("csrf")
@@ -497,13 +517,13 @@ def create_app(settings: Settings) -> Starlette:
         password = str(form.get("password", ""))
         suite = _safe_next(str(form.get("suite", "")))
         client = request.client.host if request.client else "?"
-        wait = throttle.wait(f"user:{name}", f"ip:{client}")
+        wait = throttle.wait(name, client)
         if wait > 0:
             text = WORDS[lang]["login_throttled"].format(minutes=max(1, round(wait / 60)))
             return page(request, "login.html", 429, error=text, username=name, suite=suite)
         account = await asyncio.to_thread(accounts.authenticate, name, password)
         if account is None:
-            throttle.fail(f"user:{name}", f"ip:{client}")
+            throttle.fail(name, client)
             return page(
                 request,
                 "login.html",
@@ -512,11 +532,13 @@ def create_app(settings: Settings) -> Starlette:
                 username=name,
                 suite=suite,
             )
-        throttle.clear(f"user:{name}")
+        throttle.clear(name, client)
+        session_id = await asyncio.to_thread(accounts.start_session, account.name)
         request.session.clear()
         request.session.update(
             {
                 "user": account.name,
+                "sid": session_id,
                 "at": time.time(),
                 "lang": lang,
                 "csrf": secrets.token_urlsafe(32),
@@ -531,6 +553,9 @@ def create_app(settings: Settings) -> Starlette:
         except Refusal as exc:
             return refusal_page(request, exc)
         lang = _lang(request)
+        name, session_id = request.session.get("user"), request.session.get("sid")
+        if isinstance(name, str) and isinstance(session_id, str):
+            await asyncio.to_thread(accounts.end_session, name, session_id)
         request.session.clear()
         request.session["lang"] = lang
         return RedirectResponse("/connexion", 303)
