@@ -335,31 +335,39 @@ HEADER_CHARS = 1 << 20  # the most text read to find the header record: no heade
 
 def read_header(path: Path, delimiter: str) -> list[str]:
     """The first record of a (possibly gzipped) UTF-8 CSV, read from at most
-    :data:`HEADER_CHARS` characters of text: a file without a record end there (a gzip of
-    zeros, one unclosed quote) is refused without being decompressed further."""
+    :data:`HEADER_CHARS` bytes: a file without a record end there (a gzip of zeros, one
+    unclosed quote) is refused without being decompressed further. Bytes that are not UTF-8
+    after the header are left to the reader of the rows (they are found at their row)."""
     try:
         with path.open("rb") as raw:
             gz = raw.read(2) == b"\x1f\x8b"
         opener: Any = gzip.open if gz else open
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+        with opener(path, "rb") as handle:
             head = handle.read(HEADER_CHARS + 1)
     except FileNotFoundError:
         raise UnreadableFile("not-found", path=str(path)) from None
-    except UnicodeDecodeError:
-        raise UnreadableFile("encoding", encodings="utf-8") from None
     except (OSError, EOFError, zlib.error) as exc:  # the archive broken within the first MiB
         if gz or isinstance(exc, EOFError):
             raise UnreadableFile("truncated-gzip") from None
         raise UnreadableFile("os-error", detail=str(exc)) from None
-    first_end = head.find("\n")
-    if "\x00" in head[: first_end if first_end >= 0 else len(head)]:
-        raise UnreadableFile("binary")  # a gzip of zeros, UTF-16, a binary file
-    text = io.StringIO(head, newline="")
+    cut, undecodable = len(head) > HEADER_CHARS, False
     try:
-        line = next(csv.reader(text, delimiter=delimiter), None)
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:  # read the header from the bytes before the bad one
+        # (a character cut by the end of what was read is not a bad byte)
+        undecodable = exc.start < len(head) - 4 or not cut
+        text, cut = head[: exc.start].decode("utf-8-sig"), True
+    first_end = text.find("\n")
+    if "\x00" in text[: first_end if first_end >= 0 else len(text)]:
+        raise UnreadableFile("binary")  # a gzip of zeros, UTF-16, a binary file
+    stream = io.StringIO(text, newline="")
+    try:
+        line = next(csv.reader(stream, delimiter=delimiter), None)
     except csv.Error as exc:  # a quoted cell past csv's field limit
         raise UnreadableFile("malformed-csv", row=1, detail=str(exc)) from None
-    if len(head) > HEADER_CHARS and text.tell() >= len(head):
+    if cut and stream.tell() >= len(text):  # the first record never ended in what was read
+        if undecodable:
+            raise UnreadableFile("encoding", encodings="utf-8")
         raise UnreadableFile("header-too-long", limit=human_bytes(HEADER_CHARS))
     if not line:
         raise UnreadableFile("empty")

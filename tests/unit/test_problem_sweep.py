@@ -182,6 +182,9 @@ def _bounded_and_hostile(folder: Path) -> list[tuple[Path | None, Report]]:
     found.append((None, validate_file(bomb, sessions, RAW).report))
     tiny = dataclasses.replace(sessions, limits={"maxDecompressedBytes": 1000})
     found.append((None, validate_file(bomb, tiny, RAW).report))
+    endless = gz / "sessions-2007-12.csv.gz"  # a header that never ends: 1.2 MB of "a,"
+    endless.write_bytes(gzip.compress(b"a," * 600_000, mtime=0))
+    found.append((endless, validate_file(endless, registry.source("wifi-sessions"), RAW).report))
     for maker, source in (
         (files.symlink, "wifi-sites"),
         (files.fifo, "epn-places"),

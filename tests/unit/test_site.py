@@ -62,7 +62,7 @@ def test_each_dataset_has_its_documentation_preview_and_chart(
         for resource in registry.dataset(name).resource_names:
             for field in registry.dataset(name).resource_schema(resource)["fields"]:
                 assert f"<code>{field['name']}</code>" in text
-    assert "Open Data Commons Open Database License 1.0" in text
+    assert "Open Data Commons Open Database License (ODbL)" in text
     assert "Premières lignes" in text and "Version 1.0.0" in text
 
 
