@@ -155,6 +155,16 @@ def today_in_paris() -> dt.date:
     return dt.datetime.now(PARIS).date()
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A report already made of a file (the portal's check): the SHA-256 of the bytes it
+    read and the fingerprint of the contract it was made under."""
+
+    sha256: str
+    fingerprint: str
+    report: Report
+
+
 def submit(
     path: Path,
     source: Source,
@@ -162,10 +172,14 @@ def submit(
     quarantine_dir: Path,
     delivered: dt.date | None = None,
     name: str | None = None,
+    checked: Checked | None = None,
 ) -> tuple[Receipt, Report]:
     """Validate ``path`` and store it in ``raw_dir`` or ``quarantine_dir``; the original is
     left where it is. ``name`` is the steward's file name when ``path`` is a working copy.
-    A link, a folder or a special file is refused before anything is read or stored."""
+    A link, a folder or a special file is refused before anything is read or stored.
+
+    With ``checked``, the report of these very bytes under this very contract is reused
+    instead of validating again (any other bytes or contract: validated here)."""
     original = name or path.name
     try:
         data = safefiles.read_bytes(path, source.bounds().max_file_bytes)
@@ -178,7 +192,10 @@ def submit(
         receipt = Receipt("refused", source.name, None, None, False, True, "", original, reason)
         return receipt, report
     sha256 = hashlib.sha256(data).hexdigest()
-    report = validate_file(path, source, raw_dir).report
+    if checked and (checked.sha256, checked.fingerprint) == (sha256, source.fingerprint):
+        report = Report.from_state(checked.report.to_state())  # a copy: the file name changes
+    else:
+        report = validate_file(path, source, raw_dir).report
     report.file = display_name(original)
     target_name = stored_name(original, delivered or today_in_paris(), sha256, source, data)
     if report.valid and not any(fnmatch.fnmatch(target_name, p) for p in source.patterns()):

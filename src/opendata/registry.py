@@ -65,6 +65,16 @@ class Source:
         """The column labels of the contract, in order."""
         return [f["name"] for f in self.schema["fields"]]
 
+    @property
+    def fingerprint(self) -> str:
+        """The contract a report was made against, as a short digest of what it checks (a
+        changed contract gives another): a report is reused only under the same one."""
+        import hashlib
+        import json
+
+        text = json.dumps([self.schema, self.checks], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:10]
+
     def foreign_sources(self) -> list[str]:
         """Sources whose newest delivery this one's foreign keys refer to."""
         return [fk["reference"]["resource"] for fk in self.schema.get("foreignKeys", [])]

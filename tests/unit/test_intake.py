@@ -13,7 +13,7 @@ import pytest
 
 from opendata import intake, registry, storage
 from opendata.cli import main
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, RAW, ROOT
 
 DAY = dt.date(2008, 2, 1)
 
@@ -382,3 +382,28 @@ def test_two_snapshots_sent_the_same_day_are_in_the_order_they_came(
     os.utime(stored[0], ns=(time.time_ns(), time.time_ns()))
     newest = deliveries.newest_delivery(raw_copy, sites)
     assert newest is not None and newest.path == stored[0]
+
+
+def test_a_report_of_the_same_bytes_and_contract_is_reused_and_no_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from opendata.report import Problem, Report
+
+    source = registry.source("epn-places")
+    sample = RAW / "epn-places" / "epn-2008-01-15.xlsx"
+    sha = hashlib.sha256(sample.read_bytes()).hexdigest()
+    planted = Report("epn-places", "x", rows=19)  # a report the engine would not give
+    planted.problems.append(Problem("missing-label", label="Code EPN", params={}))
+    reused = intake.Checked(sha, source.fingerprint, planted)
+    _, report = intake.submit(sample, source, tmp_path / "raw", tmp_path / "q", checked=reused)
+    assert report.flatten() == planted.flatten() and not report.valid  # it was reused
+    for stale in (
+        intake.Checked("0" * 64, source.fingerprint, planted),  # other bytes
+        intake.Checked(sha, "another-contract", planted),  # another contract
+    ):
+        receipt, report = intake.submit(
+            sample, source, tmp_path / "raw2", tmp_path / "q2", checked=stale
+        )
+        assert report.valid and receipt.status in ("accepted", "duplicate")
