@@ -86,6 +86,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     accounts = Accounts(root)
     accounts.add("attaquant", PASSWORD, known, False, known)
     accounts.add("marie", PASSWORD, ["epn-places", "wifi-sites"], False, known)
+    accounts.add("operateur", PASSWORD, ["wifi-sessions"], False, known)
     env = {**os.environ, "OPENDATA_PORTAL_WORKERS": "2", "OPENDATA_PORTAL_WAIT_SECONDS": "0"}
     env.pop("OPENDATA_PORTAL_TRUSTED_PROXIES", None)
     process, url = start_portal(root, root / "portal.log", env)
@@ -235,6 +236,27 @@ def test_huge_names_at_the_sign_in_leave_no_memory_behind(portal: Portal) -> Non
     after = _status_kib(portal.process.pid, "VmRSS")
     CAMPAIGN["huge-sign-in-names"]["rss_growth_mib"] = (after - before) // 1024
     assert after - before < 40 * 1024, f"{(after - before) // 1024} MiB kept"
+
+
+def test_a_small_check_is_not_queued_behind_many_large_ones(portal: Portal) -> None:
+    """Twenty months from one steward, then another's small file: the small one is reported
+    while months are still waiting (its own lane), not after all of them."""
+    month = RAW / "wifi-sessions" / "sessions-2007-10.csv.gz"
+    attacker = portal.client("operateur")
+    marie = portal.client("marie")
+    small = RAW / "wifi-sites" / "sites-2008-01-15.csv"
+
+    def flood() -> list[httpx.Response]:
+        answers = [_upload(portal, attacker, month, "wifi-sessions") for _ in range(20)]
+        mine = _report(marie, _upload(portal, marie, small, "wifi-sites"))
+        waiting = [
+            a for a in answers if attacker.get(f"{a.url.path}/etat").json()["status"] != "done"
+        ]
+        assert mine.status_code == 200 and "Votre fichier est valide" in mine.text
+        assert waiting, "every month was done before the small file: it waited behind them"
+        return [*answers, mine, *[_report(attacker, a) for a in answers]]
+
+    _attack(portal, "twenty-months-then-a-small-file", flood)
 
 
 def test_nothing_stored_was_lost(portal: Portal) -> None:

@@ -430,7 +430,8 @@ def create_app(settings: Settings) -> Starlette:
         meta["bytes"] = await off_loop(copy)
         checks.write_meta(root, check_id, meta)
         here = meta["bytes"] <= checks.INLINE_CHECK_BYTES and kind != "gzip"
-        future = state["workers"].submit(root, check_id, small=here)
+        lane = "small" if meta["bytes"] <= checks.SMALL_LANE_BYTES and kind != "gzip" else "large"
+        future = state["workers"].submit(root, check_id, small=here, lane=lane)
         return check_id, meta, future
 
     def choose_source(
