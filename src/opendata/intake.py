@@ -430,7 +430,7 @@ def process_inbox(
     entry gets a receipt saying why it stays."""
     receipts: list[Receipt] = []
     with inbox_lock(inbox, lock_seconds):
-        _drop_stale_temporaries(raw_dir, quarantine_dir)
+        drop_stale_temporaries(raw_dir, quarantine_dir)
         # Files a pass claimed and did not finish (killed): they are taken first.
         processing = inbox / PROCESSING
         leftovers = sorted(processing.glob("*/*")) if processing.is_dir() else []
@@ -456,7 +456,7 @@ def process_inbox(
 STALE_SECONDS = 3600
 
 
-def _drop_stale_temporaries(*folders: Path) -> None:
+def drop_stale_temporaries(*folders: Path) -> None:
     """Temporary files of writes killed midway (``.incoming-*``), older than an hour: no live
     write takes that long, and a ``submit`` running meanwhile holds no lock to wait for."""
     now = time.time()

@@ -148,3 +148,69 @@ def test_two_publishes_at_once_on_the_same_folders(small_raw: Path, tmp_path: Pa
     assert not list(out.glob(".staging-*")) and not list(out.glob(".incoming-*"))
     shutil.rmtree(tmp_path / "work")
     assert storage  # the lock is storage.folder_lock
+
+
+def test_the_portal_says_a_full_disk_and_keeps_the_upload(small_disk: Path, tmp_path: Path) -> None:
+    """raw/ on a full disk when a steward sends, then portal/checks/ full when another checks:
+    a French reason (507), never a bare 500; the upload and its report stay, to send again."""
+    import re
+
+    from starlette.testclient import TestClient
+
+    from opendata import registry
+    from opendata.accounts import Accounts
+    from opendata.portal.app import Settings, create_app
+    from tests.conftest import RAW
+
+    root = tmp_path / "portal-root"
+    root.mkdir()
+    (root / "raw").symlink_to(small_disk)  # raw/ lives on the small disk
+    known = sorted(registry.sources())
+    Accounts(root).add("marie", "motdepasse-solide", ["epn-places"], False, known)
+    settings = Settings.from_env(root)
+    settings.workers = 1
+    sample = RAW / "epn-places" / "epn-2008-01-15.xlsx"
+
+    def csrf(page: str) -> str:
+        return re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/connexion").text
+        home = client.post(
+            "/connexion",
+            data={"csrf": csrf(page), "username": "marie", "password": "motdepasse-solide"},
+        )
+        with sample.open("rb") as handle:
+            report = client.post(
+                "/verifier",
+                data={"csrf": csrf(home.text), "source": "epn-places"},
+                files={"file": (sample.name, handle)},
+            )
+        assert "Votre fichier est valide" in report.text
+        filler = _fill(small_disk)
+        sent = client.post(report.url.path + "/envoyer", data={"csrf": csrf(report.text)})
+        assert sent.status_code == 507 and "disque du serveur est plein" in sent.text
+        check = report.url.path.rsplit("/", 1)[-1]
+        kept = root / "portal" / "checks" / check
+        assert (kept / "upload.xlsx").read_bytes() == sample.read_bytes()
+        assert not list(small_disk.rglob("*.xlsx")) and not list(small_disk.rglob(".incoming-*"))
+        filler.unlink()  # room again: the same button sends it
+        sent = client.post(report.url.path + "/envoyer", data={"csrf": csrf(report.text)})
+        assert sent.url.path == "/depots" and "accepté" in sent.text
+        assert len(list((small_disk / "epn-places").glob("*.xlsx"))) == 1
+        # portal/checks/ full: a new check is refused with the reason, nothing half-kept.
+        shutil.rmtree(root / "portal" / "checks")
+        (root / "portal" / "checks").symlink_to(small_disk)
+        _fill(small_disk)
+        before = set(small_disk.iterdir())
+        with sample.open("rb") as handle:
+            full = client.post(
+                "/verifier",
+                data={"csrf": csrf(client.get("/").text), "source": "epn-places"},
+                files={"file": (sample.name, handle)},
+            )
+        assert (
+            full.status_code == 507
+            and "pas pu enregistrer votre fichier pour le vérifier" in full.text
+        )
+        assert set(small_disk.iterdir()) == before

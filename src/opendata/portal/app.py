@@ -206,6 +206,7 @@ def create_app(settings: Settings) -> Starlette:
     )
     templates = Jinja2Templates(env=env)
     state: dict[str, Any] = {}
+    sending: set[str] = set()  # checks being sent now (a second click waits for the first)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncGenerator[None, None]:
@@ -225,8 +226,13 @@ def create_app(settings: Settings) -> Starlette:
             state["workers"].close()
 
     async def _sweep_forever() -> None:
+        from opendata.intake import drop_stale_temporaries
+
         while True:
             await asyncio.to_thread(checks.sweep, root)
+            # A send killed midway (the portal stopped, the machine rebooted) left its
+            # temporary copy in raw/ or quarantine/: gone after an hour, like the intake's.
+            await asyncio.to_thread(drop_stale_temporaries, root / "raw", root / "quarantine")
             await asyncio.sleep(60)
 
     # -- helpers ---------------------------------------------------------------------------
@@ -427,8 +433,12 @@ def create_app(settings: Settings) -> Starlette:
             )
             return target.stat().st_size
 
-        meta["bytes"] = await off_loop(copy)
-        checks.write_meta(root, check_id, meta)
+        try:
+            meta["bytes"] = await off_loop(copy)
+            checks.write_meta(root, check_id, meta)
+        except OSError as exc:  # a full portal/checks: said, nothing half-kept
+            shutil.rmtree(checks.folder(root, check_id), ignore_errors=True)
+            raise Refusal(507, _disk_text(lang, exc, "check")) from None
         here = meta["bytes"] <= checks.INLINE_CHECK_BYTES and kind != "gzip"
         lane = "small" if meta["bytes"] <= checks.SMALL_LANE_BYTES and kind != "gzip" else "large"
         future = state["workers"].submit(root, check_id, small=here, lane=lane)
@@ -817,6 +827,7 @@ def create_app(settings: Settings) -> Starlette:
         lang = _lang(request)
         if not account.may(meta["source"]):
             raise Refusal(403, WORDS[lang]["forbidden"])
+        meta = checks.read_meta(root, check_id) or meta  # as it is now, after the form
         if meta.get("sent"):
             return RedirectResponse("/depots", 303)
         report = checks.load_report(root, check_id)
@@ -825,7 +836,15 @@ def create_app(settings: Settings) -> Starlette:
             raise Refusal(409, WORDS[lang]["next_invalid"])
         if not path.exists():
             raise Refusal(410, WORDS[lang]["upload_gone"])
-        receipt = await asyncio.to_thread(_submit, path, meta)
+        if check_id in sending:  # a double click: the first send answers for both
+            return RedirectResponse("/depots", 303)
+        sending.add(check_id)
+        try:
+            receipt = await asyncio.to_thread(_submit, path, meta)
+        except OSError as exc:  # a full or read-only raw/: the upload stays, to send again
+            raise Refusal(507, _disk_text(lang, exc, "store")) from None
+        finally:
+            sending.discard(check_id)
         checks.update_meta(
             root,
             check_id,
@@ -1086,6 +1105,35 @@ def _contract_fingerprint(source: registry.Source) -> str:
     """The contract a report was made against, as a short fingerprint of its files (a
     changed contract gives another)."""
     return f"{source.name} · {source.fingerprint}"
+
+
+def _disk_text(lang: str, exc: OSError, step: str) -> str:
+    """Why a file could not be written on the server (full, read-only), and what to do."""
+    import errno
+
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    if lang == "fr":
+        why = (
+            "le disque du serveur est plein" if full else "le dossier du serveur refuse l'écriture"
+        )
+        if step == "check":
+            return (
+                f"Le portail n'a pas pu enregistrer votre fichier pour le vérifier : {why}. "
+                "Rien n'est perdu de votre côté : réessayez plus tard, et prévenez l'équipe "
+                "données si cela dure."
+            )
+        return (
+            f"Le dépôt n'a pas pu être enregistré : {why}. Votre fichier et son rapport sont "
+            "conservés ici : renvoyez-le plus tard avec le même bouton, et prévenez l'équipe "
+            "données si cela dure."
+        )
+    why = "the server's disk is full" if full else "the server's folder refuses writing"
+    if step == "check":
+        return f"The portal could not store your file to check it: {why}. Try again later."
+    return (
+        f"The delivery could not be stored: {why}. Your file and its report are kept here: "
+        "send it again later with the same button."
+    )
 
 
 def _rows_text(lang: str, rows: int, columns: int) -> str:
