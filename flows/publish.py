@@ -53,10 +53,14 @@ def _io_error_only(task: Any, task_run: Any, state: State) -> bool:
     cache_policy=NO_CACHE,
     persist_result=False,
 )
-def collect(dataset: str, raw_dir: Path) -> Collected:
+def collect(dataset: str, raw_dir: Path) -> Collected | State:
     """Validate every delivery that feeds ``dataset`` (large sources aside: see
-    :func:`process_months`)."""
-    return publishing.collect(registry.dataset(dataset), raw_dir, large=False)
+    :func:`process_months`). A refused delivery ends this task Failed (the UI shows the task
+    that found it in red), its reports still handed to the flow."""
+    collected = publishing.collect(registry.dataset(dataset), raw_dir, large=False)
+    if not collected.valid:
+        return Failed(message=collected.refusal(), data=collected)
+    return collected
 
 
 _STAGE_TASKS: dict[tuple[str, str], Any] = {}
@@ -202,7 +206,9 @@ def publish_dataset(
 ) -> Outcome | State:
     """Validate, transform and publish one dataset."""
     logger = get_run_logger()
-    collected = collect(dataset, Path(raw_dir))
+    collected = collect(dataset, Path(raw_dir), return_state=True).result(raise_on_failure=False)
+    if not isinstance(collected, Collected):  # an error of ours or of the disk: as before
+        raise collected if isinstance(collected, BaseException) else RuntimeError(collected)
     ds = registry.dataset(dataset)
     if publishing.large_part(ds) is not None:
         work = work_dir or str(default_work_dir(Path(raw_dir)))

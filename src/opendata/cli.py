@@ -117,6 +117,16 @@ def _parser() -> argparse.ArgumentParser:
             "--reason", required=verb == "reject", default="", help="why (kept with it)"
         )
 
+    aside = sub.add_parser(
+        "set-aside", help="move a refused delivery from raw/ to quarantine/ (it blocks its dataset)"
+    )
+    aside.add_argument("source")
+    aside.add_argument("file", help="its name in raw/<source>/")
+    aside.add_argument("--reason", required=True, help="why (kept with it)")
+    aside.add_argument("--raw-dir", type=Path, default=Path("raw"))
+    aside.add_argument("--quarantine-dir", type=Path, default=Path("quarantine"))
+    aside.add_argument("--published-dir", type=Path, default=Path("published"))
+
     users = sub.add_parser("users", help="the stewards' accounts of the portal")
     users.add_argument("--root", type=Path, default=Path("."), help="the portal's folder")
     verbs = users.add_subparsers(dest="verb", required=True, parser_class=_Parser)
@@ -473,10 +483,19 @@ def _decide(args: argparse.Namespace) -> int:
         sys.stderr.write(f"opendata: {exc.args[0]}\n")
         return EXIT_UNUSABLE
     collected = publishing.collect(dataset, args.raw_dir, large=False)
+    if not collected.valid:
+        # Holds are only weighed between valid deliveries: a refused one is set aside, not
+        # rejected (reject once quarantined the newest, valid file instead).
+        sys.stderr.write(
+            f"opendata: {dataset.name} : rien n'est retenu, une livraison est refusée ; "
+            f"{collected.refusal()}\n"
+        )
+        return EXIT_UNUSABLE
     held = publishing.holds(collected, args.raw_dir)
     if not held:
-        sys.stdout.write(f"{dataset.name} : aucune livraison retenue, rien à décider.\n")
-        return EXIT_VALID
+        verb = "approuver" if args.command == "approve" else "refuser"
+        sys.stderr.write(f"opendata: {dataset.name} : aucune livraison retenue, rien à {verb}.\n")
+        return EXIT_UNUSABLE
     decisions = guard.default_decisions_dir(args.raw_dir)
     for hold in held:
         if args.command == "approve":
@@ -494,6 +513,38 @@ def _decide(args: argparse.Namespace) -> int:
         sys.stdout.write(f"exécution(s) en pause reprise(s) : {resumed}\n")
     elif args.command == "approve":
         sys.stdout.write(f"publiez maintenant : opendata publish --dataset {dataset.name}\n")
+    return EXIT_VALID
+
+
+def _set_aside(args: argparse.Namespace) -> int:
+    """``set-aside``: a delivery that was never published leaves raw/ for quarantine/."""
+    from opendata import guard, publishing, registry
+
+    try:
+        source = registry.source(args.source)
+    except KeyError as exc:
+        sys.stderr.write(f"opendata: {exc.args[0]}\n")
+        return EXIT_UNUSABLE
+    name = Path(args.file).name  # a name in raw/<source>/, never a path elsewhere
+    version = publishing.published_in(args.published_dir, source.dataset, f"{source.name}/{name}")
+    if version:
+        sys.stderr.write(
+            f"opendata: {source.name}/{name} a été publié (version {version} de "
+            f"{source.dataset}) : il fait partie de l'historique et reste dans raw/.\n"
+        )
+        return EXIT_UNUSABLE
+    try:
+        target = guard.set_aside(
+            args.raw_dir, args.quarantine_dir, source.name, name, args.reason, None
+        )
+    except FileNotFoundError:
+        present = sorted(p.name for p in (args.raw_dir / source.name).glob("*") if p.is_file())
+        sys.stderr.write(
+            f"opendata: aucun fichier {name} dans {args.raw_dir / source.name} ; "
+            f"présents : {', '.join(present) or 'aucun'}\n"
+        )
+        return EXIT_UNUSABLE
+    sys.stdout.write(f"écartée, mise en quarantaine : {target} (raison conservée à côté)\n")
     return EXIT_VALID
 
 
@@ -712,6 +763,7 @@ def main(argv: list[str] | None = None) -> int:
         "submit": _submit,
         "intake": _intake,
         "serve": _serve,
+        "set-aside": _set_aside,
         "deploy": _deploy,
         "diff": _diff,
         "approve": _decide,

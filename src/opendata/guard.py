@@ -261,3 +261,27 @@ def reject(
         private=True,
     )
     return target
+
+
+def set_aside(
+    raw_dir: Path, quarantine_dir: Path, source: str, name: str, reason: str, who: str | None
+) -> Path:
+    """Move a delivery that was never published from ``raw/`` to quarantine, with the reason
+    and who decided beside it (``<file>.set-aside.json``): a refused delivery no longer blocks
+    its dataset. Returns where it went; FileNotFoundError when it is not in ``raw/``."""
+    origin = raw_dir / source / name
+    if not origin.is_file() or origin.is_symlink():
+        raise FileNotFoundError(origin)
+    folder = quarantine_dir / source
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    target = folder / name
+    note = {"set_aside": f"{source}/{name}", "reason": reason, "by": who or getpass.getuser()}
+    # The note first: a quarantined file is never without the reason it is there.
+    write_file(
+        folder / f"{name}.set-aside.json",
+        (json.dumps(note, ensure_ascii=False, indent=2) + "\n").encode(),
+        private=True,
+    )
+    os.replace(origin, target)
+    return target

@@ -104,7 +104,9 @@ class Collected:
             extra = f" (+{more} autres)" if more > 0 else ""
             parts.append(
                 f"{report.source}/{report.file}: {shown}{extra} — rapport complet : "
-                f"opendata validate {path} --source {report.source}"
+                f"opendata validate {path} --source {report.source} ; pour l'écarter (il "
+                f"bloque le jeu tant qu'il est dans raw/) : opendata set-aside "
+                f"{report.source} {report.file} --reason …"
             )
         return "livraisons refusées : " + " | ".join(parts)
 

@@ -29,6 +29,23 @@ async def _artifacts(key: str) -> list:  # type: ignore[type-arg]
         )
 
 
+async def _collect_states(flow_run_id: object) -> list[tuple[str, str]]:
+    """(name, state type) of every collect task run under ``flow_run_id`` and its subflows."""
+    async with get_client() as client:
+        runs = await client.read_task_runs()
+        flows = {flow_run_id}
+        for run in await client.read_flow_runs():
+            if run.parent_task_run_id and any(
+                t.id == run.parent_task_run_id and t.flow_run_id in flows for t in runs
+            ):
+                flows.add(run.id)
+        return [
+            (t.name, t.state.type.value)
+            for t in runs
+            if t.flow_run_id in flows and t.name.startswith("collect-and-validate") and t.state
+        ]
+
+
 def test_publish_all_completes_and_writes_every_dataset(raw_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "published"
     state = publish(None, str(raw_copy), str(out), return_state=True)
@@ -58,6 +75,11 @@ def test_invalid_dataset_fails_alone_with_its_report_as_artifact(
         "failed: livraisons refusées : wifi-sites/sites-2008-03-01.csv: ligne "
     )
     assert _files(out / "wifi-hotspots") == before  # the previous publication is untouched
+    # The UI tells the truth: the task that found the refused delivery ended Failed (it
+    # showed green, and the dashboard said "Task runs 100% Completed" beside failed flows).
+    states = asyncio.run(_collect_states(state.state_details.flow_run_id))
+    others = len(registry.datasets()) - 1
+    assert sorted(t for _, t in states) == ["COMPLETED"] * others + ["FAILED"], states
 
     markdown = asyncio.run(_artifacts("validation-wifi-sites"))
     table = asyncio.run(_artifacts("validation-wifi-sites-errors"))

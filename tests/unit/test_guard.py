@@ -59,8 +59,44 @@ def test_approve_publishes_with_a_changelog_note(
     dataset = registry.dataset("wifi-hotspots")
     collected = publishing.collect(dataset, raw_copy, tmp_path / "w")
     assert publishing.holds(collected, raw_copy) == []
-    assert main(["approve", "wifi-hotspots", "--raw-dir", str(raw_copy)]) == 0
-    assert "aucune livraison retenue" in capsys.readouterr().out
+    # Nothing held any more: said, and refused (exit 2), for approve and reject alike.
+    assert main(["approve", "wifi-hotspots", "--raw-dir", str(raw_copy)]) == 2
+    assert "aucune livraison retenue" in capsys.readouterr().err
+    assert main(["reject", "wifi-hotspots", "--raw-dir", str(raw_copy), "--reason", "x"]) == 2
+    assert "rien à refuser" in capsys.readouterr().err
+
+
+def test_a_refused_delivery_in_raw_is_set_aside_not_rejected(
+    raw_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An invalid snapshot left in raw/ blocked its dataset for good, and reject quarantined
+    the newest valid file instead, calling the other 'the published one'."""
+    out = tmp_path / "published"
+    assert publishing.publish("wifi-hotspots", raw_copy, out)
+    broken = raw_copy / SITES / "sites-2008-02-01.csv"
+    broken.write_bytes(b"Code site;Nom\r\nPW1;x\r\n")
+    newer = raw_copy / SITES / "sites-2008-03-01.csv"
+    shutil.copyfile(raw_copy / SITES / "sites-2008-01-15.csv", newer)
+    dataset = registry.dataset("wifi-hotspots")
+    refusal = publishing.collect(dataset, raw_copy, large=False).refusal()
+    assert f"opendata set-aside {SITES} sites-2008-02-01.csv" in refusal  # the way out, named
+    quarantine = tmp_path / "quarantine"
+    reject = ["reject", "wifi-hotspots", "--raw-dir", str(raw_copy), "--reason", "x"]
+    assert main([*reject, "--quarantine-dir", str(quarantine)]) == 2
+    assert "refusée" in capsys.readouterr().err and newer.exists()  # nothing moved
+    aside = ["set-aside", SITES, "sites-2008-02-01.csv", "--reason", "fichier de test"]
+    places = ["--raw-dir", str(raw_copy), "--quarantine-dir", str(quarantine)]
+    # A published delivery is history: refused. A missing one: the present ones are listed.
+    published = [*aside[:2], "sites-2008-01-15.csv", *aside[3:], *places]
+    assert main([*published, "--published-dir", str(out)]) == 2
+    assert "a été publié" in capsys.readouterr().err
+    missing = [*aside[:2], "nope.csv", *aside[3:], *places, "--published-dir", str(out)]
+    assert main(missing) == 2 and "sites-2008-03-01.csv" in capsys.readouterr().err
+    assert main([*aside, *places, "--published-dir", str(out)]) == 0
+    assert not broken.exists() and (quarantine / SITES / "sites-2008-02-01.csv").exists()
+    note = json.loads((quarantine / SITES / "sites-2008-02-01.csv.set-aside.json").read_text())
+    assert note["reason"] == "fichier de test"
+    assert publishing.collect(dataset, raw_copy, large=False).valid  # the dataset moves on
 
 
 def test_reject_sends_the_delivery_to_quarantine_with_its_reason(
