@@ -59,7 +59,9 @@ def collect(dataset: str, raw_dir: Path) -> Collected | State:
     that found it in red), its reports still handed to the flow."""
     collected = publishing.collect(registry.dataset(dataset), raw_dir, large=False)
     if not collected.valid:
-        return Failed(message=collected.refusal(), data=collected)
+        # The names only: the reasons are said once, by the flow (and in the artifacts).
+        refused = ", ".join(f"{r.source}/{r.file}" for r in collected.reports if not r.valid)
+        return Failed(message=f"livraison(s) refusée(s) : {refused}", data=collected)
     return collected
 
 

@@ -318,6 +318,13 @@ def _notify(receipt: object) -> None:
         from flows.intake import emit_accepted
 
         emit_accepted(receipt)  # type: ignore[arg-type]
+        # Sent now, not at exit: Prefect's events worker otherwise drains at interpreter exit
+        # and prints "EventsWorker - Still processing items: 1 items remaining..." to a
+        # person who did nothing wrong (the event is sent all the same).
+        logging.getLogger("EventsWorker").setLevel(logging.ERROR)
+        from prefect.events.worker import EventsWorker
+
+        EventsWorker.drain_all(timeout=30, at_exit=False)
 
 
 def _submit(args: argparse.Namespace) -> int:

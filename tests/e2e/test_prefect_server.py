@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.client.schemas.objects import StateType
 
 from tests.conftest import FIXTURES, RAW
-from tests.e2e.prefect_stack import Stack, running_stack
+from tests.e2e.prefect_stack import BIN, Stack, running_stack
 
 pytestmark = pytest.mark.e2e
 PARIS = ZoneInfo("Europe/Paris")
@@ -111,6 +112,24 @@ def test_inbox_file_ends_published_through_the_event_trigger(stack: Stack) -> No
         raise AssertionError("the accepted delivery did not trigger a publish")
     created = json.loads(package.read_text())["created"]
     assert created == f"{stored[0].name[:10]}T00:00:00Z"  # the new delivery is the newest
+
+
+def test_opendata_submit_emits_the_event_and_says_nothing_of_prefect(stack: Stack) -> None:
+    """The data team's own command: the file is stored, the event starts the publication,
+    and the person sees our words only (no "EventsWorker - Still processing items")."""
+    before = len(stack.runs("publish-dataset/digital-public-spaces", [StateType.COMPLETED]))
+    sent = subprocess.run(
+        [str(BIN / "opendata"), "submit", str(RAW / "epn-places" / "epn-2008-01-15.xlsx"),
+         "--source", "epn-places", "--raw-dir", str(stack.root / "raw"),
+         "--quarantine-dir", str(stack.root / "quarantine"), "--delivered-on", "2008-04-01"],
+        env=stack.env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    assert "EventsWorker" not in sent.stderr and "Still processing" not in sent.stderr
+    deadline = time.monotonic() + 120
+    while len(stack.runs("publish-dataset/digital-public-spaces", [StateType.COMPLETED])) <= before:
+        assert time.monotonic() < deadline, "the accepted delivery did not trigger a publish"
+        time.sleep(2)
 
 
 def test_invalid_inbox_file_ends_in_quarantine_and_nothing_is_published(stack: Stack) -> None:
