@@ -24,6 +24,7 @@ CONTEXT = {
     "spdx": "http://spdx.org/rdf/terms#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "gsp": "http://www.opengis.net/ont/geosparql#",
+    "adms": "http://www.w3.org/ns/adms#",
 }
 PUBLISHER = {
     "@id": "https://www.paris.fr",
@@ -186,6 +187,23 @@ def _dataset(folder: Path, base: str) -> dict[str, Any]:
     )
     if standards:
         extra["dct:conformsTo"] = [_typed(u, "dct:Standard") for u in standards]
+    if releases:
+        # Each release, for a consumer who pins one: its descriptor (dct:hasVersion, which
+        # ckanext-dcat keeps; dcat:hasVersion would have to be a whole dcat:Dataset, that
+        # harvesters would import as one more dataset), and the list in releases.json.
+        extra["dct:hasVersion"] = [
+            _typed(f"{base}{name}/{releasestore.key(v, releasestore.DESCRIPTOR)}", "rdfs:Resource")
+            for v in releases
+        ]
+        dated = [
+            f"{v} ({(releasestore.descriptor(folder, v).get('created') or '')[:10]})"
+            for v in releases
+        ]
+        extra["adms:versionNotes"] = {
+            "@value": f"Versions publiées : {', '.join(dated)}. Liste lisible par une "
+            f"machine : {base}{name}/{releasestore.RELEASES_INDEX}",
+            "@language": "fr",
+        }
     return {
         "@id": f"{base}{name}/",
         "@type": "dcat:Dataset",

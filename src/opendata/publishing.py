@@ -315,6 +315,9 @@ def release_files(outcome: Outcome, package: Package) -> dict[str, bytes | Path]
     files[releasestore.CHANGELOG] = releasestore.changelog(
         target, package.descriptor["name"], entry
     )
+    files[releasestore.RELEASES_INDEX] = releasestore.index(
+        target, package.descriptor["name"], (version, descriptor.get("created"))
+    )
     return files
 
 

@@ -98,6 +98,7 @@ class Changes:
     metadata_changed: bool
     notes: list[str] = field(default_factory=list)  # said to consumers (a delivery approved…)
     retired: dict[str, str] = field(default_factory=dict)  # removed resource -> where it went
+    coverage: tuple[dict[str, str], dict[str, str]] | None = None  # the period, before/after
 
     @property
     def level(self) -> str:
@@ -116,6 +117,11 @@ class Changes:
             "previous": self.previous,
             "level": self.level,
             "metadataChanged": self.metadata_changed,
+            **(
+                {"temporalCoverage": {"before": self.coverage[0], "after": self.coverage[1]}}
+                if self.coverage
+                else {}
+            ),
             **({"notes": self.notes} if self.notes else {}),
             "resourcesRemoved": self.removed_resources,
             **({"resourcesRemovedWhy": self.retired} if self.retired else {}),
@@ -279,7 +285,10 @@ def _schema_changes(old: dict[str, Any], new: dict[str, Any], out: ResourceChang
 
 
 def _metadata(descriptor: dict[str, Any]) -> dict[str, Any]:
-    meta = {k: v for k, v in descriptor.items() if k not in ("resources", "version", "created")}
+    # The period covered follows the data (a new month moves its end): said on its own line,
+    # never as "metadata updated".
+    skipped = ("resources", "version", "created", "x-temporal-coverage")
+    meta = {k: v for k, v in descriptor.items() if k not in skipped}
     meta["resources"] = [
         {
             k: v
@@ -330,8 +339,15 @@ def compare(
     metadata_changed = _metadata(old_descriptor) != _metadata(new_descriptor)
     said = new_descriptor.get("x-retired-resources", {})
     retired = {n: str(said[n]) for n in removed if n in said}
+    before, after = (d.get("x-temporal-coverage") for d in (old_descriptor, new_descriptor))
+    coverage = (before, after) if before and after and before != after else None
     return Changes(
-        old_descriptor.get("version"), resources, removed, metadata_changed, retired=retired
+        old_descriptor.get("version"),
+        resources,
+        removed,
+        metadata_changed,
+        retired=retired,
+        coverage=coverage,
     )
 
 
@@ -389,6 +405,12 @@ def changelog_entry(version: str, created: str | None, changes: Changes) -> str:
     for name in changes.removed_resources:
         why = changes.retired.get(name)
         lines.append(f"- `{name}` : ressource retirée." + (f" {why}" if why else ""))
+    if changes.coverage:
+        before, after = changes.coverage
+        lines.append(
+            f"- Période couverte : du {before['start']} au {before['end']} → "
+            f"du {after['start']} au {after['end']}."
+        )
     if changes.metadata_changed:
         lines.append("- Métadonnées mises à jour (titres, descriptions).")
     return "\n".join(lines) + "\n"

@@ -19,6 +19,7 @@ RELEASES = "releases"
 DESCRIPTOR = "datapackage.json"
 CHANGES = "changes.json"
 CHANGELOG = "CHANGELOG.md"
+RELEASES_INDEX = "releases.json"
 CHANGELOG_TITLE = "# Journal des versions — {name}\n\n"
 
 
@@ -79,3 +80,24 @@ def changelog(dataset_folder: Path, name: str, entry: str) -> bytes:
     history = path.read_text(encoding="utf-8") if path.exists() else ""
     history = history.removeprefix(title)
     return (title + entry + ("\n" + history.lstrip("\n") if history else "")).encode()
+
+
+def index(dataset_folder: Path, name: str, new: tuple[str, str | None] | None = None) -> bytes:
+    """``releases.json``: every release of the dataset, oldest first, for a consumer who pins
+    one: its version, date and the paths of its descriptor and changes. ``new`` is the release
+    being written (version, date), not yet in a folder."""
+    found = [(v, descriptor(dataset_folder, v).get("created")) for v in versions(dataset_folder)]
+    if new is not None and new[0] not in {v for v, _ in found}:
+        found.append(new)
+    releases = [
+        {
+            "version": version,
+            "date": (created or "")[:10] or None,
+            "datapackage": key(version, DESCRIPTOR),
+            "changes": key(version, CHANGES),
+        }
+        for version, created in sorted(found, key=lambda vc: version_key(vc[0]))
+    ]
+    body: dict[str, Any] = {"name": name, "latest": releases[-1]["version"] if releases else None}
+    body["releases"] = releases
+    return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode()

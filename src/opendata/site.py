@@ -206,7 +206,9 @@ def _dataset(folder: Path) -> str:
         f'<a href="{html.escape(licence["path"])}">'
         f"{html.escape(licence.get('title', licence['name']))}</a> · "
         f'<a href="{name}/datapackage.json">datapackage.json</a> · '
-        f'<a href="{name}/{releasestore.CHANGELOG}">journal des versions</a></p>',
+        f'<a href="{name}/{releasestore.CHANGELOG}">journal des versions</a> · '
+        f'<a href="{name}/{releasestore.RELEASES_INDEX}">toutes les versions '
+        "(releases.json)</a></p>",
     ]
     for chart, inputs in charts_for(name):
         if not all((folder / f"{r}.csv").exists() for r in inputs):

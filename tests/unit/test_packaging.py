@@ -66,7 +66,7 @@ def test_every_file_is_listed_with_hash_and_size_and_relative_path(
             assert part["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
             assert part.get("bytes", part.get("x-bytes")) == len(data)
             listed.add(part["path"].split("/")[0])
-    extra = {"datapackage.json", "changes.json", "CHANGELOG.md", "releases"}
+    extra = {"datapackage.json", "changes.json", "CHANGELOG.md", "releases", "releases.json"}
     assert listed | extra == {p.name for p in folder.iterdir()}
     assert descriptor["licenses"][0]["name"] == "odc-odbl"
 

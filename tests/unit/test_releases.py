@@ -57,6 +57,27 @@ def test_first_release_then_nothing_then_minor(raw_copy: Path, tmp_path: Path) -
     log = (folder / "CHANGELOG.md").read_text()
     assert log.index("## 1.1.0") < log.index("## 1.0.0")
     assert "5 ligne(s) modifiée(s) (removed_on)" in log
+    # Every release listed for a consumer who pins one, with its date (its newest delivery).
+    index = json.loads((folder / "releases.json").read_text())
+    assert index["latest"] == "1.1.0"
+    assert [(r["version"], r["date"]) for r in index["releases"]] == [
+        ("1.0.0", "2008-01-15"),
+        ("1.1.0", "2008-04-01"),
+    ]
+    for release in index["releases"]:
+        assert (
+            json.loads((folder / release["datapackage"]).read_text())["version"]
+            == (release["version"])
+        )
+    from opendata import catalog
+
+    built = catalog.build(tmp_path, base="https://donnees.example.org/")
+    [dataset] = [d for d in built["dcat:dataset"] if d["dct:identifier"] == "wifi-hotspots"]
+    assert [v["@id"] for v in dataset["dct:hasVersion"]] == [
+        f"https://donnees.example.org/wifi-hotspots/releases/{v}/datapackage.json"
+        for v in ("1.0.0", "1.1.0")
+    ]
+    assert "1.0.0 (2008-01-15), 1.1.0 (2008-04-01)" in dataset["adms:versionNotes"]["@value"]
 
 
 def test_correction_is_a_patch_and_removed_rows_a_major(raw_copy: Path, tmp_path: Path) -> None:
@@ -211,3 +232,26 @@ def test_the_release_store_orders_versions_as_numbers_and_prepends_the_changelog
     second = releasestore.changelog(tmp_path, "demo", "## 1.1.0\n").decode()
     assert second == "# Journal des versions — demo\n\n## 1.1.0\n\n## 1.0.0\n"
     assert releasestore.versions(tmp_path / "nothing") == []
+
+
+def test_a_moved_period_is_said_as_such_not_as_metadata() -> None:
+    """A new month moves the end of the period covered: the changelog says the period, not
+    "Métadonnées mises à jour (titres, descriptions)" (nothing of that changed)."""
+    from opendata import releases
+
+    old = {
+        "name": "demo",
+        "title": "Démo",
+        "version": "1.0.0",
+        "resources": [],
+        "x-temporal-coverage": {"start": "2007-10-01", "end": "2007-10-31"},
+    }
+    new = {**old, "x-temporal-coverage": {"start": "2007-10-01", "end": "2007-11-30"}}
+    changes = releases.compare(old, {}, new, {})
+    assert not changes.metadata_changed
+    entry = releases.changelog_entry("1.1.0", "2007-12-01", changes)
+    assert "Période couverte : du 2007-10-01 au 2007-10-31 → du 2007-10-01 au 2007-11-30" in entry
+    assert "Métadonnées" not in entry
+    assert changes.as_dict("1.1.0")["temporalCoverage"]["after"]["end"] == "2007-11-30"
+    retitled = releases.compare(old, {}, {**new, "title": "Démo 2"}, {})
+    assert retitled.metadata_changed and retitled.level == "patch"
