@@ -18,6 +18,7 @@ from prefect.input import RunInput
 from prefect.runtime import deployment as runtime_deployment
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
+from pydantic import Field
 
 from flows import logs
 from opendata import guard, publishing, registry
@@ -249,10 +250,21 @@ def publish_dataset(
 
 
 class HoldDecision(RunInput):
-    """The form of a held publication in the Prefect UI."""
+    """Publication retenue : décidez. « approve » publie la livraison retenue (la raison va
+    au journal des versions) ; « reject » la met en quarantaine (la raison est gardée à côté)
+    et la publication précédente reste en ligne."""
 
-    decision: Literal["approve", "reject"]
-    reason: str = ""
+    decision: Literal["approve", "reject"] = Field(
+        title="Décision",
+        description="approve : publier la livraison retenue ; reject : la refuser et la "
+        "mettre en quarantaine (rien ne change pour les utilisateurs).",
+    )
+    reason: str = Field(
+        default="",
+        title="Raison",
+        description="Pourquoi (gardée avec la décision, et dans le journal des versions si "
+        "elle est publiée).",
+    )
 
 
 def decide_holds(

@@ -144,3 +144,18 @@ def test_an_implausible_snapshot_is_held_with_a_preview(raw_copy: Path, tmp_path
     assert _files(out / "wifi-hotspots") == before  # nothing changes for consumers
     [artifact] = asyncio.run(_artifacts("hold-wifi-hotspots"))
     assert "Publication retenue" in artifact.data and "~257" in artifact.data
+
+
+def test_the_paused_runs_form_explains_the_decision_in_french() -> None:
+    """What the Prefect UI shows a person deciding on a held publication (its form is built
+    from this schema)."""
+    from flows.publish import HoldDecision
+
+    schema = HoldDecision.model_json_schema()
+    assert "Publication retenue" in schema["description"]
+    fields = schema["properties"]
+    assert (
+        fields["decision"]["title"] == "Décision"
+        and "quarantaine" in (fields["decision"]["description"])
+    )
+    assert fields["reason"]["title"] == "Raison"

@@ -109,12 +109,16 @@ def test_the_sites_chart_counts_the_sites_outside_paris_in_their_own_bar(tmp_pat
     from opendata.datasets.wifi_hotspots import charts
 
     (tmp_path / "sites.csv").write_text(
-        "site_id,arrondissement,access_points,removed_on\n"
-        "PW0001,4,2,\nPW0002,4,1,\nPW0003,12,3,\nPW0301,,5,\nPW0004,5,7,2008-01-15\n",
+        "site_id,arrondissement,access_points,removed_on,status\n"
+        "PW0001,4,2,,operational\nPW0002,4,1,,operational\nPW0003,12,3,,operational\n"
+        "PW0301,,5,,operational\nPW0004,5,7,2008-01-15,operational\n"
+        "PW0005,6,4,,planned\nPW0006,7,9,,closed_for_works\n",
         encoding="utf-8",
     )
     svg = charts._chart_sites(tmp_path)
-    assert "11 bornes des 4 sites encore listés (les 1 sites retirés" in svg
+    # Only what is in service is counted, and the title says what is left out.
+    assert "11 bornes des 4 sites en service (non comptés : 2 sites en projet ou fermés, " in svg
+    assert "1 sites retirés)" in svg
     assert "Hors Paris" in svg
     values = [int(v) for v in re.findall(r'font-size="12">(\d+)</text>', svg)]
     assert sorted(values) == [3, 3, 5]

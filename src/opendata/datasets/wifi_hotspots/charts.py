@@ -11,7 +11,10 @@ from opendata.site import Chart, bar_chart, line_chart
 
 def _chart_sites(folder: Path) -> str:
     rows = pd.read_csv(folder / "sites.csv")
-    current = rows[rows["removed_on"].isna()]
+    listed = rows[rows["removed_on"].isna()]
+    # What the title says: the access points of the sites in service. Planned sites and
+    # those closed for works are still listed but offer no access: said, not counted.
+    current = listed[listed["status"] == "operational"]
     by_arr = current.groupby("arrondissement")["access_points"].sum()
     labels = [f"{int(a)}e" for a in by_arr.index]
     values = [float(v) for v in by_arr]
@@ -20,9 +23,9 @@ def _chart_sites(folder: Path) -> str:
         labels.append("Hors Paris")
         values.append(float(outside["access_points"].sum()))
     title = (
-        f"Bornes Wi-Fi par arrondissement : {int(sum(values))} bornes des "
-        f"{len(current)} sites encore listés (les {len(rows) - len(current)} sites retirés "
-        "ne sont pas comptés)"
+        f"Bornes Wi-Fi en service par arrondissement : {int(sum(values))} bornes des "
+        f"{len(current)} sites en service (non comptés : {len(listed) - len(current)} sites "
+        f"en projet ou fermés, {len(rows) - len(listed)} sites retirés)"
     )
     return bar_chart(title, labels, values)
 
