@@ -283,9 +283,27 @@ def current(target: Path) -> tuple[dict[str, Any] | None, dict[str, Path]]:
     return descriptor, files
 
 
+def _retired_as_seen(descriptor: dict[str, Any], target: Path) -> dict[str, Any]:
+    """``descriptor`` whose ``x-retired-resources`` explains only resources that a release in
+    ``target`` really had: a first publication (a fresh clone) explains no resource its
+    consumers never saw."""
+    retired = descriptor.get("x-retired-resources")
+    if not retired:
+        return descriptor
+    seen = {
+        r["name"]
+        for version in releasestore.versions(target)
+        for r in releasestore.descriptor(target, version)["resources"]
+    }
+    kept = {name: why for name, why in retired.items() if name in seen}
+    trimmed = {k: v for k, v in descriptor.items() if k != "x-retired-resources"}
+    return {**trimmed, "x-retired-resources": kept} if kept else trimmed
+
+
 def plan(dataset: Dataset, package: Package, published_dir: Path) -> Outcome:
     """The release a publication would make, without writing anything."""
     target = published_dir / dataset.name
+    package.descriptor = _retired_as_seen(package.descriptor, target)
     old_descriptor, old_files = current(target)
     changes = releases.compare(old_descriptor, old_files, package.descriptor, package.files)
     if old_descriptor is not None and changes.level == "none":

@@ -344,6 +344,19 @@ def test_the_new_tables_are_a_major_release_that_explains_itself(tmp_path: Path)
     assert "by-outcome" in entry and "`by-sex` : nouvelle ressource." in entry
     assert (folder / "releases" / "1.0.0" / "outcomes.csv").exists()  # the old one stays
     assert not (folder / "outcomes.csv").exists()
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    assert list(descriptor["x-retired-resources"]) == ["outcomes"]
+
+
+def test_a_first_publication_explains_no_resource_nobody_saw(tmp_path: Path) -> None:
+    """A fresh clone publishes the linked tables as 1.0.0: no `outcomes` to explain."""
+    publishing.publish("digital-training", ROOT / "raw", tmp_path)
+    descriptor = json.loads(
+        (tmp_path / "digital-training" / "datapackage.json").read_text(encoding="utf-8")
+    )
+    assert descriptor["version"] == "1.0.0" and "x-retired-resources" not in descriptor
+    again = publishing.publish("digital-training", ROOT / "raw", tmp_path)
+    assert again is not None and not (tmp_path / "digital-training" / "releases" / "1.0.1").exists()
 
 
 def test_the_pattern_search_converges_quickly_on_the_sample() -> None:
