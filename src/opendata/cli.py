@@ -117,6 +117,12 @@ def _parser() -> argparse.ArgumentParser:
             "--reason", required=verb == "reject", default="", help="why (kept with it)"
         )
 
+    ver = sub.add_parser(
+        "verify", help="check every file of published packages against their descriptors"
+    )
+    ver.add_argument("datasets", nargs="*", help="dataset ids (default: every one)")
+    ver.add_argument("--published-dir", type=Path, default=Path("published"))
+
     aside = sub.add_parser(
         "set-aside", help="move a refused delivery from raw/ to quarantine/ (it blocks its dataset)"
     )
@@ -523,6 +529,28 @@ def _decide(args: argparse.Namespace) -> int:
     return EXIT_VALID
 
 
+def _verify(args: argparse.Namespace) -> int:
+    """``verify``: every file of every resource, every month of a resource by month."""
+    from opendata import registry
+    from opendata.verify import verify
+
+    names = args.datasets or sorted(registry.datasets())
+    worst = EXIT_VALID
+    for name in names:
+        folder = args.published_dir / name
+        if not (folder / "datapackage.json").is_file():
+            sys.stderr.write(f"opendata: {folder}: aucun paquet publié\n")
+            worst = EXIT_UNUSABLE
+            continue
+        found = verify(folder)
+        sys.stdout.write(f"{name} : " + ("complet" if not found else "INCOMPLET") + "\n")
+        for line in found:
+            sys.stdout.write(f"  - {line}\n")
+        if found and worst == EXIT_VALID:
+            worst = EXIT_INVALID
+    return worst
+
+
 def _set_aside(args: argparse.Namespace) -> int:
     """``set-aside``: a delivery that was never published leaves raw/ for quarantine/."""
     from opendata import guard, publishing, registry
@@ -771,6 +799,7 @@ def main(argv: list[str] | None = None) -> int:
         "intake": _intake,
         "serve": _serve,
         "set-aside": _set_aside,
+        "verify": _verify,
         "deploy": _deploy,
         "diff": _diff,
         "approve": _decide,
