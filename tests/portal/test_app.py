@@ -585,6 +585,13 @@ def test_uploads_not_sent_are_deleted_after_retention(started: Any) -> None:
     assert not list(checks.folder(root, other_id).glob("upload*"))
     assert marie.get(other.url.path).status_code == 200  # the report itself stays
     assert marie.get(other.url.path + "/annote.xlsx").status_code == 410
+    # The trainee file's name (it can hold a person's name) went with the file.
+    assert checks.read_meta(root, check_id)["name"] == ""  # type: ignore[index]
+    # Past the report retention (30 days), nothing is left of checks never sent.
+    swept = checks.sweep(root, clock=time.time() + 31 * 86400)
+    assert check_id in swept and other_id in swept
+    assert not checks.folder(root, check_id).exists() and not checks.folder(root, other_id).exists()
+    assert marie.get(other.url.path).status_code == 404
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -76,3 +76,24 @@ def test_a_file_that_kills_its_worker_twice_fails_with_a_reason_and_the_pool_liv
         assert workers.healthy() and workers.busy == 0
     finally:
         workers.close()
+
+
+def test_a_header_written_as_a_formula_stays_text_in_the_errors_sheet(tmp_path: Path) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from opendata import registry
+    from opendata.portal import workbooks
+    from opendata.report import Problem, Report
+    from tests.conftest import RAW
+
+    source = registry.source("wifi-sites")
+    report = Report("wifi-sites", "sites.csv", rows=3)
+    report.problems.append(Problem("missing-label", label="=Code site", params={}))
+    report.problems.append(Problem("constraint-error", row=2, label="=HYPERLINK(1)", params={}))
+    data = workbooks.annotated_copy(RAW / "wifi-sites" / "sites-2008-01-15.csv", source, report)
+    listing = load_workbook(io.BytesIO(data))[workbooks.ERRORS_SHEET]
+    cells = [listing.cell(row=r, column=3) for r in range(2, listing.max_row + 1)]
+    assert [c.data_type for c in cells] == ["s", "s"]  # text, never a formula
+    assert {c.value for c in cells} == {"'=Code site", "'=HYPERLINK(1)"}

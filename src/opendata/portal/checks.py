@@ -413,9 +413,16 @@ def retention_seconds(personal: bool) -> int:
     return int(float(os.environ.get("OPENDATA_PORTAL_RETENTION_HOURS", "24")) * 3600)
 
 
+def report_retention_seconds() -> int:
+    """How long what is left of a check that was never sent (its report, its meta) is kept:
+    ``OPENDATA_PORTAL_REPORT_RETENTION_DAYS`` (default 30)."""
+    return int(float(os.environ.get("OPENDATA_PORTAL_REPORT_RETENTION_DAYS", "30")) * 86400)
+
+
 def sweep(root: Path, clock: float | None = None) -> list[str]:
     """Delete the uploads past their retention that were not sent (and, for personal data,
-    their reports and previews too); the ids swept."""
+    their reports, previews and file names too), then, past the report retention, whatever
+    is left of a check never sent; the ids swept."""
     base = checks_dir(root)
     if not base.is_dir():
         return []
@@ -423,10 +430,16 @@ def sweep(root: Path, clock: float | None = None) -> list[str]:
     swept = []
     for entry in sorted(base.iterdir()):
         meta = read_meta(root, entry.name)
-        if meta is None or meta.get("sent") or meta.get("expired"):
+        if meta is None or meta.get("sent"):
+            continue
+        age = moment - float(meta.get("created_ts", moment))
+        if meta.get("expired"):
+            if age >= report_retention_seconds():
+                shutil.rmtree(entry, ignore_errors=True)
+                swept.append(entry.name)
             continue
         personal = registry.source(meta["source"]).personal_data
-        if moment - float(meta.get("created_ts", moment)) < retention_seconds(personal):
+        if age < retention_seconds(personal):
             continue
         if meta.get("status") in ("queued", "running"):
             continue
@@ -437,6 +450,7 @@ def sweep(root: Path, clock: float | None = None) -> list[str]:
                     shutil.rmtree(path)
                 else:
                     path.unlink(missing_ok=True)
-        update_meta(root, entry.name, expired=now())
+        # A trainee file's name can hold a person's name: it goes with the file.
+        update_meta(root, entry.name, expired=now(), **({"name": ""} if personal else {}))
         swept.append(entry.name)
     return swept

@@ -80,7 +80,8 @@ def annotated_copy(path: Path, source: Source, report: Report) -> bytes:
     for problem in report.errors:
         ref = cell_reference(problem)
         text = message(problem, "fr")
-        listing.append([None, problem.row, problem.label or "", defuse(text)])
+        # The column as the steward wrote it: a header "=Code site" stays text, not a formula.
+        listing.append([None, problem.row, defuse(problem.label or ""), defuse(text)])
         link = listing.cell(row=listing.max_row, column=1)
         if ref is not None and not ref.isdigit():
             notes.setdefault(ref, []).append(text)
