@@ -705,3 +705,13 @@ def test_an_error_escaping_a_request_is_logged_without_its_message(
         logger.exception("Exception in ASGI application")
     assert "Dupont" not in caplog.text
     assert "Exception in ASGI application — ValueError (test_app.py:" in caplog.text
+
+
+def test_starlettes_own_refusals_are_said_in_french(started: Any) -> None:
+    client = _client(started)
+    token = _csrf(client.get("/connexion").text)
+    fields = {f"f{i}": "x" for i in range(20)}  # the sign-in form takes 5 fields at most
+    answer = client.post("/connexion", data={"csrf": token, **fields})
+    assert answer.status_code == 400
+    assert "Requête refusée" in answer.text and "Too many fields" not in answer.text
+    assert client.get("/nulle-part").status_code == 404

@@ -1005,6 +1005,22 @@ def create_app(settings: Settings) -> Starlette:
             return JSONResponse({"error": "adresse inconnue"}, status)
         return page(request, "error.html", status, text=WORDS[_lang(request)]["not_found"])
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        """Starlette's own refusals (a malformed or oversized form: 400, 413...) in our words:
+        its English detail ("Too many fields...") never reaches a steward."""
+        status = exc.status_code if isinstance(exc, HTTPException) else 400
+        if status in (404, 405):
+            return await not_found(request, exc)
+        text = _words(
+            _lang(request),
+            "Requête refusée : le formulaire envoyé est mal formé ou trop grand. Revenez à la "
+            "page précédente et réessayez.",
+            "Request refused: the form sent is malformed or too large. Go back and try again.",
+        )
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": text}, status)
+        return page(request, "error.html", status, text=text)
+
     async def server_error(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": WORDS["fr"]["failed"]}, 500)
@@ -1050,7 +1066,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
-        exception_handlers={404: not_found, 405: not_found, 500: server_error},
+        exception_handlers={HTTPException: http_error, 500: server_error},
     )
 
 
