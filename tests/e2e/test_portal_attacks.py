@@ -87,7 +87,13 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     accounts.add("attaquant", PASSWORD, known, False, known)
     accounts.add("marie", PASSWORD, ["epn-places", "wifi-sites"], False, known)
     accounts.add("operateur", PASSWORD, ["wifi-sessions"], False, known)
-    env = {**os.environ, "OPENDATA_PORTAL_WORKERS": "2", "OPENDATA_PORTAL_WAIT_SECONDS": "0"}
+    accounts.add("lent", PASSWORD, ["wifi-sites"], False, known)
+    env = {
+        **os.environ,
+        "OPENDATA_PORTAL_WORKERS": "2",
+        "OPENDATA_PORTAL_WAIT_SECONDS": "0",
+        "OPENDATA_PORTAL_UPLOAD_IDLE_SECONDS": "2",
+    }
     env.pop("OPENDATA_PORTAL_TRUSTED_PROXIES", None)
     process, url = start_portal(root, root / "portal.log", env)
     try:
@@ -257,6 +263,52 @@ def test_a_small_check_is_not_queued_behind_many_large_ones(portal: Portal) -> N
         return [*answers, mine, *[_report(attacker, a) for a in answers]]
 
     _attack(portal, "twenty-months-then-a-small-file", flood)
+
+
+def test_slow_uploads_are_cut_off(portal: Portal) -> None:
+    """Ten connections that send a form's first bytes and then nothing (a slow-loris upload):
+    each is answered 408 in French once idle, and nothing of them is kept."""
+    import socket
+
+    attacker = portal.client("lent")
+    cookie = "; ".join(f"{k}={v}" for k, v in attacker.cookies.items())
+    token = portal.csrf(attacker)
+    host, port = portal.url.removeprefix("http://").split(":")
+    before = set((portal.root / "portal" / "checks").glob("*"))
+
+    def slow() -> list[httpx.Response]:
+        sockets = []
+        for _ in range(10):
+            sock = socket.create_connection((host, int(port)), timeout=60)
+            body = (
+                '--b\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n'
+                f'{token}\r\n--b\r\nContent-Disposition: form-data; name="file"; '
+                'filename="lent.csv"\r\n\r\nCode site;'
+            ).encode()
+            head = (
+                f"POST /verifier HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n"
+                "Content-Type: multipart/form-data; boundary=b\r\n"
+                f"Content-Length: {len(body) + 100_000}\r\n\r\n"
+            ).encode()
+            sock.sendall(head + body)
+            sockets.append(sock)
+        answers = []
+        for sock in sockets:
+            data = b""
+            while b"</html>" not in data:
+                more = sock.recv(65536)
+                if not more:
+                    break
+                data += more
+            sock.close()
+            status = int(data.split(b" ", 2)[1])
+            answers.append(httpx.Response(status, content=data.split(b"\r\n\r\n", 1)[1]))
+        return answers
+
+    answers = _attack(portal, "slow-loris-uploads", slow)
+    assert [a.status_code for a in answers] == [408] * 10
+    assert all("trop lent" in a.text for a in answers)
+    assert set((portal.root / "portal" / "checks").glob("*")) == before
 
 
 def test_nothing_stored_was_lost(portal: Portal) -> None:

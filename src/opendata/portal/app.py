@@ -77,6 +77,7 @@ class Settings:
     login_attempts: int = 5
     login_window_seconds: float = 900.0
     wait_seconds: float = WAIT_FOR_REPORT
+    upload_idle_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, root: Path) -> Settings:
@@ -90,6 +91,7 @@ class Settings:
             secure_cookies=env("OPENDATA_PORTAL_SECURE_COOKIES", "") == "1",
             login_attempts=int(env("OPENDATA_PORTAL_LOGIN_ATTEMPTS", "5")),
             wait_seconds=float(env("OPENDATA_PORTAL_WAIT_SECONDS", str(WAIT_FOR_REPORT))),
+            upload_idle_seconds=float(env("OPENDATA_PORTAL_UPLOAD_IDLE_SECONDS", "30")),
         )
 
 
@@ -103,6 +105,10 @@ class Refusal(Exception):
 
 
 class TooLarge(Exception):
+    pass
+
+
+class TooSlow(Exception):
     pass
 
 
@@ -323,11 +329,23 @@ def create_app(settings: Settings) -> Starlette:
             raise Refusal(413, _too_large_text(lang, bound))
 
         async def bounded() -> AsyncGenerator[bytes, None]:
-            seen = 0
-            async for chunk in request.stream():
+            # A client that stops sending, or trickles (a slow-loris upload), is cut off: no
+            # chunk for upload_idle_seconds, or under 8 KiB/s on average after a minute.
+            seen, began = 0, time.monotonic()
+            stream = request.stream().__aiter__()
+            while True:
+                try:
+                    chunk = await asyncio.wait_for(stream.__anext__(), settings.upload_idle_seconds)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    raise TooSlow from None
                 seen += len(chunk)
                 if seen > bound + 64 * 1024:
                     raise TooLarge
+                elapsed = time.monotonic() - began
+                if elapsed > 60 and seen / elapsed < 8 * 1024:
+                    raise TooSlow
                 yield chunk
 
         if not request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -342,11 +360,25 @@ def create_app(settings: Settings) -> Starlette:
             form = await parser.parse()
         except TooLarge:
             raise Refusal(413, _too_large_text(lang, bound)) from None
-        except MultiPartException as exc:
+        except TooSlow:
+            raise Refusal(
+                408,
+                _words(
+                    lang,
+                    "L'envoi s'est interrompu ou était trop lent : rien n'a été gardé. "
+                    "Vérifiez votre connexion et envoyez le fichier à nouveau.",
+                    "The upload stopped or was too slow: nothing was kept. Send it again.",
+                ),
+            ) from None
+        except MultiPartException:  # its English detail is not shown to a steward
             raise Refusal(
                 422,
-                _words(lang, "Envoi incomplet ou mal formé", "Malformed upload")
-                + f" ({exc.message}).",
+                _words(
+                    lang,
+                    "Envoi incomplet ou mal formé : envoyez le fichier à nouveau par le "
+                    "formulaire.",
+                    "Incomplete or malformed upload: send the file again with the form.",
+                ),
             ) from None
         upload = form.get("file")
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
