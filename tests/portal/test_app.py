@@ -715,3 +715,22 @@ def test_starlettes_own_refusals_are_said_in_french(started: Any) -> None:
     assert answer.status_code == 400
     assert "Requête refusée" in answer.text and "Too many fields" not in answer.text
     assert client.get("/nulle-part").status_code == 404
+
+
+def test_an_account_past_its_hourly_quota_is_refused_before_its_upload_is_read(
+    root: Path,
+) -> None:
+    settings = Settings.from_env(root)
+    settings.workers = 1
+    settings.checks_per_hour = 2
+    with TestClient(create_app(settings)) as client:
+        token = _csrf(client.get("/connexion").text)
+        home = client.post(
+            "/connexion", data={"csrf": token, "username": "marie", "password": PASSWORD}
+        )
+        csrf = _csrf(home.text)
+        before = set(checks.checks_dir(root).glob("*"))
+        answers = [upload(client, csrf, SAMPLE_EPN, "epn-places") for _ in range(3)]
+        assert [a.status_code for a in answers[:2]] == [200, 200]
+        assert answers[2].status_code == 429 and "la limite du portail" in answers[2].text
+        assert len(set(checks.checks_dir(root).glob("*")) - before) == 2  # the third: nothing

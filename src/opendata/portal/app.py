@@ -78,6 +78,7 @@ class Settings:
     login_window_seconds: float = 900.0
     wait_seconds: float = WAIT_FOR_REPORT
     upload_idle_seconds: float = 30.0
+    checks_per_hour: int = 120
 
     @classmethod
     def from_env(cls, root: Path) -> Settings:
@@ -92,6 +93,7 @@ class Settings:
             login_attempts=int(env("OPENDATA_PORTAL_LOGIN_ATTEMPTS", "5")),
             wait_seconds=float(env("OPENDATA_PORTAL_WAIT_SECONDS", str(WAIT_FOR_REPORT))),
             upload_idle_seconds=float(env("OPENDATA_PORTAL_UPLOAD_IDLE_SECONDS", "30")),
+            checks_per_hour=int(env("OPENDATA_PORTAL_CHECKS_PER_HOUR", "120")),
         )
 
 
@@ -213,6 +215,26 @@ def create_app(settings: Settings) -> Starlette:
     templates = Jinja2Templates(env=env)
     state: dict[str, Any] = {}
     sending: set[str] = set()  # checks being sent now (a second click waits for the first)
+    recent: dict[str, list[float]] = {}  # account -> moments of its checks in the last hour
+
+    def within_quota(request: Request, account: Account) -> None:
+        """At most ``checks_per_hour`` files checked per account and hour, refused before a
+        byte of the upload is read (one account cannot fill the disk or the workers)."""
+        moment = time.monotonic()
+        mine = [t for t in recent.get(account.name, []) if moment - t < 3600]
+        if len(mine) >= settings.checks_per_hour:
+            minutes = max(1, round((3600 - (moment - mine[0])) / 60))
+            raise Refusal(
+                429,
+                _words(
+                    _lang(request),
+                    f"Vous avez vérifié {len(mine)} fichiers dans l'heure, la limite du portail : "
+                    f"réessayez dans {minutes} minute(s), ou écrivez à l'équipe données.",
+                    f"You checked {len(mine)} files this hour, the portal's limit: try again "
+                    f"in {minutes} minute(s).",
+                ),
+            )
+        recent[account.name] = [*mine, moment]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncGenerator[None, None]:
@@ -627,6 +649,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @login_required
     async def check(request: Request, account: Account) -> Response:
+        within_quota(request, account)
         upload, fields = await receive_upload(request)
         check_csrf(request, fields.get("csrf"))
         wanted = fields.get("source") or None
@@ -1009,6 +1032,7 @@ def create_app(settings: Settings) -> Starlette:
                 headers={"www-authenticate": "Bearer"},
             )
         try:
+            within_quota(request, account)
             upload, fields = await receive_upload(request)
             try:
                 check_id, _, future = await start_check(
