@@ -140,4 +140,5 @@ def test_the_raw_trainee_file_is_never_copied(raw_copy: Path, tmp_path: Path) ->
         "programme-summary.parquet",
         "programme-summary.xlsx",
         "releases",
+        "releases.json",
     ]
