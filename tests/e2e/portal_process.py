@@ -42,3 +42,17 @@ def start_portal(
             process.kill()
             raise AssertionError("the portal did not start: " + log.read_text()[-2000:])
         time.sleep(0.3)
+
+
+def stop_portal(process: subprocess.Popen[bytes], log: Path) -> None:
+    """Ctrl-C to the portal (killed after 30 s), then its log must hold no traceback."""
+    import signal
+
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    text = log.read_text()
+    assert "Traceback" not in text, text[-3000:]

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from opendata import registry
 from opendata.accounts import Accounts
 from opendata.portal import checks
 from tests.conftest import FIXTURES, RAW, ROOT, publish_command
-from tests.e2e.portal_process import start_portal
+from tests.e2e.portal_process import start_portal, stop_portal
 from tests.e2e.test_browser import CHROMIUM
 
 pytestmark = pytest.mark.e2e
@@ -49,14 +48,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
     workers = children_of(process.pid)
     assert workers, "the portal validates in worker processes"
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    err = log.read_text()
-    assert "Traceback" not in err, err
+    stop_portal(process, log)
     deadline = time.monotonic() + 30
     while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import threading
 import time
@@ -26,7 +25,7 @@ from opendata import registry
 from opendata.accounts import Accounts
 from opendata.watchdog import children_of
 from tests.conftest import RAW, ROOT
-from tests.e2e.portal_process import start_portal
+from tests.e2e.portal_process import start_portal, stop_portal
 from tests.hostile import files
 
 pytestmark = pytest.mark.e2e
@@ -99,13 +98,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     try:
         yield Portal(root, process, url)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log = (root / "portal.log").read_text()
-        assert "Traceback" not in log, log[-3000:]
+        stop_portal(process, root / "portal.log")
         RESULTS.parent.mkdir(exist_ok=True)
         totals = {
             "attacks": len(CAMPAIGN),
