@@ -47,8 +47,12 @@ def verify(folder: Path) -> list[str]:
         fields = [f["name"] for f in resource.get("schema", {}).get("fields", [])]
         for part in parts:
             where = f"{resource['name']}: {part['path']}"
-            path = folder / part["path"]
-            if not path.is_file():
+            relative = Path(part["path"])
+            if relative.is_absolute() or ".." in relative.parts:  # never outside the package
+                found.append(f"{where}: chemin hors du paquet")
+                continue
+            path = folder / relative
+            if not path.is_file() or path.is_symlink():
                 found.append(f"{where}: fichier absent")
                 continue
             digest, size = _digest(path)

@@ -49,3 +49,23 @@ def test_a_broken_later_month_is_found_where_frictionless_passes(
     assert main(["verify", "wifi-hotspots", "--published-dir", str(out)]) == 1
     said = capsys.readouterr().out
     assert "wifi-hotspots : INCOMPLET" in said and "sessions-2007-11.parquet" in said
+
+
+def test_a_descriptor_cannot_send_the_check_outside_its_package(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "secret.csv").write_text("a\n1\n")
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / "link.csv").symlink_to(tmp_path / "secret.csv")
+    resources = [
+        {"name": "up", "path": "../secret.csv", "format": "csv"},
+        {"name": "abs", "path": str(tmp_path / "secret.csv"), "format": "csv"},
+        {"name": "link", "path": "link.csv", "format": "csv"},
+    ]
+    (folder / "datapackage.json").write_text(json.dumps({"resources": resources}))
+    assert verify(folder) == [
+        "up: ../secret.csv: chemin hors du paquet",
+        f"abs: {tmp_path / 'secret.csv'}: chemin hors du paquet",
+        "link: link.csv: fichier absent",
+    ]
