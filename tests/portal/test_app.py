@@ -734,3 +734,30 @@ def test_an_account_past_its_hourly_quota_is_refused_before_its_upload_is_read(
         assert [a.status_code for a in answers[:2]] == [200, 200]
         assert answers[2].status_code == 429 and "la limite du portail" in answers[2].text
         assert len(set(checks.checks_dir(root).glob("*")) - before) == 2  # the third: nothing
+
+
+def test_a_double_click_on_send_reads_accepted_not_duplicate(started: Any) -> None:
+    import threading
+
+    client, csrf = signed_in(started, "marie")
+    fresh = started.app_root / "sites-double-clic.csv"  # bytes never sent before
+    fresh.write_bytes((RAW / "wifi-sites" / "sites-2008-01-15.csv").read_bytes() + b"\r\n")
+    report = upload(client, csrf, fresh, "wifi-sites")
+    assert "Envoyer ce fichier" in report.text
+    token = _csrf(report.text)
+    answers: list[Any] = []
+
+    def click() -> None:
+        other = _client(started)
+        other.cookies.update(client.cookies)
+        answers.append(other.post(report.url.path + "/envoyer", data={"csrf": token}))
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join(timeout=120)
+    assert [a.url.path for a in answers] == ["/depots", "/depots"]
+    check_id = report.url.path.split("/")[-1]
+    meta = checks.read_meta(started.app_root, check_id)
+    assert meta is not None and meta["sent"]["status"] == "accepted", meta["sent"]
