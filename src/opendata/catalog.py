@@ -114,7 +114,12 @@ def _dataset(folder: Path, base: str) -> dict[str, Any]:
     issued = descriptor.get("created")
     if releases:
         issued = releasestore.descriptor(folder, releases[0]).get("created", issued)
-    licence = LICENCES[descriptor["licenses"][0]["name"]]
+    declared = descriptor["licenses"][0]
+    licence = LICENCES.get(declared["name"]) or {
+        "@id": declared["path"],  # a licence this catalogue has no harvester's name for
+        "@type": "dct:LicenseDocument",
+        **({"dct:title": declared["title"]} if declared.get("title") else {}),
+    }
     name = descriptor["name"]
     distributions = []
     for resource, path, size, checksum, title in _files(descriptor):

@@ -188,3 +188,28 @@ def test_portals_get_coverage_frequency_themes_standard_and_landing_page(
         "2006-01-01",
         "2008-12-31",
     )  # the years of entry of the sample
+
+
+def test_a_licence_without_a_harvesters_name_keeps_its_own_address(published: Path) -> None:
+    """A dataset added under another licence is described by its own path and title (the
+    catalogue once had no fallback for a licence it did not know)."""
+    import shutil
+
+    from opendata import catalog
+
+    copy = published.parent / "catalog-other-licence"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(published / "startup-support", copy / "startup-support")
+    path = copy / "startup-support" / "datapackage.json"
+    descriptor = json.loads(path.read_text())
+    descriptor["licenses"] = [
+        {"name": "lov2", "path": "https://www.etalab.gouv.fr/licence-ouverte-open-licence",
+         "title": "Licence Ouverte / Open Licence version 2.0"}
+    ]  # fmt: skip
+    path.write_text(json.dumps(descriptor))
+    [dataset] = catalog.build(copy, base="https://x.org/")["dcat:dataset"]
+    assert dataset["dct:license"] == {
+        "@id": "https://www.etalab.gouv.fr/licence-ouverte-open-licence",
+        "@type": "dct:LicenseDocument",
+        "dct:title": "Licence Ouverte / Open Licence version 2.0",
+    }
