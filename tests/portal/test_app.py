@@ -714,7 +714,10 @@ def test_starlettes_own_refusals_are_said_in_french(started: Any) -> None:
     answer = client.post("/connexion", data={"csrf": token, **fields})
     assert answer.status_code == 400
     assert "Requête refusée" in answer.text and "Too many fields" not in answer.text
-    assert client.get("/nulle-part").status_code == 404
+    assert "<h1>Demande refusée</h1>" in answer.text
+    missing = client.get("/nulle-part")
+    assert missing.status_code == 404 and "<h1>Page introuvable</h1>" in missing.text
+    assert "Impossible de traiter ce fichier" not in missing.text  # no file was sent
 
 
 def test_an_account_past_its_hourly_quota_is_refused_before_its_upload_is_read(

@@ -1059,7 +1059,10 @@ def create_app(settings: Settings) -> Starlette:
         status = exc.status_code if isinstance(exc, HTTPException) else 404
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": "adresse inconnue"}, status)
-        return page(request, "error.html", status, text=WORDS[_lang(request)]["not_found"])
+        t = WORDS[_lang(request)]
+        return page(
+            request, "error.html", status, text=t["not_found"], heading=t["not_found_title"]
+        )
 
     async def http_error(request: Request, exc: Exception) -> Response:
         """Starlette's own refusals (a malformed or oversized form: 400, 413...) in our words:
@@ -1075,7 +1078,8 @@ def create_app(settings: Settings) -> Starlette:
         )
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": text}, status)
-        return page(request, "error.html", status, text=text)
+        heading = WORDS[_lang(request)]["refused_title"]
+        return page(request, "error.html", status, text=text, heading=heading)
 
     async def server_error(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/api/"):
