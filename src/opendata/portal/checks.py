@@ -19,17 +19,19 @@ import secrets
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from opendata import registry
 from opendata.headers import normalize_label
 from opendata.report import Report
 from opendata.storage import write_file
 
+T = TypeVar("T")
 PREVIEW_ROWS = 100
 INLINE_CHECK_BYTES = 256 * 1024  # a small file may be checked in the web process (see Workers)
 SMALL_LANE_BYTES = 2 * 1024 * 1024  # not gzipped: a department's file, checked in a second
@@ -263,7 +265,13 @@ class Workers:
         # (during 20 month checks another steward's 20 KB file waited 9.1 s): "large" has
         # ``count`` processes, "small" one of its own for files of at most SMALL_LANE_BYTES.
         self.sizes = {"large": count, "small": 1}
-        self.pools = {lane: self._new_pool(size) for lane, size in self.sizes.items()}
+        # Every worker process is started from this one long-lived thread: a worker asks the
+        # kernel for SIGTERM when the *thread* that started it ends (PR_SET_PDEATHSIG), and a
+        # replacement started from a dying thread (a broken pool's manager) was killed at once.
+        self.spawner = ThreadPoolExecutor(1, thread_name_prefix="worker-spawner")
+        self.pools = {
+            lane: self._spawned(self._new_pool, size) for lane, size in self.sizes.items()
+        }
         self.inline = ThreadPoolExecutor(1, thread_name_prefix="small-check")
         self.busy = 0  # checks queued or running, on either path
         self.replaced = 0  # pools replaced after a worker died
@@ -273,6 +281,10 @@ class Workers:
     def pool(self) -> ProcessPoolExecutor:
         """The large files' pool."""
         return self.pools["large"]
+
+    def _spawned(self, call: Callable[..., T], *args: Any) -> T:
+        """``call(*args)`` run in the spawner thread (anything that may start a process)."""
+        return self.spawner.submit(call, *args).result()
 
     @staticmethod
     def _new_pool(size: int) -> ProcessPoolExecutor:
@@ -304,7 +316,7 @@ class Workers:
         with self.lock:
             pool = self.pools[lane]
         try:
-            inner = pool.submit(run_check, str(root), check_id)
+            inner = self._spawned(pool.submit, run_check, str(root), check_id)
         except BrokenProcessPool:
             self._replace(lane, pool)
             self._to_pool(lane, root, check_id, outer, attempt)
@@ -333,7 +345,7 @@ class Workers:
         with self.lock:
             if self.pools[lane] is not broken:
                 return
-            self.pools[lane] = self._new_pool(self.sizes[lane])
+            self.pools[lane] = self._spawned(self._new_pool, self.sizes[lane])
             self.replaced += 1
         broken.shutdown(wait=False, cancel_futures=True)
 
@@ -384,6 +396,7 @@ class Workers:
         for pool in pools:
             pool.shutdown(wait=False, cancel_futures=True)
         self.inline.shutdown(wait=False, cancel_futures=True)
+        self.spawner.shutdown(wait=False)
         for process in processes:
             with contextlib.suppress(Exception):
                 process.terminate()
