@@ -193,7 +193,7 @@ def test_wrong_password_is_refused_and_repeated_attempts_are_throttled(started: 
 
 
 def test_the_throttle_keeps_bounded_memory_whatever_names_are_sent() -> None:
-    from opendata.portal.app import Throttle
+    from opendata.portal.throttle import Throttle
 
     throttle = Throttle(attempts=5, window=900, max_pairs=1000)
     for i in range(5000):

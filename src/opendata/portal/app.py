@@ -13,16 +13,16 @@ import asyncio
 import contextlib
 import datetime as dt
 import gc
-import hashlib
 import hmac
 import json
 import os
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ from opendata import limits, reading, registry, xlsxguard
 from opendata.accounts import Account, Accounts
 from opendata.messages import message
 from opendata.portal import checks, workbooks
+from opendata.portal.throttle import Throttle
 from opendata.portal.words import WORDS
 from opendata.render import GROUP_AT, as_dict
 from opendata.report import Problem, Report, UnreadableFile, cell_reference, display_name
@@ -148,50 +149,6 @@ def secret_key(root: Path) -> str:
         return key
 
 
-@dataclass
-class Throttle:
-    """At most ``attempts`` failed sign-ins per (account name, address) pair in ``window``.
-
-    By pair, so that a stranger's failures never lock a steward out from their own address,
-    nor fill a shared office address's quota for its colleagues. Memory is bounded whatever
-    is sent: a pair is kept as a 16-byte digest with at most ``attempts`` moments, and past
-    ``max_pairs`` the expired pairs, then the oldest, are forgotten."""
-
-    attempts: int
-    window: float
-    max_pairs: int = 50_000
-    failures: dict[bytes, tuple[float, ...]] = field(default_factory=dict)
-
-    @staticmethod
-    def _key(name: str, address: str) -> bytes:
-        text = f"{name[:100]}\0{address}".encode("utf-8", "replace")
-        return hashlib.blake2b(text, digest_size=16).digest()
-
-    def _recent(self, key: bytes, moment: float) -> tuple[float, ...]:
-        return tuple(t for t in self.failures.get(key, ()) if moment - t <= self.window)
-
-    def wait(self, name: str, address: str) -> float:
-        """Seconds before ``name`` may be tried again from ``address`` (0: now)."""
-        moment = time.monotonic()
-        seen = self._recent(self._key(name, address), moment)
-        if len(seen) < self.attempts:
-            return 0.0
-        return max(0.0, self.window - (moment - seen[0]))
-
-    def fail(self, name: str, address: str) -> None:
-        moment = time.monotonic()
-        key = self._key(name, address)
-        self.failures[key] = (*self._recent(key, moment), moment)[-self.attempts :]
-        if len(self.failures) > self.max_pairs:
-            for old in [k for k, v in self.failures.items() if moment - v[-1] > self.window]:
-                del self.failures[old]
-            while len(self.failures) > self.max_pairs:
-                del self.failures[next(iter(self.failures))]
-
-    def clear(self, name: str, address: str) -> None:
-        self.failures.pop(self._key(name, address), None)
-
-
 def _lang(request: Request) -> str:
     wanted = request.query_params.get("lang")
     if wanted in WORDS:
@@ -215,6 +172,7 @@ def create_app(settings: Settings) -> Starlette:
     templates = Jinja2Templates(env=env)
     state: dict[str, Any] = {}
     sending: set[str] = set()  # checks being sent now (a second click waits for the first)
+    sending_lock = threading.Lock()
     recent: dict[str, list[float]] = {}  # account -> moments of its checks in the last hour
 
     def within_quota(request: Request, account: Account) -> None:
@@ -891,25 +849,26 @@ def create_app(settings: Settings) -> Starlette:
             raise Refusal(409, WORDS[lang]["next_invalid"])
         if not path.exists():
             raise Refusal(410, WORDS[lang]["upload_gone"])
-        if check_id in sending:  # a double click: the first send answers for both
-            return RedirectResponse("/depots", 303)
-        sending.add(check_id)
+        with sending_lock:  # a double click: the first send answers for both
+            if check_id in sending or (checks.read_meta(root, check_id) or {}).get("sent"):
+                return RedirectResponse("/depots", 303)
+            sending.add(check_id)
         try:
             receipt = await asyncio.to_thread(_submit, path, meta)
+            checks.update_meta(
+                root,
+                check_id,
+                sent={
+                    "status": receipt.status,
+                    "stored": receipt.stored.name if receipt.stored else "",
+                    "at": checks.now(),
+                    "by": account.name,
+                },
+            )
         except OSError as exc:  # a full or read-only raw/: the upload stays, to send again
             raise Refusal(507, _disk_text(lang, exc, "store")) from None
-        finally:
+        finally:  # only once the send is written down: a second click then finds it sent
             sending.discard(check_id)
-        checks.update_meta(
-            root,
-            check_id,
-            sent={
-                "status": receipt.status,
-                "stored": receipt.stored.name if receipt.stored else "",
-                "at": checks.now(),
-                "by": account.name,
-            },
-        )
         path.unlink(missing_ok=True)  # the city's copy is under raw/ (or quarantine/) now
         return RedirectResponse("/depots", 303)
 
