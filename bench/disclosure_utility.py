@@ -3,7 +3,7 @@
     make bench            # or: .venv/bin/python bench/disclosure_utility.py
 
 Publishes ``digital-training`` from the sample deliveries into a temporary folder (the real
-``publishing.publish``, disclosure control and its audit included), then prints for each table
+``steps.publish``, disclosure control and its audit included), then prints for each table
 of counts the share of the trainees counted in cells published in clear, and the number of
 suppressed cells; and the same for the five-way cross table of release 1.0.0 (kept in
 ``tests/fixtures/releases``), the design it replaced. Asserts nothing.
@@ -33,16 +33,16 @@ def _line(name: str, table: pd.DataFrame, people: int, count: str, flag: str) ->
 
 
 def main() -> None:
-    from opendata import publishing
+    from opendata.publish import steps
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        publishing.publish("digital-training", ROOT / "raw", Path(tmp))
+        steps.publish("digital-training", ROOT / "raw", Path(tmp))
         seconds = time.perf_counter() - start
         folder = Path(tmp) / "digital-training"
         spec = json.loads((folder / "datapackage.json").read_text())["disclosureControl"]
         count, flag = spec["count"], spec["flag"]
-        exact = publishing.collect(publishing.registry.dataset("digital-training"), ROOT / "raw")
+        exact = steps.collect(steps.registry.dataset("digital-training"), ROOT / "raw")
         people = len(exact.inputs["trainees"][-1].text)
         print(f"digital-training, threshold {spec['threshold']}, {people} trainees "
               f"(published in {seconds:.1f} s, protection and audit included):")  # fmt: skip

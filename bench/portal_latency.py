@@ -76,9 +76,9 @@ def main() -> None:
     parser.add_argument("--uploads", type=int, default=60, help="uploads per steward count")
     args = parser.parse_args()
 
-    from opendata import registry
-    from opendata.accounts import Accounts
-    from opendata.validation import validate_file
+    from opendata.contracts import registry
+    from opendata.portal.accounts import Accounts
+    from opendata.validate.file import validate_file
 
     source = registry.source("epn-places")
     validate_file(FILE, source, ROOT / "raw")  # warm, as the portal's workers are

@@ -43,13 +43,14 @@ MONTHS = ("2008-03", "2008-04", "2008-05")
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from opendata import publishing, registry
+from opendata.publish import steps
+from opendata.contracts import registry
 raw, work, published = (Path(p) for p in sys.argv[1:4])
 start = time.perf_counter()
 dataset = registry.dataset("wifi-hotspots")
-collected = publishing.collect(dataset, raw, work)
+collected = steps.collect(dataset, raw, work)
 assert collected.valid, collected.refusal()
-outcome = publishing.write(dataset, publishing.build(dataset, collected), published)
+outcome = steps.write(dataset, steps.build(dataset, collected), published)
 print(json.dumps({
     "seconds": time.perf_counter() - start,
     "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -103,7 +104,7 @@ def _raw(months: tuple[str, ...], rows: int, name: str = "raw") -> Path:
 
 
 def _frictionless_package(raw: Path, month: str) -> Path:
-    from opendata import registry
+    from opendata.contracts import registry
     from opendata.datasets.wifi_hotspots.large import reference_sites
 
     folder = HOME / "frictionless"
@@ -142,8 +143,8 @@ def _frictionless_package(raw: Path, month: str) -> Path:
 def bench_validation(raw: Path, month: str, runs: int, frictionless: bool) -> dict[str, float]:
     import pyarrow.csv as pcsv
 
-    from opendata import registry
-    from opendata.arrowvalidation import reference_keys, validate_large
+    from opendata.contracts import registry
+    from opendata.validate.batched import reference_keys, validate_large
 
     path = raw / "wifi-sessions" / f"sessions-{month}.csv.gz"
     source = registry.source("wifi-sessions")

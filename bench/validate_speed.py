@@ -65,8 +65,8 @@ def main() -> None:
 def _in_process(path: Path, runs: int) -> tuple[float, float]:
     from frictionless import Dialect, Resource, Schema, formats
 
-    from opendata import registry
-    from opendata.validation import validate_file
+    from opendata.contracts import registry
+    from opendata.validate.file import validate_file
 
     source = registry.source("wifi-sites")
     schema = Schema.from_descriptor(source.schema)

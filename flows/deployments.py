@@ -20,7 +20,8 @@ from prefect.schedules import Cron
 
 from flows.intake import ACCEPTED_EVENT, process_inbox, validate_upload
 from flows.publish import publish_dataset
-from opendata import catalog, registry
+from opendata import settings
+from opendata.contracts import registry
 
 TIMEZONE = "Europe/Paris"
 DAILY = "0 6 * * *"
@@ -56,7 +57,7 @@ def build(
     if work_pool:
         pool = {"work_pool_name": work_pool, "entrypoint_type": EntrypointType.MODULE_PATH}
         if base_url:
-            pool["job_variables"] = {"env": {catalog.BASE_URL_SETTING: base_url}}
+            pool["job_variables"] = {"env": {settings.BASE_URL.name: base_url}}
     found: list[object] = []
     for name, dataset in sorted(registry.datasets().items()):
         found.append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -10,10 +12,11 @@ from prefect.events import emit_event
 from prefect.states import Failed, State
 
 from flows import logs
-from opendata import intake, registry
-from opendata.messages import message
-from opendata.render import artifact, markdown_literal
-from opendata.report import Report
+from opendata import intake
+from opendata.contracts import registry
+from opendata.report.messages import message
+from opendata.report.problems import Report
+from opendata.report.render import artifact, markdown_literal
 
 ACCEPTED_EVENT = "opendata.delivery.accepted"
 
@@ -32,6 +35,22 @@ def emit_accepted(receipt: intake.Receipt) -> None:
         },
         payload={"file": receipt.stored.name if receipt.stored else "", "sha256": receipt.sha256},
     )
+
+
+def announce(receipt: intake.Receipt, drain: bool = False) -> None:
+    """What the command line and the portal are handed to tell Prefect of an accepted
+    delivery: nothing without a Prefect server (``PREFECT_API_URL``: the schedule publishes
+    it anyway). ``drain`` (a command about to exit) sends the event now, not at exit:
+    Prefect's events worker otherwise drains at interpreter exit and prints "EventsWorker -
+    Still processing items..." to a person who did nothing wrong."""
+    if receipt.status != "accepted" or not os.environ.get("PREFECT_API_URL"):
+        return
+    emit_accepted(receipt)
+    if drain:
+        logging.getLogger("EventsWorker").setLevel(logging.ERROR)
+        from prefect.events.worker import EventsWorker
+
+        EventsWorker.drain_all(timeout=30, at_exit=False)
 
 
 @flow(name="process-inbox", persist_result=False)
@@ -85,7 +104,7 @@ def upload_artifacts(report: Report) -> None:
 def validate_upload(path: str, source: str, raw_dir: str = "raw") -> dict[str, object] | State:
     """Check one file against its source's contract; the report becomes artifacts. An unknown
     source or a file that cannot be read ends the run Failed, with the reason in French."""
-    from opendata.validation import validate_file
+    from opendata.validate.file import validate_file
 
     logger = get_run_logger()
     known = registry.sources()

@@ -1,6 +1,6 @@
 """Publish flows: one generic flow per dataset, and one that publishes them all.
 
-A flow reads like a table of contents; the work is in :mod:`opendata.publishing`. An invalid
+A flow reads like a table of contents; the work is in :mod:`opendata.publish.steps`. An invalid
 delivery fails its dataset (the report becomes a Prefect artifact, the previous publication is
 left untouched) and the other datasets go on; the run ends Failed when any dataset failed.
 """
@@ -21,11 +21,13 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import Field
 
 from flows import logs
-from opendata import guard, publishing, registry
-from opendata.packaging import Package
-from opendata.publishing import Collected, Outcome
-from opendata.render import artifact, markdown_literal
-from opendata.report import Report
+from opendata import settings
+from opendata.contracts import registry
+from opendata.publish import guard, steps
+from opendata.publish.packages import Package
+from opendata.publish.steps import Collected, Outcome
+from opendata.report.problems import Report
+from opendata.report.render import artifact, markdown_literal
 from opendata.storage import default_work_dir
 
 logs.install()
@@ -58,7 +60,7 @@ def collect(dataset: str, raw_dir: Path) -> Collected | State:
     """Validate every delivery that feeds ``dataset`` (large sources aside: see
     :func:`process_months`). A refused delivery ends this task Failed (the UI shows the task
     that found it in red), its reports still handed to the flow."""
-    collected = publishing.collect(registry.dataset(dataset), raw_dir, large=False)
+    collected = steps.collect(registry.dataset(dataset), raw_dir, large=False)
     if not collected.valid:
         # The names only: the reasons are said once, by the flow (and in the artifacts).
         refused = ", ".join(f"{r.source}/{r.file}" for r in collected.reports if not r.valid)
@@ -73,7 +75,7 @@ def stage_task(dataset: str, stage: str) -> Any:
     """The Prefect task of one stage of the dataset's large source (its ``large.STAGES``),
     made once: retried on I/O errors, never cached, results kept in memory."""
     if (dataset, stage) not in _STAGE_TASKS:
-        part = publishing.large_part(registry.dataset(dataset))
+        part = steps.large_part(registry.dataset(dataset))
         assert part is not None, dataset
         spec = part.STAGES[stage]
         _STAGE_TASKS[dataset, stage] = task(
@@ -112,14 +114,14 @@ def task_runner() -> Any:
       (``tcp://host:8786``), or on a local cluster of ``OPENDATA_DASK_WORKERS`` processes
       (default 2) started for the run. Every worker must see the raw and work folders.
     """
-    kind = os.environ.get("OPENDATA_TASK_RUNNER", "threads")
+    kind = settings.TASK_RUNNER.get()
     if kind == "dask":
         from prefect_dask import DaskTaskRunner
 
-        address = os.environ.get("OPENDATA_DASK_ADDRESS")
+        address = settings.DASK_ADDRESS.get()
         if address:
             return DaskTaskRunner(address=address)
-        workers = int(os.environ.get("OPENDATA_DASK_WORKERS", "2"))
+        workers = settings.DASK_WORKERS.get()
         return DaskTaskRunner(
             cluster_kwargs={
                 "n_workers": workers,
@@ -130,7 +132,7 @@ def task_runner() -> Any:
         )
     if kind != "threads":
         raise ValueError(f"OPENDATA_TASK_RUNNER={kind!r}: use threads or dask")
-    return ThreadPoolTaskRunner(max_workers=int(os.environ.get("OPENDATA_THREADS", "1")))
+    return ThreadPoolTaskRunner(max_workers=settings.THREADS.get())
 
 
 @flow(
@@ -148,7 +150,7 @@ def process_months(dataset: str, raw_dir: str, work_dir: str) -> Collected:
 
     collected = Collected({})
     # Absolute paths: a Dask worker on another machine has another working directory.
-    publishing.collect_large(
+    steps.collect_large(
         collected,
         registry.dataset(dataset),
         Path(raw_dir).resolve(),
@@ -162,7 +164,7 @@ def process_months(dataset: str, raw_dir: str, work_dir: str) -> Collected:
 @task(name="transform-and-package", cache_policy=NO_CACHE, persist_result=False)
 def build(dataset: str, collected: Collected) -> Package:
     """Run the dataset's transform and build its package in memory."""
-    return publishing.build(registry.dataset(dataset), collected)
+    return steps.build(registry.dataset(dataset), collected)
 
 
 @task(
@@ -181,7 +183,7 @@ def write(
     inputs: list[str] | None = None,
 ) -> Outcome:
     """Publish a new release if anything changed (swapping the folder atomically)."""
-    return publishing.write(registry.dataset(dataset), package, published_dir, notes, inputs)
+    return steps.write(registry.dataset(dataset), package, published_dir, notes, inputs)
 
 
 def report_artifacts(dataset: str, reports: list[Report]) -> None:
@@ -213,7 +215,7 @@ def publish_dataset(
     if not isinstance(collected, Collected):  # an error of ours or of the disk: as before
         raise collected if isinstance(collected, BaseException) else RuntimeError(collected)
     ds = registry.dataset(dataset)
-    if publishing.large_part(ds) is not None:
+    if steps.large_part(ds) is not None:
         work = work_dir or str(default_work_dir(Path(raw_dir)))
         _share_api_with_workers()
         large = process_months(dataset, raw_dir, work)
@@ -228,7 +230,7 @@ def publish_dataset(
         logger.error("%s: rien de publié, %s", dataset, collected.refusal())
         return Failed(message=collected.refusal())
     notes: list[str] = []
-    held = publishing.holds(collected, Path(raw_dir))
+    held = steps.holds(collected, Path(raw_dir))
     if held:
         decided = decide_holds(dataset, held, collected, raw_dir, published_dir)
         if isinstance(decided, State):
@@ -275,7 +277,7 @@ def decide_holds(
     Returns the changelog notes when approved, or the run's final state."""
     logger = get_run_logger()
     reasons = " | ".join(h.sentence() for h in held)
-    preview = publishing.preview(registry.dataset(dataset), collected, Path(published_dir))
+    preview = steps.preview(registry.dataset(dataset), collected, Path(published_dir))
     lines = [
         f"# Publication retenue : {markdown_literal(dataset)}",
         "",
@@ -293,7 +295,7 @@ def decide_holds(
     logger.warning("%s: publication retenue : %s", dataset, reasons)
     if runtime_deployment.id is None:
         return Completed(name="Held", message=reasons, data=f"held: {reasons}")
-    wait = int(os.environ.get("OPENDATA_HOLD_WAIT_SECONDS", str(7 * 24 * 3600)))
+    wait = int(settings.HOLD_WAIT_SECONDS.get())
     answer = pause_flow_run(wait_for_input=HoldDecision, timeout=wait)
     decisions = guard.default_decisions_dir(Path(raw_dir))
     who = "Prefect UI"
@@ -314,7 +316,7 @@ def decide_holds(
     for hold in held:
         if guard.decision(decisions, hold.source, hold.sha256) != "approved":
             guard.record(decisions, hold, "approved", answer.reason, who)
-    return publishing.approval_notes(held)
+    return steps.approval_notes(held)
 
 
 @flow(name="publish", persist_result=False)

@@ -63,11 +63,12 @@ def small_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def published_sample(small_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every dataset published once from :func:`small_raw`, shared by the modules that only
     read a publication (the catalogue page, DCAT, the package files, consumers). Read only."""
-    from opendata import publishing, registry
+    from opendata.contracts import registry
+    from opendata.publish import steps
 
     out = tmp_path_factory.mktemp("published-sample")
     for name in sorted(registry.datasets()):
-        assert publishing.publish(name, small_raw, out) == out / name
+        assert steps.publish(name, small_raw, out) == out / name
     return out
 
 

@@ -35,14 +35,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from opendata import registry, safefiles
-from opendata.messages import message
-from opendata.reading import sniff_format
-from opendata.registry import Source
-from opendata.render import as_html, as_json
-from opendata.report import Problem, Report, UnreadableFile, display_name
+from opendata.contracts import registry
+from opendata.contracts.registry import Source
+from opendata.report.messages import message
+from opendata.report.problems import Problem, Report, UnreadableFile, display_name
+from opendata.report.render import as_html, as_json
 from opendata.storage import Busy, file_lock, sha256_of, write_file
-from opendata.validation import validate_file
+from opendata.validate.file import validate_file
+from opendata.validate.readers import safefiles
+from opendata.validate.readers.lenient import sniff_format
 
 PARIS = ZoneInfo("Europe/Paris")
 HASH_DIGITS = 12

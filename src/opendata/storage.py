@@ -21,6 +21,8 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from opendata import settings
+
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
@@ -44,9 +46,9 @@ def default_work_dir(raw_dir: Path) -> Path:
     """Where intermediate files live: ``$OPENDATA_WORK_DIR``, or ``.opendata-work`` beside the
     raw folder (never inside the published one, which is served as it is). On several machines
     it must be a folder they all see (see the README)."""
-    configured = os.environ.get("OPENDATA_WORK_DIR")
-    if configured:
-        return Path(configured)
+    configured = settings.WORK_DIR.get()
+    if configured is not None:
+        return configured
     return raw_dir.resolve().parent / ".opendata-work"
 
 

@@ -19,8 +19,10 @@ import signal
 import time
 from pathlib import Path
 
+from opendata import settings
+
 GRACE_SECONDS = 10.0
-MARK = "OPENDATA_REAP_WITH"
+MARK = settings.REAP_WITH.name
 
 
 def children_of(pid: int) -> set[int]:

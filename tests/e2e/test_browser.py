@@ -92,9 +92,9 @@ def test_the_catalogue_page_renders_without_errors_with_working_links_and_charts
 
 def test_the_validation_report_page_reads_on_a_phone(browser: Any, tmp_path: Path) -> None:
     """The report the intake leaves beside a quarantined file, as a steward opens it."""
-    from opendata import registry
-    from opendata.render import as_html
-    from opendata.validation import validate_file
+    from opendata.contracts import registry
+    from opendata.report.render import as_html
+    from opendata.validate.file import validate_file
     from tests.conftest import FIXTURES, RAW
 
     report = validate_file(

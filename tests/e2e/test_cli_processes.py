@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from opendata import registry
+from opendata.contracts import registry
 from opendata.storage import recover
-from opendata.validation import validate_file
+from opendata.validate.file import validate_file
 from tests.conftest import FIXTURES, OPENDATA, ROOT, fresh_prefect_home, publish_command
 
 pytestmark = pytest.mark.e2e
@@ -178,7 +178,7 @@ def test_validate_of_every_source_runs_without_pandas() -> None:
 PUBLISHER = """
 import sys
 from pathlib import Path
-from opendata.publishing import publish
+from opendata.publish.steps import publish
 while True:
     for raw in sys.argv[2:]:
         publish("wifi-hotspots", Path(raw), Path(sys.argv[1]))
@@ -201,7 +201,7 @@ def test_a_publisher_killed_at_any_moment_leaves_old_or_new(raw_copy: Path, tmp_
     lines = newest.read_bytes().split(b"\r\n")
     (other / "wifi-sites" / "sites-2008-02-01.csv").write_bytes(b"\r\n".join(lines[:-20]))
     out = tmp_path / "published"
-    from opendata.publishing import publish
+    from opendata.publish.steps import publish
 
     publish("wifi-hotspots", raw_copy, out)
     version_a = _consistent(out / "wifi-hotspots")
@@ -235,7 +235,7 @@ def test_a_publisher_killed_at_any_moment_leaves_old_or_new(raw_copy: Path, tmp_
     publish("wifi-hotspots", raw_copy, out)
     assert not list(out.glob(".incoming-*")) and not list(out.glob(".staging-*"))
     # the catalogue and the page agree with what is published, whatever the last kill left
-    from opendata.publishing import refresh_indexes
+    from opendata.publish.steps import refresh_indexes
 
     assert refresh_indexes(out) == []
 

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from frictionless import Package
 
-from opendata import registry
+from opendata.contracts import registry
 from tests.conftest import SMALL_MONTH_ROWS
 
 pytestmark = pytest.mark.e2e

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from opendata import publishing, storage
+from opendata import storage
+from opendata.publish import steps
 from tests.conftest import OPENDATA, ROOT, publish_command
 
 pytestmark = pytest.mark.e2e
@@ -76,43 +77,43 @@ def test_a_full_disk_during_the_swap_and_the_catalogue(
     small_disk: Path, raw_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = small_disk / "published"
-    assert publishing.publish("startup-support", raw_copy, out) is not None
+    assert steps.publish("startup-support", raw_copy, out) is not None
     before = _consistent(out / "startup-support")
     _newer_startups(raw_copy)
 
     filler = _fill(small_disk)  # no room for the new release's staging folder
     with pytest.raises(OSError) as full:
-        publishing.publish("startup-support", raw_copy, out)
+        steps.publish("startup-support", raw_copy, out)
     assert full.value.errno == errno.ENOSPC
     assert _consistent(out / "startup-support") == before
     assert not list(out.glob(".staging-*")) and not list(out.glob(".incoming-*"))
     filler.unlink()
 
-    real = publishing.replace_folder
+    real = steps.replace_folder
 
     def swap_then_fill(target: Path, files: dict[str, bytes | Path]) -> None:
         real(target, files)
         _fill(small_disk)  # the disk fills between the swap and the catalogue
 
-    monkeypatch.setattr(publishing, "replace_folder", swap_then_fill)
+    monkeypatch.setattr(steps, "replace_folder", swap_then_fill)
     with pytest.raises(OSError):
-        publishing.publish("startup-support", raw_copy, out)
+        steps.publish("startup-support", raw_copy, out)
     monkeypatch.undo()
     after = _consistent(out / "startup-support")  # the new release, whole
     assert after != before and json.loads(after["datapackage.json"])["version"] == "1.0.1"
     stale = json.loads((out / "catalog.jsonld").read_text())
     assert "1.0.1" not in json.dumps(stale)  # the catalogue still names the old release
     (small_disk / "filler").unlink()
-    assert publishing.publish("startup-support", raw_copy, out) is not None  # "unchanged"
+    assert steps.publish("startup-support", raw_copy, out) is not None  # "unchanged"
     fresh = json.loads((out / "catalog.jsonld").read_text())
     assert "1.0.1" in json.dumps(fresh)
-    assert publishing.refresh_indexes(out) == []
+    assert steps.refresh_indexes(out) == []
     assert not list(out.glob(".incoming-*")) and not list(out.glob(".staging-*"))
 
 
 def test_a_read_only_published_folder_fails_cleanly(small_disk: Path, raw_copy: Path) -> None:
     out = small_disk / "published"
-    publishing.publish("startup-support", raw_copy, out)
+    steps.publish("startup-support", raw_copy, out)
     before = _consistent(out / "startup-support")
     _newer_startups(raw_copy)
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
@@ -144,7 +145,7 @@ def test_two_publishes_at_once_on_the_same_folders(small_raw: Path, tmp_path: Pa
     for name in ("digital-public-spaces", "digital-training", "startup-support", "wifi-hotspots"):
         _consistent(out / name)
         assert sorted(p.name for p in (out / name / "releases").iterdir()) == ["1.0.0"], name
-    assert publishing.refresh_indexes(out) == []
+    assert steps.refresh_indexes(out) == []
     assert not list(out.glob(".staging-*")) and not list(out.glob(".incoming-*"))
     shutil.rmtree(tmp_path / "work")
     assert storage  # the lock is storage.folder_lock
@@ -157,8 +158,8 @@ def test_the_portal_says_a_full_disk_and_keeps_the_upload(small_disk: Path, tmp_
 
     from starlette.testclient import TestClient
 
-    from opendata import registry
-    from opendata.accounts import Accounts
+    from opendata.contracts import registry
+    from opendata.portal.accounts import Accounts
     from opendata.portal.app import Settings, create_app
     from tests.conftest import RAW
 

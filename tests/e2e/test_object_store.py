@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from opendata import objectstore, publishing
 from opendata.datasets.wifi_hotspots.samples import write_month
+from opendata.publish import mirror, steps
 from tests.e2e.prefect_stack import BIN, _free_port
 
 pytestmark = pytest.mark.e2e
@@ -81,7 +81,7 @@ def test_releases_are_mirrored_and_switched_atomically(
     local = tmp_path / "published"
     shutil.rmtree(raw_copy / "wifi-sessions")  # a small wifi-hotspots: sites and one month
     write_month(raw_copy, "2007-10", rows=3000, resent=0)
-    assert publishing.publish("wifi-hotspots", raw_copy, local) is not None
+    assert steps.publish("wifi-hotspots", raw_copy, local) is not None
     assert _served_consistently(store, "wifi-hotspots") == "1.0.0"
     fs = _fs(store)
     assert fs.exists("city-opendata/inclusion/catalog.jsonld")
@@ -94,7 +94,7 @@ def test_releases_are_mirrored_and_switched_atomically(
 
     # A new month; the mirror fails just before the switch (the network drops).
     write_month(raw_copy, "2007-11", rows=3000, resent=0)
-    real_pipe = objectstore.__dict__.get("_filesystem")
+    real_pipe = mirror.__dict__.get("_filesystem")
 
     class DropsBeforeTheSwitch:
         """The store, whose connection drops when the descriptor is written."""
@@ -112,9 +112,9 @@ def test_releases_are_mirrored_and_switched_atomically(
         fs, root = real_pipe(url, options)  # type: ignore[misc]
         return DropsBeforeTheSwitch(fs), root
 
-    monkeypatch.setattr(objectstore, "_filesystem", failing_filesystem)
+    monkeypatch.setattr(mirror, "_filesystem", failing_filesystem)
     with pytest.raises(OSError):
-        publishing.publish("wifi-hotspots", raw_copy, local)
+        steps.publish("wifi-hotspots", raw_copy, local)
     # Locally the new release is there; the store still serves 1.0.0, complete.
     assert (
         json.loads((local / "wifi-hotspots" / "datapackage.json").read_text())["version"] == "1.1.0"
@@ -125,12 +125,12 @@ def test_releases_are_mirrored_and_switched_atomically(
     )
 
     # The next publish (nothing new locally) finishes the mirror: one switch to 1.1.0.
-    monkeypatch.setattr(objectstore, "_filesystem", real_pipe)
-    assert publishing.publish("wifi-hotspots", raw_copy, local) is not None
+    monkeypatch.setattr(mirror, "_filesystem", real_pipe)
+    assert steps.publish("wifi-hotspots", raw_copy, local) is not None
     assert _served_consistently(store, "wifi-hotspots") == "1.1.0"
     old = _fs(store).cat_file(
         "city-opendata/inclusion/wifi-hotspots/releases/1.0.0/datapackage.json"
     )
     assert json.loads(old)["version"] == "1.0.0"  # a pinned release is still there, unchanged
-    again = objectstore.mirror(local, "wifi-hotspots", *objectstore.configured())  # type: ignore[misc]
+    again = mirror.mirror(local, "wifi-hotspots", *mirror.configured())  # type: ignore[misc]
     assert again == []  # up to date: nothing written

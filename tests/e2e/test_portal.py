@@ -18,9 +18,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from opendata import registry
-from opendata.accounts import Accounts
-from opendata.portal import checks
+from opendata.contracts import registry
+from opendata.portal import jobs
+from opendata.portal.accounts import Accounts
 from tests.conftest import FIXTURES, RAW, ROOT, publish_command
 from tests.e2e.portal_process import start_portal, stop_portal
 from tests.e2e.test_browser import CHROMIUM
@@ -304,10 +304,10 @@ def test_a_sessions_month_is_checked_in_the_background_with_a_progress_page(
     check_id = page.url.rsplit("/", 1)[-1]
     seen_progress = page.locator("h1").inner_text() == "Vérification en cours"
     # Another steward's page answers while the month is being checked.
-    meta = checks.read_meta(root, check_id)
+    meta = jobs.read_meta(root, check_id)
     other, _ = _page(browser)
     answered = other.goto(f"{url}/connexion")
-    still = checks.read_meta(root, check_id)
+    still = jobs.read_meta(root, check_id)
     assert answered is not None and answered.ok
     assert seen_progress
     assert meta is not None and meta["status"] in ("queued", "running")

@@ -21,8 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from opendata import registry
-from opendata.accounts import Accounts
+from opendata.contracts import registry
+from opendata.portal.accounts import Accounts
 from opendata.watchdog import children_of
 from tests.conftest import RAW, ROOT
 from tests.e2e.portal_process import start_portal, stop_portal

@@ -268,8 +268,8 @@ def test_a_file_sent_from_the_portal_is_published_through_the_event(
     import httpx
     import openpyxl
 
-    from opendata import registry
-    from opendata.accounts import Accounts
+    from opendata.contracts import registry
+    from opendata.portal.accounts import Accounts
 
     Accounts(stack.root).add(
         "paul", "motdepasse-solide", ["startups"], False, sorted(registry.sources())

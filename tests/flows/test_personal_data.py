@@ -16,7 +16,7 @@ from prefect.logging.handlers import APILogWorker
 from python_calamine import CalamineWorkbook
 
 from flows.publish import publish
-from opendata import registry
+from opendata.contracts import registry
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.flow

@@ -11,7 +11,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
 from flows.publish import publish, publish_dataset, run_publish
-from opendata import registry
+from opendata.contracts import registry
 
 pytestmark = pytest.mark.flow
 
@@ -100,9 +100,9 @@ def test_dataset_flow_returns_the_folder_it_wrote(raw_copy: Path, tmp_path: Path
 def test_file_io_errors_are_retried_but_invalid_data_is_not(
     raw_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from opendata import publishing
+    from opendata.publish import steps
 
-    real_write = publishing.write
+    real_write = steps.write
     calls: list[int] = []
 
     def flaky_write(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -111,18 +111,18 @@ def test_file_io_errors_are_retried_but_invalid_data_is_not(
             raise OSError(5, "Input/output error (NFS hiccup)")
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(publishing, "write", flaky_write)
+    monkeypatch.setattr(steps, "write", flaky_write)
     outcome = publish_dataset("startup-support", str(raw_copy), str(tmp_path))
     assert len(calls) == 2 and outcome.path.is_dir()
 
     collected: list[int] = []
-    real_collect = publishing.collect
+    real_collect = steps.collect
 
     def counting_collect(*args, **kwargs):  # type: ignore[no-untyped-def]
         collected.append(1)
         return real_collect(*args, **kwargs)
 
-    monkeypatch.setattr(publishing, "collect", counting_collect)
+    monkeypatch.setattr(steps, "collect", counting_collect)
     (raw_copy / "startups" / "startups-2009-01-01.xlsx").write_bytes(b"not a workbook")
     state = publish_dataset("startup-support", str(raw_copy), str(tmp_path), return_state=True)
     assert state.is_failed() and len(collected) == 1

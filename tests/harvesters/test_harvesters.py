@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from opendata import catalog, registry
+from opendata.contracts import registry
+from opendata.publish import dcat
 
 HERE = Path(__file__).resolve().parent
 ENVIRONMENTS = HERE.parents[1] / ".venv-harvesters"
@@ -51,7 +52,7 @@ def served(published_sample: Path) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def catalogue_url(served: str, published_sample: Path, tmp_path_factory: pytest.TempPathFactory):
     """The address of a catalogue built for ``served`` (the sample keeps its relative one)."""
-    built = json.dumps(catalog.build(published_sample, base=served), ensure_ascii=False)
+    built = json.dumps(dcat.build(published_sample, base=served), ensure_ascii=False)
     # The sample folder is shared read-only: the absolute catalogue is served beside it.
     name = f"catalog-{tmp_path_factory.getbasetemp().name}.jsonld"
     target = published_sample / name
@@ -76,7 +77,7 @@ def _run(environment: str, script: str, url: str, out: Path) -> dict:
 
 def _expected_files(published: Path) -> dict[str, int]:
     return {
-        name: len(catalog._files(json.loads((published / name / "datapackage.json").read_text())))
+        name: len(dcat._files(json.loads((published / name / "datapackage.json").read_text())))
         for name in registry.datasets()
     }
 
@@ -125,7 +126,7 @@ def test_without_its_public_address_the_catalogue_is_refused(
     every file against its own folder and refuses every dataset. If this ever passes, the
     harvester changed and the rule that a served publication needs its address may be relaxed."""
     name = f"catalog-relative-{tmp_path.name}.jsonld"
-    (published_sample / name).write_bytes(catalog.render(published_sample, base=""))
+    (published_sample / name).write_bytes(dcat.render(published_sample, base=""))
     try:
         harvest = _run("udata", "udata_harvest.py", served + name, tmp_path / "udata.json")
     finally:

@@ -15,8 +15,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from opendata import registry
-from opendata.reading import column_letters
+from opendata.contracts import registry
+from opendata.validate.readers.lenient import column_letters
 
 MB = 1024**2
 _CONTENT_TYPES = (

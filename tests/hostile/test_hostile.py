@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from opendata import intake, registry
+from opendata import intake
+from opendata.contracts import registry
 from tests.conftest import RAW, ROOT
 from tests.hostile.files import HOSTILE, cases
 

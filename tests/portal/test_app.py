@@ -18,10 +18,11 @@ from typing import Any
 import openpyxl
 import pytest
 
-from opendata import publishing, registry
-from opendata.accounts import Accounts
-from opendata.portal import checks
+from opendata.contracts import registry
+from opendata.portal import jobs
+from opendata.portal.accounts import Accounts
 from opendata.portal.app import Settings, create_app
+from opendata.publish import steps
 from tests.conftest import FIXTURES, RAW
 from tests.hostile import files as hostile
 
@@ -121,10 +122,10 @@ def test_a_checks_status_address_says_where_it_stands(started: Any, root: Path) 
     assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
     assert answer.json()["status"] == "done"
     check_id = address.rsplit("/", 1)[-1]
-    meta = checks.read_meta(root, check_id)
+    meta = jobs.read_meta(root, check_id)
     assert meta is not None
     try:
-        checks.write_meta(root, check_id, {**meta, "status": "running", "started_ts": time.time()})
+        jobs.write_meta(root, check_id, {**meta, "status": "running", "started_ts": time.time()})
         state = marie.get(address + "/etat").json()
         assert state["status"] == "running" and 0 <= state["seconds"] < 60
         assert state["text"] == "Votre fichier est en cours de vérification."
@@ -133,7 +134,7 @@ def test_a_checks_status_address_says_where_it_stands(started: Any, root: Path) 
         page = marie.get(address).text
         assert f'data-status-url="{address}/etat"' in page and 'data-status="running"' in page
     finally:
-        checks.write_meta(root, check_id, meta)
+        jobs.write_meta(root, check_id, meta)
     answer = _client(started).get(address + "/etat", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/connexion")
 
@@ -232,7 +233,7 @@ def test_a_new_token_replaces_the_previous_one_and_tokens_can_be_revoked(started
     second = accounts.new_token("paul")
     assert accounts.by_token(first) is None and accounts.by_token(second) is not None
     [listed] = accounts.get("paul").tokens  # type: ignore[union-attr]
-    from opendata.accounts import token_id_of
+    from opendata.portal.accounts import token_id_of
 
     assert accounts.revoke_tokens("paul", "nothing") == 0
     assert accounts.revoke_tokens("paul", token_id_of(listed)) == 1
@@ -245,11 +246,11 @@ def test_forms_without_their_csrf_token_are_refused(started: Any) -> None:
     answer = client.post("/connexion", data={"username": "marie", "password": PASSWORD})
     assert answer.status_code == 403 and "formulaire a expiré" in answer.text
     client, _ = signed_in(started, "marie")
-    before = set(checks.checks_dir(started.app_root).glob("*"))
+    before = set(jobs.checks_dir(started.app_root).glob("*"))
     with EVERY_ERROR.open("rb") as handle:
         answer = client.post("/verifier", data={"csrf": "faux"}, files={"file": handle})
     assert answer.status_code == 403
-    assert set(checks.checks_dir(started.app_root).glob("*")) == before  # nothing stored
+    assert set(jobs.checks_dir(started.app_root).glob("*")) == before  # nothing stored
     answer = client.post("/deconnexion", data={})
     assert answer.status_code == 403
     assert client.get("/", follow_redirects=False).status_code == 200  # still signed in
@@ -401,12 +402,12 @@ def test_bad_files_get_a_clear_4xx_and_nothing_is_kept(
 ) -> None:
     client, csrf = signed_in(started, "marie")
     path = getattr(hostile, maker)(tmp_path, source)
-    before = set(checks.checks_dir(started.app_root).glob("*"))
+    before = set(jobs.checks_dir(started.app_root).glob("*"))
     answer = upload(client, csrf, path)
     assert answer.status_code == status, answer.text[:400]
     assert "Traceback" not in answer.text and words in answer.text
     assert "Impossible de traiter ce fichier" in answer.text
-    assert set(checks.checks_dir(started.app_root).glob("*")) == before
+    assert set(jobs.checks_dir(started.app_root).glob("*")) == before
 
 
 def test_a_file_whose_content_is_not_what_its_name_says(started: Any, tmp_path: Path) -> None:
@@ -472,9 +473,9 @@ def test_send_a_valid_file_and_follow_it_until_published(
     assert "accepté, en attente de publication" in sent.text
     stored = sorted((started.app_root / "raw" / "epn-places").glob("*EPN-d*"))
     assert len(stored) == 1 and stored[0].read_bytes() == SAMPLE_EPN.read_bytes()
-    assert not list(checks.folder(started.app_root, report.url.path.split("/")[-1]).glob("upload*"))
+    assert not list(jobs.folder(started.app_root, report.url.path.split("/")[-1]).glob("upload*"))
     root = started.app_root
-    assert publishing.publish("digital-public-spaces", root / "raw", root / "published")
+    assert steps.publish("digital-public-spaces", root / "raw", root / "published")
     deposits = client.get("/depots").text
     version = json.loads((root / "published/digital-public-spaces/datapackage.json").read_text())[
         "version"
@@ -577,20 +578,20 @@ def test_uploads_not_sent_are_deleted_after_retention(started: Any) -> None:
     marie, marie_csrf = signed_in(started, "marie")
     other = upload(marie, marie_csrf, EVERY_ERROR)
     other_id = other.url.path.split("/")[-1]
-    swept = checks.sweep(root, clock=time.time() + 3600)  # personal data: after 15 minutes
+    swept = jobs.sweep(root, clock=time.time() + 3600)  # personal data: after 15 minutes
     assert check_id in swept and other_id not in swept
-    assert sorted(p.name for p in checks.folder(root, check_id).iterdir()) == ["meta.json"]
+    assert sorted(p.name for p in jobs.folder(root, check_id).iterdir()) == ["meta.json"]
     assert lea.get(report.url.path).status_code == 410
-    checks.sweep(root, clock=time.time() + 2 * 86400)
-    assert not list(checks.folder(root, other_id).glob("upload*"))
+    jobs.sweep(root, clock=time.time() + 2 * 86400)
+    assert not list(jobs.folder(root, other_id).glob("upload*"))
     assert marie.get(other.url.path).status_code == 200  # the report itself stays
     assert marie.get(other.url.path + "/annote.xlsx").status_code == 410
     # The trainee file's name (it can hold a person's name) went with the file.
-    assert checks.read_meta(root, check_id)["name"] == ""  # type: ignore[index]
+    assert jobs.read_meta(root, check_id)["name"] == ""  # type: ignore[index]
     # Past the report retention (30 days), nothing is left of checks never sent.
-    swept = checks.sweep(root, clock=time.time() + 31 * 86400)
+    swept = jobs.sweep(root, clock=time.time() + 31 * 86400)
     assert check_id in swept and other_id in swept
-    assert not checks.folder(root, check_id).exists() and not checks.folder(root, other_id).exists()
+    assert not jobs.folder(root, check_id).exists() and not jobs.folder(root, other_id).exists()
     assert marie.get(other.url.path).status_code == 404
 
 
@@ -606,10 +607,10 @@ def test_a_workbook_past_the_workbook_bound_is_refused_before_it_is_read_whole(
     to find its header, so it answers to the workbook sources' own bound first."""
     monkeypatch.setenv("OPENDATA_MAX_FILE_BYTES", "4000")
     client, csrf = signed_in(started, "marie")
-    before = set(checks.checks_dir(started.app_root).glob("*"))
+    before = set(jobs.checks_dir(started.app_root).glob("*"))
     answer = upload(client, csrf, EVERY_ERROR)  # 5.8 kB
     assert answer.status_code == 413 and "limite" in answer.text
-    assert set(checks.checks_dir(started.app_root).glob("*")) == before
+    assert set(jobs.checks_dir(started.app_root).glob("*")) == before
 
 
 def test_a_geojson_export_of_the_portal_is_read_grouped_annotated_and_sent(
@@ -650,7 +651,7 @@ def test_a_held_delivery_says_so_in_my_deposits_then_its_decision(
 ) -> None:
     """A valid but implausible delivery (most places changed at once) is never published
     silently: the steward's page says it waits for the data team, and why; then the decision."""
-    from opendata import guard
+    from opendata.publish import guard
 
     book = openpyxl.load_workbook(SAMPLE_EPN)
     sheet = book["EPN"]
@@ -666,11 +667,11 @@ def test_a_held_delivery_says_so_in_my_deposits_then_its_decision(
     client.post(report.url.path + "/envoyer", data={"csrf": _csrf(report.text)})
     root = started.app_root
     dataset = registry.dataset("digital-public-spaces")
-    assert publishing.publish(dataset.name, root / "raw", root / "published") is None  # held
+    assert steps.publish(dataset.name, root / "raw", root / "published") is None  # held
     deposits = _text(client.get("/depots").text).replace("&#39;", "'")
     assert "retenu : l'équipe données doit confirmer avant de le publier" in deposits
     assert "elle modifie 12 des 19 lignes" in deposits
-    [hold] = publishing.holds(publishing.collect(dataset, root / "raw"), root / "raw")
+    [hold] = steps.holds(steps.collect(dataset, root / "raw"), root / "raw")
     guard.reject(
         root / "raw",
         root / "quarantine",
@@ -693,7 +694,7 @@ def test_an_error_escaping_a_request_is_logged_without_its_message(
     ours may quote a cell (a trainee's name): the portal's logger keeps the type and place."""
     import logging
 
-    from opendata.cli import quiet_tracebacks
+    from opendata.cli.serving import quiet_tracebacks
 
     logger = logging.getLogger("uvicorn.error.test")
     quiet_tracebacks(logger)
@@ -732,11 +733,11 @@ def test_an_account_past_its_hourly_quota_is_refused_before_its_upload_is_read(
             "/connexion", data={"csrf": token, "username": "marie", "password": PASSWORD}
         )
         csrf = _csrf(home.text)
-        before = set(checks.checks_dir(root).glob("*"))
+        before = set(jobs.checks_dir(root).glob("*"))
         answers = [upload(client, csrf, SAMPLE_EPN, "epn-places") for _ in range(3)]
         assert [a.status_code for a in answers[:2]] == [200, 200]
         assert answers[2].status_code == 429 and "la limite du portail" in answers[2].text
-        assert len(set(checks.checks_dir(root).glob("*")) - before) == 2  # the third: nothing
+        assert len(set(jobs.checks_dir(root).glob("*")) - before) == 2  # the third: nothing
 
 
 def test_a_double_click_on_send_reads_accepted_not_duplicate(started: Any) -> None:
@@ -762,5 +763,5 @@ def test_a_double_click_on_send_reads_accepted_not_duplicate(started: Any) -> No
         thread.join(timeout=120)
     assert [a.url.path for a in answers] == ["/depots", "/depots"]
     check_id = report.url.path.split("/")[-1]
-    meta = checks.read_meta(started.app_root, check_id)
+    meta = jobs.read_meta(started.app_root, check_id)
     assert meta is not None and meta["sent"]["status"] == "accepted", meta["sent"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from opendata.portal import checks
+from opendata.portal import jobs
 
 RELEASE = threading.Event()
 PARENT = "OPENDATA_TEST_PORTAL_PID"
@@ -28,9 +28,9 @@ def test_a_small_file_is_checked_here_only_while_nothing_else_is(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(PARENT, str(os.getpid()))
-    monkeypatch.setattr(checks, "run_check", where)
+    monkeypatch.setattr(jobs, "run_check", where)
     RELEASE.clear()
-    workers = checks.Workers(1)
+    workers = jobs.Workers(1)
     try:
         first = workers.submit(tmp_path, "a", small=True)
         # While it runs, another small file and a large one go to the worker process.
@@ -59,19 +59,19 @@ def die(root: str, check_id: str) -> str:
 def test_a_file_that_kills_its_worker_twice_fails_with_a_reason_and_the_pool_lives_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    check_id = checks.new_id()
-    checks.folder(tmp_path, check_id).mkdir(parents=True)
-    checks.write_meta(tmp_path, check_id, {"id": check_id, "status": "queued"})
+    check_id = jobs.new_id()
+    jobs.folder(tmp_path, check_id).mkdir(parents=True)
+    jobs.write_meta(tmp_path, check_id, {"id": check_id, "status": "queued"})
     monkeypatch.setenv(PARENT, str(os.getpid()))
-    monkeypatch.setattr(checks, "run_check", die)
-    workers = checks.Workers(1)
+    monkeypatch.setattr(jobs, "run_check", die)
+    workers = jobs.Workers(1)
     try:
         assert workers.submit(tmp_path, check_id).result(timeout=120) == "failed"
-        meta = checks.read_meta(tmp_path, check_id)
+        meta = jobs.read_meta(tmp_path, check_id)
         assert meta is not None and meta["status"] == "failed"
-        assert meta["reason"] == checks.WORKER_DIED  # said in French and English
+        assert meta["reason"] == jobs.WORKER_DIED  # said in French and English
         assert workers.replaced == 2  # one new pool for each death
-        monkeypatch.setattr(checks, "run_check", where)
+        monkeypatch.setattr(jobs, "run_check", where)
         assert workers.submit(tmp_path, "b").result(timeout=120) == "worker"
         assert workers.healthy() and workers.busy == 0
     finally:
@@ -83,9 +83,9 @@ def test_a_header_written_as_a_formula_stays_text_in_the_errors_sheet(tmp_path: 
 
     from openpyxl import load_workbook
 
-    from opendata import registry
+    from opendata.contracts import registry
     from opendata.portal import workbooks
-    from opendata.report import Problem, Report
+    from opendata.report.problems import Problem, Report
     from tests.conftest import RAW
 
     source = registry.source("wifi-sites")

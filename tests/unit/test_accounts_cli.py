@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 
-from opendata.accounts import Accounts
+from opendata.portal.accounts import Accounts
 
 PASSWORD = "un-mot-de-passe-long"
 
@@ -90,9 +90,9 @@ def test_a_csv_source_template_filled_and_saved_as_csv_validates(tmp_path: Path)
     (semicolons in a French Excel), check it."""
     import csv
 
-    from opendata import registry
+    from opendata.contracts import registry
     from opendata.portal import workbooks
-    from opendata.validation import validate_file
+    from opendata.validate.file import validate_file
     from tests.conftest import RAW
 
     source = registry.source("wifi-sites")

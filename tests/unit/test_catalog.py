@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
-from opendata import registry
+from opendata.contracts import registry
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 DCT = Namespace("http://purl.org/dc/terms/")
@@ -195,7 +195,7 @@ def test_a_licence_without_a_harvesters_name_keeps_its_own_address(published: Pa
     catalogue once had no fallback for a licence it did not know)."""
     import shutil
 
-    from opendata import catalog
+    from opendata.publish import dcat
 
     copy = published.parent / "catalog-other-licence"
     shutil.rmtree(copy, ignore_errors=True)
@@ -207,7 +207,7 @@ def test_a_licence_without_a_harvesters_name_keeps_its_own_address(published: Pa
          "title": "Licence Ouverte / Open Licence version 2.0"}
     ]  # fmt: skip
     path.write_text(json.dumps(descriptor))
-    [dataset] = catalog.build(copy, base="https://x.org/")["dcat:dataset"]
+    [dataset] = dcat.build(copy, base="https://x.org/")["dcat:dataset"]
     assert dataset["dct:license"] == {
         "@id": "https://www.etalab.gouv.fr/licence-ouverte-open-licence",
         "@type": "dct:LicenseDocument",

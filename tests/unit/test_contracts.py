@@ -13,9 +13,11 @@ import pyarrow as pa
 import pytest
 from frictionless import Package, Schema
 
-from opendata import fastcheck, registry
-from opendata.checks import CHECKS
-from opendata.messages import example_cell
+from opendata.contracts import registry
+from opendata.report.messages import example_cell
+from opendata.validate import engine
+from opendata.validate.readers import arrowcsv
+from opendata.validate.rules import CHECKS
 from tests.conftest import RAW, ROOT
 
 SOURCES = sorted(registry.sources())
@@ -28,8 +30,8 @@ def _examples_problems(schema: dict[str, Any]) -> list[tuple[str, str]]:
     found = []
     for field in schema["fields"]:
         cells = pa.chunked_array([pa.array([example_cell(field)], pa.string())])
-        strings = fastcheck.StringTable([field["name"]], [cells], np.array([2]), [], 1)
-        checked = fastcheck.validate_strings(strings, {"fields": [field]}, {field["name"]: 0})
+        strings = arrowcsv.StringTable([field["name"]], [cells], np.array([2]), [], 1)
+        checked = engine.validate_strings(strings, {"fields": [field]}, {field["name"]: 0})
         found += [(field["name"], kind) for _, _, kind in checked.findings.triples()]
     return found
 
@@ -196,7 +198,8 @@ def test_a_rule_an_engine_cannot_run_is_refused_when_the_contract_is_loaded(
     import subprocess
     import sys
 
-    from opendata.registry import ContractError, _sources
+    from opendata.contracts.registry import ContractError, _sources
+    from opendata.validate import rules
 
     for change, said in (
         (
@@ -220,7 +223,8 @@ def test_a_rule_an_engine_cannot_run_is_refused_when_the_contract_is_loaded(
         desc[key] = value
         path.write_text(json.dumps(desc), encoding="utf-8")
         with pytest.raises(ContractError, match=re.escape(said)):
-            _sources(root)
+            for loaded in _sources(root).values():  # loading, then what the rules can run
+                rules.refuse_unrunnable(loaded)
         answer = subprocess.run(
             [sys.executable, "-m", "opendata.cli", "validate", str(RAW / "wifi-sites" /
              "sites-2008-01-15.csv"), "--source", "wifi-sites"],

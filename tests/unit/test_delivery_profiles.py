@@ -17,12 +17,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from opendata import deliveries, formats, intake, packaging, publishing, reading, registry
-from opendata.profiles import ProfileError, parse
-from opendata.render import as_dict, as_text
-from opendata.report import cell_reference
-from opendata.transforms import Delivered, transform_for
-from opendata.validation import validate_file
+from opendata import formats, intake
+from opendata.contracts import deliveries, registry
+from opendata.contracts.profiles import ProfileError, parse
+from opendata.datasets.protocol import Delivered, transform_for
+from opendata.publish import packages, steps
+from opendata.report.problems import cell_reference
+from opendata.report.render import as_dict, as_text
+from opendata.validate.file import validate_file
+from opendata.validate.readers import lenient
 from tests.conftest import FIXTURES, RAW
 from tests.fixtures.build import PORTAL_HEADER, portal_exports, pounds_geojson
 
@@ -170,7 +173,7 @@ def test_every_shape_publishes_alone_first_or_last(tmp_path: Path, shape: str, p
         shutil.copyfile(OLDER, sites / "sites-2007-06-30.csv")
         shutil.copyfile(path, sites / f"sites-2008-01-15{suffix}")
     out = tmp_path / "published"
-    assert publishing.publish("wifi-hotspots", raw, out) == out / "wifi-hotspots"
+    assert steps.publish("wifi-hotspots", raw, out) == out / "wifi-hotspots"
     table = pq.read_table(out / "wifi-hotspots" / "sites.parquet").to_pandas()
     listed = {r["Code site"] for r in newer}
     older = set(_delivered(OLDER, dt.date(2007, 6, 30)).text["Code site"])
@@ -198,8 +201,8 @@ def test_published_rows_of_the_real_cases_pass_the_published_schema(tmp_path: Pa
     full = registry.dataset("wifi-hotspots")
     only_sites = [r for r in full.descriptor["resources"] if r["name"] == "sites"]
     dataset = dataclasses.replace(full, descriptor={**full.descriptor, "resources": only_sites})
-    conformed = packaging.conform_all(dataset, {"sites": sites})
-    assert packaging.check_output(dataset, conformed) == []
+    conformed = packages.conform_all(dataset, {"sites": sites})
+    assert packages.check_output(dataset, conformed) == []
     # In every published format the pound keeps its postal code, with an empty arrondissement.
     schema = dataset.resource_schema("sites")
     frame = conformed["sites"]
@@ -243,7 +246,7 @@ def test_twenty_three_identical_faults_read_as_one_group(tmp_path: Path) -> None
 def test_exports_propose_wifi_sites_and_unknown_shapes_say_why(tmp_path: Path) -> None:
     every = list(registry.sources().values())
     for path in (LABELS, GEOJSON):
-        best = reading.propose_sources(path.read_bytes(), every)[0]
+        best = lenient.propose_sources(path.read_bytes(), every)[0]
         assert best == (SITES, 1.0)
     cases = {
         "truncated.geojson": "broken-json",
@@ -270,7 +273,7 @@ def test_a_geojson_export_is_stored_as_geojson_and_published(tmp_path: Path) -> 
     assert receipt.stored.name.endswith("_export.geojson")  # what the publication looks for
     found = deliveries.list_deliveries(raw, SITES)
     assert found[-1].path == receipt.stored and found[-1].date == dt.date(2008, 2, 1)
-    collected = publishing.collect(registry.dataset("wifi-hotspots"), raw, large=False)
+    collected = steps.collect(registry.dataset("wifi-hotspots"), raw, large=False)
     assert collected.valid
     assert [r.file for r in collected.reports if r.source == "wifi-sites"][
         -1

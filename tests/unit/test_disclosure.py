@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from opendata import disclosure, publishing, registry
+from opendata.contracts import registry
 from opendata.datasets.digital_training import transform as training
-from opendata.disclosure import THRESHOLD_ENV, Rule, protect
-from opendata.disclosure_audit import audit
-from opendata.transforms import transform_for
+from opendata.datasets.protocol import transform_for
+from opendata.publish import disclosure, steps
+from opendata.publish.disclosure import THRESHOLD_ENV, Rule, protect
+from opendata.publish.disclosure_audit import audit
 from tests.conftest import FIXTURES, ROOT
 
 DATASET = registry.dataset("digital-training")
@@ -253,7 +254,7 @@ def test_audit_catches_a_published_small_count_and_a_flag_mismatch() -> None:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("published")
-    publishing.publish("digital-training", ROOT / "raw", out)
+    steps.publish("digital-training", ROOT / "raw", out)
     return out / "digital-training"
 
 
@@ -268,7 +269,7 @@ def test_published_sample_passes_the_attack_over_every_table_together(published:
     frames = _read(published)
     for name in TABLES:
         assert (frames[name].trainees.isna() == frames[name].suppressed).all()
-    exact = transform_for("digital-training")(publishing.collect(DATASET, ROOT / "raw").inputs)
+    exact = transform_for("digital-training")(steps.collect(DATASET, ROOT / "raw").inputs)
     assert _check_protected(exact, frames) > 10  # the sample has many small counts
 
 
@@ -301,7 +302,7 @@ def test_threshold_is_a_setting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, published: Path
 ) -> None:
     monkeypatch.setenv(THRESHOLD_ENV, "3")
-    publishing.publish("digital-training", ROOT / "raw", tmp_path)
+    steps.publish("digital-training", ROOT / "raw", tmp_path)
     descriptor = json.loads((tmp_path / "digital-training" / "datapackage.json").read_text())
     assert descriptor["disclosureControl"]["threshold"] == 3
     low, default = _read(tmp_path / "digital-training"), _read(published)
@@ -321,9 +322,9 @@ def test_a_protection_bug_is_refused_before_writing(
             for n, f in frames.items()
         }
 
-    monkeypatch.setattr(publishing, "protect", unprotected)
-    with pytest.raises(publishing.DisclosureBreach, match="published count"):
-        publishing.publish("digital-training", ROOT / "raw", tmp_path)
+    monkeypatch.setattr(steps, "protect", unprotected)
+    with pytest.raises(steps.DisclosureBreach, match="published count"):
+        steps.publish("digital-training", ROOT / "raw", tmp_path)
     assert not (tmp_path / "digital-training").exists()
 
 
@@ -331,7 +332,7 @@ def test_the_new_tables_are_a_major_release_that_explains_itself(tmp_path: Path)
     """Over release 1.0.0 (the five-way table, as it was published), the linked tables are
     2.0.0, and the changelog tells consumers where `outcomes` went."""
     shutil.copytree(FIXTURES / "releases" / "digital-training-1.0.0", tmp_path / "digital-training")
-    publishing.publish("digital-training", ROOT / "raw", tmp_path)
+    steps.publish("digital-training", ROOT / "raw", tmp_path)
     folder = tmp_path / "digital-training"
     changes = json.loads((folder / "changes.json").read_text(encoding="utf-8"))
     assert (changes["version"], changes["level"]) == ("2.0.0", "major")
@@ -350,19 +351,19 @@ def test_the_new_tables_are_a_major_release_that_explains_itself(tmp_path: Path)
 
 def test_a_first_publication_explains_no_resource_nobody_saw(tmp_path: Path) -> None:
     """A fresh clone publishes the linked tables as 1.0.0: no `outcomes` to explain."""
-    publishing.publish("digital-training", ROOT / "raw", tmp_path)
+    steps.publish("digital-training", ROOT / "raw", tmp_path)
     descriptor = json.loads(
         (tmp_path / "digital-training" / "datapackage.json").read_text(encoding="utf-8")
     )
     assert descriptor["version"] == "1.0.0" and "x-retired-resources" not in descriptor
-    again = publishing.publish("digital-training", ROOT / "raw", tmp_path)
+    again = steps.publish("digital-training", ROOT / "raw", tmp_path)
     assert again is not None and not (tmp_path / "digital-training" / "releases" / "1.0.1").exists()
 
 
 def test_the_pattern_search_converges_quickly_on_the_sample() -> None:
     """Every group is solved in a handful of rounds (the cuts come from the attack's duals,
     not from excluding one pattern at a time)."""
-    exact = transform_for("digital-training")(publishing.collect(DATASET, ROOT / "raw").inputs)
+    exact = transform_for("digital-training")(steps.collect(DATASET, ROOT / "raw").inputs)
     calls = []
     real = disclosure.intervals
 

@@ -2,14 +2,14 @@
 
 For each source read by the lenient reader (found by the registry, no name listed here), the
 cells of every example and sample delivery, and of seeded random mutations of their real rows,
-go two ways: through :func:`opendata.validation.check_cells` (the engine, before the report
+go two ways: through :func:`opendata.validate.file.check_cells` (the engine, before the report
 policy), and written as a CSV file (the reader's normalised text, columns in the file's order,
 a short row written short) validated by ``frictionless`` with the contract's schema, in a Data
 Package holding the referenced sources' keys so that foreign keys are checked too. The sorted
 (row, field, error type) lists must be equal. Declared key forms (``keyForms``) are the one
 input difference: Frictionless is given each key cell in its canonical form, which the engine
 compares. The operator's months are compared on the raw file in
-``test_fastcheck_differential.py``.
+``test_engine_vs_frictionless_sessions.py``.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 from frictionless import Package
 
-from opendata import registry
-from opendata.checks import KEY_NORMALISERS
-from opendata.reading import RawTable, read_delivery
-from opendata.report import UnreadableFile
-from opendata.validation import check_cells, references_of
+from opendata.contracts import registry
+from opendata.report.problems import UnreadableFile
+from opendata.validate.file import check_cells, references_of
+from opendata.validate.readers.lenient import RawTable, read_delivery
+from opendata.validate.rules import KEY_NORMALISERS
 from tests.conftest import ROOT
 
 RAW = ROOT / "raw"
@@ -204,12 +204,13 @@ def test_random_mutations_of_real_rows_give_frictionless_findings(
 
 
 def test_the_report_policy_keeps_one_error_per_fault() -> None:
-    """:func:`fastcheck.one_error_per_fault`, the one place a report departs from the
+    """:func:`engine.one_error_per_fault`, the one place a report departs from the
     engine's (Frictionless's) findings, on each of its four cases, for both readers."""
     import numpy as np
     import pyarrow as pa
 
-    from opendata import fastcheck
+    from opendata.validate import engine
+    from opendata.validate.readers import arrowcsv
 
     schema = {
         "fields": [
@@ -222,12 +223,12 @@ def test_the_report_policy_keeps_one_error_per_fault() -> None:
     # Row 3 repeats row 2's id; row 4 has an empty id; row 5 lacks its "n" cell (null).
     ids = pa.array(["a", "a", "", "b"], pa.string())
     ns = pa.array(["1", "2", "3", None], pa.string())
-    strings = fastcheck.StringTable(
+    strings = arrowcsv.StringTable(
         ["id", "n"], [pa.chunked_array([ids]), pa.chunked_array([ns])], np.arange(2, 6), [], 4
     )
-    checked = fastcheck.validate_strings(strings, schema, {"id": 0, "n": 1})
-    engine = checked.findings.triples()
-    assert engine == [
+    checked = engine.validate_strings(strings, schema, {"id": 0, "n": 1})
+    found = checked.findings.triples()
+    assert found == [
         (2, "gone", "constraint-error"),
         (3, None, "primary-key"),
         (3, "gone", "constraint-error"),
@@ -239,7 +240,7 @@ def test_the_report_policy_keeps_one_error_per_fault() -> None:
         (5, "n", "constraint-error"),
         (5, "n", "missing-cell"),
     ]
-    fastcheck.one_error_per_fault(checked.findings, schema, {"gone"})
+    engine.one_error_per_fault(checked.findings, schema, {"gone"})
     assert checked.findings.triples() == [
         (3, None, "primary-key"),  # the repeat, once
         (4, "id", "constraint-error"),  # the empty key, as its required error
@@ -253,7 +254,8 @@ def test_the_published_schemas_types_read_as_frictionless_reads_them(tmp_path: P
     import numpy as np
     import pyarrow as pa
 
-    from opendata import fastcheck
+    from opendata.validate import engine
+    from opendata.validate.readers import arrowcsv
 
     cells = {
         "flag": ["true", "True", "TRUE", "1", "false", "0", "yes", " true", "tRue", "2", "oui"],
@@ -306,14 +308,14 @@ def test_the_published_schemas_types_read_as_frictionless_reads_them(tmp_path: P
         key=_order,
     )
     n = len(cells["flag"])
-    strings = fastcheck.StringTable(
+    strings = arrowcsv.StringTable(
         names,
         [pa.chunked_array([pa.array(cells[k], pa.string())]) for k in names],
         np.arange(2, n + 2),
         [],
         n,
     )
-    found = fastcheck.validate_strings(strings, schema, {k: i for i, k in enumerate(names)})
+    found = engine.validate_strings(strings, schema, {k: i for i, k in enumerate(names)})
     assert found.findings.triples() == expected
     assert len(expected) > 10  # the cells above are not all valid
 
@@ -324,7 +326,8 @@ def test_a_key_form_holds_across_a_blank_record() -> None:
     import numpy as np
     import pyarrow as pa
 
-    from opendata import fastcheck, normalize
+    from opendata.validate import engine, normalize
+    from opendata.validate.readers import arrowcsv
 
     schema = {
         "fields": [
@@ -335,11 +338,11 @@ def test_a_key_form_holds_across_a_blank_record() -> None:
     }
     sirens = pa.array(["443 061 841", "", "443061841"], pa.string())
     names = pa.array(["A", "", "B"], pa.string())
-    strings = fastcheck.StringTable(
+    strings = arrowcsv.StringTable(
         ["SIREN", "Nom"], [pa.chunked_array([sirens]), pa.chunked_array([names])],
         np.arange(2, 5), [], 3,
     )  # fmt: skip
     forms = {"SIREN": normalize.siren_number}
-    checked = fastcheck.validate_strings(strings, schema, {"SIREN": 0, "Nom": 1}, None, forms)
+    checked = engine.validate_strings(strings, schema, {"SIREN": 0, "Nom": 1}, None, forms)
     assert checked.findings.triples() == [(3, None, "blank-row"), (3, None, "primary-key"),
                                           (4, None, "primary-key")]  # fmt: skip

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from opendata import registry
-from opendata.validation import validate_file
+from opendata.contracts import registry
+from opendata.validate.file import validate_file
 from tests.conftest import RAW
 
 CASES = [

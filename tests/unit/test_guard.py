@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from opendata import guard, publishing, registry
 from opendata.cli import main
+from opendata.contracts import registry
+from opendata.publish import guard, steps
 
 SITES = "wifi-sites"
 
@@ -24,32 +25,32 @@ def _truncated(raw: Path, rows: int = 3, name: str = "2008-03-01_aaaaaaaaaaaa_ex
 
 def test_a_truncated_snapshot_is_held_and_nothing_changes(raw_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "published"
-    assert publishing.publish("wifi-hotspots", raw_copy, out) is not None
+    assert steps.publish("wifi-hotspots", raw_copy, out) is not None
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     _truncated(raw_copy)
-    collected = publishing.collect(registry.dataset("wifi-hotspots"), raw_copy, tmp_path / "w")
+    collected = steps.collect(registry.dataset("wifi-hotspots"), raw_copy, tmp_path / "w")
     assert collected.valid  # valid, but implausible
-    [hold] = publishing.holds(collected, raw_copy)
+    [hold] = steps.holds(collected, raw_copy)
     assert (hold.source, hold.live, hold.removed) == (SITES, 260, 257)
     assert "retire 257 des 260 lignes de sites-2008-01-15.csv (99%)" in hold.sentence()
     assert "opendata approve wifi-hotspots" in hold.sentence()
-    assert publishing.publish("wifi-hotspots", raw_copy, out) is None
+    assert steps.publish("wifi-hotspots", raw_copy, out) is None
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
-    preview = publishing.preview(registry.dataset("wifi-hotspots"), collected, out)
+    preview = steps.preview(registry.dataset("wifi-hotspots"), collected, out)
     assert "sites" in preview and "~257" in preview
 
 
 def test_the_sample_snapshots_are_not_held(raw_copy: Path) -> None:
     for dataset in registry.datasets().values():
-        collected = publishing.collect(dataset, raw_copy, large=False)
-        assert publishing.holds(collected, raw_copy) == []
+        collected = steps.collect(dataset, raw_copy, large=False)
+        assert steps.holds(collected, raw_copy) == []
 
 
 def test_approve_publishes_with_a_changelog_note(
     raw_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "published"
-    publishing.publish("wifi-hotspots", raw_copy, out)
+    steps.publish("wifi-hotspots", raw_copy, out)
     _truncated(raw_copy)
     assert main(["approve", "wifi-hotspots", "--raw-dir", str(raw_copy)]) == 0
     said = capsys.readouterr().out
@@ -57,8 +58,8 @@ def test_approve_publishes_with_a_changelog_note(
     decision = next((raw_copy.parent / "decisions" / SITES).glob("*.json"))
     assert json.loads(decision.read_text())["decision"] == "approved"
     dataset = registry.dataset("wifi-hotspots")
-    collected = publishing.collect(dataset, raw_copy, tmp_path / "w")
-    assert publishing.holds(collected, raw_copy) == []
+    collected = steps.collect(dataset, raw_copy, tmp_path / "w")
+    assert steps.holds(collected, raw_copy) == []
     # Nothing held any more: said, and refused (exit 2), for approve and reject alike.
     assert main(["approve", "wifi-hotspots", "--raw-dir", str(raw_copy)]) == 2
     assert "aucune livraison retenue" in capsys.readouterr().err
@@ -72,13 +73,13 @@ def test_a_refused_delivery_in_raw_is_set_aside_not_rejected(
     """An invalid snapshot left in raw/ blocked its dataset for good, and reject quarantined
     the newest valid file instead, calling the other 'the published one'."""
     out = tmp_path / "published"
-    assert publishing.publish("wifi-hotspots", raw_copy, out)
+    assert steps.publish("wifi-hotspots", raw_copy, out)
     broken = raw_copy / SITES / "sites-2008-02-01.csv"
     broken.write_bytes(b"Code site;Nom\r\nPW1;x\r\n")
     newer = raw_copy / SITES / "sites-2008-03-01.csv"
     shutil.copyfile(raw_copy / SITES / "sites-2008-01-15.csv", newer)
     dataset = registry.dataset("wifi-hotspots")
-    refusal = publishing.collect(dataset, raw_copy, large=False).refusal()
+    refusal = steps.collect(dataset, raw_copy, large=False).refusal()
     assert f"opendata set-aside {SITES} sites-2008-02-01.csv" in refusal  # the way out, named
     quarantine = tmp_path / "quarantine"
     reject = ["reject", "wifi-hotspots", "--raw-dir", str(raw_copy), "--reason", "x"]
@@ -96,7 +97,7 @@ def test_a_refused_delivery_in_raw_is_set_aside_not_rejected(
     assert not broken.exists() and (quarantine / SITES / "sites-2008-02-01.csv").exists()
     note = json.loads((quarantine / SITES / "sites-2008-02-01.csv.set-aside.json").read_text())
     assert note["reason"] == "fichier de test"
-    assert publishing.collect(dataset, raw_copy, large=False).valid  # the dataset moves on
+    assert steps.collect(dataset, raw_copy, large=False).valid  # the dataset moves on
 
 
 def test_reject_sends_the_delivery_to_quarantine_with_its_reason(
@@ -120,8 +121,8 @@ def test_reject_sends_the_delivery_to_quarantine_with_its_reason(
     assert (quarantine / SITES / held.name).exists()
     note = json.loads((quarantine / SITES / f"{held.name}.rejected.json").read_text())
     assert note["reason"] == "export de test" and note["rejected"]["removed"] == 257
-    collected = publishing.collect(registry.dataset("wifi-hotspots"), raw_copy, tmp_path / "w")
-    assert publishing.holds(collected, raw_copy) == []  # back to the previous delivery
+    collected = steps.collect(registry.dataset("wifi-hotspots"), raw_copy, tmp_path / "w")
+    assert steps.holds(collected, raw_copy) == []  # back to the previous delivery
     with pytest.raises(SystemExit) as refused:  # a rejection says why
         main(["reject", "wifi-hotspots", "--raw-dir", str(raw_copy)])
     assert refused.value.code == 2
@@ -130,15 +131,15 @@ def test_reject_sends_the_delivery_to_quarantine_with_its_reason(
 def test_an_old_snapshot_sent_again_says_it_is_older(raw_copy: Path, tmp_path: Path) -> None:
     old = raw_copy / SITES / "sites-2007-06-30.csv"
     shutil.copy(old, raw_copy / SITES / "2008-12-01_bbbbbbbbbbbb_sites-juin.csv")
-    collected = publishing.collect(registry.dataset("wifi-hotspots"), raw_copy, tmp_path / "w")
-    [hold] = publishing.holds(collected, raw_copy)
+    collected = steps.collect(registry.dataset("wifi-hotspots"), raw_copy, tmp_path / "w")
+    [hold] = steps.holds(collected, raw_copy)
     assert hold.same_as_older == "sites-2007-06-30.csv"
     assert "plus ancienne que celle publiée (sites-2008-01-15.csv)" in hold.sentence()
     out = tmp_path / "published"
     guard.record(guard.default_decisions_dir(raw_copy), hold, "approved", "voulu", "test")
     dataset = registry.dataset("wifi-hotspots")
-    package = publishing.build(dataset, collected)
-    outcome = publishing.write(dataset, package, out, publishing.approval_notes([hold]))
+    package = steps.build(dataset, collected)
+    outcome = steps.write(dataset, package, out, steps.approval_notes([hold]))
     changelog = (outcome.path / "CHANGELOG.md").read_text()
     assert "publiée après validation manuelle" in changelog
     assert "plus ancienne que celle publiée" in changelog
@@ -146,13 +147,13 @@ def test_an_old_snapshot_sent_again_says_it_is_older(raw_copy: Path, tmp_path: P
 
 def test_shares_are_settings(raw_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _truncated(raw_copy, rows=230)  # 30 of 260 removed: 12 %
-    collected = publishing.collect(registry.dataset("wifi-hotspots"), raw_copy, large=False)
-    assert publishing.holds(collected, raw_copy) == []
+    collected = steps.collect(registry.dataset("wifi-hotspots"), raw_copy, large=False)
+    assert steps.holds(collected, raw_copy) == []
     monkeypatch.setenv("OPENDATA_HOLD_REMOVED_SHARE", "0.1")
-    assert [h.removed for h in publishing.holds(collected, raw_copy)] == [30]
+    assert [h.removed for h in steps.holds(collected, raw_copy)] == [30]
     monkeypatch.setenv("OPENDATA_HOLD_REMOVED_SHARE", "20")
     with pytest.raises(ValueError, match="between 0 and 1"):
-        publishing.holds(collected, raw_copy)
+        steps.holds(collected, raw_copy)
 
 
 def test_a_dry_run_says_the_publication_would_be_held(

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum import luhn
 
-from opendata import normalize
-from opendata.headers import match_header, normalize_label
+from opendata.validate import normalize
+from opendata.validate.readers.headers import match_header, normalize_label
 
 
 @pytest.mark.parametrize(

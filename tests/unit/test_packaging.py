@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 from frictionless import Package, Resource, Schema
 
-from opendata import publishing, registry
-from opendata.messages import message
-from opendata.publishing import OutputInvalid
+from opendata.contracts import registry
+from opendata.publish import steps
+from opendata.publish.steps import OutputInvalid
+from opendata.report.messages import message
 from tests.conftest import FIXTURES, ROOT
 
 DATASETS = sorted(registry.datasets())
@@ -195,7 +196,7 @@ def test_publishing_twice_gives_identical_bytes(
     published: Path, small_raw: Path, tmp_path: Path
 ) -> None:
     for name in DATASETS:
-        publishing.publish(name, small_raw, tmp_path)
+        steps.publish(name, small_raw, tmp_path)
         assert _snapshot(tmp_path / name) == _snapshot(published / name)
 
 
@@ -203,12 +204,12 @@ def test_invalid_delivery_leaves_the_previous_publication_untouched(
     raw_copy: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    publishing.publish("wifi-hotspots", raw_copy, out)
+    steps.publish("wifi-hotspots", raw_copy, out)
     before = _snapshot(out / "wifi-hotspots")
     newest = raw_copy / "wifi-sites" / "sites-2008-01-15.csv"
     data = newest.read_bytes().replace(b"PW0002;", b"PW0001;", 1)
     (raw_copy / "wifi-sites" / "sites-2008-02-01.csv").write_bytes(data)
-    assert publishing.publish("wifi-hotspots", raw_copy, out) is None
+    assert steps.publish("wifi-hotspots", raw_copy, out) is None
     assert _snapshot(out / "wifi-hotspots") == before
     assert sorted(p.name for p in out.iterdir()) == [
         "catalog.jsonld",
@@ -232,14 +233,14 @@ def test_a_build_that_breaks_its_schema_is_refused(
 
     monkeypatch.setattr(startup_support, "transform", broken)
     with pytest.raises(OutputInvalid, match="primary-key"):
-        publishing.publish("startup-support", raw_copy, tmp_path)
+        steps.publish("startup-support", raw_copy, tmp_path)
     assert not (tmp_path / "startup-support").exists()
 
 
 def test_newest_snapshot_wins(raw_copy: Path, tmp_path: Path) -> None:
     newest = raw_copy / "startups" / "startups-2008-09-30.xlsx"
     shutil.copy(newest, raw_copy / "startups" / "startups-2007-01-01.xlsx")
-    publishing.publish("startup-support", raw_copy, tmp_path)
+    steps.publish("startup-support", raw_copy, tmp_path)
     descriptor = json.loads((tmp_path / "startup-support" / "datapackage.json").read_text())
     assert descriptor["created"] == "2008-09-30T00:00:00Z"
 
@@ -261,14 +262,14 @@ def test_snapshot_under_its_senders_name_is_dated_by_its_modification_time(
     placed = newest.rename(folder / sent_as)
     stamp = dt.datetime(2008, 11, 3, 12, tzinfo=dt.UTC).timestamp()
     os.utime(placed, (stamp, stamp))
-    collected = publishing.collect(registry.dataset(dataset), raw_copy, tmp_path / "work")
+    collected = steps.collect(registry.dataset(dataset), raw_copy, tmp_path / "work")
     assert collected.valid, collected.refusal()
     mine = next(r for r in collected.reports if r.file == sent_as)
     assert [(w.type, w.params) for w in mine.warnings if w.type == "dated-by-mtime"] == [
         ("dated-by-mtime", {"file": sent_as, "date": "2008-11-03"})
     ]
     assert "modification" in message(mine.warnings[-1], "fr")
-    package = publishing.build(registry.dataset(dataset), collected)
+    package = steps.build(registry.dataset(dataset), collected)
     assert package.descriptor["x-delivery-dates"] == [
         {"source": source, "file": sent_as, "date": "2008-11-03", "datedBy": "modification-time"}
     ]
@@ -278,7 +279,7 @@ def test_snapshot_under_its_senders_name_is_dated_by_its_modification_time(
 def test_refusal_gives_the_reason_and_the_fix_not_only_a_pointer(raw_copy: Path) -> None:
     path = raw_copy / "startups" / "startups-2008-09-30.xlsx"
     shutil.copy(FIXTURES / "startups" / "every-error.xlsx", path)
-    collected = publishing.collect(registry.dataset("startup-support"), raw_copy)
+    collected = steps.collect(registry.dataset("startup-support"), raw_copy)
     refusal = collected.refusal()
     assert refusal.startswith("livraisons refusées : startups/startups-2008-09-30.xlsx: ligne 4")
     assert "n'est pas un SIREN valide" in refusal and "Recopiez-le" in refusal
@@ -287,9 +288,9 @@ def test_refusal_gives_the_reason_and_the_fix_not_only_a_pointer(raw_copy: Path)
 
 def test_output_check_catches_a_foreign_key_the_transform_broke() -> None:
     dataset = registry.dataset("digital-public-spaces")
-    collected = publishing.collect(dataset, ROOT / "raw")
-    from opendata.packaging import check_output, conform_all
-    from opendata.transforms import transform_for
+    collected = steps.collect(dataset, ROOT / "raw")
+    from opendata.datasets.protocol import transform_for
+    from opendata.publish.packages import check_output, conform_all
 
     frames = conform_all(dataset, transform_for(dataset.name)(collected.inputs))
     assert check_output(dataset, frames) == []

@@ -21,12 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from opendata import cli, intake, publishing, registry
+from opendata import cli, intake
+from opendata.contracts import registry
 from opendata.datasets.wifi_hotspots.samples import HEADER
-from opendata.messages import message
-from opendata.render import GROUP_AT, RENDERERS, artifact
-from opendata.report import Problem, Report
-from opendata.validation import validate_file
+from opendata.publish import steps
+from opendata.report.messages import message
+from opendata.report.problems import Problem, Report
+from opendata.report.render import GROUP_AT, RENDERERS, artifact
+from opendata.validate.file import validate_file
 from tests.conftest import FIXTURES, RAW, ROOT
 
 SRC = ROOT / "src" / "opendata"
@@ -235,7 +237,7 @@ def _collect_problems(folder: Path) -> list[Report]:
     (raw / "startups").mkdir()
     reports: list[Report] = []
     for dataset in registry.datasets().values():
-        reports += publishing.collect(dataset, raw, folder / "work").reports
+        reports += steps.collect(dataset, raw, folder / "work").reports
     return reports
 
 
@@ -278,7 +280,7 @@ def _emitted_in_source() -> set[str]:
 
 def _known_to_messages() -> set[str]:
     """Every problem type the message catalogue has an entry for."""
-    from opendata.messages import known_types
+    from opendata.report.messages import known_types
 
     return known_types()
 
@@ -423,7 +425,7 @@ def test_an_unreadable_file_gives_a_page_that_says_why(tmp_path: Path, capsys) -
 
 
 def test_control_characters_in_cells_never_reach_the_terminal(tmp_path: Path) -> None:
-    from opendata.render import as_text
+    from opendata.report.render import as_text
 
     path = tmp_path / "sites.csv"
     data = (RAW / "wifi-sites" / "sites-2008-01-15.csv").read_bytes()

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from opendata import publishing, releases
 from opendata.cli import main
+from opendata.publish import releases, steps
 
 
-def _publish(raw: Path, out: Path, dataset: str) -> publishing.Outcome:
-    ds = publishing.registry.dataset(dataset)
-    collected = publishing.collect(ds, raw)
+def _publish(raw: Path, out: Path, dataset: str) -> steps.Outcome:
+    ds = steps.registry.dataset(dataset)
+    collected = steps.collect(ds, raw)
     assert collected.valid
-    return publishing.write(ds, publishing.build(ds, collected), out)
+    return steps.write(ds, steps.build(ds, collected), out)
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -69,9 +69,9 @@ def test_first_release_then_nothing_then_minor(raw_copy: Path, tmp_path: Path) -
             json.loads((folder / release["datapackage"]).read_text())["version"]
             == (release["version"])
         )
-    from opendata import catalog
+    from opendata.publish import dcat
 
-    built = catalog.build(tmp_path, base="https://donnees.example.org/")
+    built = dcat.build(tmp_path, base="https://donnees.example.org/")
     [dataset] = [d for d in built["dcat:dataset"] if d["dct:identifier"] == "wifi-hotspots"]
     assert [v["@id"] for v in dataset["dct:hasVersion"]] == [
         f"https://donnees.example.org/wifi-hotspots/releases/{v}/datapackage.json"
@@ -219,7 +219,7 @@ def test_diff_and_dry_run_commands(
 def test_the_release_store_orders_versions_as_numbers_and_prepends_the_changelog(
     tmp_path: Path,
 ) -> None:
-    from opendata import releasestore
+    from opendata.publish import releasestore
 
     for version in ("1.9.0", "1.10.0", "2.0.0", "1.2.3"):
         (tmp_path / "releases" / version).mkdir(parents=True)
@@ -237,7 +237,7 @@ def test_the_release_store_orders_versions_as_numbers_and_prepends_the_changelog
 def test_a_moved_period_is_said_as_such_not_as_metadata() -> None:
     """A new month moves the end of the period covered: the changelog says the period, not
     "Métadonnées mises à jour (titres, descriptions)" (nothing of that changed)."""
-    from opendata import releases
+    from opendata.publish import releases
 
     old = {
         "name": "demo",

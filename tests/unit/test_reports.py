@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from opendata import registry
-from opendata.render import as_dict, as_html, as_json, as_text
-from opendata.validation import validate_file
+from opendata.contracts import registry
+from opendata.report.render import as_dict, as_html, as_json, as_text
+from opendata.validate.file import validate_file
 from tests.conftest import FIXTURES, RAW
 
 

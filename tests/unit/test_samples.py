@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from opendata.samples import write_samples
+from opendata.datasets import write_samples
 from tests.conftest import RAW
 
 

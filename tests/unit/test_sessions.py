@@ -23,10 +23,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from opendata import publishing, registry
+from opendata.contracts import registry
 from opendata.datasets.wifi_hotspots import large as sessions
 from opendata.datasets.wifi_hotspots.samples import HEADER, csv_gz_bytes, month_table, write_month
-from opendata.validation import validate_file
+from opendata.publish import steps
+from opendata.validate.file import validate_file
 from tests.conftest import RAW
 
 DATASET = registry.dataset("wifi-hotspots")
@@ -55,10 +56,10 @@ def _session(sid: str, start: str, site: str = "PW0002", duration: str = "60") -
     return [sid, site, start, duration, "1000", "100", "smartphone", "iOS", "fr"]
 
 
-def _publish(raw: Path, published: Path) -> tuple[publishing.Collected, publishing.Outcome]:
-    collected = publishing.collect(DATASET, raw, raw.parent / "work")
+def _publish(raw: Path, published: Path) -> tuple[steps.Collected, steps.Outcome]:
+    collected = steps.collect(DATASET, raw, raw.parent / "work")
     assert collected.valid, collected.refusal()
-    outcome = publishing.write(DATASET, publishing.build(DATASET, collected), published)
+    outcome = steps.write(DATASET, steps.build(DATASET, collected), published)
     return collected, outcome
 
 
@@ -163,7 +164,7 @@ def test_one_session_with_two_versions_is_refused_and_nothing_is_published(
         "sessions-2007-11.csv.gz",
         [_session("00000000000000a1", "2007-10-31 23:50:00", duration="999")],
     )
-    collected = publishing.collect(DATASET, raw, tmp_path / "work")
+    collected = steps.collect(DATASET, raw, tmp_path / "work")
     assert not collected.valid
     errors = [(r.file, p.type, p.cell) for r in collected.reports for p in r.errors]
     assert errors == [("sessions-2007-11.csv.gz", "conflicting-record", "00000000000000a1")]
@@ -172,7 +173,7 @@ def test_one_session_with_two_versions_is_refused_and_nothing_is_published(
 def test_the_same_session_id_in_two_months_is_refused(raw: Path, tmp_path: Path) -> None:
     _write(raw, "sessions-2007-10.csv.gz", [_session("00000000000000a1", "2007-10-12 10:00:00")])
     _write(raw, "sessions-2007-11.csv.gz", [_session("00000000000000a1", "2007-11-12 10:00:00")])
-    collected = publishing.collect(DATASET, raw, tmp_path / "work")
+    collected = steps.collect(DATASET, raw, tmp_path / "work")
     assert not collected.valid
     assert [p.type for r in collected.reports for p in r.errors] == ["conflicting-record"]
 
@@ -202,7 +203,8 @@ def test_the_contract_checks_run_on_a_large_source_batch_by_batch(
     import dataclasses
     import functools
 
-    from opendata import arrowvalidation, fastcheck
+    from opendata.validate import batched
+    from opendata.validate.readers import arrowcsv
 
     rows = [_session(f"{i:016x}", f"2007-10-12 10:{i:02d}:00") for i in range(40)]
     for i in (3, 17, 38):
@@ -221,13 +223,13 @@ def test_the_contract_checks_run_on_a_large_source_batch_by_batch(
             }
         ],
     )
-    whole = arrowvalidation.validate_large(path, source, raw).report
+    whole = batched.validate_large(path, source, raw).report
     assert [(p.row, p.label, p.type, p.cell) for p in whole.errors] == [
         (i + 2, "os", "row-constraint", "Windows") for i in (3, 17, 38)
     ]
-    small = functools.partial(fastcheck.iter_strings, batch_bytes=1, block_bytes=256)
-    monkeypatch.setattr(fastcheck, "iter_strings", small)
-    batched = arrowvalidation.validate_large(path, source, raw).report
+    small = functools.partial(arrowcsv.iter_strings, batch_bytes=1, block_bytes=256)
+    monkeypatch.setattr(arrowcsv, "iter_strings", small)
+    batched = batched.validate_large(path, source, raw).report
     assert batched.errors == whole.errors and not batched.valid
 
 
@@ -432,7 +434,7 @@ def test_a_month_checked_and_built_in_small_batches_is_the_same_month(
     """Batches of a few rows (reading, checking, time ranges of the build) give the same
     reports and the same files as one batch: keys repeated across batches, a day split
     between two time ranges, rows out of time order, a session re-sent by a later delivery."""
-    from opendata import fastcheck
+    from opendata.validate.readers import arrowcsv
 
     october = month_table("2007-10", rows=4000, resent=40)
     shuffled = october.take(np.random.default_rng(7).permutation(october.num_rows))
@@ -448,8 +450,8 @@ def test_a_month_checked_and_built_in_small_batches_is_the_same_month(
         [again, other, _session("00000000000000c1", "2007-11-02 10:00:00")],
     )
     results, month = _month_files(raw, tmp_path / "whole")
-    monkeypatch.setattr(fastcheck, "BATCH_BYTES", 1)
-    monkeypatch.setattr(fastcheck, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(arrowcsv, "BATCH_BYTES", 1)
+    monkeypatch.setattr(arrowcsv, "BLOCK_BYTES", 4096)
     monkeypatch.setattr(sessions, "BUCKET_ROWS", 300)
     small, batched = _month_files(raw, tmp_path / "batched")
     assert [r.report.to_state() for r in small] == [r.report.to_state() for r in results]

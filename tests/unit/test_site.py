@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from opendata import registry
-from opendata.site import charts_for
+from opendata.contracts import registry
+from opendata.datasets.charts import charts_for
 
 
 class _Links(HTMLParser):

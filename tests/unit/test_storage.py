@@ -124,12 +124,13 @@ def test_concurrent_readers_never_see_a_mix(tmp_path: Path) -> None:
 def test_two_publishers_at_once_take_turns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The second waits for the first, then finds its release made: nothing mixed, the
     other's staging folder never deleted from under it."""
-    from opendata import publishing, registry
+    from opendata.contracts import registry
+    from opendata.publish import steps
 
     raw = ROOT / "raw"
     out = tmp_path / "published"
     dataset = registry.dataset("startup-support")
-    package = publishing.build(dataset, publishing.collect(dataset, raw))
+    package = steps.build(dataset, steps.collect(dataset, raw))
     outcomes: list[str] = []
     entered = threading.Event()
     real = storage.replace_folder
@@ -139,28 +140,28 @@ def test_two_publishers_at_once_take_turns(tmp_path: Path, monkeypatch: pytest.M
         time.sleep(1.0)  # the second publisher arrives meanwhile
         real(target, files)
 
-    monkeypatch.setattr(publishing, "replace_folder", slow)
+    monkeypatch.setattr(steps, "replace_folder", slow)
     first = threading.Thread(
-        target=lambda: outcomes.append(str(publishing.write(dataset, package, out)))
+        target=lambda: outcomes.append(str(steps.write(dataset, package, out)))
     )
     first.start()
     entered.wait(10)
-    second = str(publishing.write(dataset, package, out))
+    second = str(steps.write(dataset, package, out))
     first.join()
     assert outcomes == ["published 1.0.0"] and second == "unchanged 1.0.0"
     assert not list(out.glob(".staging-*")) and not list(out.glob(".incoming-*"))
 
 
 def test_stale_catalogue_and_page_are_rebuilt_on_the_next_run(tmp_path: Path) -> None:
-    from opendata import publishing
+    from opendata.publish import steps
 
     out = tmp_path / "published"
-    publishing.publish("startup-support", ROOT / "raw", out)
+    steps.publish("startup-support", ROOT / "raw", out)
     good = (out / "catalog.jsonld").read_bytes(), (out / "index.html").read_bytes()
     (out / "catalog.jsonld").write_text("{}")  # a crash or a full disk before the rewrite
     (out / "index.html").unlink()
     (out / ".incoming-dead").write_bytes(b"half")  # a killed writer's temporary file
-    publishing.publish("startup-support", ROOT / "raw", out)  # "unchanged"
+    steps.publish("startup-support", ROOT / "raw", out)  # "unchanged"
     assert ((out / "catalog.jsonld").read_bytes(), (out / "index.html").read_bytes()) == good
     assert not (out / ".incoming-dead").exists()
 

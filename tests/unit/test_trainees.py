@@ -7,10 +7,10 @@ import json
 import pytest
 from python_calamine import CalamineWorkbook
 
-from opendata import registry
-from opendata.render import as_html, as_json, as_text
-from opendata.report import MASK, redacted
-from opendata.validation import validate_file
+from opendata.contracts import registry
+from opendata.report.problems import MASK, redacted
+from opendata.report.render import as_html, as_json, as_text
+from opendata.validate.file import validate_file
 from tests.conftest import FIXTURES
 
 PATH = FIXTURES / "trainees/every-error.xlsx"

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pandas as pd
 import pytest
 
-from opendata import registry
+from opendata import settings
+from opendata.contracts import registry
+from opendata.datasets.protocol import Delivered, transform_for
 from opendata.datasets.startup_support.transform import cohorts
 from opendata.formats import csv_bytes
-from opendata.packaging import conform_all
-from opendata.publishing import collect, tables
-from opendata.transforms import Delivered, transform_for
+from opendata.publish.packages import conform_all
+from opendata.publish.steps import collect, tables
 from tests.conftest import GOLDEN, RAW
 
-UPDATE = os.environ.get("OPENDATA_UPDATE_GOLDEN") == "1"
+UPDATE = settings.UPDATE_GOLDEN.get()
 
 
 @pytest.mark.parametrize("dataset", sorted(registry.datasets()))

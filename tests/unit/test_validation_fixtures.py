@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from opendata import registry
-from opendata.validation import validate_file
+from opendata.contracts import registry
+from opendata.validate.file import validate_file
 from tests.conftest import FIXTURES, RAW
 
 
@@ -190,7 +190,7 @@ def test_siren_stored_as_excel_number_and_funds_with_narrow_spaces_are_accepted(
 
 @pytest.mark.parametrize("source", sorted(registry.sources()))
 def test_every_committed_sample_delivery_is_valid(source: str) -> None:
-    from opendata.deliveries import list_deliveries
+    from opendata.contracts.deliveries import list_deliveries
 
     deliveries = list_deliveries(RAW, registry.source(source))
     assert deliveries, f"no sample delivery for {source}"

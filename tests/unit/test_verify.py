@@ -10,10 +10,11 @@ import pyarrow.parquet as pq
 import pytest
 from frictionless import Package
 
-from opendata import publishing, registry
 from opendata.cli import main
+from opendata.contracts import registry
 from opendata.datasets.wifi_hotspots.samples import write_month
-from opendata.verify import verify
+from opendata.publish import steps
+from opendata.publish.verify import verify
 
 
 def test_every_published_package_is_whole(published_sample: Path) -> None:
@@ -28,7 +29,7 @@ def test_a_broken_later_month_is_found_where_frictionless_passes(
     shutil.copytree(small_raw, raw)
     write_month(raw, "2007-11", rows=3000, resent=0)
     out = tmp_path / "published"
-    assert publishing.publish("wifi-hotspots", raw, out)
+    assert steps.publish("wifi-hotspots", raw, out)
     folder = out / "wifi-hotspots"
     assert verify(folder) == []
     # November's Parquet file loses half its rows and a column (a disk fault, a bad copy):

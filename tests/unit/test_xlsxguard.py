@@ -7,9 +7,9 @@ import zipfile
 
 import pytest
 
-from opendata import xlsxguard
-from opendata.limits import Bounds
-from opendata.report import UnreadableFile
+from opendata.contracts.limits import Bounds
+from opendata.report.problems import UnreadableFile
+from opendata.validate.readers import xlsxguard
 
 BOUNDS = Bounds(
     max_file_bytes=1 << 20,

@@ -2,7 +2,7 @@
 ``datasets/wifi_hotspots/``), found by name as its contract folder under ``schemas/`` is:
 
 ``transform.py``
-    the pure transform, ``transform(inputs) -> frames`` (see :mod:`opendata.transforms`);
+    the pure transform, ``transform(inputs) -> frames`` (see :mod:`opendata.datasets.protocol`);
 ``charts.py`` (optional)
     ``CHARTS``: the catalogue page's charts of the dataset, each with the resources it reads;
 ``large.py`` (when a source of the dataset is on the Arrow engine)
@@ -24,8 +24,10 @@ Nothing in the generic modules names a dataset: they ask :func:`module` for what
 from __future__ import annotations
 
 import importlib
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -53,3 +55,22 @@ def module(dataset: str, part: str) -> ModuleType | None:
         if exc.name in (name, f"{__name__}.{package_name(dataset)}"):
             return None
         raise
+
+
+def write_samples(raw_dir: Path, seed: int = 2008) -> list[Path]:
+    """Write every dataset's sample deliveries under ``raw_dir``: the ``WRITERS`` of each
+    ``datasets/<dataset>/samples.py`` (each given a generator seeded by its own name, so that
+    a writer's files do not change when another is added), then its generated ``write_sample``.
+    The same seed gives the same bytes."""
+    from opendata.contracts import registry
+
+    written: list[Path] = []
+    for dataset in sorted(registry.datasets()):
+        samples = module(dataset, "samples")
+        if samples is None:
+            continue
+        for writer in getattr(samples, "WRITERS", ()):
+            written.extend(writer(raw_dir, random.Random(f"{seed}-{writer.__name__}")))
+        if hasattr(samples, "write_sample"):
+            written.append(samples.write_sample(raw_dir, seed))
+    return written

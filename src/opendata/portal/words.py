@@ -117,6 +117,47 @@ WORDS: dict[str, dict[str, str]] = {
         "kinds_summary": "Par type",
         "errors_table": "Tableau des erreurs",
         "preview_table": "Tableau des lignes en erreur",
+        "quota": "Vous avez vérifié {count} fichiers dans l'heure, la limite du portail : "
+        "réessayez dans {minutes} minute(s), ou écrivez à l'équipe données.",
+        "use_form": "Envoyez le fichier par le formulaire.",
+        "upload_slow": "L'envoi s'est interrompu ou était trop lent : rien n'a été gardé. "
+        "Vérifiez votre connexion et envoyez le fichier à nouveau.",
+        "upload_malformed": "Envoi incomplet ou mal formé : envoyez le fichier à nouveau par le "
+        "formulaire.",
+        "no_file": "Aucun fichier reçu : choisissez un fichier.",
+        "empty_file": "« {name} » est vide : il ne contient aucune ligne.",
+        "wrong_extension": "« {name} » ne contient pas ce que son nom annonce : c'est {found}. "
+        "Enregistrez-le au bon format, ou donnez-lui la bonne extension.",
+        "kind_xlsx": "un classeur Excel",
+        "kind_gzip": "un fichier compressé",
+        "kind_text": "du texte",
+        "unknown_source": "Source inconnue : {name}.",
+        "other_source": "« {name} » ressemble à une livraison de « {title} », que votre compte "
+        "ne peut pas vérifier. Demandez l'accès à l'équipe données.",
+        "not_recognised": "La source de « {name} » n'a pas pu être reconnue d'après son en-tête : "
+        "choisissez-la dans la liste, ou partez d'un modèle Excel.",
+        "file_said": "« {name} » : {text}",
+        "choose_source": "Choisissez une source.",
+        "no_annotated": "Pas de copie annotée pour un export machine : téléchargez la liste des "
+        "erreurs.",
+        "form_refused": "Requête refusée : le formulaire envoyé est mal formé ou trop grand. "
+        "Revenez à la page précédente et réessayez.",
+        "server_error": "Erreur interne du portail : réessayez ; si elle se reproduit, prévenez "
+        "l'équipe données.",
+        "api_token": "Jeton absent ou invalide : en-tête « Authorization: Bearer <jeton> » "
+        "(opendata users token NOM).",
+        "api_not_found": "adresse inconnue",
+        "too_large": "Fichier trop volumineux : la limite est de {size}. Découpez-le (par exemple "
+        "un fichier par mois) ou compressez-le en .csv.gz.",
+        "disk_full": "le disque du serveur est plein",
+        "disk_refuses": "le dossier du serveur refuse l'écriture",
+        "disk_check": "Le portail n'a pas pu enregistrer votre fichier pour le vérifier : {why}. "
+        "Rien n'est perdu de votre côté : réessayez plus tard, et prévenez l'équipe données si "
+        "cela dure.",
+        "disk_store": "Le dépôt n'a pas pu être enregistré : {why}. Votre fichier et son rapport "
+        "sont conservés ici : renvoyez-le plus tard avec le même bouton, et prévenez l'équipe "
+        "données si cela dure.",
+        "limits": "{book} pour un classeur, {other} pour un CSV",
     },
     "en": {
         "site": "Delivery portal — Digital inclusion, City of Paris",
@@ -230,5 +271,51 @@ WORDS: dict[str, dict[str, str]] = {
         "kinds_summary": "By kind",
         "errors_table": "Table of errors",
         "preview_table": "Table of failing rows",
+        "quota": "You checked {count} files this hour, the portal's limit: try again in "
+        "{minutes} minute(s).",
+        "use_form": "Send the file with the form.",
+        "upload_slow": "The upload stopped or was too slow: nothing was kept. Send it again.",
+        "upload_malformed": "Incomplete or malformed upload: send the file again with the form.",
+        "no_file": "No file received: choose a file.",
+        "empty_file": "“{name}” is empty.",
+        "wrong_extension": "“{name}” does not hold what its name says. Save it in the right "
+        "format.",
+        "kind_xlsx": "an Excel workbook",
+        "kind_gzip": "a compressed file",
+        "kind_text": "text",
+        "unknown_source": "Unknown source: {name}.",
+        "other_source": "“{name}” looks like a delivery of “{title}”, which your account may "
+        "not check.",
+        "not_recognised": "The source of “{name}” could not be recognised from its header: "
+        "choose it.",
+        "file_said": "« {name} » : {text}",
+        "choose_source": "Choose a source.",
+        "no_annotated": "No annotated copy for a machine export: download the list of errors.",
+        "form_refused": "Request refused: the form sent is malformed or too large. Go back and "
+        "try again.",
+        "server_error": "Internal error of the portal: try again; if it happens again, tell the "
+        "data team.",
+        "api_token": "Missing or invalid token: header “Authorization: Bearer <token>” "
+        "(opendata users token NAME).",
+        "api_not_found": "unknown address",
+        "too_large": "File too large: the limit is {size}. Split it or gzip it.",
+        "disk_full": "the server's disk is full",
+        "disk_refuses": "the server's folder refuses writing",
+        "disk_check": "The portal could not store your file to check it: {why}. Try again later.",
+        "disk_store": "The delivery could not be stored: {why}. Your file and its report are "
+        "kept here: send it again later with the same button.",
+        "limits": "{book} for a workbook, {other} for a CSV",
     },
 }
+
+
+def say(lang: str, key: str, **params: object) -> str:
+    """One of the sentences above in ``lang``, its ``{placeholders}`` filled."""
+    return WORDS[lang if lang in WORDS else "fr"][key].format(**params)
+
+
+def rows_text(lang: str, rows: int, columns: int) -> str:
+    """``0 ligne × 15 colonnes`` (French keeps 0 and 1 singular)."""
+    if lang == "fr":
+        return f"{rows} ligne{'s' if rows > 1 else ''} × {columns} colonnes"
+    return f"{rows} row{'s' if rows != 1 else ''} × {columns} columns"

@@ -15,11 +15,11 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from opendata import reading, xlsxguard
+from opendata.contracts.registry import Source
 from opendata.formats import defuse
-from opendata.messages import example_cell, message
-from opendata.registry import Source
-from opendata.report import Report, cell_reference
+from opendata.report.messages import example_cell, message
+from opendata.report.problems import Report, cell_reference
+from opendata.validate.readers import lenient, xlsxguard
 
 FAULT = PatternFill("solid", fgColor="FFC7CE")  # Excel's own "bad" fill
 HEADER = Font(bold=True)
@@ -50,7 +50,7 @@ def errors_csv(report: Report, lang: str = "fr") -> bytes:
 
 
 def _copy_of_csv(path: Path, source: Source) -> Workbook:
-    grid = reading.text_grid(path.read_bytes(), source)
+    grid = lenient.text_grid(path.read_bytes(), source)
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -205,7 +205,7 @@ def template(source: Source) -> bytes:
 
 
 def message_type(field: dict[str, Any]) -> str:
-    from opendata.messages import expected
+    from opendata.report.messages import expected
 
     return expected({k: v for k, v in field.items() if k != "example"}, "fr")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from opendata.site import Chart, bar_chart
+from opendata.datasets.charts import Chart, bar_chart
 
 
 def _chart_attendance(folder: Path) -> str:

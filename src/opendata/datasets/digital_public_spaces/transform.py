@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from opendata import normalize
-from opendata.transforms import Frames, Inputs
-from opendata.vocabulary import national_labels
+from opendata.contracts.vocabulary import national_labels
+from opendata.datasets.protocol import Frames, Inputs
+from opendata.validate import normalize
 
 # Values the national standard asks for that the DDCT workbook does not carry: every EPN is
 # a fixed place in Paris, published by the city.

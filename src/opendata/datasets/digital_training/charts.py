@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from opendata.site import Chart, bar_chart
+from opendata.datasets.charts import Chart, bar_chart
 
 
 def _labels(schema: dict[str, Any], field: str) -> dict[str, str]:

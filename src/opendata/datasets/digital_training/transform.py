@@ -14,7 +14,7 @@ import itertools
 
 import pandas as pd
 
-from opendata.transforms import Frames, Inputs
+from opendata.datasets.protocol import Frames, Inputs
 
 SEX = {"F": "F", "Femme": "F", "M": "M", "Homme": "M"}
 AGE_BANDS = [("16-25", 16, 25), ("26-44", 26, 44), ("45-70", 45, 70)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from opendata import normalize
-from opendata.transforms import Frames, Inputs
+from opendata.datasets.protocol import Frames, Inputs
+from opendata.validate import normalize
 
 
 def startups(text: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:

@@ -35,13 +35,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from opendata import fastcheck, formats, registry
-from opendata.arrowvalidation import reference_keys, validate_large
+from opendata import formats
+from opendata.contracts import registry
+from opendata.contracts.deliveries import delivery_date, list_deliveries
 from opendata.datasets import Stage
-from opendata.deliveries import delivery_date, list_deliveries
 from opendata.formats import FORMULA_START, NOT_A_FORMULA
-from opendata.report import Problem, Report
+from opendata.report.problems import Problem, Report
 from opendata.storage import sha256_of, write_file, write_with
+from opendata.validate import engine
+from opendata.validate.batched import reference_keys, validate_large
 
 SOURCE = "wifi-sessions"
 DATASET = "wifi-hotspots"
@@ -161,7 +163,7 @@ def process_delivery(path: Path, raw_dir: Path, work_dir: Path) -> DeliveryResul
     def write(handle: Any) -> None:
         with pq.ParquetWriter(handle, NORMALISED, compression="zstd") as writer:
 
-            def on_rows(checked: fastcheck.Checked) -> None:
+            def on_rows(checked: engine.Checked) -> None:
                 writer.write_table(normaliser.add(checked))
 
             validated.append(validate_large(path, source, raw_dir, references, on_rows).report)
@@ -237,7 +239,7 @@ class _Normaliser:
             delivered = delivery_date(file_name)
             self._period = f"{delivered:%Y-%m}" if delivered else None
 
-    def add(self, checked: fastcheck.Checked) -> pa.Table:
+    def add(self, checked: engine.Checked) -> pa.Table:
         keep = pa.array(checked.valid_rows)
         cols = {name: col.values.filter(keep) for name, col in checked.columns.items()}
         rows = checked.rows[checked.valid_rows]
@@ -381,14 +383,14 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
     # Pass 1: what deduplicating and bucketing need, some 21 bytes a row.
     hashes, starts, records, sizes = [], [], [], []
     for order, batch in _month_batches(paths, month, ["session_id", "start_time", "row"]):
-        hashes.append(fastcheck.hash_text(batch.column("session_id")))
+        hashes.append(engine.hash_text(batch.column("session_id")))
         starts.append(_seconds(batch.column("start_time")))
         records.append(batch.column("row").to_numpy().astype(np.int32))
         sizes.append((order, batch.num_rows))
     hashed = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
     del hashes
     # Pass 2: the rows whose hash another row shares, read again and compared as values.
-    candidates = np.nonzero(fastcheck.shared(hashed))[0]
+    candidates = np.nonzero(engine.shared(hashed))[0]
     del hashed
     record = np.concatenate(records) if records else np.zeros(0, np.int32)
     del records
@@ -443,7 +445,7 @@ def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path
                     writer = pq.ParquetWriter(parquet_sink, typed.schema, compression="zstd")
                 writer.write_table(typed)
                 usages.append(_usage(table))
-                ids.append(fastcheck.hash_text(published.column("session_id")))
+                ids.append(engine.hash_text(published.column("session_id")))
                 sites.update(pc.unique(published.column("site_id")).to_pylist())
                 rows += published.num_rows
             if writer is None:
@@ -589,7 +591,7 @@ def _check_unique(sorted_ids: np.ndarray, parquet_path: Path) -> None:
 def _count_once(table: pa.Table, names: list[str]) -> tuple[pa.Table, int, list[Conflict]]:
     """Keep the first row of each session (deliveries in order, then rows); a later row with
     the same session id and other values is a conflict."""
-    dup, first_rows = fastcheck.duplicated(
+    dup, first_rows = engine.duplicated(
         [table.column("session_id")], np.arange(table.num_rows, dtype=np.int64)
     )
     conflicts: list[Conflict] = []
@@ -621,7 +623,7 @@ def _check_month(table: pa.Table) -> None:
     """The month against the published schema (types come from the build; this checks the
     constraints). A failure is a bug of ours: nothing is written."""
     schema = registry.dataset(DATASET).resource_schema(RESOURCE)
-    found = fastcheck.check_typed(table, schema)
+    found = engine.check_typed(table, schema)
     if len(found):
         first = found.triples()[:5]
         raise ValueError(f"{DATASET}/{RESOURCE}: the built month breaks its schema: {first}")
@@ -746,8 +748,8 @@ def _confirm(a: MonthResult, b: MonthResult, common: np.ndarray) -> list[Conflic
     found: list[Conflict] = []
     ids_a = pq.read_table(a.parquet, columns=["session_id"]).column("session_id")
     ids_b = pq.read_table(b.parquet, columns=["session_id"]).column("session_id")
-    in_a = ids_a.filter(pa.array(np.isin(fastcheck.hash_text(ids_a), common)))
-    in_b = set(ids_b.filter(pa.array(np.isin(fastcheck.hash_text(ids_b), common))).to_pylist())
+    in_a = ids_a.filter(pa.array(np.isin(engine.hash_text(ids_a), common)))
+    in_b = set(ids_b.filter(pa.array(np.isin(engine.hash_text(ids_b), common))).to_pylist())
     for session in in_a.to_pylist():
         if session in in_b:
             found.append(Conflict(session, f"sessions-{a.month}", f"sessions-{b.month}", 0))

@@ -17,6 +17,7 @@ import datetime as dt
 import gzip
 import io
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from opendata import registry, samples
+from opendata.contracts import registry
+from opendata.datasets.samples import (
+    CENTRES,
+    STREETS,
+    comma,
+    coords,
+    postal_code,
+    write_csv,
+)
 from opendata.storage import write_file
 
 HEADER = registry.source("wifi-sessions").labels  # the operator's header, from its contract
@@ -85,9 +94,9 @@ def _last_sunday(year: int, month: int) -> int:
 def site_catalogue(seed: int = 2008) -> list[dict[str, Any]]:
     """The sites of the sample ``wifi-sites`` deliveries, with their access points."""
     rng = random.Random(f"{seed}-write_wifi_sites")
-    sites = samples._sites(rng)
+    sites = _sites(rng)
     newest = sites[:260]
-    samples._spread_access_points(rng, newest, 400)
+    _spread_access_points(rng, newest, 400)
     return sites
 
 
@@ -210,3 +219,225 @@ def write_sample(raw_dir: Path, seed: int = 2008) -> Path:
     year, mon = (int(p) for p in SAMPLE_MONTH.split("-"))
     days = calendar.monthrange(year, mon)[1]
     return write_month(raw_dir, SAMPLE_MONTH, seed, rows=SAMPLE_DAILY * days, resent=40)
+
+
+# The sites: the DSIN's sites file, in two snapshots.
+PLACES = [
+    (
+        "Bibliothèque",
+        [
+            "Forney",
+            "Buffon",
+            "Mouffetard",
+            "Václav Havel",
+            "Marguerite Duras",
+            "Germaine Tillion",
+            "Parmentier",
+            "Chaptal",
+            "Goutte d'Or",
+            "Crimée",
+        ],
+    ),
+    ("Mairie du", ["arrondissement"]),
+    (
+        "Parc",
+        [
+            "des Buttes-Chaumont",
+            "Montsouris",
+            "de Belleville",
+            "Georges-Brassens",
+            "de Bercy",
+            "André-Citroën",
+            "Monceau",
+            "de la Villette",
+            "Martin-Luther-King",
+        ],
+    ),
+    (
+        "Square",
+        [
+            "du Temple",
+            "des Batignolles",
+            "Louvois",
+            "Maurice-Gardette",
+            "d'Anvers",
+            "René-Le-Gall",
+            "Saint-Lambert",
+            "Sarah-Bernhardt",
+        ],
+    ),
+    (
+        "Musée",
+        [
+            "Carnavalet",
+            "Cernuschi",
+            "Cognacq-Jay",
+            "de la Vie romantique",
+            "Bourdelle",
+            "Zadkine",
+            "d'Art moderne",
+            "du Petit Palais",
+        ],
+    ),
+    ("Jardin", ["des Halles", "du Ranelagh", "Villemin", "des Plantes", "Tino-Rossi"]),
+    ("Piscine", ["Pontoise", "Georges-Vallerey", "Joséphine-Baker", "Keller"]),
+    (
+        "Centre d'animation",
+        ["Les Halles-Le Marais", "Curial", "Wangari Maathai", "Place des Fêtes"],
+    ),
+]
+# Squares, gardens, gymnasiums and libraries are mostly named after people.
+PEOPLE = [
+    "Louise-Michel",
+    "Jean-Moulin",
+    "Georges-Brassens",
+    "Colette",
+    "Émile-Zola",
+    "Victor-Hugo",
+    "George-Sand",
+    "Simone-Weil",
+    "Jules-Ferry",
+    "Marie-Curie",
+    "Paul-Éluard",
+    "Édith-Piaf",
+    "Jean-Jaurès",
+    "Rosa-Parks",
+    "Aimé-Césaire",
+    "Olympe-de-Gouges",
+    "Albert-Camus",
+    "Léon-Blum",
+    "Pierre-Mendès-France",
+    "Germaine-Tailleferre",
+    "Boris-Vian",
+    "Anne-Frank",
+    "Nelson-Mandela",
+    "Louis-Braille",
+    "Camille-Claudel",
+    "Charles-Péguy",
+    "Henri-Matisse",
+    "Max-Jacob",
+    "Robert-Desnos",
+    "Frida-Kahlo",
+    "Françoise-Dolto",
+    "Gustave-Eiffel",
+    "Paul-Verlaine",
+    "Arthur-Rimbaud",
+    "Joséphine-Baker",
+    "Sarah-Bernhardt",
+    "Jacques-Prévert",
+    "Marcel-Pagnol",
+    "Alexandre-Dumas",
+    "Honoré-de-Balzac",
+    "Molière",
+    "Voltaire",
+]
+for kind in ("Square", "Jardin", "Gymnase", "Bibliothèque", "Centre sportif"):
+    PLACES.append((kind, PEOPLE))
+
+STATES = (
+    ["Opérationnel"] * 90
+    + ["Fermé pour travaux"] * 4
+    + ["En projet"] * 5
+    + ["Fermé définitivement"]
+)
+SITES_LABELS = [
+    "Code site",
+    "Nom du site",
+    "Adresse",
+    "Code postal",
+    "Latitude",
+    "Longitude",
+    "Nombre de bornes",
+    "Date de mise en service",
+    "État",
+]
+# The older DSIN export spelled some headers its own way: the reader must take them.
+SITES_LABELS_OLD = [
+    "Code Site",
+    "Nom du site",
+    "adresse",
+    "Code postal ",
+    "LATITUDE",
+    "Longitude",
+    "Nombre de bornes",
+    "Date de mise en service",
+    "Etat",
+]
+
+
+def _sites(rng: random.Random) -> list[dict[str, Any]]:
+    """The 268 sites ever listed: 260 in the newest snapshot, 8 removed since the older one."""
+    candidates = sorted(
+        {f"{kind} {name}" for kind, names in PLACES if kind != "Mairie du" for name in names}
+    )
+    rng.shuffle(candidates)
+    town_halls = list(range(1, 21))
+    sites = []
+    for number in range(1, 269):
+        if town_halls and rng.random() < 0.08:
+            arr = town_halls.pop(rng.randrange(len(town_halls)))
+            name = f"Mairie du {arr}{'er' if arr == 1 else 'e'} arrondissement"
+        else:
+            arr = rng.choice(list(CENTRES))
+            name = candidates.pop()
+        lat, lon = coords(rng, arr)
+        state = rng.choice(STATES)
+        opened = None
+        if state != "En projet":
+            opened = dt.date(2007, 7, 15) + dt.timedelta(days=rng.randint(-380, 170))
+        sites.append(
+            {
+                "code": f"PW{number:04d}",
+                "name": name,
+                "address": f"{rng.randint(1, 180)} {rng.choice(STREETS)}",
+                "postal": postal_code(rng, arr),
+                "lat": lat,
+                "lon": lon,
+                "aps": 1,
+                "opened": opened,
+                "state": state,
+            }
+        )
+    return sites
+
+
+def _spread_access_points(rng: random.Random, sites: list[dict[str, Any]], total: int) -> None:
+    """Add access points one by one, busier places first, until the total is reached."""
+    weights = [3 if s["name"].startswith(("Parc", "Mairie", "Bibliothèque")) else 1 for s in sites]
+    for _ in range(total - len(sites)):
+        rng.choices(sites, weights)[0]["aps"] += 1
+
+
+def write_wifi_sites(raw_dir: Path, rng: random.Random) -> Iterator[Path]:
+    """Two DSIN snapshots: an older Windows-1252 one and the newest, UTF-8 with a BOM."""
+    sites = _sites(rng)
+    newest = sites[:260]
+    _spread_access_points(rng, newest, 400)
+    older = [dict(s) for s in sites[:250] + sites[260:]]  # 10 sites added since, 8 removed
+    for site in older:
+        if site["opened"] and site["opened"] > dt.date(2007, 6, 30):
+            site["opened"], site["state"] = None, "En projet"
+
+    def row(s: dict[str, Any]) -> list[str]:
+        return [
+            s["code"],
+            s["name"],
+            s["address"],
+            s["postal"],
+            comma(s["lat"]),
+            comma(s["lon"]),
+            str(s["aps"]),
+            s["opened"].strftime("%d/%m/%Y") if s["opened"] else "",
+            s["state"],
+        ]
+
+    folder = raw_dir / "wifi-sites"
+    yield write_csv(
+        folder / "sites-2007-06-30.csv", SITES_LABELS_OLD, [row(s) for s in older], "cp1252"
+    )
+    yield write_csv(
+        folder / "sites-2008-01-15.csv", SITES_LABELS, [row(s) for s in newest], "utf-8-sig"
+    )
+
+
+WRITERS = (write_wifi_sites,)  # each given a generator seeded by its name

@@ -1,0 +1,201 @@
+"""Commands on one file: ``validate`` (what stewards run: neither Prefect nor
+Frictionless imported, an answer in about a second), ``submit``, ``intake``, ``template``, and
+the sample generators."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+from opendata.cli.common import EXIT_INVALID, EXIT_UNUSABLE, EXIT_VALID, source_named
+
+
+def validate(args: argparse.Namespace) -> int:
+    from opendata.report.render import RENDERERS
+
+    source = source_named(args.source)
+    if source is None:
+        return EXIT_UNUSABLE
+    # One engine for every source, on Arrow columns: no pandas in this process (pyarrow
+    # would import it on its first array conversion, a fifth of a steward's wait).
+    from opendata.validate.readers.arrowcsv import pyarrow_without_pandas
+
+    pyarrow_without_pandas()
+    from opendata.validate.file import validate_file
+
+    report = validate_file(args.file, source, args.raw_dir).report
+    if report.unreadable:
+        from opendata.report.messages import message
+
+        sys.stderr.write(f"opendata: {args.file}: {message(report.errors[0], args.lang)}\n")
+        if args.format != "text":  # a page or a document that says why, never an empty one
+            sys.stdout.write(RENDERERS[args.format](report, args.lang))
+            if args.format == "json":
+                sys.stdout.write("\n")
+        return EXIT_UNUSABLE
+    sys.stdout.write(RENDERERS[args.format](report, args.lang))
+    if args.format == "json":
+        sys.stdout.write("\n")
+    return EXIT_VALID if report.valid else EXIT_INVALID
+
+
+def _receipt_line(receipt: object, lang: str) -> str:
+    from opendata.intake import Receipt
+
+    assert isinstance(receipt, Receipt)
+    fr = lang == "fr"
+    if receipt.status == "accepted":
+        return f"accepté : {receipt.stored}" if fr else f"accepted: {receipt.stored}"
+    if receipt.status == "duplicate":
+        return (
+            f"déjà reçu (mêmes octets) : {receipt.stored}"
+            if fr
+            else f"already received (same bytes): {receipt.stored}"
+        )
+    if receipt.status == "quarantined":
+        return (
+            f"refusé, mis en quarantaine : {receipt.stored} ; rapport : {receipt.report}"
+            if fr
+            else f"refused, quarantined: {receipt.stored}; report: {receipt.report}"
+        )
+    words = {
+        "refused": ("refusé", "refused"),
+        "misplaced": ("mal placé", "misplaced"),
+        "waiting": ("en attente", "waiting"),
+        "ignored": ("ignoré", "ignored"),
+    }[receipt.status]
+    return f"{words[0 if fr else 1]} : {receipt.name} — {receipt.reason}"
+
+
+def _notify(receipt: object) -> None:
+    """Emit the Prefect event when a server is configured (the intake's trigger)."""
+    if os.environ.get("PREFECT_API_URL"):
+        from flows.intake import announce
+
+        announce(receipt, drain=True)  # type: ignore[arg-type]
+
+
+def submit(args: argparse.Namespace) -> int:
+    from opendata import intake
+    from opendata.report.messages import message
+
+    source = source_named(args.source)
+    if source is None:
+        return EXIT_UNUSABLE
+    if not args.file.is_file():
+        sys.stderr.write(f"opendata: {args.file}: no such file\n")
+        return EXIT_UNUSABLE
+    receipt, report = intake.submit(
+        args.file, source, args.raw_dir, args.quarantine_dir, args.delivered_on
+    )
+    if receipt.status == "accepted":
+        _notify(receipt)
+    sys.stdout.write(_receipt_line(receipt, args.lang) + "\n")
+    if report.unreadable:
+        sys.stderr.write(f"opendata: {args.file}: {message(report.errors[0], args.lang)}\n")
+    return receipt.exit_code
+
+
+def intake_inbox(args: argparse.Namespace) -> int:
+    from opendata import intake
+
+    try:
+        receipts = intake.process_inbox(
+            args.inbox,
+            args.raw_dir,
+            args.quarantine_dir,
+            _notify,
+            settle_seconds=args.settle_seconds,
+        )
+    except intake.IntakeBusy:
+        sys.stderr.write(
+            f"opendata: une autre passe de dépôt occupe {args.inbox} depuis plus de 5 minutes ; "
+            "rien n'a été fait. Relancez plus tard (ou voyez quel processus la tient).\n"
+        )
+        return EXIT_UNUSABLE
+    for receipt in receipts:
+        where = f"{receipt.source}: " if receipt.source else ""
+        sys.stdout.write(f"{where}{_receipt_line(receipt, 'fr')}\n")
+    counts = intake.receipts_summary(receipts)
+    sys.stdout.write(
+        "boîte de dépôt : "
+        + (", ".join(f"{n} {k}" for k, n in counts.items() if n) or "rien à faire")
+        + "\n"
+    )
+    return max((r.exit_code for r in receipts), default=EXIT_VALID)
+
+
+def template(args: argparse.Namespace) -> int:
+    from opendata.contracts import registry
+    from opendata.portal import workbooks
+    from opendata.storage import write_file
+
+    source = source_named(args.source)
+    if source is None:
+        return EXIT_UNUSABLE
+    if source.engine == "arrow":
+        sys.stderr.write(
+            f"opendata: {source.name} est un export machine : pas de modèle à remplir ; "
+            "modèles : "
+            + ", ".join(s.name for s in workbooks.template_sources(registry.sources()))
+            + "\n"
+        )
+        return EXIT_UNUSABLE
+    target = args.output or Path(f"{source.name}.xlsx")
+    write_file(target, workbooks.template(source))
+    sys.stdout.write(f"modèle écrit : {target}\n")
+    return EXIT_VALID
+
+
+def generate_samples(args: argparse.Namespace) -> int:
+    from opendata.datasets import write_samples
+
+    for path in write_samples(args.raw_dir, args.seed):
+        sys.stdout.write(f"{path}\n")
+    return EXIT_VALID
+
+
+def _month_range(text: str) -> list[str]:
+    first, _, last = text.partition(":")
+    start = dt.date.fromisoformat(f"{first}-01")
+    end = dt.date.fromisoformat(f"{last or first}-01")
+    months = []
+    while start <= end:
+        months.append(f"{start:%Y-%m}")
+        start = (start + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def generate_months(args: argparse.Namespace) -> int:
+    from opendata import datasets
+    from opendata.contracts import registry
+
+    try:
+        registry.dataset(args.dataset)
+    except KeyError as exc:
+        sys.stderr.write(f"opendata: {exc.args[0]}\n")
+        return EXIT_UNUSABLE
+    generator = datasets.module(args.dataset, "samples")
+    if generator is None or not hasattr(generator, "write_month"):
+        having = [
+            name
+            for name in sorted(registry.datasets())
+            if hasattr(datasets.module(name, "samples"), "write_month")
+        ]
+        sys.stderr.write(
+            f"opendata: the dataset {args.dataset} has no generator of monthly deliveries "
+            f"(datasets that have one: {', '.join(having) or 'none'})\n"
+        )
+        return EXIT_UNUSABLE
+    write_month = generator.write_month
+    try:
+        months = [m for text in args.months for m in _month_range(text)]
+    except ValueError:
+        sys.stderr.write("opendata: months are written AAAA-MM or AAAA-MM:AAAA-MM\n")
+        return EXIT_UNUSABLE
+    for month in months:
+        sys.stdout.write(f"{write_month(args.raw_dir, month, args.seed, args.rows)}\n")
+    return EXIT_VALID

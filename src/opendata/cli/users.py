@@ -1,0 +1,73 @@
+"""``opendata users``: the stewards' accounts of the portal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from opendata.cli.common import EXIT_UNUSABLE, EXIT_VALID
+
+
+def users(args: argparse.Namespace) -> int:
+    import getpass
+
+    from opendata.contracts import registry
+    from opendata.portal.accounts import AccountError, Accounts, token_id_of
+
+    accounts = Accounts(args.root)
+
+    def ask_password() -> str | None:
+        if args.password_stdin:
+            return sys.stdin.readline().rstrip("\r\n")
+        password = getpass.getpass("Mot de passe : ")
+        if getpass.getpass("Encore une fois : ") != password:
+            sys.stderr.write("opendata: les deux mots de passe diffèrent ; rien changé\n")
+            return None
+        return password
+
+    try:
+        if args.verb == "add":
+            password = ask_password()
+            if password is None:
+                return EXIT_UNUSABLE
+            sources = [s.strip() for s in args.sources.split(",") if s.strip()]
+            account = accounts.add(
+                args.name, password, sources, args.admin, sorted(registry.sources())
+            )
+            what = "toutes les sources" if account.admin else ", ".join(account.sources)
+            sys.stdout.write(f"compte créé : {account.name} ({what})\n")
+        elif args.verb == "token":
+            earlier = len(getattr(accounts.get(args.name), "tokens", []))
+            sys.stdout.write(accounts.new_token(args.name) + "\n")
+            if earlier:
+                sys.stderr.write(f"{earlier} jeton(s) précédent(s) révoqué(s)\n")
+        elif args.verb == "tokens":
+            found = accounts.get(args.name)
+            if found is None:
+                raise AccountError(f"aucun compte {args.name}")
+            for token in found.tokens:
+                sys.stdout.write(f"{token_id_of(token)}\t{token['created'] or '?'}\n")
+        elif args.verb == "revoke":
+            if not args.all and not args.token_id:
+                raise AccountError("indiquez l'identifiant du jeton (users tokens NOM) ou --all")
+            revoked = accounts.revoke_tokens(args.name, None if args.all else args.token_id)
+            if not revoked:
+                raise AccountError(f"aucun jeton {args.token_id} pour {args.name}")
+            sys.stdout.write(f"{revoked} jeton(s) révoqué(s)\n")
+        elif args.verb == "passwd":
+            password = ask_password()
+            if password is None:
+                return EXIT_UNUSABLE
+            accounts.set_password(args.name, password)
+            sys.stdout.write(f"mot de passe changé : {args.name} (sessions ouvertes fermées)\n")
+        elif args.verb == "remove":
+            accounts.remove(args.name)
+            sys.stdout.write(f"compte supprimé : {args.name}\n")
+        else:
+            for account in accounts.load().values():
+                what = "admin" if account.admin else ",".join(account.sources)
+                sys.stdout.write(f"{account.name}\t{what}\t{len(account.tokens)} jeton(s)\n")
+    except AccountError as exc:
+        sys.stderr.write(f"opendata: {exc}\n")
+        return EXIT_UNUSABLE
+    return EXIT_VALID

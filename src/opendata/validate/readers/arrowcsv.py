@@ -1,0 +1,479 @@
+"""The machine exports' CSV read as Arrow columns of text, a batch at a time: decompressed by
+ISA-L, parsed by pyarrow, the next batch read in a thread while this one is checked
+(:func:`prefetched`), every byte bounded."""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import gzip
+import io
+import os
+import threading
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from queue import Empty, Full, Queue
+from typing import Any, TypeVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+from isal import igzip_threaded, isal_zlib
+
+from opendata.contracts.limits import Bounds, human, human_bytes
+from opendata.report.problems import UnreadableFile
+from opendata.validate.readers import safefiles
+
+# Arrow's memory for a large delivery comes from jemalloc, told to give freed pages back to the
+# system at once: with the default pool (mimalloc) a month checked batch by batch kept the
+# peak of every batch mapped, some 150 MiB more than it uses (unless the user chose a pool).
+if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+        pa.jemalloc_set_decay_ms(0)
+    except NotImplementedError:  # a pyarrow built without jemalloc: keep its default
+        pass
+
+
+class _NoPandas:
+    """An import finder that says pandas is not installed."""
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError("pandas is not used by this command", name=name)
+
+
+def pyarrow_without_pandas() -> None:
+    """For a process that never uses pandas (``opendata validate`` of a large source): the
+    first time pyarrow turns a Python or NumPy value into an array it imports pandas, only to
+    ask whether the value is a pandas object (0.16 s of a steward's 0.9 s). From this call on,
+    pandas cannot be imported in this process; nothing if it already is."""
+    import sys
+
+    if "pandas" not in sys.modules and not any(isinstance(f, _NoPandas) for f in sys.meta_path):
+        sys.meta_path.insert(0, _NoPandas())
+
+
+T = TypeVar("T")
+
+
+def prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """``batches`` read ahead in a thread, ``depth`` at most waiting: the next batch is
+    decompressed and parsed while this one is checked. An error of the reader is raised
+    here, at the batch where it happened."""
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        queue.put(("batch", batch), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(("end", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            queue.put(("error", exc))
+
+    reader = threading.Thread(target=read, name="arrowcsv-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            kind, value = queue.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while reader.is_alive():  # let a reader blocked on a full queue see the stop
+            try:
+                queue.get_nowait()
+            except Empty:
+                reader.join(0.05)
+
+
+@dataclass
+class StringTable:
+    """A CSV read as text: one string column per header cell, with each row's record number."""
+
+    header: list[str]
+    columns: list[pa.ChunkedArray]
+    rows: np.ndarray  # record number of each row (header = 1)
+    ragged: list[tuple[int, list[str]]]  # records with another number of cells than the header
+    records: int  # data records in the file, ragged ones included
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+HEADER_CHARS = 1 << 20  # the most text read to find the header record: no header comes near
+
+
+def read_header(path: Path, delimiter: str) -> list[str]:
+    """The first record of a (possibly gzipped) UTF-8 CSV, read from at most
+    :data:`HEADER_CHARS` bytes: a file without a record end there (a gzip of zeros, one
+    unclosed quote) is refused without being decompressed further. Bytes that are not UTF-8
+    after the header are left to the reader of the rows (they are found at their row)."""
+    try:
+        with path.open("rb") as raw:
+            gz = raw.read(2) == b"\x1f\x8b"
+        opener: Any = gzip.open if gz else open
+        with opener(path, "rb") as handle:
+            head = handle.read(HEADER_CHARS + 1)
+    except FileNotFoundError:
+        raise UnreadableFile("not-found", path=str(path)) from None
+    except (OSError, EOFError, zlib.error) as exc:  # the archive broken within the first MiB
+        if gz or isinstance(exc, EOFError):
+            raise UnreadableFile("truncated-gzip") from None
+        raise UnreadableFile("os-error", detail=str(exc)) from None
+    cut, undecodable = len(head) > HEADER_CHARS, False
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:  # read the header from the bytes before the bad one
+        # (a character cut by the end of what was read is not a bad byte)
+        undecodable = exc.start < len(head) - 4 or not cut
+        text, cut = head[: exc.start].decode("utf-8-sig"), True
+    first_end = text.find("\n")
+    if "\x00" in text[: first_end if first_end >= 0 else len(text)]:
+        raise UnreadableFile("binary")  # a gzip of zeros, UTF-16, a binary file
+    stream = io.StringIO(text, newline="")
+    try:
+        line = next(csv.reader(stream, delimiter=delimiter), None)
+    except csv.Error as exc:  # a quoted cell past csv's field limit
+        raise UnreadableFile("malformed-csv", row=1, detail=str(exc)) from None
+    if cut and stream.tell() >= len(text):  # the first record never ended in what was read
+        if undecodable:
+            raise UnreadableFile("encoding", encodings="utf-8")
+        raise UnreadableFile("header-too-long", limit=human_bytes(HEADER_CHARS))
+    if not line:
+        raise UnreadableFile("empty")
+    return line
+
+
+BLOCK_BYTES = 1 << 22  # what the CSV parser reads at a time (4 MiB, as fast as larger blocks)
+BATCH_BYTES = 1 << 22  # text checked at a time: about 48,000 session rows
+
+
+def iter_strings(
+    path: Path,
+    delimiter: str = ",",
+    bounds: Bounds | None = None,
+    batch_bytes: int | None = None,
+    block_bytes: int | None = None,
+    wanted: np.ndarray | None = None,
+) -> Iterator[StringTable]:
+    """Read a (possibly gzipped) UTF-8 CSV as text columns, every cell kept as written, in
+    batches of about ``batch_bytes`` of text, rows numbered as records of the whole file
+    (header = 1). Memory is that of one batch, whatever the file's size.
+
+    With ``wanted`` (sorted record numbers, for a second reading of a file already checked):
+    pieces of the file holding none of them may be left unparsed (see :func:`_record_batches`),
+    so the batches hold the wanted records and some others.
+
+    With ``bounds``: only a regular file, at most its file and decompressed sizes, rows,
+    columns and cell length (:class:`UnreadableFile` past them, raised at the batch that
+    crosses the bound). The first batch is yielded even for a file without data records."""
+    if bounds is not None:
+        safefiles.check_regular(path)
+        size = path.stat().st_size
+        if size > bounds.max_file_bytes:
+            raise UnreadableFile(
+                "too-large", limit=human_bytes(bounds.max_file_bytes), what="le fichier"
+            )
+    header = read_header(path, delimiter)
+    if bounds is not None and len(header) > bounds.max_columns:
+        raise UnreadableFile("too-many-columns", row=1, limit=bounds.max_columns)
+    batch_bytes = batch_bytes or BATCH_BYTES
+    block_bytes = block_bytes or BLOCK_BYTES
+    names = [str(i) for i in range(len(header))]
+    ragged: list[tuple[int, str]] = []
+
+    past_bound: list[bool] = []
+
+    def on_ragged(number: int, text: str) -> str:
+        ragged.append((number, text))
+        if max_rows is not None and len(ragged) > max_rows:  # a file of short records only:
+            past_bound.append(True)  # the reader stops here (an exception would be ignored)
+            return "error"
+        return "skip"
+
+    limit = None if bounds is None else bounds.max_decompressed_bytes
+    max_rows = None if bounds is None else bounds.max_rows
+    schema = pa.schema([(name, pa.string()) for name in names])
+    batches = _record_batches(path, names, delimiter, block_bytes, on_ragged, wanted)
+    size, records, yielded = 0, 0, False
+    pending: list[pa.RecordBatch] = []
+    pending_bytes = 0
+    while True:
+        try:
+            item = next(batches, None)
+        except (pa.ArrowInvalid, OSError) as exc:
+            if past_bound:
+                raise UnreadableFile("too-many-rows", limit=human(max_rows or 0)) from None
+            # The record that broke the reader comes after every record it gave.
+            row = records + sum(b.num_rows for b in pending) + len(ragged) + 2
+            if bounds is not None and "straddling object" in str(exc):
+                # One record longer than a block (4 MiB): past any cell bound of a contract.
+                raise UnreadableFile(
+                    "cell-too-long", row=row, limit=human(bounds.max_cell_chars)
+                ) from None
+            raise _unreadable(exc, row) from None
+        skipped = item if isinstance(item, int) else 0  # records left unparsed (``wanted``)
+        batch = None if isinstance(item, int) else item
+        if batch is not None:
+            size += batch.nbytes
+            if limit is not None and size > limit:
+                raise UnreadableFile(
+                    "too-large", limit=human_bytes(limit), what="le fichier décompressé"
+                )
+            pending.append(batch)
+            pending_bytes += batch.nbytes
+        waiting = records + sum(b.num_rows for b in pending) + len(ragged)
+        if max_rows is not None and waiting > max_rows:  # ragged records count too
+            raise UnreadableFile("too-many-rows", limit=human(max_rows))
+        if batch is not None and pending_bytes < batch_bytes:
+            continue
+        if pending or ragged or not yielded:
+            table = pa.Table.from_batches(pending, schema=schema)
+            # Before records left unparsed, or at the end, every ragged record met is this
+            # batch's.
+            numbers, mine = _number(records + 2, table.num_rows, ragged, final=batch is None)
+            parsed = [
+                (number, next(csv.reader([text], delimiter=delimiter), [])) for number, text in mine
+            ]
+            records += table.num_rows + len(mine)
+            if max_rows is not None and records > max_rows:
+                raise UnreadableFile("too-many-rows", limit=human(max_rows))
+            if bounds is not None:
+                _check_cells(table, numbers, bounds)
+            columns = [table.column(i) for i in range(len(names))]
+            yield StringTable(header, columns, numbers, parsed, records)
+            yielded = True
+            pending, pending_bytes = [], 0
+        records += skipped
+        if item is None:
+            return
+
+
+PIECE_BYTES = 1 << 22  # decompressed text handed to the parser at a time
+_ISAL_ERROR: type[BaseException] = isal_zlib.error  # type: ignore[assignment]  # stub: instance
+
+
+def _record_batches(
+    path: Path,
+    names: list[str],
+    delimiter: str,
+    block_bytes: int,
+    on_ragged: Callable[[int, str], str],
+    wanted: np.ndarray | None = None,
+) -> Iterator[pa.RecordBatch | int]:
+    """The file's data records as text batches; each ragged record goes to ``on_ragged`` with
+    its record number in the file (header = 1), which answers Arrow's "skip" or "error".
+
+    A gzipped file is decompressed by ISA-L (python-isal: twice as fast as the zlib in Arrow,
+    which set the pace of a whole month's check) in pieces cut after a line feed, each parsed
+    by Arrow from memory. Such a cut falls between two records only while no quote has been
+    met: from the first piece holding a quote (or a record longer than four pieces) to the end,
+    Arrow reads the file itself, the records already read skipped, so the records are always
+    the ones Arrow reads in one pass. A file of nothing but its header has no batch.
+
+    With ``wanted`` (sorted record numbers): a piece holding none of them is not parsed, its
+    number of records given instead (a piece without quotes has one record per line end: a
+    line feed, a carriage return and line feed, or a carriage return alone, as Arrow reads
+    them); a piece is looked at in parts of ``PART_BYTES``. A second reading of a month for a
+    few hundred repeated keys is then mostly the decompression."""
+    ragged = [0]  # ragged records met so far
+
+    def parse(source: Any, skip: int, offset: int) -> Iterator[pa.RecordBatch]:
+        def numbered(row: Any) -> str:
+            ragged[0] += 1
+            return on_ragged(int(row.number) + offset, row.text)
+
+        # One thread: the single-threaded parser numbers ragged records as it meets them.
+        try:
+            stream = pcsv.open_csv(
+                source,
+                read_options=pcsv.ReadOptions(
+                    use_threads=False, column_names=names, skip_rows=skip, block_size=block_bytes
+                ),
+                parse_options=pcsv.ParseOptions(
+                    delimiter=delimiter,
+                    newlines_in_values=True,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=numbered,
+                ),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            if "Empty CSV file" in str(exc):
+                return
+            raise
+        yield from stream
+
+    with path.open("rb") as handle:
+        gzipped = handle.read(2) == b"\x1f\x8b"
+    if not gzipped:
+        yield from parse(pa.input_stream(str(path)), 1, 0)
+        return
+    records = 0  # data records parsed so far, ragged ones included
+    header_read = False
+    numbers = None if wanted is None else [int(n) for n in wanted]
+    carry = b""
+    try:
+        with igzip_threaded.open(path, "rb") as text:
+            while PIECE_BYTES > 0:  # 0: Arrow reads the whole file (the tests compare both)
+                chunk = text.read(PIECE_BYTES)
+                data = carry + chunk if carry else chunk
+                if b'"' in data or len(data) > 4 * PIECE_BYTES:
+                    break  # Arrow reads from here to the end (below)
+                cut = data.rfind(b"\n") + 1 if chunk else len(data)
+                piece, carry = data[:cut], data[cut:]
+                if piece:
+                    # Arrow numbers a piece's records from 1 (the header's piece from the header).
+                    skip, offset = (0, 1 + records) if header_read else (1, 0)
+                    header_read = True
+                    for part in [piece] if numbers is None else _parts(piece):
+                        count = 0 if numbers is None else _line_ends(part) - skip
+                        if numbers is not None and not _wanted_in(numbers, skip, offset, count):
+                            records += count
+                            yield count
+                        else:
+                            before = ragged[0]
+                            for batch in parse(pa.BufferReader(part), skip, offset):
+                                records += batch.num_rows
+                                yield batch
+                            records += ragged[0] - before
+                        skip, offset = 0, 1 + records
+                if not chunk:
+                    return
+    except (EOFError, _ISAL_ERROR, gzip.BadGzipFile) as exc:
+        raise UnreadableFile("truncated-gzip") from exc
+    # Arrow's numbers count the rows it skips: they stay those of the whole file.
+    yield from parse(pa.input_stream(str(path), compression="gzip"), 1 + records, 0)
+
+
+PART_BYTES = 1 << 16  # a second reading's unit: about 800 session records
+
+
+def _parts(piece: bytes) -> Iterator[bytes]:
+    """A piece without quotes cut after line feeds into parts of about ``PART_BYTES``."""
+    start = 0
+    while start < len(piece):
+        end = piece.find(b"\n", start + PART_BYTES) + 1 or len(piece)
+        yield piece[start:end]
+        start = end
+
+
+def _wanted_in(wanted: list[int], skip: int, offset: int, count: int) -> bool:
+    """Whether a part of ``count`` records holds one of the ``wanted`` record numbers."""
+    first = 2 if skip else offset + 1  # its first record's number
+    at = bisect.bisect_left(wanted, first)
+    return at < len(wanted) and wanted[at] < first + count
+
+
+def _line_ends(piece: bytes) -> int:
+    """Records of a piece without quotes: its line ends, and a last line without one."""
+    ends = piece.count(b"\n")
+    if b"\r" in piece:
+        ends += piece.count(b"\r") - piece.count(b"\r\n")
+    return ends + (not piece.endswith((b"\n", b"\r")))
+
+
+def _number(
+    first: int, count: int, ragged: list[tuple[int, str]], final: bool
+) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """Record numbers of a batch of ``count`` rows whose first record is at least ``first``,
+    and the ragged records among them (taken out of ``ragged``). The reader reports ragged
+    records as it parses, a block ahead of the rows it yields: they are placed by number."""
+    ragged.sort()  # every record before ``first`` was given to an earlier batch
+    bad = np.array([n for n, _ in ragged], dtype=np.int64)
+    span = np.arange(first, first + count + len(bad), dtype=np.int64)
+    numbers = span[~np.isin(span, bad)][:count]
+    last = int(numbers[-1]) if count else first - 1
+    taken = len(ragged) if final else int(np.searchsorted(bad, last))
+    mine = ragged[:taken]
+    del ragged[:taken]
+    return numbers, mine
+
+
+def _unreadable(exc: Exception, row: int) -> UnreadableFile:
+    """The steward's reason for a reader's failure at record ``row``."""
+    text = str(exc)
+    if isinstance(exc, pa.ArrowInvalid):
+        if "UTF8" in text or "utf8" in text or "UTF-8" in text:
+            return UnreadableFile("encoding", encodings="utf-8")
+        if "gzip" in text.lower() or "compress" in text.lower():
+            return UnreadableFile("truncated-gzip")
+        return UnreadableFile("malformed-csv", row=row, detail=text.splitlines()[0])
+    lower = text.lower()
+    broken = "gzip" in lower or "compress" in lower or "truncated" in lower
+    return UnreadableFile("truncated-gzip" if broken else "os-error", detail=text)
+
+
+def read_strings(path: Path, delimiter: str = ",", bounds: Bounds | None = None) -> StringTable:
+    """The whole file as one :class:`StringTable` (see :func:`iter_strings`)."""
+    return concat_strings(list(iter_strings(path, delimiter, bounds)))
+
+
+def _check_cells(table: pa.Table, numbers: np.ndarray, bounds: Bounds) -> None:
+    """No cell longer than the bound (chunk by chunk: one block's lengths at a time)."""
+    for column in table.columns:
+        start = 0
+        for chunk in column.chunks:
+            longest = pc.max(pc.binary_length(chunk)).as_py() if len(chunk) else 0
+            if longest and longest > bounds.max_cell_chars:
+                lengths = pc.utf8_length(chunk)
+                if pc.max(lengths).as_py() > bounds.max_cell_chars:
+                    at = int(pc.index(lengths, pc.max(lengths)).as_py())
+                    raise UnreadableFile(
+                        "cell-too-long",
+                        row=int(numbers[start + at]),
+                        limit=human(bounds.max_cell_chars),
+                    )
+            start += len(chunk)
+
+
+def select_rows(strings: StringTable, wanted: np.ndarray) -> StringTable:
+    """The records of ``strings`` numbered in ``wanted`` (sorted), ragged ones included."""
+    mask = np.isin(strings.rows, wanted)
+    arrow_mask = pa.array(mask)
+    columns = [pc.filter(c, arrow_mask) for c in strings.columns]
+    chosen = set(wanted.tolist()) if strings.ragged else set()
+    ragged = [r for r in strings.ragged if r[0] in chosen]
+    return StringTable(strings.header, columns, strings.rows[mask], ragged, strings.records)
+
+
+def concat_strings(parts: list[StringTable]) -> StringTable:
+    """Batches of one file as one :class:`StringTable`."""
+    return StringTable(
+        parts[0].header,
+        [
+            pa.chunked_array([c for p in parts for c in p.columns[i].chunks], pa.string())
+            for i in range(len(parts[0].header))
+        ],
+        np.concatenate([p.rows for p in parts]),
+        [r for p in parts for r in p.ragged],
+        parts[-1].records,
+    )
+
+
+def gather_strings(
+    path: Path, delimiter: str, bounds: Bounds | None, wanted: np.ndarray
+) -> StringTable:
+    """The records numbered in ``wanted`` (sorted), read again from the file batch by batch:
+    memory is that of those records, not of the file."""
+    batches = prefetched(iter_strings(path, delimiter, bounds, wanted=wanted))
+    return concat_strings([select_rows(batch, wanted) for batch in batches])

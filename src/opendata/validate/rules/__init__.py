@@ -1,0 +1,80 @@
+"""Checks a Table Schema cannot express, declared per source in ``source.json``.
+
+Each check kind is a function ``(context, spec) -> problems`` over whole Arrow columns (the
+cells as text, and the typed values the Table Schema engine cast), registered under the name a
+contract uses with :func:`~opendata.validate.rules.base.check`; a source lists the checks it
+needs with the columns they apply to, so the contract stays data and only the rules are code.
+A rule written for one cell (a SIREN's check digit, an opening-hours expression) runs once per
+distinct value of the column, not once per row. No pandas: ``opendata validate`` stays light.
+
+One module per family of rules in this folder, found by name: a new kind is a function in one
+of them (or a new module here) and its use in a contract; its words are in the message
+catalogue (:mod:`opendata.report.messages`) under the problem type it reports.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from pathlib import Path
+
+from opendata.contracts import registry
+from opendata.contracts.registry import ContractError, Source
+from opendata.validate.rules.base import (
+    CHECKS,
+    KEY_NORMALISERS,
+    WHOLE_FILE_CHECKS,
+    Check,
+    Context,
+    check,
+    run_checks,
+)
+
+__all__ = [
+    "CHECKS",
+    "KEY_NORMALISERS",
+    "WHOLE_FILE_CHECKS",
+    "Check",
+    "Context",
+    "check",
+    "refuse_unrunnable",
+    "refuse_unrunnable_contracts",
+    "run_checks",
+]
+
+for _family in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_family.name}")
+
+
+def refuse_unrunnable(source: Source) -> None:
+    """Refuse a contract whose checks this pipeline cannot run as declared (raise
+    :class:`ContractError` naming the file and the reason): a kind no module here defines,
+    or, on a source read batch by batch (``"engine": "arrow"``), a kind that compares every
+    row with the others. A rule that would be skipped is refused, never skipped."""
+    kinds = [str(c.get("type", "?")) for c in source.checks]
+    unknown = sorted(set(kinds) - set(CHECKS))
+    if unknown:
+        raise ContractError(
+            f"{source.contract}: checks {unknown} are not kinds of this pipeline; give one of "
+            f"{', '.join(sorted(CHECKS))}"
+        )
+    whole = [kind for kind in kinds if kind in WHOLE_FILE_CHECKS]
+    if source.engine == "arrow" and whole:
+        raise ContractError(
+            f"{source.contract}: checks {whole} cannot run on the 'arrow' engine of this source "
+            "(it reads the file batch by batch); remove them from the contract or read the "
+            "source with the default engine (a rule that would be skipped is refused)"
+        )
+
+
+def refuse_unrunnable_contracts() -> None:
+    """:func:`refuse_unrunnable` on every source's contract, once per contracts folder: one
+    broken contract stops every validation, as a contract refused at load would."""
+    _refuse_all(registry.schemas_dir())
+
+
+@cache
+def _refuse_all(root: Path) -> None:
+    for source in registry.sources().values():
+        refuse_unrunnable(source)
