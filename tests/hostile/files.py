@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from opendata.contracts import registry
-from opendata.validate.readers.lenient import column_letters
+from opendata.report.problems import column_letters
 
 MB = 1024**2
 _CONTENT_TYPES = (

@@ -25,7 +25,7 @@ from opendata.publish import packages, steps
 from opendata.report.problems import cell_reference
 from opendata.report.render import as_dict, as_text
 from opendata.validate.file import validate_file
-from opendata.validate.readers import lenient
+from opendata.validate.readers import recognise
 from tests.conftest import FIXTURES, RAW
 from tests.fixtures.build import PORTAL_HEADER, portal_exports, pounds_geojson
 
@@ -246,7 +246,7 @@ def test_twenty_three_identical_faults_read_as_one_group(tmp_path: Path) -> None
 def test_exports_propose_wifi_sites_and_unknown_shapes_say_why(tmp_path: Path) -> None:
     every = list(registry.sources().values())
     for path in (LABELS, GEOJSON):
-        best = lenient.propose_sources(path.read_bytes(), every)[0]
+        best = recognise.propose_sources(path.read_bytes(), every)[0]
         assert best == (SITES, 1.0)
     cases = {
         "truncated.geojson": "broken-json",

@@ -14,6 +14,7 @@ import pytest
 from opendata import intake, storage
 from opendata.cli import main
 from opendata.contracts import registry
+from opendata.intake import store as intake_store
 from tests.conftest import FIXTURES, RAW, ROOT
 
 DAY = dt.date(2008, 2, 1)
@@ -218,14 +219,14 @@ def test_a_file_that_breaks_the_pass_is_quarantined_and_the_pass_goes_on(
 ) -> None:
     _inbox(tmp_path, "wifi-sites", "wifi-sites/semicolon-cp1252.csv")
     _inbox(tmp_path, "startups", "startups/every-error.xlsx")
-    real = intake.validate_file
+    real = intake_store.validate_file
 
     def defect(path: Path, source: registry.Source, raw: Path | None = None):  # type: ignore[no-untyped-def]
         if source.name == "startups":
             raise KeyError("field")
         return real(path, source, raw)
 
-    monkeypatch.setattr(intake, "validate_file", defect)
+    monkeypatch.setattr(intake_store, "validate_file", defect)
     receipts = _pass(tmp_path, raw_copy)
     assert sorted((r.source, r.status) for r in receipts) == [
         ("startups", "quarantined"),
@@ -242,13 +243,13 @@ def test_a_file_sent_again_during_validation_is_not_lost(
 ) -> None:
     dropped = _inbox(tmp_path, "wifi-sites", "wifi-sites/semicolon-cp1252.csv", "sites.csv")
     newer = (FIXTURES / "wifi-sites/bom-utf8-retyped-headers.csv").read_bytes()
-    real = intake.validate_file
+    real = intake_store.validate_file
 
     def meanwhile(path: Path, source: registry.Source, raw: Path | None = None):  # type: ignore[no-untyped-def]
         dropped.write_bytes(newer)  # the steward uploads a corrected file under the same name
         return real(path, source, raw)
 
-    monkeypatch.setattr(intake, "validate_file", meanwhile)
+    monkeypatch.setattr(intake_store, "validate_file", meanwhile)
     receipts = _pass(tmp_path, raw_copy)
     assert [r.status for r in receipts] == ["accepted"]
     assert dropped.read_bytes() == newer  # left for the next pass, not deleted

@@ -304,7 +304,7 @@ def test_formula_cells_never_reach_a_spreadsheet_as_formulas() -> None:
 
     import pyarrow as pa
 
-    from opendata.datasets.wifi_hotspots.large import write_csv
+    from opendata.datasets.wifi_hotspots.months import write_csv
     from opendata.formats import csv_bytes, defuse
 
     assert [

@@ -24,7 +24,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from opendata.contracts import registry
-from opendata.datasets.wifi_hotspots import large as sessions
+from opendata.datasets.wifi_hotspots import large, sessions
+from opendata.datasets.wifi_hotspots import months as month_stage
 from opendata.datasets.wifi_hotspots.samples import HEADER, csv_gz_bytes, month_table, write_month
 from opendata.publish import steps
 from opendata.validate.file import validate_file
@@ -292,7 +293,7 @@ def test_a_site_added_later_does_not_reprocess_the_months(raw: Path, tmp_path: P
     write_month(raw, "2007-10", rows=2000, resent=0)
     work = tmp_path / "work"
     sessions_dir = raw / "wifi-sessions"
-    first = [sessions.process_delivery(p, raw, work) for p in sorted(sessions_dir.iterdir())]
+    first = [large.process_delivery(p, raw, work) for p in sorted(sessions_dir.iterdir())]
     newest = raw / "wifi-sites" / "sites-2008-01-15.csv"
     text = newest.read_text(encoding="utf-8-sig")
     shutil.copy(newest, raw / "wifi-sites" / "sites-2008-02-01.csv")
@@ -300,7 +301,7 @@ def test_a_site_added_later_does_not_reprocess_the_months(raw: Path, tmp_path: P
         text + "PW0999;Square neuf;1 rue Neuve;75011;48,86;2,37;1;01/02/2008;Opérationnel\r\n",
         encoding="utf-8-sig",
     )
-    again = [sessions.process_delivery(p, raw, work) for p in sorted(sessions_dir.iterdir())]
+    again = [large.process_delivery(p, raw, work) for p in sorted(sessions_dir.iterdir())]
     assert [r.reused for r in first] == [False] and [r.reused for r in again] == [True]
 
 
@@ -420,12 +421,12 @@ def test_a_month_re_delivered_through_the_intake_replaces_that_month(
 # -- a month in batches ----------------------------------------------------------------------
 
 
-def _month_files(raw: Path, work: Path) -> tuple[list[Any], sessions.MonthResult]:
+def _month_files(raw: Path, work: Path) -> tuple[list[Any], month_stage.MonthResult]:
     results = [
-        sessions.process_delivery(p, raw, work) for p in sorted((raw / "wifi-sessions").iterdir())
+        large.process_delivery(p, raw, work) for p in sorted((raw / "wifi-sessions").iterdir())
     ]
-    plan = sessions.month_plan(results)
-    return results, sessions.build_month("2007-10", plan["2007-10"], work)
+    plan = month_stage.month_plan(results)
+    return results, month_stage.build_month("2007-10", plan["2007-10"], work)
 
 
 def test_a_month_checked_and_built_in_small_batches_is_the_same_month(
@@ -452,7 +453,7 @@ def test_a_month_checked_and_built_in_small_batches_is_the_same_month(
     results, month = _month_files(raw, tmp_path / "whole")
     monkeypatch.setattr(arrowcsv, "BATCH_BYTES", 1)
     monkeypatch.setattr(arrowcsv, "BLOCK_BYTES", 4096)
-    monkeypatch.setattr(sessions, "BUCKET_ROWS", 300)
+    monkeypatch.setattr(month_stage, "BUCKET_ROWS", 300)
     small, batched = _month_files(raw, tmp_path / "batched")
     assert [r.report.to_state() for r in small] == [r.report.to_state() for r in results]
     assert [r.months for r in small] == [r.months for r in results]

@@ -25,7 +25,7 @@ from opendata.portal.words import WORDS, say
 from opendata.report.messages import message
 from opendata.report.problems import Problem, UnreadableFile, display_name
 from opendata.storage import write_with
-from opendata.validate.readers import lenient, xlsxguard
+from opendata.validate.readers import grids, recognise, xlsxguard
 
 INLINE_BYTES = 1024 * 1024  # uploads up to this size are stored and recognised inline
 SLACK = 64 * 1024  # the form's own bytes around the file
@@ -134,7 +134,7 @@ async def start_check(
     # Always off the loop: recognising a workbook reads and inflates it (a 1 MB file can
     # hold 240 MB of sheet XML), and every other steward's page waits on the loop.
     source = await asyncio.to_thread(choose_source, lang, account, name, upload, head, wanted)
-    kind = lenient.sniff_format(head)
+    kind = grids.sniff_format(head)
     _refuse_a_misnamed_file(lang, name, kind)
     check_id = jobs.new_id()
     meta: dict[str, Any] = {
@@ -185,7 +185,7 @@ def choose_source(
             raise Refusal(403, WORDS[lang]["forbidden"])
         return every[wanted]
     data = head
-    workbook = lenient.sniff_format(head) in ("xlsx", "xls")
+    workbook = grids.sniff_format(head) in ("xlsx", "xls")
     if workbook:
         # A workbook is read whole to find its header: never more than a workbook source
         # accepts (the sessions' 200 MB bound is for gzipped CSV, read by its head only).
@@ -200,7 +200,7 @@ def choose_source(
         except UnreadableFile as exc:
             text = message(Problem(exc.kind, params=exc.params), lang)
             raise Refusal(422, f"« {name} » : {text}") from None
-    proposals = lenient.propose_sources(data, list(every.values()), guarded=workbook)
+    proposals = recognise.propose_sources(data, list(every.values()), guarded=workbook)
     mine = [s for s, _ in proposals if account.may(s.name)]
     if mine:
         return mine[0]

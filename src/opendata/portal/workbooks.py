@@ -19,7 +19,7 @@ from opendata.contracts.registry import Source
 from opendata.formats import defuse
 from opendata.report.messages import example_cell, message
 from opendata.report.problems import Report, cell_reference
-from opendata.validate.readers import lenient, xlsxguard
+from opendata.validate.readers import grids, xlsxguard
 
 FAULT = PatternFill("solid", fgColor="FFC7CE")  # Excel's own "bad" fill
 HEADER = Font(bold=True)
@@ -50,7 +50,7 @@ def errors_csv(report: Report, lang: str = "fr") -> bytes:
 
 
 def _copy_of_csv(path: Path, source: Source) -> Workbook:
-    grid = lenient.text_grid(path.read_bytes(), source)
+    grid = grids.text_grid(path.read_bytes(), source)
     book = Workbook()
     sheet = book.active
     assert sheet is not None

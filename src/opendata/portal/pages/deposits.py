@@ -36,6 +36,8 @@ async def send(request: Request, portal: Portal, account: Account) -> Response:
     if report is None or not report.valid:
         raise Refusal(409, WORDS[lang]["next_invalid"])
     if not path.exists():
+        if (jobs.read_meta(portal.root, check_id) or {}).get("sent"):
+            return RedirectResponse("/depots", 303)  # a first click sent it meanwhile
         raise Refusal(410, WORDS[lang]["upload_gone"])
     with portal.sending_lock:  # a double click: the first send answers for both
         if check_id in portal.sending or (jobs.read_meta(portal.root, check_id) or {}).get("sent"):

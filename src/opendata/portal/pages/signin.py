@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -53,7 +52,7 @@ async def login(request: Request) -> Response:
         {
             "user": account.name,
             "sid": session_id,
-            "at": time.time(),
+            "at": portal.clock(),
             "lang": lang,
             "csrf": secrets.token_urlsafe(32),
         }
