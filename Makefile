@@ -69,10 +69,11 @@ unit: $(STAMP) ## Only the unit tier
 	$(BIN)/python -m pytest -q tests/unit
 
 bench: $(STAMP) ## Speed benchmarks against the reference tools (not part of make test)
-	$(BIN)/python bench/validate_speed.py
-	$(BIN)/python bench/sessions_scale.py
-	$(BIN)/python bench/portal_latency.py
-	$(BIN)/python bench/disclosure_utility.py
+	$(BIN)/python bench/run.py validate_speed
+	$(BIN)/python bench/run.py sessions_scale --validate-rows 1200000
+	$(BIN)/python bench/run.py portal_latency
+	$(BIN)/python bench/run.py disclosure_utility
+	$(BIN)/python bench/performance_page.py > docs/performance.md
 
 samples: $(STAMP) ## Regenerate the sample deliveries in raw/ (seeded, deterministic)
 	$(BIN)/opendata generate-samples --raw-dir raw

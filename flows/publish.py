@@ -106,7 +106,7 @@ def _share_api_with_workers() -> None:
 
 
 def task_runner() -> Any:
-    """Where the months run, from the settings (read when this module is imported):
+    """Where the months run, from the settings (read when a publication starts):
 
     - ``OPENDATA_TASK_RUNNER=threads`` (default): in this process, ``OPENDATA_THREADS`` at a
       time (default 1: one month's memory at a time);
@@ -139,7 +139,6 @@ def task_runner() -> Any:
     name="process-months",
     flow_run_name="months-{dataset}",
     persist_result=False,
-    task_runner=task_runner(),
 )
 def process_months(dataset: str, raw_dir: str, work_dir: str) -> Collected:
     """The large source of ``dataset``: one task per delivery, then one task per month."""
@@ -218,7 +217,8 @@ def publish_dataset(
     if steps.large_part(ds) is not None:
         work = work_dir or str(default_work_dir(Path(raw_dir)))
         _share_api_with_workers()
-        large = process_months(dataset, raw_dir, work)
+        # The task runner from the settings as they are now, not when this module was imported.
+        large = process_months.with_options(task_runner=task_runner())(dataset, raw_dir, work)
         collected.reports += large.reports
         collected.paths.update(large.paths)
         collected.parts = large.parts

@@ -276,6 +276,23 @@ PORTAL_REPORT_RETENTION_DAYS = _declare(
     "How long the report of a check never sent is kept.",
 )  # fmt: skip
 
+
+def project_root() -> Path:
+    """The project folder: ``OPENDATA_ROOT`` (``opendata --root`` sets it), else the current
+    folder when it holds ``schemas/``, else the checkout this package runs from (an editable
+    install), else the current folder."""
+    given = ROOT.get()
+    if given is not None:
+        return given
+    here = Path.cwd()
+    if (here / "schemas").is_dir():
+        return here
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "schemas").is_dir() and (checkout / "src" / "opendata").is_dir():
+        return checkout
+    return here
+
+
 PARTS = {
     "project": "The project",
     "bounds": "Bounds of a delivery (override the contracts' limits, for every source)",

@@ -45,7 +45,7 @@ def _exchange(a: Path, b: Path) -> bool:
 def default_work_dir(raw_dir: Path) -> Path:
     """Where intermediate files live: ``$OPENDATA_WORK_DIR``, or ``.opendata-work`` beside the
     raw folder (never inside the published one, which is served as it is). On several machines
-    it must be a folder they all see (see the README)."""
+    it must be a folder they all see (see docs/operations.md)."""
     configured = settings.WORK_DIR.get()
     if configured is not None:
         return configured

@@ -8,7 +8,6 @@ import datetime as dt
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,18 +30,13 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.serve import wait_until_healthy
 from tests.conftest import RAW, fresh_prefect_home
+from tests.helpers import free_port
 
 BIN = Path(sys.executable).parent
 
 
 # Where the stacks' publications say they are served (the catalogue's absolute links).
 PUBLIC_ADDRESS = "https://donnees.example.org/inclusion/"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Stack:
@@ -127,7 +121,7 @@ def running_stack(root: Path, serve: bool = True) -> Iterator[Stack]:
     """A Prefect server on a free loopback port, and (``serve``) ``opendata serve`` on it."""
     shutil.copytree(RAW, root / "raw")
     fresh_prefect_home(root / ".prefect-home")  # its database made once per session
-    port = _free_port()
+    port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(

@@ -19,6 +19,7 @@ from opendata.contracts import registry
 from opendata.storage import recover
 from opendata.validate.file import validate_file
 from tests.conftest import FIXTURES, OPENDATA, ROOT, fresh_prefect_home, publish_command
+from tests.helpers import snapshot
 
 pytestmark = pytest.mark.e2e
 
@@ -32,12 +33,6 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
-
-
 def test_opendata_publish_with_embedded_prefect_twice_gives_the_same_bytes(
     small_raw: Path, tmp_path: Path
 ) -> None:
@@ -46,18 +41,15 @@ def test_opendata_publish_with_embedded_prefect_twice_gives_the_same_bytes(
     first = subprocess.run(cmd, capture_output=True, text=True, env=_env(tmp_path), timeout=300)
     assert first.returncode == 0, first.stderr[-2000:]
     assert first.stdout.splitlines() == [
-        "digital-public-spaces: published 1.0.0",
-        "digital-training: published 1.0.0",
-        "startup-support: published 1.0.0",
-        "wifi-hotspots: published 1.0.0",
+        f"{name}: published 1.0.0" for name in sorted(registry.datasets())
     ]
-    before = _tree(out)
+    before = snapshot(out)
     second = subprocess.run(cmd, capture_output=True, text=True, env=_env(tmp_path), timeout=300)
     assert second.returncode == 0
     assert second.stdout.splitlines() == [
         line.replace("published", "unchanged") for line in first.stdout.splitlines()
     ]
-    assert _tree(out) == before
+    assert snapshot(out) == before
     assert "Traceback" not in first.stderr + second.stderr
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from frictionless import Package
 
 from opendata.contracts import registry
 from tests.conftest import SMALL_MONTH_ROWS
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -27,9 +27,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def served(published_sample: Path) -> Iterator[str]:
     root = published_sample
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,

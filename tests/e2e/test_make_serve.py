@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -14,20 +13,17 @@ from pathlib import Path
 
 import pytest
 
+from opendata.contracts import registry
 from tests.conftest import RAW
 from tests.e2e.prefect_stack import BIN
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.e2e
 
 
 def test_serve_starts_a_local_server_with_ui_and_the_deployments(tmp_path: Path) -> None:
     shutil.copytree(RAW, tmp_path / "raw")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        portal_port = sock.getsockname()[1]
+    port, portal_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env["PREFECT_HOME"] = str(tmp_path / "client-home")
     proc = subprocess.Popen(
@@ -65,14 +61,9 @@ def test_serve_starts_a_local_server_with_ui_and_the_deployments(tmp_path: Path)
         with urllib.request.urlopen(f"http://127.0.0.1:{portal_port}/connexion", timeout=30) as p:
             assert p.status == 200 and b"Connexion" in p.read()
         assert (tmp_path / ".prefect" / "prefect.db").exists()  # SQLite, beside the project
-        assert sorted(p.name for p in (tmp_path / "inbox").iterdir()) == [
-            "epn-attendance",
-            "epn-places",
-            "startups",
-            "trainees",
-            "wifi-sessions",
-            "wifi-sites",
-        ]
+        assert sorted(p.name for p in (tmp_path / "inbox").iterdir()) == sorted(
+            registry.sources()
+        )  # one folder per source of the registry
         # A second one on the same project is refused, and the first one is left alone.
         second = subprocess.run(
             [str(BIN / "opendata"), "serve", "--root", str(tmp_path), "--port", str(port)],

@@ -19,6 +19,7 @@ from prefect.client.schemas.objects import StateType
 
 from tests.conftest import FIXTURES, RAW
 from tests.e2e.prefect_stack import BIN, Stack, running_stack
+from tests.helpers import snapshot
 
 pytestmark = pytest.mark.e2e
 PARIS = ZoneInfo("Europe/Paris")
@@ -140,7 +141,7 @@ def test_invalid_inbox_file_ends_in_quarantine_and_nothing_is_published(stack: S
     os.utime(dropped, (old, old))
     before = stack.runs("publish-dataset/digital-public-spaces")
     published = stack.root / "published" / "digital-public-spaces"
-    snapshot = {str(p): p.read_bytes() for p in published.rglob("*") if p.is_file()}
+    before_files = snapshot(published)
     intake = stack.wait(stack.start_run("process-inbox/inbox").id)
     assert intake.state.type == StateType.COMPLETED
     quarantined = list((stack.root / "quarantine" / "epn-attendance").glob("*frequentation-mars*"))
@@ -150,10 +151,13 @@ def test_invalid_inbox_file_ends_in_quarantine_and_nothing_is_published(stack: S
         "frequentation-mars.csv.report.json",
     ]
     assert not dropped.exists()
-    time.sleep(8)  # time for a (wrong) trigger to fire
-    assert len(stack.runs("publish-dataset/digital-public-spaces")) == len(before)
-    after = {str(p): p.read_bytes() for p in published.rglob("*") if p.is_file()}
-    assert after == snapshot
+    # Nothing to wait for when all goes well: a wrong trigger would start a run within
+    # seconds (the accepted delivery's did in under 2 s above). Watch for one, failing at once.
+    watch_until = time.monotonic() + 8
+    while time.monotonic() < watch_until:
+        assert len(stack.runs("publish-dataset/digital-public-spaces")) == len(before)
+        time.sleep(1)
+    assert snapshot(published) == before_files
 
 
 def test_two_publishes_of_one_dataset_never_overlap(stack: Stack) -> None:
@@ -234,7 +238,7 @@ def test_a_truncated_snapshot_through_the_intake_waits_for_a_person(stack: Stack
         paused = [r for r in runs if r.id not in before_runs]
         time.sleep(2)
     assert paused, "the delivery event did not lead to a held (paused) publication"
-    snapshot = {str(p): p.read_bytes() for p in published.rglob("*") if p.is_file()}
+    before_files = snapshot(published)
     hold = stack.call(
         lambda c: c.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["hold-wifi-hotspots"]))
@@ -250,7 +254,7 @@ def test_a_truncated_snapshot_through_the_intake_waits_for_a_person(stack: Stack
     )
     assert approve.returncode == 0, approve.stderr
     assert "exécution(s) en pause reprise(s) : 1" in approve.stdout
-    assert {str(p): p.read_bytes() for p in published.rglob("*") if p.is_file()} == snapshot
+    assert snapshot(published) == before_files
     done = stack.wait(paused[0].id, timeout=300)
     assert done.state.type == StateType.COMPLETED, done.state.message
     changelog = (published / "CHANGELOG.md").read_text()

@@ -1,9 +1,10 @@
-"""Every code block of the README, run as a reader would run it, in README order, in a fresh
-copy of the project (its own raw/, published/, Prefect home and S3 bucket): so that a snippet
-can never break silently. A block the harness cannot run fails the test; the few it does not
-run literally say why in an HTML comment before the block (`<!-- readme: ... -->`), and even
-those are checked (a synopsis against the command's --help). Servers are started on free ports
-(`--port`, `PORT=`), the one change made to a command as written."""
+"""Every code block of the README and of ``docs/``, run as a reader would run it, in reading
+order (the README, then the pages of :data:`PAGES`), in a fresh copy of the project (its own
+raw/, published/, Prefect home and S3 bucket): so that a snippet can never break silently. A
+block the harness cannot run fails the test; the few it does not run literally say why in an
+HTML comment before the block (`<!-- readme: ... -->`), and even those are checked (a synopsis
+against the command's --help). Servers are started on free ports (`--port`, `PORT=`), the one
+change made to a command as written."""
 
 from __future__ import annotations
 
@@ -30,6 +31,22 @@ pytestmark = pytest.mark.e2e
 
 BIN = Path(sys.executable).parent
 README = ROOT / "README.md"
+# Reading order: a page's blocks may use what an earlier page's made (a publication...).
+PAGES = [
+    README,
+    *(
+        ROOT / "docs" / name
+        for name in (
+            "stewards.md",
+            "publishing.md",
+            "consumers.md",
+            "operations.md",
+            "architecture.md",
+            "performance.md",
+            "settings.md",
+        )
+    ),
+]
 FENCE = re.compile(
     r"(?:<!-- readme: (?P<note>[^>]*?) -->\n+)?```(?P<lang>\w*)\n(?P<body>.*?)```", re.S
 )
@@ -37,21 +54,31 @@ FENCE = re.compile(
 
 @dataclass
 class Block:
+    page: str
     line: int
     lang: str
     body: str
     note: str | None
 
     def __str__(self) -> str:
-        return f"README.md:{self.line} ({self.lang})"
+        return f"{self.page}:{self.line} ({self.lang})"
 
 
 def blocks() -> list[Block]:
-    text = README.read_text(encoding="utf-8")
-    return [
-        Block(text[: m.start("body")].count("\n"), m["lang"], m["body"], m["note"])
-        for m in FENCE.finditer(text)
-    ]
+    found = []
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        name = str(page.relative_to(ROOT))
+        found += [
+            Block(name, text[: m.start("body")].count("\n"), m["lang"], m["body"], m["note"])
+            for m in FENCE.finditer(text)
+        ]
+    return found
+
+
+def test_every_page_of_the_documentation_is_read() -> None:
+    """A page added to docs/ is in the reading order (its blocks would never run otherwise)."""
+    assert sorted((ROOT / "docs").glob("*.md")) == sorted(PAGES[1:])
 
 
 @dataclass
@@ -253,13 +280,13 @@ def _console(sandbox: Sandbox, block: Block) -> None:
 
 def _python(sandbox: Sandbox, block: Block) -> None:
     code = block.body.replace("https://s3.example.org", sandbox.moto)
-    path = sandbox.root / f"snippet-{block.line}.py"
+    path = sandbox.root / f"snippet-{Path(block.page).stem}-{block.line}.py"
     path.write_text(code, encoding="utf-8")
     sandbox.run(f"python {path.name}")
 
 
 def _sql(sandbox: Sandbox, block: Block) -> None:
-    path = sandbox.root / f"snippet-{block.line}.sql"
+    path = sandbox.root / f"snippet-{Path(block.page).stem}-{block.line}.sql"
     path.write_text(block.body, encoding="utf-8")
     code = f"import duckdb; print(duckdb.sql(open('{path.name}').read()).fetchall())"
     assert "[(" in sandbox.run(f'python -c "{code}"')
@@ -279,6 +306,8 @@ def test_every_code_block_of_the_readme_runs(sandbox: Sandbox) -> None:
                 _python(sandbox, block)
             elif block.lang == "sql":
                 _sql(sandbox, block)
+            elif block.lang == "text" and block.page == "docs/performance.md":
+                pass  # a benchmark's recorded output (test_performance.py checks the page)
             else:
                 raise AssertionError(f"{block}: no way to run a {block.lang!r} block")
     finally:

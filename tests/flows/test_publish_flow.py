@@ -12,14 +12,9 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
 from flows.publish import publish, publish_dataset, run_publish
 from opendata.contracts import registry
+from tests.helpers import snapshot
 
 pytestmark = pytest.mark.flow
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
 
 
 async def _artifacts(key: str) -> list:  # type: ignore[type-arg]
@@ -61,7 +56,7 @@ def test_invalid_dataset_fails_alone_with_its_report_as_artifact(
 ) -> None:
     out = tmp_path / "published"
     assert run_publish(["wifi-hotspots"], raw_copy, out) == {"wifi-hotspots": "published 1.0.0"}
-    before = _files(out / "wifi-hotspots")
+    before = snapshot(out / "wifi-hotspots")
     newest = raw_copy / "wifi-sites" / "sites-2008-01-15.csv"
     bad = newest.read_bytes().replace(b";75004;", b";75021;", 1)
     (raw_copy / "wifi-sites" / "sites-2008-03-01.csv").write_bytes(bad)
@@ -74,7 +69,7 @@ def test_invalid_dataset_fails_alone_with_its_report_as_artifact(
     assert outcome["wifi-hotspots"].startswith(
         "failed: livraisons refusées : wifi-sites/sites-2008-03-01.csv: ligne "
     )
-    assert _files(out / "wifi-hotspots") == before  # the previous publication is untouched
+    assert snapshot(out / "wifi-hotspots") == before  # the previous publication is untouched
     # The UI tells the truth: the task that found the refused delivery ended Failed (it
     # showed green, and the dashboard said "Task runs 100% Completed" beside failed flows).
     states = asyncio.run(_collect_states(state.state_details.flow_run_id))
@@ -131,7 +126,7 @@ def test_file_io_errors_are_retried_but_invalid_data_is_not(
 def test_an_implausible_snapshot_is_held_with_a_preview(raw_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "published"
     assert run_publish(["wifi-hotspots"], raw_copy, out) == {"wifi-hotspots": "published 1.0.0"}
-    before = _files(out / "wifi-hotspots")
+    before = snapshot(out / "wifi-hotspots")
     lines = (raw_copy / "wifi-sites" / "sites-2008-01-15.csv").read_bytes().split(b"\r\n")
     (raw_copy / "wifi-sites" / "2008-03-01_cccccccccccc_test.csv").write_bytes(
         b"\r\n".join(lines[:4]) + b"\r\n"
@@ -141,7 +136,7 @@ def test_an_implausible_snapshot_is_held_with_a_preview(raw_copy: Path, tmp_path
     outcome = state.result()
     assert outcome["wifi-hotspots"].startswith("held: wifi-sites/2008-03-01_cccccccccccc_test.csv")
     assert "retire 257 des 260 lignes" in outcome["wifi-hotspots"]
-    assert _files(out / "wifi-hotspots") == before  # nothing changes for consumers
+    assert snapshot(out / "wifi-hotspots") == before  # nothing changes for consumers
     [artifact] = asyncio.run(_artifacts("hold-wifi-hotspots"))
     assert "Publication retenue" in artifact.data and "~257" in artifact.data
 

@@ -1,6 +1,7 @@
-"""The README's claim, kept true by a test: a new source and a new dataset are their contract
-files and one folder of code; the registry, the validator, the publication and the catalogue
-page find them by name, with no list to edit."""
+"""The claims of docs/architecture.md, kept true by a test: a new source and a new dataset are
+their contract files and one folder of code, and a new check kind is one module of rules and
+its use in a contract; the registry, the validator, the publication and the catalogue page
+find them by name, with no list to edit."""
 
 from __future__ import annotations
 
@@ -170,6 +171,62 @@ def test_a_new_source_and_dataset_are_found_validated_and_published(new_dataset:
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "Stationnement vélo" in page and "Places de vélo par arrondissement" in page
     assert (out / "bike-parking" / "CHANGELOG.md").exists()
+
+
+PARITY = """
+from opendata.validate.rules.base import check
+
+# Its words, beside it: problem type -> (French, English).
+WORDS = {
+    "odd-number": (
+        "{cell} est impair : le contrat attend un nombre pair.",
+        "{cell} is odd: the contract expects an even number.",
+    )
+}
+
+
+@check("even-number")
+def _even(ctx, spec):
+    label = spec["field"]
+    if not ctx.has(label):
+        return []
+    odd = ctx.where(label, lambda v: v.strip().isdigit() and int(v) % 2 == 1)
+    return ctx.problems("odd-number", label, odd)
+"""
+
+
+def test_a_new_check_kind_is_one_module_and_its_use_in_a_contract(new_dataset: Path) -> None:
+    """A family of rules dropped beside the others (here a folder added to the package's path,
+    as src/opendata/validate/rules/parity.py would be) and its use in a contract: found by
+    name, run, and its words said; no list edited."""
+    import sys
+
+    from opendata.report.catalogue import CATALOGUE
+    from opendata.report.messages import message
+    from opendata.validate import rules
+
+    family = new_dataset / "rules"
+    family.mkdir()
+    (family / "parity.py").write_text(PARITY, encoding="utf-8")
+    contract = new_dataset / "schemas" / "sources" / "bike-racks" / "source.json"
+    declared = json.loads(contract.read_text(encoding="utf-8"))
+    declared["checks"].append({"type": "even-number", "field": "Places"})
+    contract.write_text(json.dumps(declared), encoding="utf-8")
+    saved_path = list(rules.__path__)
+    try:
+        rules.__path__.append(str(family))
+        rules.load_families()
+        delivery = new_dataset / "racks.csv"
+        delivery.write_text("Code;Arrondissement;Places\nAR-001;11;8\nAR-002;4;3\n", "utf-8")
+        report = validate_file(delivery, registry.source("bike-racks")).report
+        assert report.flatten() == [(3, "Places", "odd-number")]
+        said = message(report.errors[0], "fr")
+        assert said == "« 3 » est impair : le contrat attend un nombre pair.", said
+    finally:
+        rules.__path__[:] = saved_path
+        rules.CHECKS.pop("even-number", None)
+        CATALOGUE.pop("odd-number", None)
+        sys.modules.pop("opendata.validate.rules.parity", None)
 
 
 # Every module but the datasets' own folders (and the generated samples' writers, which

@@ -29,7 +29,7 @@ def test_valid_file_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
         "wifi-sites",
     )
     assert code == 0
-    assert "VALIDE" in out
+    assert "— VALIDE" in out and "NON VALIDE" not in out  # "VALIDE" alone is in both
 
 
 def test_invalid_file_exits_1_with_json_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:

@@ -121,6 +121,7 @@ def _compare(tmp_path: Path, rows: list[list[str] | str], schema: dict[str, Any]
     expected = frictionless_triples(tmp_path, schema)
     found = arrow_triples(tmp_path, schema)
     assert found == expected
+    assert found, "both engines found nothing: a case with no fault proves nothing"
     return found
 
 
@@ -224,7 +225,7 @@ def test_other_constraints_and_types_match_frictionless(tmp_path: Path) -> None:
             {
                 "name": "start_time",
                 "type": "date",
-                "format": "%Y-%m-%d %H:%M:%S" if False else "%Y-%m-%d",
+                "format": "%Y-%m-%d",
             },
             {
                 "name": "duration_s",

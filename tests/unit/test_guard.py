@@ -11,6 +11,7 @@ import pytest
 from opendata.cli import main
 from opendata.contracts import registry
 from opendata.publish import guard, steps
+from tests.helpers import snapshot
 
 SITES = "wifi-sites"
 
@@ -26,7 +27,7 @@ def _truncated(raw: Path, rows: int = 3, name: str = "2008-03-01_aaaaaaaaaaaa_ex
 def test_a_truncated_snapshot_is_held_and_nothing_changes(raw_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "published"
     assert steps.publish("wifi-hotspots", raw_copy, out) is not None
-    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    before = snapshot(out)
     _truncated(raw_copy)
     collected = steps.collect(registry.dataset("wifi-hotspots"), raw_copy, tmp_path / "w")
     assert collected.valid  # valid, but implausible
@@ -35,7 +36,7 @@ def test_a_truncated_snapshot_is_held_and_nothing_changes(raw_copy: Path, tmp_pa
     assert "retire 257 des 260 lignes de sites-2008-01-15.csv (99%)" in hold.sentence()
     assert "opendata approve wifi-hotspots" in hold.sentence()
     assert steps.publish("wifi-hotspots", raw_copy, out) is None
-    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert snapshot(out) == before
     preview = steps.preview(registry.dataset("wifi-hotspots"), collected, out)
     assert "sites" in preview and "~257" in preview
 

@@ -10,6 +10,7 @@ import pytest
 
 from opendata.cli import main
 from opendata.publish import releases, steps
+from tests.helpers import snapshot
 
 
 def _publish(raw: Path, out: Path, dataset: str) -> steps.Outcome:
@@ -17,10 +18,6 @@ def _publish(raw: Path, out: Path, dataset: str) -> steps.Outcome:
     collected = steps.collect(ds, raw)
     assert collected.valid
     return steps.write(ds, steps.build(ds, collected), out)
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def _new_sites_snapshot(raw: Path) -> None:
@@ -36,10 +33,10 @@ def test_first_release_then_nothing_then_minor(raw_copy: Path, tmp_path: Path) -
     folder = tmp_path / "wifi-hotspots"
     for name in ("datapackage.json", "sites.csv", "sites.parquet", "changes.json"):
         assert (folder / name).read_bytes() == (folder / "releases/1.0.0" / name).read_bytes()
-    before = _tree(folder)
+    before = snapshot(folder)
     again = _publish(raw_copy, tmp_path, "wifi-hotspots")
     assert (again.status, again.version) == ("unchanged", "1.0.0")
-    assert _tree(folder) == before
+    assert snapshot(folder) == before
 
     _new_sites_snapshot(raw_copy)
     minor = _publish(raw_copy, tmp_path, "wifi-hotspots")
@@ -183,14 +180,14 @@ def test_diff_and_dry_run_commands(
     _publish(raw_copy, tmp_path, "wifi-hotspots")
     _new_sites_snapshot(raw_copy)
     common = ["--raw-dir", str(raw_copy), "--published-dir", str(tmp_path)]
-    before = _tree(tmp_path)
+    before = snapshot(tmp_path)
     assert main(["publish", "--dry-run", "--dataset", "wifi-hotspots", *common]) == 0
     assert capsys.readouterr().out.splitlines()[:3] == [
         "wifi-hotspots: would publish 1.1.0",
         "  niveau : minor",
         "    sites: +1 -0 ~5",
     ]
-    assert _tree(tmp_path) == before  # a dry run writes nothing
+    assert snapshot(tmp_path) == before  # a dry run writes nothing
     _publish(raw_copy, tmp_path, "wifi-hotspots")
     assert main(["diff", "wifi-hotspots", "--published-dir", str(tmp_path)]) == 0
     assert "wifi-hotspots 1.0.0 → 1.1.0" in capsys.readouterr().out

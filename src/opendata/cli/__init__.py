@@ -24,18 +24,20 @@ __all__ = ["main"]
 
 
 def _in_project(args: object) -> None:
-    """``--root`` (or OPENDATA_ROOT) names the project folder: the contracts are read there,
-    and the folders a command works in default to it (else to the current folder)."""
+    """``opendata --root DIR`` (or OPENDATA_ROOT) names the project folder: the contracts are
+    read there, and the folders a command works in default to it (else to the current folder).
+    A command's own ``--root`` (the folder ``serve``, ``portal`` or ``users`` work in) defaults
+    to the project folder too."""
     from opendata.cli.parser import FOLDERS
 
-    root: Path | None = getattr(args, "root", None)
-    if root is not None:
-        os.environ[settings.ROOT.name] = str(root.resolve())
+    project: Path | None = getattr(args, "project", None)
+    if project is not None:
+        os.environ[settings.ROOT.name] = str(project.resolve())
     base = settings.ROOT.get()
     for attribute, folder in FOLDERS.items():
         if hasattr(args, attribute) and getattr(args, attribute) is None:
             setattr(args, attribute, (base / folder) if base is not None else Path(folder))
-    if getattr(args, "root", None) is None:
+    if not hasattr(args, "root"):
         args.root = base if base is not None else Path(".")  # type: ignore[attr-defined]
 
 

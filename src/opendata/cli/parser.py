@@ -208,6 +208,7 @@ def parser(description: str) -> argparse.ArgumentParser:
     top = Parser(prog="opendata", description=description)
     top.add_argument(
         "--root",
+        dest="project",
         type=Path,
         default=None,
         help="the project folder (schemas/, raw/, published/...; default: OPENDATA_ROOT, else "

@@ -94,6 +94,14 @@ def portal(args: argparse.Namespace) -> int:
     if not root.is_dir():
         sys.stderr.write(f"opendata: {args.root}: pas un dossier\n")
         return EXIT_UNUSABLE
+    from opendata.contracts import registry
+
+    if not registry.sources():
+        sys.stderr.write(
+            f"opendata: aucun contrat dans {registry.schemas_dir()} : lancez la commande dans le "
+            "dossier du projet (qui contient schemas/) ou donnez-le avec opendata --root DOSSIER\n"
+        )
+        return EXIT_UNUSABLE
     from flows.serve import port_taken
 
     if port_taken(args.host, args.port):

@@ -17,12 +17,11 @@ from opendata.contracts.limits import Bounds, bounds
 from opendata.contracts.profiles import Profile, ProfileError
 from opendata.contracts.profiles import parse as parse_profiles
 
-DEFAULT_SCHEMAS_DIR = Path(__file__).resolve().parents[3] / "schemas"
-
 
 def schemas_dir() -> Path:
-    """The contracts folder: ``$OPENDATA_SCHEMAS`` or the repository's ``schemas/``."""
-    return settings.SCHEMAS.get() or DEFAULT_SCHEMAS_DIR
+    """The contracts folder: ``$OPENDATA_SCHEMAS``, else the project folder's ``schemas/``
+    (:func:`opendata.settings.project_root`)."""
+    return settings.SCHEMAS.get() or settings.project_root() / "schemas"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Releases: what changed since the last publication, the semantic version it deserves, and
 the changelog a consumer reads.
 
-Rules (see the README):
+Rules (see docs/consumers.md):
 - MAJOR: a field removed, renamed or retyped, a primary key changed, rows removed, or a field's
   constraints loosened (a consumer's promise weakened: a required field may now be empty, an
   other value or form allowed, a bound widened).

@@ -9,7 +9,8 @@ distinct value of the column, not once per row. No pandas: ``opendata validate``
 
 One module per family of rules in this folder, found by name: a new kind is a function in one
 of them (or a new module here) and its use in a contract; its words are in the message
-catalogue (:mod:`opendata.report.messages`) under the problem type it reports.
+catalogue (:mod:`opendata.report.catalogue`) under the problem type it reports, or beside the
+rule in the module's ``WORDS`` (:func:`load_families` adds them to the catalogue).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from opendata.contracts import registry
 from opendata.contracts.registry import ContractError, Source
+from opendata.report.catalogue import CATALOGUE
 from opendata.validate.rules.base import (
     CHECKS,
     KEY_NORMALISERS,
@@ -38,13 +40,25 @@ __all__ = [
     "Check",
     "Context",
     "check",
+    "load_families",
     "refuse_unrunnable",
     "refuse_unrunnable_contracts",
     "run_checks",
 ]
 
-for _family in pkgutil.iter_modules(__path__):
-    importlib.import_module(f"{__name__}.{_family.name}")
+
+def load_families() -> None:
+    """Import every family of rules in this folder (found by name, never listed), and add the
+    words a family declares beside its rules (``WORDS``: problem type -> (French, English)) to
+    the message catalogue. Run once at import; again after a folder is added to ``__path__``."""
+    for family in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{family.name}")
+        for kind, words in getattr(module, "WORDS", {}).items():
+            if CATALOGUE.setdefault(kind, words) != words:
+                raise ValueError(f"{module.__name__}: the words of {kind!r} are already others")
+
+
+load_families()
 
 
 def refuse_unrunnable(source: Source) -> None:
