@@ -14,7 +14,8 @@ from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
 from prefect.client.schemas.objects import StateType
 
 from opendata.datasets.wifi_hotspots.samples import write_month
-from tests.e2e.prefect_stack import BIN, _free_port, running_stack, stop_group
+from tests.e2e.prefect_stack import BIN, running_stack, stop_group
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +30,7 @@ def test_months_run_on_two_dask_workers_and_report_to_the_server(tmp_path: Path)
     with running_stack(tmp_path / "city", serve=False) as stack:
         for month in ("2009-01", "2009-02"):
             write_month(stack.root / "raw", month, rows=20_000, resent=0)
-        port = _free_port()
+        port = free_port()
         address = f"tcp://127.0.0.1:{port}"
         env = {**stack.env, "OPENDATA_WORK_DIR": str(stack.root / "work")}
         cluster = [

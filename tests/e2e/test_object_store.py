@@ -20,14 +20,15 @@ import pytest
 
 from opendata.datasets.wifi_hotspots.samples import write_month
 from opendata.publish import mirror, steps
-from tests.e2e.prefect_stack import BIN, _free_port
+from tests.e2e.prefect_stack import BIN
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     server = subprocess.Popen(
         [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],

@@ -124,51 +124,59 @@ def template(source: Source) -> bytes:
     assert sheet is not None
     sheet.title = str(source.excel.get("sheet") or "Données")[:31]
     lists = book.create_sheet("Listes")
-    fields = source.schema["fields"]
-    required = set()
-    for index, field in enumerate(fields, start=1):
-        letter = get_column_letter(index)
-        head = sheet.cell(row=1, column=index, value=field["name"])
-        head.font = HEADER
-        sheet.column_dimensions[letter].width = max(14, min(40, len(field["name"]) + 4))
-        constraints = field.get("constraints", {})
-        if constraints.get("required"):
-            required.add(field["name"])
-        area = f"{letter}2:{letter}2000"
-        enum = constraints.get("enum")
-        ftype = field.get("type", "string")
-        if enum:
-            for row, value in enumerate(enum, start=1):
-                lists.cell(row=row, column=index, value=str(value))
-            rule = DataValidation(
-                type="list",
-                formula1=f"{quote_sheetname('Listes')}!${letter}$1:${letter}${len(enum)}",
-                allow_blank=not constraints.get("required"),
-            )
-            rule.error = "Choisissez une valeur de la liste."
-            rule.errorTitle = "Valeur non prévue"
-            rule.showErrorMessage = True
-        else:
-            rule = DataValidation(type="custom", formula1="TRUE", allow_blank=True)
-        rule.prompt = (field.get("description") or field["name"])[:250]
-        rule.promptTitle = field["name"][:32]
-        rule.showInputMessage = True
-        rule.add(area)
-        sheet.add_data_validation(rule)
-        if ftype in ("date", "datetime"):
-            number_format = _date_format(field)
-        elif ftype in _NUMBER_FORMATS:
-            number_format = _NUMBER_FORMATS[ftype]
-        else:
-            number_format = "@"  # text: codes such as 75011 or a SIRET keep their zeros
-        for row in range(2, 2001):
-            sheet.cell(row=row, column=index).number_format = number_format
+    for index, field in enumerate(source.schema["fields"], start=1):
+        _template_column(sheet, lists, index, field)
     sheet.freeze_panes = "A2"
     lists.sheet_state = "hidden"
-    notice = book.create_sheet("Notice")
+    _notice(book.create_sheet("Notice"), source, sheet.title)
+    book.active = 0
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _template_column(sheet: Any, lists: Any, index: int, field: dict[str, Any]) -> None:
+    """One column of the template: its header, its list or help, its number format."""
+    letter = get_column_letter(index)
+    head = sheet.cell(row=1, column=index, value=field["name"])
+    head.font = HEADER
+    sheet.column_dimensions[letter].width = max(14, min(40, len(field["name"]) + 4))
+    constraints = field.get("constraints", {})
+    enum = constraints.get("enum")
+    ftype = field.get("type", "string")
+    if enum:
+        for row, value in enumerate(enum, start=1):
+            lists.cell(row=row, column=index, value=str(value))
+        rule = DataValidation(
+            type="list",
+            formula1=f"{quote_sheetname('Listes')}!${letter}$1:${letter}${len(enum)}",
+            allow_blank=not constraints.get("required"),
+        )
+        rule.error = "Choisissez une valeur de la liste."
+        rule.errorTitle = "Valeur non prévue"
+        rule.showErrorMessage = True
+    else:
+        rule = DataValidation(type="custom", formula1="TRUE", allow_blank=True)
+    rule.prompt = (field.get("description") or field["name"])[:250]
+    rule.promptTitle = field["name"][:32]
+    rule.showInputMessage = True
+    rule.add(f"{letter}2:{letter}2000")
+    sheet.add_data_validation(rule)
+    if ftype in ("date", "datetime"):
+        number_format = _date_format(field)
+    elif ftype in _NUMBER_FORMATS:
+        number_format = _NUMBER_FORMATS[ftype]
+    else:
+        number_format = "@"  # text: codes such as 75011 or a SIRET keep their zeros
+    for row in range(2, 2001):
+        sheet.cell(row=row, column=index).number_format = number_format
+
+
+def _notice(notice: Any, source: Source, sheet_title: str) -> None:
+    """The notice sheet: what to fill, how to save a CSV, and every column described."""
     notice.append([f"Modèle de livraison : {source.title}"])
     notice["A1"].font = Font(bold=True, size=14)
-    notice.append([f"Remplissez la feuille « {sheet.title} », une ligne par enregistrement."])
+    notice.append([f"Remplissez la feuille « {sheet_title} », une ligne par enregistrement."])
     if source.format != "xlsx":
         delimiter = source.csv.get("delimiter", ",")
         notice.append(
@@ -184,12 +192,13 @@ def template(source: Source) -> bytes:
     notice.append(["Colonne", "Obligatoire", "Type", "Description", "Exemple", "Valeurs permises"])
     for cell in notice[notice.max_row]:
         cell.font = HEADER
-    for field in fields:
-        enum = field.get("constraints", {}).get("enum") or []
+    for field in source.schema["fields"]:
+        constraints = field.get("constraints", {})
+        enum = constraints.get("enum") or []
         notice.append(
             [
                 field["name"],
-                "oui" if field["name"] in required else "non",
+                "oui" if constraints.get("required") else "non",
                 message_type(field),
                 field.get("description", ""),
                 example_cell(field),
@@ -198,10 +207,6 @@ def template(source: Source) -> bytes:
         )
     for column, width in (("A", 28), ("B", 12), ("C", 30), ("D", 70), ("E", 24), ("F", 40)):
         notice.column_dimensions[column].width = width
-    book.active = 0
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def message_type(field: dict[str, Any]) -> str:

@@ -108,60 +108,61 @@ def _files(descriptor: dict[str, Any]) -> list[tuple[dict[str, Any], str, int, s
     return found
 
 
-def _dataset(folder: Path, base: str) -> dict[str, Any]:
-    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    releases = releasestore.versions(folder)
-    issued = descriptor.get("created")
-    if releases:
-        issued = releasestore.descriptor(folder, releases[0]).get("created", issued)
+def _licence(descriptor: dict[str, Any]) -> dict[str, Any]:
     declared = descriptor["licenses"][0]
-    licence = LICENCES.get(declared["name"]) or {
+    return LICENCES.get(declared["name"]) or {
         "@id": declared["path"],  # a licence this catalogue has no harvester's name for
         "@type": "dct:LicenseDocument",
         **({"dct:title": declared["title"]} if declared.get("title") else {}),
     }
+
+
+def _distribution(
+    descriptor: dict[str, Any], file: tuple[Any, ...], base: str, dates: dict[str, Any]
+) -> dict[str, Any]:
+    """One published file as a ``dcat:Distribution``."""
+    resource, path, size, checksum, title = file
     name = descriptor["name"]
-    distributions = []
-    for resource, path, size, checksum, title in _files(descriptor):
-        url = f"{base}{name}/{path}"
-        algorithm, _, digest = checksum.partition(":")
-        distributions.append(
-            {
-                "@id": url + "#distribution",
-                "@type": "dcat:Distribution",
-                "dct:title": title,
-                "dct:description": resource.get("description", ""),
-                "dcat:accessURL": _typed(f"{base}{name}/datapackage.json", "rdfs:Resource"),
-                "dcat:downloadURL": _typed(url, "rdfs:Resource"),
-                "dcat:mediaType": _typed(
-                    "https://www.iana.org/assignments/media-types/" + resource["mediatype"],
-                    "dct:MediaType",
-                ),
-                "dct:format": _typed(
-                    f"{EU}file-type/{FILE_TYPES[resource['format']]}", "dct:MediaTypeOrExtent"
-                ),
-                "dcat:byteSize": {"@value": str(size), "@type": "xsd:nonNegativeInteger"},
-                "spdx:checksum": {
-                    "@type": "spdx:Checksum",
-                    "spdx:algorithm": _typed(
-                        f"http://spdx.org/rdf/terms#checksumAlgorithm_{algorithm}",
-                        "spdx:ChecksumAlgorithm",
-                    ),
-                    # A plain literal: typed xsd:hexBinary (as DCAT-AP's shapes ask), rdflib
-                    # hands udata bytes and data.gouv.fr refuses every dataset
-                    # ("checksum.value StringField only accepts string values").
-                    "spdx:checksumValue": digest,
-                },
-                "dct:license": licence,
-                "dct:issued": _date(issued),
-                "dct:modified": _date(descriptor.get("created")),
-                **(
-                    {"dct:conformsTo": _typed(resource["x-conforms-to"], "dct:Standard")}
-                    if resource.get("x-conforms-to")
-                    else {}
-                ),
-            }
-        )
+    url = f"{base}{name}/{path}"
+    algorithm, _, digest = checksum.partition(":")
+    return {
+        "@id": url + "#distribution",
+        "@type": "dcat:Distribution",
+        "dct:title": title,
+        "dct:description": resource.get("description", ""),
+        "dcat:accessURL": _typed(f"{base}{name}/datapackage.json", "rdfs:Resource"),
+        "dcat:downloadURL": _typed(url, "rdfs:Resource"),
+        "dcat:mediaType": _typed(
+            "https://www.iana.org/assignments/media-types/" + resource["mediatype"],
+            "dct:MediaType",
+        ),
+        "dct:format": _typed(
+            f"{EU}file-type/{FILE_TYPES[resource['format']]}", "dct:MediaTypeOrExtent"
+        ),
+        "dcat:byteSize": {"@value": str(size), "@type": "xsd:nonNegativeInteger"},
+        "spdx:checksum": {
+            "@type": "spdx:Checksum",
+            "spdx:algorithm": _typed(
+                f"http://spdx.org/rdf/terms#checksumAlgorithm_{algorithm}",
+                "spdx:ChecksumAlgorithm",
+            ),
+            # A plain literal: typed xsd:hexBinary (as DCAT-AP's shapes ask), rdflib hands
+            # udata bytes and data.gouv.fr refuses every dataset ("checksum.value
+            # StringField only accepts string values").
+            "spdx:checksumValue": digest,
+        },
+        "dct:license": _licence(descriptor),
+        **dates,
+        **(
+            {"dct:conformsTo": _typed(resource["x-conforms-to"], "dct:Standard")}
+            if resource.get("x-conforms-to")
+            else {}
+        ),
+    }
+
+
+def _themes_and_times(descriptor: dict[str, Any]) -> dict[str, Any]:
+    """Themes, update frequency, temporal coverage and standards, where declared."""
     dcat = descriptor.get("x-dcat", {})
     extra: dict[str, Any] = {}
     if dcat.get("themes"):
@@ -192,23 +193,39 @@ def _dataset(folder: Path, base: str) -> dict[str, Any]:
     )
     if standards:
         extra["dct:conformsTo"] = [_typed(u, "dct:Standard") for u in standards]
-    if releases:
-        # Each release, for a consumer who pins one: its descriptor (dct:hasVersion, which
-        # ckanext-dcat keeps; dcat:hasVersion would have to be a whole dcat:Dataset, that
-        # harvesters would import as one more dataset), and the list in releases.json.
-        extra["dct:hasVersion"] = [
+    return extra
+
+
+def _versions(folder: Path, name: str, base: str, releases: list[str]) -> dict[str, Any]:
+    """Each release, for a consumer who pins one: its descriptor (dct:hasVersion, which
+    ckanext-dcat keeps; dcat:hasVersion would have to be a whole dcat:Dataset, that
+    harvesters would import as one more dataset), and the list in releases.json."""
+    if not releases:
+        return {}
+    dated = [
+        f"{v} ({(releasestore.descriptor(folder, v).get('created') or '')[:10]})" for v in releases
+    ]
+    return {
+        "dct:hasVersion": [
             _typed(f"{base}{name}/{releasestore.key(v, releasestore.DESCRIPTOR)}", "rdfs:Resource")
             for v in releases
-        ]
-        dated = [
-            f"{v} ({(releasestore.descriptor(folder, v).get('created') or '')[:10]})"
-            for v in releases
-        ]
-        extra["adms:versionNotes"] = {
+        ],
+        "adms:versionNotes": {
             "@value": f"Versions publiées : {', '.join(dated)}. Liste lisible par une "
             f"machine : {base}{name}/{releasestore.RELEASES_INDEX}",
             "@language": "fr",
-        }
+        },
+    }
+
+
+def _dataset(folder: Path, base: str) -> dict[str, Any]:
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    releases = releasestore.versions(folder)
+    issued = descriptor.get("created")
+    if releases:
+        issued = releasestore.descriptor(folder, releases[0]).get("created", issued)
+    name = descriptor["name"]
+    dates = {"dct:issued": _date(issued), "dct:modified": _date(descriptor.get("created"))}
     return {
         "@id": f"{base}{name}/",
         "@type": "dcat:Dataset",
@@ -218,15 +235,17 @@ def _dataset(folder: Path, base: str) -> dict[str, Any]:
         "dcat:keyword": [{"@value": k, "@language": "fr"} for k in descriptor.get("keywords", [])],
         "dct:publisher": PUBLISHER,
         "dcat:contactPoint": CONTACT,
-        "dct:license": licence,
-        "dct:issued": _date(issued),
-        "dct:modified": _date(descriptor.get("created")),
+        "dct:license": _licence(descriptor),
+        **dates,
         "dcat:version": descriptor.get("version"),
         "dct:language": FRENCH,
         "dct:spatial": PARIS,
         "dcat:landingPage": _typed(f"{base}index.html#{name}", "foaf:Document"),
-        **extra,
-        "dcat:distribution": distributions,
+        **_themes_and_times(descriptor),
+        **_versions(folder, name, base, releases),
+        "dcat:distribution": [
+            _distribution(descriptor, file, base, dates) for file in _files(descriptor)
+        ],
     }
 
 

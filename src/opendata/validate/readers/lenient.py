@@ -208,37 +208,13 @@ def _table_from_grid(
         match = match_header(header, source.labels)
     else:
         match = _profile_match(header, source, profile)
-    problems: list[Problem] = []
-    for label in match.missing:
-        problems.append(Problem("missing-label", label=label, params={"expected": label}))
-    for index, label in match.extra:
-        problems.append(
-            Problem("extra-label", label=label, severity="warning", params={"position": index})
-        )
-    for index, label in match.duplicates:
-        problems.append(Problem("duplicate-label", label=label, params={"position": index}))
-
+    problems = _header_problems(match)
     fields = {f["name"]: f for f in source.schema["fields"]}
     width = len(header_cells)
     body = grid[header_index + 1 :]
     while body and is_blank(body[-1][1]):
         body.pop()  # trailing blank lines (Excel's formatted-but-empty rows, a final newline)
-    for index in match.unnamed:
-        # A column with values but no header: nothing of it can be published, say so.
-        filled = [n for n, row in body if index < len(row) and as_text(row[index])]
-        if filled:
-            problems.append(
-                Problem(
-                    "unlabelled-column",
-                    severity="warning",
-                    params={
-                        "position": index,
-                        "column": column_letters(index + 1),
-                        "count": len(filled),
-                        "first": filled[0],
-                    },
-                )
-            )
+    problems += _unlabelled_columns(match, body)
     cells: dict[str, list[str | None]] = {label: [] for label in match.columns}
     splits = {
         label: found for label in match.columns if profile and (found := profile.split_of(label))
@@ -258,25 +234,55 @@ def _table_from_grid(
                 split, part = splits[label]
                 value = part_text(split.parts(value)[part], split, fields[label])
             cells[label].append(_cell_text(value, fields[label]))
-        if len(row) < width:
-            for label, index in match.columns.items():
-                if index >= len(row):
-                    problems.append(
-                        Problem(
-                            "missing-cell",
-                            row=number,
-                            label=match.written[label],
-                            params={"position": index},
-                        )
-                    )
-        for index in range(width, len(row)):
-            if as_text(row[index]):
-                problems.append(
-                    Problem(
-                        "extra-cell",
-                        row=number,
-                        cell=as_text(row[index]),
-                        params={"position": index, "column": index + 1},
-                    )
-                )
+        problems += _ragged_cells(match, number, row, width)
     return RawTable(source, header_number, match, cells, row_numbers, problems, profile=profile)
+
+
+def _header_problems(match: HeaderMatch) -> list[Problem]:
+    """Labels of the contract missing from the header, extra ones, repeated ones."""
+    problems = [
+        Problem("missing-label", label=label, params={"expected": label}) for label in match.missing
+    ]
+    problems += [
+        Problem("extra-label", label=label, severity="warning", params={"position": index})
+        for index, label in match.extra
+    ]
+    problems += [
+        Problem("duplicate-label", label=label, params={"position": index})
+        for index, label in match.duplicates
+    ]
+    return problems
+
+
+def _unlabelled_columns(match: HeaderMatch, body: list[tuple[int, list[Any]]]) -> list[Problem]:
+    """A column with values but no header: nothing of it can be published, say so."""
+    problems = []
+    for index in match.unnamed:
+        filled = [n for n, row in body if index < len(row) and as_text(row[index])]
+        if filled:
+            params = {
+                "position": index,
+                "column": column_letters(index + 1),
+                "count": len(filled),
+                "first": filled[0],
+            }
+            problems.append(Problem("unlabelled-column", severity="warning", params=params))
+    return problems
+
+
+def _ragged_cells(match: HeaderMatch, number: int, row: list[Any], width: int) -> list[Problem]:
+    """A row shorter than the header (a cell missing per contract column), or longer."""
+    problems = []
+    if len(row) < width:
+        problems += [
+            Problem("missing-cell", row=number, label=match.written[label], params={"position": i})
+            for label, i in match.columns.items()
+            if i >= len(row)
+        ]
+    for index in range(width, len(row)):
+        if as_text(row[index]):
+            params = {"position": index, "column": index + 1}
+            problems.append(
+                Problem("extra-cell", row=number, cell=as_text(row[index]), params=params)
+            )
+    return problems
