@@ -21,7 +21,7 @@ def validate(args: argparse.Namespace) -> int:
         return EXIT_UNUSABLE
     # One engine for every source, on Arrow columns: no pandas in this process (pyarrow
     # would import it on its first array conversion, a fifth of a steward's wait).
-    from opendata.validate.readers.arrowcsv import pyarrow_without_pandas
+    from opendata.validate.readers.prefetch import pyarrow_without_pandas
 
     pyarrow_without_pandas()
     from opendata.validate.file import validate_file

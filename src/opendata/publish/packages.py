@@ -203,89 +203,94 @@ def build_package(
     for meta in dataset.descriptor["resources"]:
         name = meta["name"]
         schema = dataset.resource_schema(name)
-        about = {
-            k: v for k, v in meta.items() if k not in ("name", "schema", "partitionedBy", "x-map")
-        }
         if meta.get("partitionedBy"):
             if not (parts or {}).get(name):
                 continue  # no period delivered yet: no resource rather than an empty list
             found = partitioned_resources(name, meta, schema, (parts or {}).get(name, []))
-            files.update(found[0])
-            resources.extend(found[1])
-            continue
-        frame = frames[name]
-        csv_data = csv_bytes(frame, schema)
-        parquet_data = parquet_bytes(frame, schema)
-        files[f"{name}.csv"] = csv_data
-        files[f"{name}.parquet"] = parquet_data
-        resources.append(
-            {
-                "name": name,
-                "type": "table",
-                "path": f"{name}.csv",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                **about,
-                "hash": _sha256(csv_data),
-                "bytes": len(csv_data),
-                "schema": schema,
-            }
-        )
-        resources.append(
-            {
-                "name": name + PARQUET_SUFFIX,
-                "type": "table",
-                "path": f"{name}.parquet",
-                "format": "parquet",
-                "mediatype": "application/vnd.apache.parquet",
-                **about,
-                "title": f"{meta.get('title', name)} (Parquet)",
-                # frictionless-py 5.21 cannot measure the bytes of a Parquet resource (it compares
-                # the declared size with None), so the size goes under an extension property.
-                "hash": _sha256(parquet_data),
-                "x-bytes": len(parquet_data),
-                "schema": _twin_schema(schema),
-            }
-        )
-        title = str(meta.get("title", name))
-        xlsx_data = xlsx_bytes(frame, schema, title)
-        files[f"{name}.xlsx"] = xlsx_data
-        resources.append(
-            {
-                "name": name + XLSX_SUFFIX,
-                "type": "table",
-                "path": f"{name}.xlsx",
-                "format": "xlsx",
-                "mediatype": XLSX_MEDIATYPE,
-                **about,
-                "title": f"{title} (Excel)",
-                "hash": _sha256(xlsx_data),
-                "x-bytes": len(xlsx_data),
-                "schema": _twin_schema(schema, XLSX_SUFFIX),
-            }
-        )
-        if meta.get("x-map"):  # a table of places: also a map layer
-            geo_data = geojson_bytes(frame, schema, meta["x-map"])
-            files[f"{name}.geojson"] = geo_data
-            resources.append(
-                {
-                    "name": name + GEOJSON_SUFFIX,
-                    "type": "file",
-                    "path": f"{name}.geojson",
-                    "format": "geojson",
-                    "mediatype": GEOJSON_MEDIATYPE,
-                    **about,
-                    "title": f"{title} (carte, GeoJSON)",
-                    "description": (
-                        f"{about.get('description', '')} Une entité (Feature) par ligne, point en "
-                        "WGS 84 (longitude, latitude), tous les champs de la table en propriétés."
-                    ).strip(),
-                    "hash": _sha256(geo_data),
-                    "x-bytes": len(geo_data),
-                }
-            )
+        else:
+            found = _table_resources(meta, schema, frames[name])
+        files.update(found[0])
+        resources.extend(found[1])
     descriptor["resources"] = resources
     text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
     files["datapackage.json"] = text.encode("utf-8")
     return Package(files, descriptor)
+
+
+def _table_resources(
+    meta: dict[str, Any], schema: dict[str, Any], frame: pd.DataFrame
+) -> tuple[dict[str, bytes | Path], list[dict[str, Any]]]:
+    """A table published as one file per format: CSV (the resource), its Parquet and Excel
+    twins, and a GeoJSON map layer for a table of places (``x-map``)."""
+    name = meta["name"]
+    about = {k: v for k, v in meta.items() if k not in ("name", "schema", "partitionedBy", "x-map")}
+    title = str(meta.get("title", name))
+    csv_data = csv_bytes(frame, schema)
+    parquet_data = parquet_bytes(frame, schema)
+    xlsx_data = xlsx_bytes(frame, schema, title)
+    files: dict[str, bytes | Path] = {
+        f"{name}.csv": csv_data,
+        f"{name}.parquet": parquet_data,
+        f"{name}.xlsx": xlsx_data,
+    }
+    resources: list[dict[str, Any]] = [
+        {
+            "name": name,
+            "type": "table",
+            "path": f"{name}.csv",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            **about,
+            "hash": _sha256(csv_data),
+            "bytes": len(csv_data),
+            "schema": schema,
+        },
+        {
+            "name": name + PARQUET_SUFFIX,
+            "type": "table",
+            "path": f"{name}.parquet",
+            "format": "parquet",
+            "mediatype": "application/vnd.apache.parquet",
+            **about,
+            "title": f"{meta.get('title', name)} (Parquet)",
+            # frictionless-py 5.21 cannot measure the bytes of a Parquet resource (it compares
+            # the declared size with None), so the size goes under an extension property.
+            "hash": _sha256(parquet_data),
+            "x-bytes": len(parquet_data),
+            "schema": _twin_schema(schema),
+        },
+        {
+            "name": name + XLSX_SUFFIX,
+            "type": "table",
+            "path": f"{name}.xlsx",
+            "format": "xlsx",
+            "mediatype": XLSX_MEDIATYPE,
+            **about,
+            "title": f"{title} (Excel)",
+            "hash": _sha256(xlsx_data),
+            "x-bytes": len(xlsx_data),
+            "schema": _twin_schema(schema, XLSX_SUFFIX),
+        },
+    ]
+    if meta.get("x-map"):  # a table of places: also a map layer
+        geo_data = geojson_bytes(frame, schema, meta["x-map"])
+        files[f"{name}.geojson"] = geo_data
+        resources.append(
+            {
+                "name": name + GEOJSON_SUFFIX,
+                "type": "file",
+                "path": f"{name}.geojson",
+                "format": "geojson",
+                "mediatype": GEOJSON_MEDIATYPE,
+                **about,
+                "title": f"{title} (carte, GeoJSON)",
+                "description": (
+                    f"{about.get('description', '')} Une entité (Feature) par ligne, point en "
+                    "WGS 84 (longitude, latitude), tous les champs de la table en propriétés."
+                ).strip(),
+                "hash": _sha256(geo_data),
+                "x-bytes": len(geo_data),
+            }
+        )
+    return files, resources

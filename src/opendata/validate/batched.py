@@ -29,7 +29,7 @@ from opendata.validate.engine.validator import Checked
 from opendata.validate.readers import arrowcsv
 from opendata.validate.readers.arrowcsv import StringTable
 from opendata.validate.readers.headers import match_header
-from opendata.validate.readers.lenient import read_delivery
+from opendata.validate.readers.lenient import header_problems, read_delivery
 from opendata.validate.rules import Context, refuse_unrunnable_contracts, run_checks
 
 REPORT_LIMIT = 1000
@@ -73,6 +73,30 @@ def reference_keys(source: Source, raw_dir: Path | None) -> tuple[dict[str, pa.T
     return tables, files
 
 
+def _unchecked_references(
+    source: Source, references: dict[str, pa.Table], raw_dir: Path | None
+) -> list[Problem]:
+    """A warning per foreign key whose referenced source has no delivery to check against."""
+    return [
+        Problem(
+            "foreign-key-unchecked",
+            severity="warning",
+            params={
+                "reference": fk["reference"]["resource"],
+                "raw_dir": str(raw_dir.resolve()) if raw_dir else "",
+            },
+        )
+        for fk in source.schema.get("foreignKeys", [])
+        if fk["reference"]["resource"] not in references
+    ]
+
+
+def _unreadable(report: Report, exc: UnreadableFile) -> LargeValidation:
+    report.unreadable = True
+    report.problems = [Problem(exc.kind, params=exc.params)]
+    return LargeValidation(report, {})
+
+
 def validate_large(
     path: Path,
     source: Source,
@@ -89,39 +113,16 @@ def validate_large(
     delimiter = source.csv.get("delimiter", ",")
     bounds = source.bounds()
 
-    def unreadable(exc: UnreadableFile) -> LargeValidation:
-        report.unreadable = True
-        report.problems = [Problem(exc.kind, params=exc.params)]
-        return LargeValidation(report, {})
-
     try:
         batches = arrowcsv.prefetched(arrowcsv.iter_strings(path, delimiter, bounds))
         first = next(batches)
     except UnreadableFile as exc:
-        return unreadable(exc)
+        return _unreadable(report, exc)
     match = match_header([c.strip() for c in first.header], source.labels)
-    for label in match.missing:
-        report.problems.append(Problem("missing-label", label=label, params={"expected": label}))
-    for index, label in match.extra:
-        report.problems.append(
-            Problem("extra-label", label=label, severity="warning", params={"position": index})
-        )
-    for index, label in match.duplicates:
-        report.problems.append(Problem("duplicate-label", label=label, params={"position": index}))
+    report.problems += header_problems(match)
     if references is None:
         references, _files = reference_keys(source, raw_dir)
-        for fk in source.schema.get("foreignKeys", []):
-            if fk["reference"]["resource"] not in references:
-                report.problems.append(
-                    Problem(
-                        "foreign-key-unchecked",
-                        severity="warning",
-                        params={
-                            "reference": fk["reference"]["resource"],
-                            "raw_dir": str(raw_dir.resolve()) if raw_dir else "",
-                        },
-                    )
-                )
+        report.problems += _unchecked_references(source, references, raw_dir)
     validator = engine.Validator(source.schema, match.columns, references)
     records = 0
     # A file of up to KEEP_BYTES of text is kept as read, for the rows the key check reads
@@ -148,7 +149,7 @@ def validate_large(
             if on_rows is not None:
                 on_rows(checked)
     except UnreadableFile as exc:  # past a bound, or broken, after the first batch
-        return unreadable(exc)
+        return _unreadable(report, exc)
 
     def gather(wanted: np.ndarray) -> StringTable:
         if kept is not None:
@@ -158,7 +159,7 @@ def validate_large(
     try:
         findings = validator.finish(gather)
     except UnreadableFile as exc:  # the file changed under us between the two reads
-        return unreadable(exc)
+        return _unreadable(report, exc)
     report.rows = records
     engine.one_error_per_fault(findings, source.schema, set(match.missing))
     if source.repeated_records == "count-once" and validator.gathered is not None:

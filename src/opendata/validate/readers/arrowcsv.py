@@ -1,6 +1,6 @@
 """The machine exports' CSV read as Arrow columns of text, a batch at a time: decompressed by
 ISA-L, parsed by pyarrow, the next batch read in a thread while this one is checked
-(:func:`prefetched`), every byte bounded."""
+(:func:`~opendata.validate.readers.prefetch.prefetched`), every byte bounded."""
 
 from __future__ import annotations
 
@@ -8,14 +8,11 @@ import bisect
 import csv
 import gzip
 import io
-import os
-import threading
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from queue import Empty, Full, Queue
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -26,79 +23,7 @@ from isal import igzip_threaded, isal_zlib
 from opendata.contracts.limits import Bounds, human, human_bytes
 from opendata.report.problems import UnreadableFile
 from opendata.validate.readers import safefiles
-
-# Arrow's memory for a large delivery comes from jemalloc, told to give freed pages back to the
-# system at once: with the default pool (mimalloc) a month checked batch by batch kept the
-# peak of every batch mapped, some 150 MiB more than it uses (unless the user chose a pool).
-if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
-    try:
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-        pa.jemalloc_set_decay_ms(0)
-    except NotImplementedError:  # a pyarrow built without jemalloc: keep its default
-        pass
-
-
-class _NoPandas:
-    """An import finder that says pandas is not installed."""
-
-    def find_spec(self, name: str, path: Any, target: Any = None) -> None:
-        if name == "pandas" or name.startswith("pandas."):
-            raise ModuleNotFoundError("pandas is not used by this command", name=name)
-
-
-def pyarrow_without_pandas() -> None:
-    """For a process that never uses pandas (``opendata validate`` of a large source): the
-    first time pyarrow turns a Python or NumPy value into an array it imports pandas, only to
-    ask whether the value is a pandas object (0.16 s of a steward's 0.9 s). From this call on,
-    pandas cannot be imported in this process; nothing if it already is."""
-    import sys
-
-    if "pandas" not in sys.modules and not any(isinstance(f, _NoPandas) for f in sys.meta_path):
-        sys.meta_path.insert(0, _NoPandas())
-
-
-T = TypeVar("T")
-
-
-def prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """``batches`` read ahead in a thread, ``depth`` at most waiting: the next batch is
-    decompressed and parsed while this one is checked. An error of the reader is raised
-    here, at the batch where it happened."""
-    queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def read() -> None:
-        try:
-            for batch in batches:
-                while not stop.is_set():
-                    try:
-                        queue.put(("batch", batch), timeout=0.1)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
-                    return
-            queue.put(("end", None))
-        except BaseException as exc:  # handed to the consumer, raised there
-            queue.put(("error", exc))
-
-    reader = threading.Thread(target=read, name="arrowcsv-reader", daemon=True)
-    reader.start()
-    try:
-        while True:
-            kind, value = queue.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
-        while reader.is_alive():  # let a reader blocked on a full queue see the stop
-            try:
-                queue.get_nowait()
-            except Empty:
-                reader.join(0.05)
+from opendata.validate.readers.prefetch import prefetched
 
 
 @dataclass
@@ -163,6 +88,56 @@ BLOCK_BYTES = 1 << 22  # what the CSV parser reads at a time (4 MiB, as fast as 
 BATCH_BYTES = 1 << 22  # text checked at a time: about 48,000 session rows
 
 
+def _bounded_header(path: Path, delimiter: str, bounds: Bounds | None) -> list[str]:
+    """The header, once the file is known to be a regular file within its size bound, and
+    the header within the column bound."""
+    if bounds is not None:
+        safefiles.check_regular(path)
+        if path.stat().st_size > bounds.max_file_bytes:
+            raise UnreadableFile(
+                "too-large", limit=human_bytes(bounds.max_file_bytes), what="le fichier"
+            )
+    header = read_header(path, delimiter)
+    if bounds is not None and len(header) > bounds.max_columns:
+        raise UnreadableFile("too-many-columns", row=1, limit=bounds.max_columns)
+    return header
+
+
+def _read_failure(
+    exc: Exception, row: int, bounds: Bounds | None, past_row_bound: bool
+) -> UnreadableFile:
+    """What the parser's failure at record ``row`` means for a steward."""
+    if past_row_bound:
+        return UnreadableFile("too-many-rows", limit=human(bounds.max_rows if bounds else 0))
+    if bounds is not None and "straddling object" in str(exc):
+        # One record longer than a block (4 MiB): past any cell bound of a contract.
+        return UnreadableFile("cell-too-long", row=row, limit=human(bounds.max_cell_chars))
+    return _unreadable(exc, row)
+
+
+def _strings(
+    header: list[str],
+    table: pa.Table,
+    records: int,
+    ragged: list[tuple[int, str]],
+    final: bool,
+    delimiter: str,
+    bounds: Bounds | None,
+) -> StringTable:
+    """One batch: its rows numbered after the ``records`` before it, with the ragged records
+    it holds (before records left unparsed, or at the end, every ragged one met is this
+    batch's; taken out of ``ragged``), within the row and cell bounds."""
+    numbers, mine = _number(records + 2, table.num_rows, ragged, final=final)
+    parsed = [(number, next(csv.reader([text], delimiter=delimiter), [])) for number, text in mine]
+    records += table.num_rows + len(mine)
+    if bounds is not None and records > bounds.max_rows:
+        raise UnreadableFile("too-many-rows", limit=human(bounds.max_rows))
+    if bounds is not None:
+        _check_cells(table, numbers, bounds)
+    columns = [table.column(i) for i in range(table.num_columns)]
+    return StringTable(header, columns, numbers, parsed, records)
+
+
 def iter_strings(
     path: Path,
     delimiter: str = ",",
@@ -182,16 +157,7 @@ def iter_strings(
     With ``bounds``: only a regular file, at most its file and decompressed sizes, rows,
     columns and cell length (:class:`UnreadableFile` past them, raised at the batch that
     crosses the bound). The first batch is yielded even for a file without data records."""
-    if bounds is not None:
-        safefiles.check_regular(path)
-        size = path.stat().st_size
-        if size > bounds.max_file_bytes:
-            raise UnreadableFile(
-                "too-large", limit=human_bytes(bounds.max_file_bytes), what="le fichier"
-            )
-    header = read_header(path, delimiter)
-    if bounds is not None and len(header) > bounds.max_columns:
-        raise UnreadableFile("too-many-columns", row=1, limit=bounds.max_columns)
+    header = _bounded_header(path, delimiter, bounds)
     batch_bytes = batch_bytes or BATCH_BYTES
     block_bytes = block_bytes or BLOCK_BYTES
     names = [str(i) for i in range(len(header))]
@@ -217,16 +183,9 @@ def iter_strings(
         try:
             item = next(batches, None)
         except (pa.ArrowInvalid, OSError) as exc:
-            if past_bound:
-                raise UnreadableFile("too-many-rows", limit=human(max_rows or 0)) from None
             # The record that broke the reader comes after every record it gave.
             row = records + sum(b.num_rows for b in pending) + len(ragged) + 2
-            if bounds is not None and "straddling object" in str(exc):
-                # One record longer than a block (4 MiB): past any cell bound of a contract.
-                raise UnreadableFile(
-                    "cell-too-long", row=row, limit=human(bounds.max_cell_chars)
-                ) from None
-            raise _unreadable(exc, row) from None
+            raise _read_failure(exc, row, bounds, bool(past_bound)) from None
         skipped = item if isinstance(item, int) else 0  # records left unparsed (``wanted``)
         batch = None if isinstance(item, int) else item
         if batch is not None:
@@ -244,19 +203,9 @@ def iter_strings(
             continue
         if pending or ragged or not yielded:
             table = pa.Table.from_batches(pending, schema=schema)
-            # Before records left unparsed, or at the end, every ragged record met is this
-            # batch's.
-            numbers, mine = _number(records + 2, table.num_rows, ragged, final=batch is None)
-            parsed = [
-                (number, next(csv.reader([text], delimiter=delimiter), [])) for number, text in mine
-            ]
-            records += table.num_rows + len(mine)
-            if max_rows is not None and records > max_rows:
-                raise UnreadableFile("too-many-rows", limit=human(max_rows))
-            if bounds is not None:
-                _check_cells(table, numbers, bounds)
-            columns = [table.column(i) for i in range(len(names))]
-            yield StringTable(header, columns, numbers, parsed, records)
+            strings = _strings(header, table, records, ragged, batch is None, delimiter, bounds)
+            records = strings.records
+            yield strings
             yielded = True
             pending, pending_bytes = [], 0
         records += skipped
@@ -266,6 +215,42 @@ def iter_strings(
 
 PIECE_BYTES = 1 << 22  # decompressed text handed to the parser at a time
 _ISAL_ERROR: type[BaseException] = isal_zlib.error  # type: ignore[assignment]  # stub: instance
+
+
+def _parsed(
+    source: Any,
+    names: list[str],
+    delimiter: str,
+    block_bytes: int,
+    skip: int,
+    on_ragged: Callable[[Any], str],
+) -> Iterator[pa.RecordBatch]:
+    """Arrow's streaming CSV reader on ``source``, every cell as text, ``skip`` records left
+    out, each ragged record given to ``on_ragged`` (nothing for an empty source)."""
+    # One thread: the single-threaded parser numbers ragged records as it meets them.
+    try:
+        stream = pcsv.open_csv(
+            source,
+            read_options=pcsv.ReadOptions(
+                use_threads=False, column_names=names, skip_rows=skip, block_size=block_bytes
+            ),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_ragged,
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            return
+        raise
+    yield from stream
 
 
 def _record_batches(
@@ -298,30 +283,7 @@ def _record_batches(
             ragged[0] += 1
             return on_ragged(int(row.number) + offset, row.text)
 
-        # One thread: the single-threaded parser numbers ragged records as it meets them.
-        try:
-            stream = pcsv.open_csv(
-                source,
-                read_options=pcsv.ReadOptions(
-                    use_threads=False, column_names=names, skip_rows=skip, block_size=block_bytes
-                ),
-                parse_options=pcsv.ParseOptions(
-                    delimiter=delimiter,
-                    newlines_in_values=True,
-                    ignore_empty_lines=False,
-                    invalid_row_handler=numbered,
-                ),
-                convert_options=pcsv.ConvertOptions(
-                    column_types=dict.fromkeys(names, pa.string()),
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
-        except pa.ArrowInvalid as exc:
-            if "Empty CSV file" in str(exc):
-                return
-            raise
-        yield from stream
+        return _parsed(source, names, delimiter, block_bytes, skip, numbered)
 
     with path.open("rb") as handle:
         gzipped = handle.read(2) == b"\x1f\x8b"

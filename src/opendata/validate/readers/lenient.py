@@ -208,7 +208,7 @@ def _table_from_grid(
         match = match_header(header, source.labels)
     else:
         match = _profile_match(header, source, profile)
-    problems = _header_problems(match)
+    problems = header_problems(match)
     fields = {f["name"]: f for f in source.schema["fields"]}
     width = len(header_cells)
     body = grid[header_index + 1 :]
@@ -238,7 +238,7 @@ def _table_from_grid(
     return RawTable(source, header_number, match, cells, row_numbers, problems, profile=profile)
 
 
-def _header_problems(match: HeaderMatch) -> list[Problem]:
+def header_problems(match: HeaderMatch) -> list[Problem]:
     """Labels of the contract missing from the header, extra ones, repeated ones."""
     problems = [
         Problem("missing-label", label=label, params={"expected": label}) for label in match.missing
