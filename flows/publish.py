@@ -45,16 +45,20 @@ def _io_error_only(task: Any, task_run: Any, state: State) -> bool:
 
 
 # Results stay in memory: nothing a task returns (deliveries may hold personal data) is
-# written to Prefect's result storage.
+# written to Prefect's result storage. A task that reads or writes files is retried on I/O
+# errors only (a refused delivery is not retried).
+IN_MEMORY: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
+FILE_TASK: dict[str, Any] = {
+    "retries": 2,
+    "retry_delay_seconds": 2,
+    "retry_condition_fn": _io_error_only,
+    **IN_MEMORY,
+}
 
 
 @task(
     name="collect-and-validate",
-    retries=2,
-    retry_delay_seconds=2,
-    retry_condition_fn=_io_error_only,
-    cache_policy=NO_CACHE,
-    persist_result=False,
+    **FILE_TASK,
 )
 def collect(dataset: str, raw_dir: Path) -> Collected | State:
     """Validate every delivery that feeds ``dataset`` (large sources aside: see
@@ -82,11 +86,7 @@ def stage_task(dataset: str, stage: str) -> Any:
             spec.function,
             name=stage,
             task_run_name=spec.run_name,
-            retries=2,
-            retry_delay_seconds=2,
-            retry_condition_fn=_io_error_only,
-            cache_policy=NO_CACHE,
-            persist_result=False,
+            **FILE_TASK,
         )
     return _STAGE_TASKS[dataset, stage]
 
@@ -160,7 +160,7 @@ def process_months(dataset: str, raw_dir: str, work_dir: str) -> Collected:
     return collected
 
 
-@task(name="transform-and-package", cache_policy=NO_CACHE, persist_result=False)
+@task(name="transform-and-package", **IN_MEMORY)
 def build(dataset: str, collected: Collected) -> Package:
     """Run the dataset's transform and build its package in memory."""
     return steps.build(registry.dataset(dataset), collected)
@@ -168,11 +168,7 @@ def build(dataset: str, collected: Collected) -> Package:
 
 @task(
     name="write-atomically",
-    retries=2,
-    retry_delay_seconds=2,
-    retry_condition_fn=_io_error_only,
-    cache_policy=NO_CACHE,
-    persist_result=False,
+    **FILE_TASK,
 )
 def write(
     dataset: str,
@@ -219,12 +215,7 @@ def publish_dataset(
         _share_api_with_workers()
         # The task runner from the settings as they are now, not when this module was imported.
         large = process_months.with_options(task_runner=task_runner())(dataset, raw_dir, work)
-        collected.reports += large.reports
-        collected.paths.update(large.paths)
-        collected.parts = large.parts
-        collected.processed = large.processed
-        if large.newest and (collected.newest is None or large.newest > collected.newest):
-            collected.newest = large.newest
+        collected.absorb(large)
     if not collected.valid:
         report_artifacts(dataset, collected.reports)
         logger.error("%s: rien de publié, %s", dataset, collected.refusal())

@@ -73,6 +73,15 @@ class Collected:
         """True when every delivery passed: only then may the dataset be built."""
         return all(r.valid for r in self.reports)
 
+    def absorb(self, large: Collected) -> None:
+        """Add what a large source's stages collected (:func:`collect_large`, run apart)."""
+        self.reports += large.reports
+        self.paths.update(large.paths)
+        self.parts = large.parts
+        self.processed = large.processed
+        if large.newest and (self.newest is None or large.newest > self.newest):
+            self.newest = large.newest
+
     def refusal(self, lang: str = "fr") -> str:
         """Each refused delivery with its first reasons (the messages a steward reads) and
         where to see them all: never only a pointer to another command."""
