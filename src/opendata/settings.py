@@ -263,6 +263,10 @@ PORTAL_TRUSTED_PROXIES = _declare(
     "OPENDATA_PORTAL_TRUSTED_PROXIES", "addresses", "", _text, "portal",
     "Proxies whose X-Forwarded-For is believed (comma-separated); none by default.",
 )  # fmt: skip
+PORTAL_CONTACT = _declare(
+    "OPENDATA_PORTAL_CONTACT", "e-mail address", "", _text, "portal",
+    "The data team's address, on the portal's help page (else it says to write to the team).",
+)  # fmt: skip
 PORTAL_RETENTION_HOURS = _declare(
     "OPENDATA_PORTAL_RETENTION_HOURS", "hours", 24.0, _seconds, "portal",
     "How long an upload that was not sent is kept.",

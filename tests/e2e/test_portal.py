@@ -139,6 +139,21 @@ def test_sign_in_upload_an_invalid_workbook_and_download_its_annotated_copy(
     wait_report(page)
     assert page.locator(".badge.bad").first.inner_text() == "Non valide"
     assert page.locator("th[scope=row]", has_text="EPN!L5").count() == 1
+    # No word or date of the errors table is cut mid-way ("Colon ne", "31/0 2/20 08"): a cell
+    # of one word is drawn on one line.
+    cut = page.eval_on_selector_all(
+        "table.errors td, table.errors th",
+        """cells => cells.filter(c => {
+            const text = c.textContent.trim();
+            if (!text || /\\s/.test(text)) return false;
+            const range = document.createRange();
+            range.selectNodeContents(c);
+            const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+            return tops.size > 1;
+        }).map(c => c.textContent.trim())""",
+    )
+    assert cut == []
+    assert page.locator("table.errors td").count() > 5
     report_url = page.url
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "portal-report.png"), full_page=False)
@@ -354,6 +369,22 @@ def held_running(route: Any) -> None:
 
 def _cookies(page: Any) -> str:
     return "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())
+
+
+def test_the_help_page_reads_on_a_phone_and_on_a_screen(
+    browser: Any, portal: tuple[str, Path]
+) -> None:
+    url, _ = portal
+    for width in (1280, 390):
+        page, problems = _page(browser, width)
+        page.goto(f"{url}/connexion")
+        page.click("a[href='/aide']")
+        page.wait_for_url(f"{url}/aide")
+        assert page.locator("h1").inner_text() == "Aide"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        accessible(page)
+        assert problems == []
+        page.close()
 
 
 def test_the_template_downloads_from_the_portal(browser: Any, portal: tuple[str, Path]) -> None:

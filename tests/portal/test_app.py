@@ -267,12 +267,24 @@ def test_an_invalid_workbook_gives_its_report_with_cell_references_and_preview(
     assert "Source reconnue d'après l'en-tête" in answer.text.replace("&#39;", "'")
     assert "EPN!L5" in text and "n'est pas un SIRET valide" in text.replace("&#39;", "'")
     assert "9 lignes × 15 colonnes" in text
+    assert "effacé avec ce rapport" not in text  # no personal data: kept as announced elsewhere
     # The failing row of the steward's file, the faulty cell highlighted, its message at hand.
     assert re.search(r'<td class="fault" tabindex="0" aria-describedby="tip-5-\d+">', answer.text)
     assert "Identifiant de l&#39;EPN" in answer.text  # column description from the contract
     by_kind = client.get(str(answer.url) + "?groupe=type").text
     assert "cellule(s) de la colonne « SIRET du gestionnaire »" in by_kind
     assert "<details" in by_kind
+    # Kinds in words, never the engine's codes (issue 24's walk: "constraint-error" on screen).
+    assert "SIRET invalide" in by_kind and "Valeur hors des règles de la colonne" in by_kind
+    shown = _text(by_kind)
+    for code in (
+        "constraint-error",
+        "row-constraint",
+        "primary-key",
+        "missing-label",
+        "siret-error",
+    ):
+        assert code not in shown, code
 
 
 def test_reports_agree_with_the_command_line(started: Any, tmp_path: Path) -> None:
@@ -375,6 +387,11 @@ def test_trainee_reports_are_for_their_stewards_and_mask_identity(started: Any) 
                     continue
                 assert f">{value}<" not in shown, (label, number)
     assert "•••" in shown and "données personnelles" in shown
+    # The report says when it and the file are deleted, not vanishing without warning.
+    said = _text(shown).replace("&#39;", "'")
+    assert re.search(r"il est effacé avec ce rapport le \d\d/\d\d/\d{4} \d\d:\d\d", said), said[
+        :500
+    ]
     # Not the data team's role, not another steward: personal data stays with its stewards.
     team, _ = signed_in(started, "equipe")
     assert team.get(report.url.path).status_code == 404
@@ -767,3 +784,22 @@ def test_a_double_click_on_send_reads_accepted_not_duplicate(started: Any) -> No
     check_id = report.url.path.split("/")[-1]
     meta = jobs.read_meta(started.app_root, check_id)
     assert meta is not None and meta["sent"]["status"] == "accepted", meta["sent"]
+
+
+def test_the_help_page_is_open_to_all_and_names_the_contact(
+    started: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anonymous = _client(started)
+    page = anonymous.get("/aide")
+    assert page.status_code == 200
+    text = _text(page.text).replace("&#39;", "'")
+    assert "Livrer un fichier, pas à pas" in text and "Envoyer ce fichier" in text
+    assert "qui vous a créé votre compte" in text  # no contact set: the team, in words
+    monkeypatch.setenv("OPENDATA_PORTAL_CONTACT", "donnees-inclusion@paris.example")
+    page = anonymous.get("/aide")
+    assert 'href="mailto:donnees-inclusion@paris.example"' in page.text
+    # Every page leads there, signed in or not.
+    assert 'href="/aide"' in anonymous.get("/connexion").text
+    client, _ = signed_in(started, "marie")
+    home = client.get("/").text
+    assert 'href="/aide"' in home

@@ -78,3 +78,23 @@ def test_html_report_escapes_cells() -> None:
     assert page.startswith("<!doctype html>") and 'lang="fr"' in page
     assert "<td><code>PW12</code></td>" in page
     assert "Square d&#x27;Anvers" not in page  # only faulty cells are shown, not whole rows
+
+
+def test_every_kind_of_finding_has_a_short_name_in_both_languages() -> None:
+    """The titles that group findings by kind say them in words: each type a report of a
+    readable file can hold has its own name (unreadable files share one)."""
+    from opendata.report.catalogue import (
+        KIND_TITLES,
+        UNREADABLE_KINDS,
+        UNREADABLE_TITLE,
+        kind_title,
+    )
+    from opendata.report.messages import known_types
+
+    assert not set(KIND_TITLES) & UNREADABLE_KINDS
+    named = set(KIND_TITLES) | UNREADABLE_KINDS
+    assert sorted(known_types() - named) == []
+    assert all(fr and en and fr != en for fr, en in KIND_TITLES.values())
+    assert kind_title("constraint-error") == "Valeur hors des règles de la colonne"
+    assert kind_title("constraint-error", "en") == "Value outside the column's rules"
+    assert kind_title("truncated-gzip") == UNREADABLE_TITLE[0]

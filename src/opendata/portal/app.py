@@ -29,7 +29,7 @@ from starlette.templating import Jinja2Templates
 
 from opendata.portal import jobs
 from opendata.portal.context import Portal, Settings
-from opendata.portal.pages import api, checks, deposits, errors, report, signin, templates
+from opendata.portal.pages import api, checks, deposits, errors, report, signin, support, templates
 from opendata.portal.security import SecurityHeaders, secret_key
 
 __all__ = ["ROUTES", "Settings", "create_app"]
@@ -54,6 +54,7 @@ ROUTES: list[BaseRoute] = [
     Route("/modeles/{source}.xlsx", templates.template_file),
     Route("/api/v1/validate", api.api_validate, methods=["POST"]),
     Route("/sante", api.health),
+    Route("/aide", support.help_page),
     Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
 ]
 

@@ -9,6 +9,7 @@ the signed-in account.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
 import threading
@@ -17,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -221,3 +223,11 @@ def login_required(handler: Page) -> Callable[[Request], Awaitable[Response]]:
             return portal.refusal_page(request, exc)
 
     return wrapped
+
+
+def paris_time(text: str | None) -> str:
+    """An ISO moment as the steward reads it: ``05/12/2026 09:30``, Paris time."""
+    if not text:
+        return ""
+    moment = dt.datetime.fromisoformat(text).astimezone(ZoneInfo("Europe/Paris"))
+    return moment.strftime("%d/%m/%Y %H:%M")

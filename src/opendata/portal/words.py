@@ -158,6 +158,23 @@ WORDS: dict[str, dict[str, str]] = {
         "sont conservés ici : renvoyez-le plus tard avec le même bouton, et prévenez l'équipe "
         "données si cela dure.",
         "limits": "{book} pour un classeur, {other} pour un CSV",
+        "help": "Aide et contact",
+        "help_title": "Aide",
+        "help_steps_title": "Livrer un fichier, pas à pas",
+        "help_step_check": "Déposez votre fichier sur la page « Vérifier un fichier » : il "
+        "n'est pas encore envoyé à la Ville.",
+        "help_step_read": "Lisez le rapport : chaque erreur est nommée par sa cellule (par "
+        "exemple EPN!D47), avec ce qui est attendu.",
+        "help_step_fix": "Corrigez votre fichier (la copie annotée surligne les cellules en "
+        "erreur), puis vérifiez-le à nouveau.",
+        "help_step_send": "Quand il est valide, cliquez sur « Envoyer ce fichier ».",
+        "help_step_follow": "Suivez-le dans « Mes dépôts » jusqu'à sa publication.",
+        "help_templates": "Partir d'un modèle Excel",
+        "help_contact_title": "Une question ?",
+        "help_contact": "Écrivez à l'équipe données :",
+        "help_no_contact": "Écrivez à l'équipe données de la Ville, qui vous a créé votre compte.",
+        "deadline": "Ce fichier contient des données personnelles : s'il n'est pas envoyé, il est "
+        "effacé avec ce rapport le {deadline}. Téléchargez ce dont vous avez besoin avant.",
     },
     "en": {
         "site": "Delivery portal — Digital inclusion, City of Paris",
@@ -305,6 +322,23 @@ WORDS: dict[str, dict[str, str]] = {
         "disk_store": "The delivery could not be stored: {why}. Your file and its report are "
         "kept here: send it again later with the same button.",
         "limits": "{book} for a workbook, {other} for a CSV",
+        "help": "Help and contact",
+        "help_title": "Help",
+        "help_steps_title": "Delivering a file, step by step",
+        "help_step_check": "Drop your file on the “Check a file” page: it is not sent to the "
+        "City yet.",
+        "help_step_read": "Read the report: each error is named by its cell (such as EPN!D47), "
+        "with what is expected.",
+        "help_step_fix": "Correct your file (the annotated copy highlights the faulty cells), "
+        "then check it again.",
+        "help_step_send": "Once it is valid, click “Send this file”.",
+        "help_step_follow": "Follow it in “My deliveries” until it is published.",
+        "help_templates": "Start from an Excel template",
+        "help_contact_title": "A question?",
+        "help_contact": "Write to the data team:",
+        "help_no_contact": "Write to the City's data team, who created your account.",
+        "deadline": "This file holds personal data: unless it is sent, it is deleted with this "
+        "report on {deadline}. Download what you need before.",
     },
 }
 

@@ -372,3 +372,65 @@ CATALOGUE.update(
         ),
     }
 )
+
+
+# A short name of each kind of finding, for the titles that group findings by kind (a steward
+# reads "Valeur hors des règles", never ``constraint-error``). Unreadable files end a report at
+# their one finding: they share one name.
+KIND_TITLES: dict[str, tuple[str, str]] = {
+    "type-error": ("Valeur d'un autre type que prévu", "Value of another type"),
+    "constraint-error": (
+        "Valeur hors des règles de la colonne",
+        "Value outside the column's rules",
+    ),
+    "row-constraint": ("Règle entre colonnes non respectée", "Rule between columns broken"),
+    "primary-key": ("Identifiant en double ou vide", "Identifier repeated or empty"),
+    "unique-error": ("Valeur en double", "Repeated value"),
+    "foreign-key": ("Référence inconnue", "Unknown reference"),
+    "foreign-key-unchecked": ("Référence non vérifiée", "Reference not checked"),
+    "missing-label": ("Colonne manquante", "Missing column"),
+    "extra-label": ("Colonne en trop", "Extra column"),
+    "duplicate-label": ("Colonne en double", "Repeated column"),
+    "unlabelled-column": ("Colonne sans en-tête", "Column without a header"),
+    "missing-cell": ("Cellule manquante", "Missing cell"),
+    "extra-cell": ("Cellule en trop", "Extra cell"),
+    "blank-row": ("Ligne vide", "Blank row"),
+    "empty-table": ("Fichier sans données", "File without data"),
+    "siren-error": ("SIREN invalide", "Invalid SIREN"),
+    "siret-error": ("SIRET invalide", "Invalid SIRET"),
+    "phone-error": ("Téléphone invalide", "Invalid phone number"),
+    "email-error": ("Adresse électronique invalide", "Invalid e-mail address"),
+    "url-error": ("Adresse web invalide", "Invalid web address"),
+    "arrondissement-error": ("Arrondissement invalide", "Invalid arrondissement"),
+    "opening-hours-error": ("Horaires illisibles", "Unreadable opening hours"),
+    "label-error": ("Libellé hors de la liste nationale", "Label outside the national list"),
+    "coordinates-outside-paris": ("Coordonnées hors de Paris", "Coordinates outside Paris"),
+    "coordinates-swapped": ("Latitude et longitude inversées", "Latitude and longitude swapped"),
+    "outside-paris": ("Code postal hors de Paris", "Postcode outside Paris"),
+    "outside-period": ("Ligne d'une autre période", "Row of another period"),
+    "several-periods": ("Plusieurs périodes dans un fichier", "Several periods in one file"),
+    "repeated-record": ("Enregistrement renvoyé", "Record sent again"),
+    "conflicting-record": ("Enregistrement renvoyé différent", "Record sent again, different"),
+    "ambiguous-time": ("Heure ambiguë (changement d'heure)", "Ambiguous time (clock change)"),
+    "nonexistent-time": ("Heure inexistante (changement d'heure)", "Time that does not exist"),
+    "dated-by-mtime": ("Livraison sans date", "Delivery without a date"),
+    "no-delivery": ("Aucune livraison", "No delivery"),
+    "unpublishable-name": ("Nom de fichier inutilisable", "Unusable file name"),
+}
+UNREADABLE_TITLE = ("Fichier illisible", "Unreadable file")
+# The kinds that end a report at once (the file cannot be read): they share that name.
+UNREADABLE_KINDS = frozenset(
+    {
+        "binary", "broken-excel", "broken-json", "cell-too-long", "delimiter", "empty",
+        "encoding", "expected-csv", "expected-excel", "header-too-long", "internal-error",
+        "malformed-csv", "missing-sheet", "no-header", "not-a-file", "not-feature-collection",
+        "not-found", "os-error", "special-file", "too-large", "too-many-columns",
+        "too-many-rows", "truncated-gzip", "unexpected-json", "xml-entities",
+    }
+)  # fmt: skip
+
+
+def kind_title(kind: str, lang: str = "fr") -> str:
+    """The short name of a kind of finding, in ``lang``."""
+    fr, en = KIND_TITLES.get(kind, UNREADABLE_TITLE)
+    return fr if lang == "fr" else en

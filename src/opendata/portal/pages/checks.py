@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from opendata.contracts import limits, registry
 from opendata.portal import jobs
 from opendata.portal.accounts import Account
-from opendata.portal.context import Portal, Refusal, lang_of, login_required
+from opendata.portal.context import Portal, Refusal, lang_of, login_required, paris_time
 from opendata.portal.security import SECURITY_HEADERS
 from opendata.portal.uploads import discard_if_unreadable, finish, receive_upload, start_check
 from opendata.portal.words import WORDS, say
@@ -37,6 +37,7 @@ async def home(request: Request, portal: Portal, account: Account) -> Response:
         sources=portal.allowed_sources(account),
         limit=limits_text(lang_of(request), portal.settings.max_upload_bytes),
         recent=recent,
+        when={m["id"]: paris_time(m.get("created")) for m in recent},
         titles={s.name: s.title for s in registry.sources().values()},
     )
 

@@ -14,8 +14,7 @@ from opendata import intake
 from opendata.contracts import registry
 from opendata.portal import jobs
 from opendata.portal.accounts import Account
-from opendata.portal.context import Portal, Refusal, lang_of, login_required
-from opendata.portal.pages.report import paris_time
+from opendata.portal.context import Portal, Refusal, lang_of, login_required, paris_time
 from opendata.portal.uploads import disk_text
 from opendata.portal.words import WORDS
 

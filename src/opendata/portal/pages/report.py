@@ -9,7 +9,6 @@ import json
 from itertools import groupby
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,22 +16,15 @@ from starlette.responses import Response
 from opendata.contracts import limits, registry
 from opendata.portal import jobs, workbooks
 from opendata.portal.accounts import Account
-from opendata.portal.context import Portal, Refusal, lang_of, login_required
+from opendata.portal.context import Portal, Refusal, lang_of, login_required, paris_time
 from opendata.portal.pages.checks import progress
 from opendata.portal.words import WORDS, rows_text, say
+from opendata.report.catalogue import kind_title
 from opendata.report.messages import message
 from opendata.report.problems import Problem, Report, cell_reference
 from opendata.report.render import GROUP_AT, as_dict
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def paris_time(text: str | None) -> str:
-    """An ISO moment as the steward reads it: ``05/12/2026 09:30``, Paris time."""
-    if not text:
-        return ""
-    moment = dt.datetime.fromisoformat(text).astimezone(ZoneInfo("Europe/Paris"))
-    return moment.strftime("%d/%m/%Y %H:%M")
 
 
 def download_name(meta: dict[str, Any], suffix: str) -> str:
@@ -114,7 +106,13 @@ def by_kind(entries: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
         else:
             title = t["by_kind_file"].format(count=len(items))
         groups.append(
-            {"type": kind, "title": title, "first": items[0]["message"], "entries": items}
+            {
+                "type": kind,
+                "kind_title": kind_title(kind, lang),
+                "title": title,
+                "first": items[0]["message"],
+                "entries": items,
+            }
         )
     return groups
 
@@ -155,14 +153,27 @@ def report_context(
         "by_kind": by_kind(error_entries, lang),
         "warning_groups": warning_groups,
         "single_warnings": [e for e in warning_entries if id(e) not in grouped],
-        "counts": sorted(counts.items(), key=lambda kv: -kv[1]),
+        "counts": [
+            (kind, kind_title(kind, lang), n)
+            for kind, n in sorted(counts.items(), key=lambda kv: -kv[1])
+        ],
         "columns": len(source.labels),
         "rows_text": rows_text(lang, report.rows, len(source.labels)),
         # The contract a report was made against (a changed contract gives another).
         "contract_version": f"{source.name} · {source.fingerprint}",
         "checked_at": paris_time(meta.get("finished") or meta.get("created")),
         "size": limits.human_bytes(int(meta.get("bytes", 0))),
+        "deadline": _deadline(meta, source),
     }
+
+
+def _deadline(meta: dict[str, Any], source: registry.Source) -> str:
+    """When a report of personal data and its file are deleted (if not sent), Paris time:
+    said on the page, so that the report does not vanish without warning."""
+    if not source.personal_data or meta.get("sent") or not meta.get("created_ts"):
+        return ""
+    moment = float(meta["created_ts"]) + jobs.retention_seconds(personal=True)
+    return paris_time(dt.datetime.fromtimestamp(moment, dt.UTC).isoformat())
 
 
 def done_report(request: Request, portal: Portal, check_id: str) -> Report:
