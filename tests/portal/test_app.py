@@ -655,7 +655,7 @@ def test_a_geojson_export_of_the_portal_is_read_grouped_annotated_and_sent(
     report = upload(client, csrf, export)
     page = _text(report.text)
     assert "wifi-sites" in page and "Valide, avec avertissements" in page
-    assert "23 cellule(s) de la colonne « cp » — outside-paris" in page
+    assert "Code postal hors de Paris — 23 cellule(s) de la colonne « cp »" in page
     assert page.count("hors de Paris : le site est accepté") == 1  # said once, not a wall
     assert all(f" D{row} « 93500 »" in page for row in range(2, 25))  # every cell listed
     sent = client.post(report.url.path + "/envoyer", data={"csrf": _csrf(report.text)})
@@ -803,3 +803,35 @@ def test_the_help_page_is_open_to_all_and_names_the_contact(
     client, _ = signed_in(started, "marie")
     home = client.get("/").text
     assert 'href="/aide"' in home
+
+
+def test_every_template_filled_with_its_examples_comes_back_as_its_source(
+    started: Any, tmp_path: Path
+) -> None:
+    """Each Excel template of the portal (CSV sources' included), filled with the contract's
+    examples and sent without naming a source, is recognised as its source and valid: the
+    portal never refuses its own templates (issue 24's walk: "Feuille « EPN » introuvable")."""
+    from opendata.report.messages import example_cell
+
+    client, csrf = signed_in(started, "equipe")
+    listing = client.get("/modeles").text
+    sources = [s for s in registry.sources().values() if f"/modeles/{s.name}.xlsx" in listing]
+    assert {"wifi-sites", "epn-attendance"} <= {s.name for s in sources}  # CSV sources too
+    for source in sources:
+        if source.personal_data:
+            continue  # the data team's account does not see trainee reports (tested apart)
+        book = openpyxl.load_workbook(
+            io.BytesIO(client.get(f"/modeles/{source.name}.xlsx").content)
+        )
+        sheet = book.worksheets[0]
+        for column, field in enumerate(source.schema["fields"], start=1):
+            sheet.cell(row=2, column=column, value=example_cell(field))
+        filled = tmp_path / f"{source.name}-rempli.xlsx"
+        book.save(filled)
+        answer = upload(client, csrf, filled)
+        assert answer.status_code == 200, (source.name, _text(answer.text)[:300])
+        text = _text(answer.text)
+        assert source.title in text and "Valide" in text and "Non valide" not in text, (
+            source.name,
+            text[:600],
+        )

@@ -409,3 +409,33 @@ def test_a_report_of_the_same_bytes_and_contract_is_reused_and_no_other(
             sample, source, tmp_path / "raw2", tmp_path / "q2", checked=stale
         )
         assert report.valid and receipt.status in ("accepted", "duplicate")
+
+
+def test_a_filled_excel_template_of_a_csv_source_is_stored_as_a_workbook_the_publication_finds(
+    tmp_path: Path, raw_copy: Path
+) -> None:
+    """A CSV source that takes its Excel template (a ``*.xlsx`` file pattern) stores the
+    workbook untouched under an ``.xlsx`` name, which the publication's patterns find."""
+    import io
+
+    import openpyxl
+
+    from opendata.contracts.deliveries import newest_delivery
+    from opendata.portal import workbooks
+    from opendata.report.messages import example_cell
+    from opendata.validate.file import validate_file
+
+    source = registry.source("epn-attendance")
+    book = openpyxl.load_workbook(io.BytesIO(workbooks.template(source)))
+    sheet = book.worksheets[0]
+    for column, field in enumerate(source.schema["fields"], start=1):
+        sheet.cell(row=2, column=column, value=example_cell(field))
+    filled = tmp_path / "frequentation mars.xlsx"
+    book.save(filled)
+    receipt, report = intake.submit(filled, source, raw_copy, tmp_path / "quarantine")
+    assert receipt.status == "accepted", report.errors
+    assert receipt.stored is not None and receipt.stored.suffix == ".xlsx"
+    assert receipt.stored.read_bytes() == filled.read_bytes()
+    stored = validate_file(receipt.stored, source, raw_copy).report
+    assert stored.valid and stored.rows == 1
+    assert newest_delivery(raw_copy, source) is not None  # found by the publication's patterns

@@ -105,7 +105,7 @@ def _unreadable(folder: Path) -> list[tuple[Path, str]]:
         (png, "wifi-sites"),
         (folder / "absent.csv", "wifi-sites"),
         (folder / ("n" * 300 + ".csv"), "wifi-sites"),  # the system refuses the name
-        (workbook, "wifi-sites"),  # a workbook where a CSV is expected
+        (workbook, "wifi-sessions"),  # a workbook where the operator's CSV is expected
         (FIXTURES / "wifi-sites" / "every-error.csv", "epn-places"),  # the reverse
     ]
 

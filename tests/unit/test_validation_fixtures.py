@@ -94,9 +94,15 @@ def test_unreadable_files_say_why(name: str, kind: str) -> None:
 
 
 def test_excel_where_csv_expected_is_unreadable() -> None:
+    """A workbook for a source that takes none (the operator's CSV export) says so; for a
+    CSV source that takes its Excel template, a workbook of another shape names the columns
+    it should have."""
     path = FIXTURES / "epn-places/title-row-above-header.xlsx"
-    report = validate_file(path, registry.source("wifi-sites")).report
+    report = validate_file(path, registry.source("wifi-sessions")).report
     assert [p.type for p in report.errors] == ["expected-csv"]
+    report = validate_file(path, registry.source("wifi-sites")).report
+    assert [p.type for p in report.errors] == ["no-header"]
+    assert "Code site" in report.errors[0].params["expected"]
 
 
 def test_epn_places_title_rows_and_mixed_cell_types_are_valid() -> None:

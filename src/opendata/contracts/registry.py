@@ -61,6 +61,12 @@ class Source:
         return bounds(self.limits)
 
     @property
+    def accepts_workbooks(self) -> bool:
+        """Whether a delivery may be an Excel workbook: the source's format, or a CSV source
+        that also declares an ``.xlsx`` file pattern (its Excel template, filled in)."""
+        return self.format == "xlsx" or any(p.endswith(".xlsx") for p in self.patterns())
+
+    @property
     def labels(self) -> list[str]:
         """The column labels of the contract, in order."""
         return [f["name"] for f in self.schema["fields"]]

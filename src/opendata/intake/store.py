@@ -81,11 +81,17 @@ def _pattern_extension(pattern: str) -> str | None:
 def _extension(source: Source, original: str, data: bytes = b"") -> str:
     """The extension the publication looks for (``filePattern``): a delivery stored as
     ``.csv.exe`` or without extension would be kept and never published. A source that takes
-    several shapes gets the extension of what the file is (a GeoJSON export: ``.geojson``)."""
-    is_json = sniff_format(data) == "json"
+    several shapes gets the extension of what the file is (a GeoJSON export: ``.geojson``, a
+    filled Excel template of a CSV source: ``.xlsx``)."""
+    kind = sniff_format(data)
+    shapes = {"json": _JSON_EXTENSIONS, "xlsx": (".xlsx",), "xls": (".xlsx",)}
     for pattern in source.patterns():
         wanted = _pattern_extension(pattern)
-        if wanted is not None and (wanted in _JSON_EXTENSIONS) == is_json:
+        if wanted is None:
+            continue
+        if kind in shapes and wanted in shapes[kind]:
+            return wanted
+        if kind not in shapes and not any(wanted in exts for exts in shapes.values()):
             return wanted
     stem, dot, ext = original.rpartition(".")
     return f".{ext.lower()}" if dot and stem else ""

@@ -181,8 +181,8 @@ def _notice(notice: Any, source: Source, sheet_title: str) -> None:
         delimiter = source.csv.get("delimiter", ",")
         notice.append(
             [
-                "Ce service reçoit un fichier CSV : enregistrez la feuille via Fichier > "
-                "Enregistrer sous > « CSV UTF-8 » (séparateur « "
+                "Déposez ce classeur tel quel sur le portail, ou enregistrez la feuille en CSV "
+                "via Fichier > Enregistrer sous > « CSV UTF-8 » (séparateur « "
                 + ("point-virgule" if delimiter == ";" else delimiter)
                 + " »)."
             ]

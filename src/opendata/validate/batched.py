@@ -28,6 +28,7 @@ from opendata.validate.engine.findings import Finding, Findings
 from opendata.validate.engine.validator import Checked
 from opendata.validate.readers import arrowcsv
 from opendata.validate.readers.arrowcsv import StringTable
+from opendata.validate.readers.grids import sniff_format
 from opendata.validate.readers.headers import match_header
 from opendata.validate.readers.lenient import header_problems, read_delivery
 from opendata.validate.rules import Context, refuse_unrunnable_contracts, run_checks
@@ -91,6 +92,19 @@ def _unchecked_references(
     ]
 
 
+def _refuse_a_workbook(path: Path) -> None:
+    """A workbook where a machine export (CSV) is expected: said as such, not as binary."""
+    if path.is_symlink() or not path.is_file():
+        return  # a link, a FIFO, a folder: the reader refuses it without opening it
+    try:
+        with path.open("rb") as handle:
+            kind = sniff_format(handle.read(8))
+    except OSError:
+        return  # the reader says why, with its own words
+    if kind in ("xlsx", "xls"):
+        raise UnreadableFile("expected-csv", found=kind)
+
+
 def _unreadable(report: Report, exc: UnreadableFile) -> LargeValidation:
     report.unreadable = True
     report.problems = [Problem(exc.kind, params=exc.params)]
@@ -114,6 +128,7 @@ def validate_large(
     bounds = source.bounds()
 
     try:
+        _refuse_a_workbook(path)
         batches = arrowcsv.prefetched(arrowcsv.iter_strings(path, delimiter, bounds))
         first = next(batches)
     except UnreadableFile as exc:

@@ -167,8 +167,8 @@ def excel_grid(data: bytes, source: Source) -> tuple[str, list[tuple[int, list[A
     wanted = source.excel.get("sheet")
     names = list(book.sheet_names)
     sheet_name = next((n for n in names if n.strip().casefold() == str(wanted).casefold()), None)
-    if sheet_name is None and len(names) == 1:
-        sheet_name = names[0]
+    if sheet_name is None and (len(names) == 1 or wanted is None):
+        sheet_name = names[0]  # no sheet named by the contract: the first one (a template's)
     if sheet_name is None:
         raise UnreadableFile("missing-sheet", sheet=wanted, sheets=", ".join(names))
     try:

@@ -76,7 +76,7 @@ def read_delivery(path: Path, source: Source) -> RawTable:
         raise UnreadableFile("empty")
     kind = sniff_format(data)
     expects_excel = source.format == "xlsx"
-    if expects_excel and kind in ("xlsx", "xls"):
+    if kind in ("xlsx", "xls") and source.accepts_workbooks:
         sheet, grid = excel_grid(data, source)
         table = _table_from_grid(grid, source)
         table.sheet = sheet

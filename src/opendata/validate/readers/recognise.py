@@ -30,7 +30,7 @@ def _head_rows(data: bytes, source: Source, guarded: bool = False) -> list[list[
     if kind in ("xlsx", "xls"):
         from python_calamine import CalamineWorkbook
 
-        if source.format != "xlsx":
+        if not source.accepts_workbooks:
             return []
         if not guarded:
             xlsxguard.check(data, source.bounds())
@@ -84,9 +84,12 @@ def propose_sources(
     scored: list[tuple[Source, float]] = []
     seen: dict[tuple[str, str], list[set[str]] | None] = {}
     fmt = "geojson" if sniff_format(data[:64]) == "json" else "csv"
+    workbook = sniff_format(data) in ("xlsx", "xls")
     for source in sources:
+        if workbook and not source.accepts_workbooks:
+            continue
         # Sources read the same way share one reading (a workbook is opened once).
-        how = (source.format == "xlsx", source.csv.get("delimiter", ","))
+        how = (workbook or source.format == "xlsx", source.csv.get("delimiter", ","))
         key = (
             ("xlsx", "")
             if how[0]
