@@ -176,13 +176,14 @@ def test_a_new_source_and_dataset_are_found_validated_and_published(new_dataset:
 PARITY = """
 from opendata.validate.rules.base import check
 
-# Its words, beside it: problem type -> (French, English).
+# Its words, beside it: problem type -> (French, English) message, and the kind's short name.
 WORDS = {
     "odd-number": (
         "{cell} est impair : le contrat attend un nombre pair.",
         "{cell} is odd: the contract expects an even number.",
     )
 }
+TITLES = {"odd-number": ("Nombre impair", "Odd number")}
 
 
 @check("even-number")
@@ -201,7 +202,7 @@ def test_a_new_check_kind_is_one_module_and_its_use_in_a_contract(new_dataset: P
     name, run, and its words said; no list edited."""
     import sys
 
-    from opendata.report.catalogue import CATALOGUE
+    from opendata.report.catalogue import CATALOGUE, KIND_TITLES, kind_title
     from opendata.report.messages import message
     from opendata.validate import rules
 
@@ -222,10 +223,12 @@ def test_a_new_check_kind_is_one_module_and_its_use_in_a_contract(new_dataset: P
         assert report.flatten() == [(3, "Places", "odd-number")]
         said = message(report.errors[0], "fr")
         assert said == "« 3 » est impair : le contrat attend un nombre pair.", said
+        assert kind_title("odd-number") == "Nombre impair"
     finally:
         rules.__path__[:] = saved_path
         rules.CHECKS.pop("even-number", None)
         CATALOGUE.pop("odd-number", None)
+        KIND_TITLES.pop("odd-number", None)
         sys.modules.pop("opendata.validate.rules.parity", None)
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from opendata.contracts import registry
 from opendata.contracts.registry import ContractError, Source
-from opendata.report.catalogue import CATALOGUE
+from opendata.report.catalogue import CATALOGUE, KIND_TITLES
 from opendata.validate.rules.base import (
     CHECKS,
     KEY_NORMALISERS,
@@ -49,13 +49,17 @@ __all__ = [
 
 def load_families() -> None:
     """Import every family of rules in this folder (found by name, never listed), and add the
-    words a family declares beside its rules (``WORDS``: problem type -> (French, English)) to
-    the message catalogue. Run once at import; again after a folder is added to ``__path__``."""
+    words a family declares beside its rules to the catalogue: ``WORDS`` (problem type ->
+    French and English message) and ``TITLES`` (problem type -> the kind's short name). Run
+    once at import; again after a folder is added to ``__path__``."""
     for family in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{family.name}")
-        for kind, words in getattr(module, "WORDS", {}).items():
-            if CATALOGUE.setdefault(kind, words) != words:
-                raise ValueError(f"{module.__name__}: the words of {kind!r} are already others")
+        for table, declared in ((CATALOGUE, "WORDS"), (KIND_TITLES, "TITLES")):
+            for kind, words in getattr(module, declared, {}).items():
+                if table.setdefault(kind, words) != words:
+                    raise ValueError(
+                        f"{module.__name__}: {declared} of {kind!r} are already others"
+                    )
 
 
 load_families()
