@@ -835,3 +835,27 @@ def test_every_template_filled_with_its_examples_comes_back_as_its_source(
             source.name,
             text[:600],
         )
+
+
+def test_another_source_is_proposed_only_when_the_file_looks_like_it(started: Any) -> None:
+    """A source chosen by hand that the file is not: the refusal names the source the header
+    looks like. On a report, 'check with another source' preselects only a look-alike, never
+    an unrelated source (issue 24's walk)."""
+    client, csrf = signed_in(started, "equipe")
+    sites = RAW / "wifi-sites" / "sites-2008-01-15.csv"
+    answer = upload(client, csrf, sites, "epn-attendance")
+    assert answer.status_code == 422
+    said = _text(answer.text).replace("&#39;", "'")
+    assert "ressemble à une livraison de « Sites Wi-Fi (DSIN) »" in said, said[:400]
+    # An EPN workbook with errors: its report offers other sources, none preselected (the
+    # Wi-Fi sites share only its address columns).
+    report = upload(client, csrf, EVERY_ERROR)
+    assert report.status_code == 200 and "Non valide" in report.text
+    options = re.findall(r"<option value=\"([^\"]*)\"( selected)?>", report.text)
+    assert options and options[0] == ("", " selected"), options
+    assert all(not chosen for _, chosen in options[1:])
+    # The form's empty choice (the placeholder) is refused with what to do.
+    again = client.post(
+        report.url.path + "/source", data={"csrf": _csrf(report.text), "source": ""}
+    )
+    assert again.status_code == 422 and "Choisissez une source" in again.text

@@ -29,6 +29,9 @@ from opendata.validate.readers import grids, recognise, xlsxguard
 
 INLINE_BYTES = 1024 * 1024  # uploads up to this size are stored and recognised inline
 SLACK = 64 * 1024  # the form's own bytes around the file
+LIKENESS = 0.6  # share of a contract's labels a header must have to be proposed as that source
+# Unreadable because it is another source's file: the report names the source it looks like.
+WRONG_SHAPE = frozenset({"no-header", "missing-sheet", "expected-csv", "expected-excel"})
 
 
 class TooLarge(Exception):
@@ -133,7 +136,9 @@ async def start_check(
 
     # Always off the loop: recognising a workbook reads and inflates it (a 1 MB file can
     # hold 240 MB of sheet XML), and every other steward's page waits on the loop.
-    source = await asyncio.to_thread(choose_source, lang, account, name, upload, head, wanted)
+    source, looks_like = await asyncio.to_thread(
+        choose_source, lang, account, name, upload, head, wanted
+    )
     kind = grids.sniff_format(head)
     _refuse_a_misnamed_file(lang, name, kind)
     check_id = jobs.new_id()
@@ -147,6 +152,7 @@ async def start_check(
         "created_ts": time.time(),
         "status": "queued",
         "proposed": wanted is None,
+        "looks_like": looks_like[:3],  # what the header looks like, best first
     }
     target = jobs.upload_path(portal.root, check_id, meta)
 
@@ -174,39 +180,53 @@ async def start_check(
 
 def choose_source(
     lang: str, account: Account, name: str, upload: UploadFile, head: bytes, wanted: str | None
-) -> registry.Source:
+) -> tuple[registry.Source, list[str]]:
     """The source chosen, or recognised from the file's header among those this account may
-    check (a bomb or a broken workbook is said as such, not as "not recognised")."""
+    check (a bomb or a broken workbook is said as such, not as "not recognised"), and the
+    sources the header looks like, best first, among those the account may check (what the
+    report proposes when the chosen one does not fit)."""
     every = registry.sources()
     if wanted:
         if wanted not in every:
             raise Refusal(422, say(lang, "unknown_source", name=wanted))
         if not account.may(wanted):
             raise Refusal(403, WORDS[lang]["forbidden"])
-        return every[wanted]
-    data = head
-    workbook = grids.sniff_format(head) in ("xlsx", "xls")
-    if workbook:
-        # A workbook is read whole to find its header: never more than a workbook source
-        # accepts (the sessions' 200 MB bound is for gzipped CSV, read by its head only).
-        bound = max(s.bounds().max_file_bytes for s in every.values() if s.format == "xlsx")
-        upload.file.seek(0)
-        data = upload.file.read(bound + 1)
-        if len(data) > bound:
-            raise Refusal(413, too_large_text(lang, bound))
-        books = [s for s in every.values() if s.format == "xlsx"]
-        try:
-            xlsxguard.check(data, books[0].bounds())
-        except UnreadableFile as exc:
-            text = message(Problem(exc.kind, params=exc.params), lang)
-            raise Refusal(422, f"« {name} » : {text}") from None
+    data, workbook = _recognisable(lang, name, upload, head, every)
     proposals = recognise.propose_sources(data, list(every.values()), guarded=workbook)
-    mine = [s for s, _ in proposals if account.may(s.name)]
+    mine = [s.name for s, _ in proposals if account.may(s.name)]
+    # Proposed to the steward: only the sources whose labels the header mostly has (an EPN
+    # workbook shares its address columns with the Wi-Fi sites: 44 %, not a likeness).
+    alike = [s.name for s, share in proposals if account.may(s.name) and share >= LIKENESS]
+    if wanted:
+        return every[wanted], alike
     if mine:
-        return mine[0]
+        return every[mine[0]], alike
     if proposals:
         raise Refusal(403, say(lang, "other_source", name=name, title=proposals[0][0].title))
     raise Refusal(422, say(lang, "not_recognised", name=name))
+
+
+def _recognisable(
+    lang: str, name: str, upload: UploadFile, head: bytes, every: dict[str, registry.Source]
+) -> tuple[bytes, bool]:
+    """What recognition reads of the upload: its head, or a whole workbook (never more than a
+    workbook source accepts, screened by the guard first), and whether it is a workbook."""
+    if grids.sniff_format(head) not in ("xlsx", "xls"):
+        return head, False
+    # A workbook is read whole to find its header: never more than a workbook source accepts
+    # (the sessions' 200 MB bound is for gzipped CSV, read by its head only).
+    books = [s for s in every.values() if s.format == "xlsx"]
+    bound = max(s.bounds().max_file_bytes for s in books)
+    upload.file.seek(0)
+    data = upload.file.read(bound + 1)
+    if len(data) > bound:
+        raise Refusal(413, too_large_text(lang, bound))
+    try:
+        xlsxguard.check(data, books[0].bounds())
+    except UnreadableFile as exc:
+        text = message(Problem(exc.kind, params=exc.params), lang)
+        raise Refusal(422, f"« {name} » : {text}") from None
+    return data, True
 
 
 async def finish(future: Any, wait: float) -> None:
@@ -222,5 +242,9 @@ def discard_if_unreadable(portal: Portal, check_id: str, lang: str) -> None:
         return
     report = jobs.load_report(portal.root, check_id)
     text = message(report.errors[0], lang) if report and report.errors else ""
+    looks_like = [n for n in meta.get("looks_like", []) if n != meta["source"]]
+    if report and report.errors and report.errors[0].type in WRONG_SHAPE and looks_like:
+        # A source chosen by hand that the file is not: name the one it looks like.
+        text += " " + say(lang, "looks_like", title=registry.source(looks_like[0]).title)
     shutil.rmtree(jobs.folder(portal.root, check_id), ignore_errors=True)
     raise Refusal(422, say(lang, "file_said", name=meta["name"], text=text))

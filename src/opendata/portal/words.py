@@ -158,6 +158,9 @@ WORDS: dict[str, dict[str, str]] = {
         "sont conservés ici : renvoyez-le plus tard avec le même bouton, et prévenez l'équipe "
         "données si cela dure.",
         "limits": "{book} pour un classeur, {other} pour un CSV",
+        "looks_like": "Ce fichier ressemble à une livraison de « {title} » : vérifiez-le avec "
+        "cette source.",
+        "choose_placeholder": "— choisissez une source —",
         "help": "Aide et contact",
         "help_title": "Aide",
         "help_steps_title": "Livrer un fichier, pas à pas",
@@ -322,6 +325,8 @@ WORDS: dict[str, dict[str, str]] = {
         "disk_store": "The delivery could not be stored: {why}. Your file and its report are "
         "kept here: send it again later with the same button.",
         "limits": "{book} for a workbook, {other} for a CSV",
+        "looks_like": "This file looks like a delivery of “{title}”: check it with that source.",
+        "choose_placeholder": "— choose a source —",
         "help": "Help and contact",
         "help_title": "Help",
         "help_steps_title": "Delivering a file, step by step",

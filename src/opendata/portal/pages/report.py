@@ -64,6 +64,11 @@ async def report_page(request: Request, portal: Portal, account: Account) -> Res
         return portal.page(request, "error.html", 410, text=t["expired"])
     source = registry.source(meta["source"])
     group = "type" if request.query_params.get("groupe") == "type" else "ligne"
+    # Another source to check the file with: those its header looks like first, the best one
+    # preselected; none preselected when it looks like no other.
+    looks = [n for n in meta.get("looks_like", []) if n != source.name]
+    others = [s for s in portal.allowed_sources(account) if s.name != source.name]
+    others.sort(key=lambda s: looks.index(s.name) if s.name in looks else len(looks))
     return portal.page(
         request,
         "report.html",
@@ -73,7 +78,8 @@ async def report_page(request: Request, portal: Portal, account: Account) -> Res
         group=group,
         preview=jobs.load_preview(portal.root, check_id),
         upload_kept=jobs.upload_path(portal.root, check_id, meta).exists(),
-        others=[s for s in portal.allowed_sources(account) if s.name != source.name],
+        others=others,
+        suggested=looks[0] if looks else "",
         **report_context(report, meta, source, lang),
     )
 
