@@ -371,6 +371,40 @@ def _cookies(page: Any) -> str:
     return "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())
 
 
+def test_a_cell_reference_leads_to_the_very_cell_highlighted_in_view(
+    browser: Any, portal: tuple[str, Path]
+) -> None:
+    """From the list of errors (by row or by kind), a reference leads to the faulty cell of
+    the preview, outlined and scrolled into view, on a screen and on a phone (where the
+    preview scrolls sideways inside its box)."""
+    url, _ = portal
+    for width in (1280, 390):
+        page, problems = _page(browser, width)
+        sign_in(page, url)
+        page.set_input_files("#file", str(FIXTURES / "epn-places" / "every-error.xlsx"))
+        page.click("form#upload button[type=submit]")
+        wait_report(page)
+        for view in ("ligne", "type"):
+            if view == "type":
+                page.click("text=Grouper par type")
+                page.locator("details.kind summary").last.click()
+            link = page.locator(
+                "table.errors a.ref" if view == "ligne" else "details.kind[open] a.ref"
+            ).last
+            target = link.get_attribute("href")
+            assert target and target.startswith("#f"), target
+            link.click()
+            cell = page.locator(f"td{target}")
+            assert page.evaluate("location.hash") == target
+            assert cell.evaluate("c => getComputedStyle(c).outlineStyle") == "solid"
+            box = cell.bounding_box()
+            assert box is not None
+            assert box["x"] >= 0 and box["x"] + min(box["width"], 100) <= width, (view, box)
+        accessible(page)
+        assert problems == []
+        page.close()
+
+
 def test_the_help_page_reads_on_a_phone_and_on_a_screen(
     browser: Any, portal: tuple[str, Path]
 ) -> None:

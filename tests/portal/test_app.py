@@ -269,7 +269,9 @@ def test_an_invalid_workbook_gives_its_report_with_cell_references_and_preview(
     assert "9 lignes × 15 colonnes" in text
     assert "effacé avec ce rapport" not in text  # no personal data: kept as announced elsewhere
     # The failing row of the steward's file, the faulty cell highlighted, its message at hand.
-    assert re.search(r'<td class="fault" tabindex="0" aria-describedby="tip-5-\d+">', answer.text)
+    assert re.search(
+        r'<td class="fault" id="f\d+" tabindex="0" aria-describedby="tip-5-\d+">', answer.text
+    )
     assert "Identifiant de l&#39;EPN" in answer.text  # column description from the contract
     by_kind = client.get(str(answer.url) + "?groupe=type").text
     assert "cellule(s) de la colonne « SIRET du gestionnaire »" in by_kind
@@ -345,7 +347,10 @@ def test_a_csv_file_gets_an_annotated_workbook_too(started: Any) -> None:
     assert re.fullmatch(r"'wifi-sites'![A-Z]+\d+", first)  # quoted as Excel wants it
     ref = first.split("!")[1]
     assert book["wifi-sites"][ref].comment is not None
-    assert re.search(r"<th scope=\"row\">[A-Z]+\d+</th>", report.text)  # CSV: no sheet
+    # CSV: no sheet in the reference, which leads to the cell of the preview
+    assert re.search(
+        r"<th scope=\"row\"><a href=\"#f\d+\" class=\"ref\">[A-Z]+\d+</a></th>", report.text
+    )
 
 
 def test_another_source_and_another_stewards_report_are_refused(started: Any) -> None:

@@ -66,6 +66,7 @@ async def report_page(request: Request, portal: Portal, account: Account) -> Res
     group = "type" if request.query_params.get("groupe") == "type" else "ligne"
     # Another source to check the file with: those its header looks like first, the best one
     # preselected; none preselected when it looks like no other.
+    preview = jobs.load_preview(portal.root, check_id)
     looks = [n for n in meta.get("looks_like", []) if n != source.name]
     others = [s for s in portal.allowed_sources(account) if s.name != source.name]
     others.sort(key=lambda s: looks.index(s.name) if s.name in looks else len(looks))
@@ -76,12 +77,24 @@ async def report_page(request: Request, portal: Portal, account: Account) -> Res
         meta=meta,
         source=source,
         group=group,
-        preview=jobs.load_preview(portal.root, check_id),
+        preview=preview,
+        cell_targets=_cell_targets(preview),
         upload_kept=jobs.upload_path(portal.root, check_id, meta).exists(),
         others=others,
         suggested=looks[0] if looks else "",
         **report_context(report, meta, source, lang),
     )
+
+
+def _cell_targets(preview: dict[str, Any] | None) -> dict[int, str]:
+    """Each error shown in the preview of failing rows -> the id of its cell there (the cell's
+    first error names it): a reference leads to the very cell, highlighted."""
+    targets: dict[int, str] = {}
+    for row in (preview or {}).get("rows", []):
+        for cell in row["cells"]:
+            for index in cell["errors"]:
+                targets[index] = f"f{cell['errors'][0]}"
+    return targets
 
 
 def _entries(report: Report, problems: list[Problem], lang: str) -> list[dict[str, Any]]:
