@@ -11,6 +11,7 @@ import os
 import shutil
 import time
 from collections.abc import AsyncGenerator, Callable
+from pathlib import Path
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -191,14 +192,15 @@ def choose_source(
             raise Refusal(422, say(lang, "unknown_source", name=wanted))
         if not account.may(wanted):
             raise Refusal(403, WORDS[lang]["forbidden"])
+        # Chosen by hand: not recognised now (the worker reads it anyway); only a file that
+        # turns out to be another source's is (see discard_if_unreadable).
+        return every[wanted], []
     data, workbook = _recognisable(lang, name, upload, head, every)
     proposals = recognise.propose_sources(data, list(every.values()), guarded=workbook)
     mine = [s.name for s, _ in proposals if account.may(s.name)]
     # Proposed to the steward: only the sources whose labels the header mostly has (an EPN
     # workbook shares its address columns with the Wi-Fi sites: 44 %, not a likeness).
     alike = [s.name for s, share in proposals if account.may(s.name) and share >= LIKENESS]
-    if wanted:
-        return every[wanted], alike
     if mine:
         return every[mine[0]], alike
     if proposals:
@@ -235,16 +237,40 @@ async def finish(future: Any, wait: float) -> None:
         await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), wait)
 
 
-def discard_if_unreadable(portal: Portal, check_id: str, lang: str) -> None:
-    """An unreadable file is not kept: its reason is the answer (4xx)."""
+async def discard_if_unreadable(portal: Portal, account: Account, check_id: str, lang: str) -> None:
+    """An unreadable file is not kept: its reason is the answer (4xx). When it is another
+    source's file (chosen by hand), the answer names the source its header looks like."""
     meta = jobs.read_meta(portal.root, check_id)
     if meta is None or meta.get("status") != "done" or not meta.get("unreadable"):
         return
     report = jobs.load_report(portal.root, check_id)
     text = message(report.errors[0], lang) if report and report.errors else ""
-    looks_like = [n for n in meta.get("looks_like", []) if n != meta["source"]]
-    if report and report.errors and report.errors[0].type in WRONG_SHAPE and looks_like:
-        # A source chosen by hand that the file is not: name the one it looks like.
-        text += " " + say(lang, "looks_like", title=registry.source(looks_like[0]).title)
+    if report and report.errors and report.errors[0].type in WRONG_SHAPE:
+        path = jobs.upload_path(portal.root, check_id, meta)
+        found = list(meta.get("looks_like") or [])
+        if not found:
+            found = await asyncio.to_thread(_look_alikes, path, account)
+        alike = [n for n in found if n != meta["source"]]
+        if alike:
+            text += " " + say(lang, "looks_like", title=registry.source(alike[0]).title)
     shutil.rmtree(jobs.folder(portal.root, check_id), ignore_errors=True)
     raise Refusal(422, say(lang, "file_said", name=meta["name"], text=text))
+
+
+def _look_alikes(path: Path, account: Account) -> list[str]:
+    """The sources an upload's header mostly matches (read within the workbook bound and
+    screened like any upload); none when it cannot be read."""
+    every = registry.sources()
+    bound = max(s.bounds().max_file_bytes for s in every.values() if s.format == "xlsx")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(bound + 1)
+        workbook = grids.sniff_format(data) in ("xlsx", "xls")
+        if workbook:
+            if len(data) > bound:
+                return []
+            xlsxguard.check(data, next(s for s in every.values() if s.format == "xlsx").bounds())
+        proposals = recognise.propose_sources(data, list(every.values()), guarded=workbook)
+    except (OSError, UnreadableFile):
+        return []
+    return [s.name for s, share in proposals if account.may(s.name) and share >= LIKENESS]

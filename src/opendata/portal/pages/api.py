@@ -37,7 +37,7 @@ async def api_validate(request: Request) -> Response:
             await upload.close()
         try:
             await asyncio.wrap_future(future)
-            discard_if_unreadable(portal, check_id, lang)
+            await discard_if_unreadable(portal, account, check_id, lang)
             report = jobs.load_report(portal.root, check_id)
             if report is None:
                 said = (jobs.read_meta(portal.root, check_id) or {}).get("reason") or {}

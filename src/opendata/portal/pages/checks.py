@@ -53,7 +53,7 @@ async def check(request: Request, portal: Portal, account: Account) -> Response:
     finally:
         await upload.close()
     await finish(future, portal.settings.wait_seconds)
-    discard_if_unreadable(portal, check_id, lang_of(request))
+    await discard_if_unreadable(portal, account, check_id, lang_of(request))
     return RedirectResponse(f"/rapports/{check_id}", 303)
 
 
@@ -92,7 +92,7 @@ async def recheck(request: Request, portal: Portal, account: Account) -> Respons
     jobs.write_meta(portal.root, new_id, new_meta)
     future = portal.pool().submit(portal.root, new_id)
     await finish(future, portal.settings.wait_seconds)
-    discard_if_unreadable(portal, new_id, lang)
+    await discard_if_unreadable(portal, account, new_id, lang)
     return RedirectResponse(f"/rapports/{new_id}", 303)
 
 
