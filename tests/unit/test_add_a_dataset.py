@@ -22,6 +22,7 @@ from tests.conftest import ROOT
 SOURCE = {
     "name": "bike-racks",
     "title": "Arceaux vélo (voirie)",
+    "version": "1.0.0",
     "dataset": "bike-parking",
     "delivery": "snapshot",
     "format": "csv",

@@ -25,6 +25,12 @@ def test_json_report_has_the_frictionless_shape() -> None:
         "stats",
         "errors",
         "warnings",
+        "contract",
+    }
+    assert data["contract"] == {
+        "source": "wifi-sites",
+        "version": registry.source("wifi-sites").version,
+        "fingerprint": registry.source("wifi-sites").fingerprint,
     }
     assert data["readAs"] is None  # the DSIN's own shape: no delivery profile
     assert data["valid"] is False

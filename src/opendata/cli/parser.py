@@ -29,8 +29,15 @@ def _file_commands(sub: Commands) -> None:
     val.add_argument(
         "--raw-dir",
         type=Path,
-        default=Path("raw"),
-        help="where the newest deliveries of referenced sources are (foreign keys)",
+        default=None,
+        help="where the newest deliveries of referenced sources are (foreign keys), and the "
+        "deliveries a snapshot is compared with",
+    )
+    val.add_argument(
+        "--published-dir",
+        type=Path,
+        default=None,
+        help="the published packages: a snapshot file is compared with what is published",
     )
 
     val.set_defaults(run=files.validate)

@@ -7,6 +7,7 @@ Nothing here lists a source or a dataset by name: adding one means adding its co
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -51,6 +52,7 @@ class Source:
     profiles: tuple[Profile, ...] = ()  # other shapes of a delivery: see contracts.profiles
     file_patterns: tuple[str, ...] = ()  # every name a delivery may have (the first: main)
     contract: Path = Path("source.json")  # the file it was read from
+    version: str = "1.0.0"  # the contract's version (semantic: see opendata.contracts.versions)
 
     def patterns(self) -> tuple[str, ...]:
         """The names a delivery of this source may have (``filePattern``, one or a list)."""
@@ -80,6 +82,16 @@ class Source:
 
         text = json.dumps([self.schema, self.checks], sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+    @property
+    def stamp(self) -> dict[str, str]:
+        """Which contract checked a file, as a report says it."""
+        return {"source": self.name, "version": self.version, "fingerprint": self.fingerprint}
+
+    @property
+    def changelog(self) -> Path:
+        """``CHANGELOG.md`` beside the contract: what changed in each version."""
+        return self.contract.parent / "CHANGELOG.md"
 
     def foreign_sources(self) -> list[str]:
         """Sources whose newest delivery this one's foreign keys refer to."""
@@ -189,8 +201,22 @@ def _sources(root: Path) -> dict[str, Source]:
             limits=desc.get("limits", {}),
             profiles=_profiles(desc_path, desc, schema),
             contract=desc_path,
+            version=_version(desc_path, desc),
         )
     return found
+
+
+_SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+
+
+def _version(desc_path: Path, desc: dict[str, Any]) -> str:
+    version = desc.get("version")
+    if not isinstance(version, str) or not _SEMVER.fullmatch(version):
+        raise ContractError(
+            f'{desc_path}: "version" must be the contract\'s semantic version, such as '
+            f'"1.0.0" (got {version!r}); say what changed in CHANGELOG.md beside it'
+        )
+    return version
 
 
 def _profiles(desc_path: Path, desc: dict[str, Any], schema: dict[str, Any]) -> tuple[Profile, ...]:

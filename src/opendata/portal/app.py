@@ -50,6 +50,7 @@ ROUTES: list[BaseRoute] = [
     Route("/rapports/{check_id}/rapport.json", report.download_json),
     Route("/rapports/{check_id}/annote.xlsx", report.download_annotated),
     Route("/depots", deposits.deposits),
+    Route("/depots/{check_id}/retirer", deposits.withdraw, methods=["POST"]),
     Route("/modeles", templates.template_list),
     Route("/modeles/{source}.xlsx", templates.template_file),
     Route("/api/v1/validate", api.api_validate, methods=["POST"]),

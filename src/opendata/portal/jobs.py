@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from opendata import settings
 from opendata.contracts import registry
+from opendata.portal import history
 from opendata.report.problems import Report
 from opendata.storage import write_file
 from opendata.validate.readers.headers import normalize_label
@@ -175,6 +176,7 @@ def run_check(root_text: str, check_id: str) -> str:
     started = time.monotonic()
     update_meta(root, check_id, status="running", started=now(), started_ts=time.time())
     try:
+        from opendata.publish.compare import before_sending
         from opendata.validate.file import validate_file
 
         source = registry.source(meta["source"])
@@ -188,6 +190,7 @@ def run_check(root_text: str, check_id: str) -> str:
         validation = validate_file(path, source, root / "raw")
         report = validation.report
         report.file = meta["name"]
+        report.comparison = before_sending(validation, source, root / "raw", root / "published")
         _write(
             folder(root, check_id) / "report.json",
             json.dumps(report.to_state(), ensure_ascii=False).encode("utf-8"),
@@ -212,7 +215,31 @@ def run_check(root_text: str, check_id: str) -> str:
     except Exception as exc:  # a defect of ours: the page says so, without the file's cells
         status = "failed"
         update_meta(root, check_id, status=status, error=type(exc).__name__, finished=now())
+        report = None
+    _remember(root, meta, report)
     return status
+
+
+def _remember(root: Path, meta: dict[str, Any], report: Report | None) -> None:
+    """A line of the account's history (*Mes dépôts*): kept after the check is deleted."""
+    if not meta.get("history", True):
+        return
+    personal = registry.source(meta["source"]).personal_data
+    verdict = "failed" if report is None else "valid" if report.valid else "invalid"
+    if report is not None and report.unreadable:
+        verdict = "unreadable"
+    with contextlib.suppress(OSError):  # a full disk: the check itself is what matters
+        history.append(
+            root,
+            meta["owner"],
+            id=meta["id"],
+            kind="checked",
+            source=meta["source"],
+            name=None if personal else meta["name"],
+            verdict=verdict,
+            rows=report.rows if report else 0,
+            errors=(len(report.errors) + report.omitted) if report else 0,
+        )
 
 
 def _die_with_parent() -> None:

@@ -119,9 +119,15 @@ def _refuse_a_misnamed_file(lang: str, name: str, kind: str) -> None:
 
 
 async def start_check(
-    request: Request, portal: Portal, account: Account, upload: UploadFile, wanted: str | None
+    request: Request,
+    portal: Portal,
+    account: Account,
+    upload: UploadFile,
+    wanted: str | None,
+    kept: bool = True,
 ) -> tuple[str, dict[str, Any], Any]:
-    """Store the upload in a new check folder, choose its source, queue its validation."""
+    """Store the upload in a new check folder, choose its source, queue its validation.
+    ``kept=False`` (the API): nothing of it stays, not even a line of *Mes dépôts*."""
     lang = lang_of(request)
     name = display_name(os.path.basename(upload.filename or "fichier"))[:200]
     head = await upload.read(512 * 1024)
@@ -154,6 +160,7 @@ async def start_check(
         "status": "queued",
         "proposed": wanted is None,
         "looks_like": looks_like[:3],  # what the header looks like, best first
+        "history": kept,
     }
     target = jobs.upload_path(portal.root, check_id, meta)
 

@@ -40,6 +40,7 @@ WORDS: dict[str, dict[str, str]] = {
         "invalid": "Non valide",
         "unreadable": "Illisible",
         "contract": "Contrat",
+        "contract_line": "{source} version {version} (empreinte {fingerprint})",
         "checked_at": "Vérifié le",
         "size": "Taille",
         "rows_cols": "{rows} lignes × {cols} colonnes",
@@ -69,6 +70,21 @@ WORDS: dict[str, dict[str, str]] = {
         "next_valid": "Votre fichier est valide : envoyez-le à la Ville pour publication.",
         "next_sent": "Ce fichier a été envoyé : suivez-le dans « Mes dépôts ».",
         "send_button": "Envoyer ce fichier à la Ville",
+        "compare_title": "Ce que cet envoi changera",
+        "compare_intro": "Comparé à ce qui est publié ({against}, d'après le fichier {file}, "
+        "{rows} lignes) :",
+        "compare_added": "{n} ligne(s) ajoutée(s)",
+        "compare_removed": "{n} ligne(s) retirée(s)",
+        "compare_changed": "{n} ligne(s) modifiée(s)",
+        "compare_held": "Cette livraison sera examinée par l'équipe données avant publication : "
+        "{reasons}.",
+        "compare_goes": "Rien ne la retiendra : elle sera publiée à la prochaine publication.",
+        "compare_masked": "Données personnelles : seuls les numéros de ligne de votre fichier et "
+        "les colonnes modifiées sont montrés.",
+        "compare_row": "ligne {row} de votre fichier",
+        "note_label": "Un mot pour l'équipe données (obligatoire) : pourquoi ces changements ?",
+        "note_missing": "Cette livraison sera examinée avant publication : écrivez un mot pour "
+        "l'équipe données (pourquoi ces changements), puis envoyez-la.",
         "change_source": "Vérifier avec une autre source",
         "change_button": "Vérifier à nouveau",
         "proposed": "Source reconnue d'après l'en-tête",
@@ -85,8 +101,10 @@ WORDS: dict[str, dict[str, str]] = {
         "conservation est passé. Vérifiez à nouveau votre fichier.",
         "upload_gone": "Le fichier n'est plus conservé (délai de conservation passé) : "
         "vérifiez-le à nouveau.",
-        "deposits_intro": "Chaque fichier que vous avez envoyé, et où il en est.",
-        "deposit_none": "Vous n'avez encore envoyé aucun fichier.",
+        "deposits_intro": "Chaque fichier que vous avez vérifié ou envoyé, et où il en est : "
+        "refusés compris, daté, à l'heure de Paris.",
+        "deposit_none": "Aucun fichier à montrer : aucun vérifié encore, ou aucun ne répond à "
+        "la recherche.",
         "sent_at": "Envoyé le",
         "status": "Statut",
         "st_received": "reçu",
@@ -97,6 +115,26 @@ WORDS: dict[str, dict[str, str]] = {
         "st_published": "publié dans la version {version} du jeu « {dataset} »",
         "st_held": "retenu : l'équipe données doit confirmer avant de le publier ({reasons})",
         "st_rejected": "refusé par l'équipe données ({reasons}), mis en quarantaine",
+        "st_checked_valid": "valide, pas envoyé",
+        "st_checked_invalid": "refusé à la vérification : {errors} erreur(s) à corriger",
+        "st_checked_unreadable": "illisible : refusé à la vérification",
+        "st_checked_failed": "vérification interrompue par un défaut du portail",
+        "st_withdrawn": "retiré le {at}, avant publication",
+        "withdraw_button": "Retirer",
+        "withdraw_label": "Retirer {name} avant sa publication",
+        "withdraw_too_late": "Ce fichier est déjà publié : il ne peut plus être retiré. Écrivez "
+        "à l'équipe données pour le corriger.",
+        "withdraw_gone": "Ce fichier n'attend plus sa publication (déjà retiré ou écarté par "
+        "l'équipe données) : rien n'a été fait.",
+        "withdrawn_reason": "retiré par {who} avant publication",
+        "search_name": "Le nom du fichier contient",
+        "search_from": "Vérifié du",
+        "search_to": "au",
+        "search_button": "Rechercher",
+        "search_count": "{shown} fichier(s) sur {total}",
+        "personal_name": "fichier de données personnelles (nom non conservé)",
+        "checked_col": "Vérifié le",
+        "report_link": "rapport",
         "see_report": "voir le rapport",
         "templates_intro": "Un classeur prêt à remplir pour chaque source : les colonnes "
         "attendues, les listes de valeurs permises, une aide sur chaque colonne et une notice.",
@@ -216,6 +254,7 @@ WORDS: dict[str, dict[str, str]] = {
         "invalid": "Not valid",
         "unreadable": "Unreadable",
         "contract": "Contract",
+        "contract_line": "{source} version {version} (fingerprint {fingerprint})",
         "checked_at": "Checked on",
         "size": "Size",
         "rows_cols": "{rows} rows × {cols} columns",
@@ -245,6 +284,21 @@ WORDS: dict[str, dict[str, str]] = {
         "next_valid": "Your file is valid: send it to the City for publication.",
         "next_sent": "This file was sent: follow it under “My deliveries”.",
         "send_button": "Send this file to the City",
+        "compare_title": "What sending it will change",
+        "compare_intro": "Compared with what is published ({against}, from the file {file}, "
+        "{rows} rows):",
+        "compare_added": "{n} row(s) added",
+        "compare_removed": "{n} row(s) removed",
+        "compare_changed": "{n} row(s) changed",
+        "compare_held": "The data team will review this delivery before it is published: "
+        "{reasons}.",
+        "compare_goes": "Nothing will hold it: it goes out with the next publication.",
+        "compare_masked": "Personal data: only the row numbers of your file and the changed "
+        "columns are shown.",
+        "compare_row": "row {row} of your file",
+        "note_label": "A word for the data team (required): why these changes?",
+        "note_missing": "This delivery will be reviewed before publication: write a word for "
+        "the data team (why these changes), then send it.",
         "change_source": "Check against another source",
         "change_button": "Check again",
         "proposed": "Source recognised from the header",
@@ -259,8 +313,9 @@ WORDS: dict[str, dict[str, str]] = {
         "expired": "This report has expired: the file was not sent and the retention period "
         "is over. Check your file again.",
         "upload_gone": "The file is no longer kept (retention period over): check it again.",
-        "deposits_intro": "Each file you sent, and where it stands.",
-        "deposit_none": "You have not sent any file yet.",
+        "deposits_intro": "Each file you checked or sent, and where it stands: refused ones "
+        "included, dated, Paris time.",
+        "deposit_none": "No file to show: none checked yet, or none matches the search.",
         "sent_at": "Sent on",
         "status": "Status",
         "st_received": "received",
@@ -271,6 +326,26 @@ WORDS: dict[str, dict[str, str]] = {
         "st_published": "published in version {version} of dataset “{dataset}”",
         "st_held": "held: the data team must confirm it before it is published ({reasons})",
         "st_rejected": "refused by the data team ({reasons}), quarantined",
+        "st_checked_valid": "valid, not sent",
+        "st_checked_invalid": "refused by the check: {errors} error(s) to fix",
+        "st_checked_unreadable": "unreadable: refused by the check",
+        "st_checked_failed": "check interrupted by a defect of the portal",
+        "st_withdrawn": "withdrawn on {at}, before publication",
+        "withdraw_button": "Withdraw",
+        "withdraw_label": "Withdraw {name} before it is published",
+        "withdraw_too_late": "This file is already published: it can no longer be withdrawn. "
+        "Write to the data team to correct it.",
+        "withdraw_gone": "This file no longer waits for publication (already withdrawn or set "
+        "aside by the data team): nothing was done.",
+        "withdrawn_reason": "withdrawn by {who} before publication",
+        "search_name": "File name contains",
+        "search_from": "Checked from",
+        "search_to": "to",
+        "search_button": "Search",
+        "search_count": "{shown} file(s) of {total}",
+        "personal_name": "personal-data file (name not kept)",
+        "checked_col": "Checked on",
+        "report_link": "report",
         "see_report": "see the report",
         "templates_intro": "A workbook ready to fill for each source: the expected columns, "
         "the lists of allowed values, help on each column and a notice.",

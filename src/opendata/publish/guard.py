@@ -44,6 +44,7 @@ class Hold:
     same_as_older: str | None = None
     removed_keys: list[str] = field(default_factory=list)
     changed_keys: list[str] = field(default_factory=list)
+    note: str = ""  # the steward's word to the data team, sent with the file
 
     def reasons(self) -> list[str]:
         """The reasons, in French, each with its figures."""
@@ -67,11 +68,15 @@ class Hold:
 
     def sentence(self) -> str:
         """One line for logs, run states and the CLI."""
+        word = f" Mot de l'expéditeur : « {self.note} »." if self.note else ""
+        if self.note and _personal(self.source):  # free text of a personal-data steward:
+            word = " L'expéditeur a joint un mot (dans decisions/, à lire sur place)."  # not logs
+        dataset = registry.source(self.source).dataset
         return (
             f"{self.source}/{self.file} retenue : "
             + " ; ".join(self.reasons())
-            + f". Publiez-la avec « opendata approve {registry.source(self.source).dataset} » "
-            f"ou refusez-la avec « opendata reject {registry.source(self.source).dataset} "
+            + f".{word} Publiez-la avec « opendata approve {dataset} » "
+            f"ou refusez-la avec « opendata reject {dataset} "
             "--reason … »."
         )
 
@@ -103,11 +108,38 @@ def check(
     """The hold on the newest of ``delivered`` (oldest first), or None when it may go."""
     if len(delivered) < 2:
         return None
-    newest, previous = delivered[-1], delivered[-2]
-    path = paths.get(f"{source_name}/{newest.name}")
+    path = paths.get(f"{source_name}/{delivered[-1].name}")
     sha256 = sha256_of(path) if path is not None else ""
     if decision(decisions, source_name, sha256) == "approved":
         return None
+    compared = compare(source_name, delivered)
+    if compared is None:
+        return None
+    hold = compared.hold
+    hold.sha256 = sha256
+    hold.note = steward_note(decisions, source_name, sha256)
+    return hold if hold.reasons() else None
+
+
+@dataclass
+class Compared:
+    """The newest delivery of a snapshot source against the one before it: the figures of a
+    hold, and the rows behind them (keys in file order)."""
+
+    hold: Hold
+    added: list[tuple[str, ...]]
+    removed: list[tuple[str, ...]]
+    changed: list[tuple[str, ...]]
+    key: list[str]
+    shared: list[str]
+
+
+def compare(source_name: str, delivered: list[Delivered]) -> Compared | None:
+    """Compare the newest of ``delivered`` (oldest first) with the one before it, as the guard
+    does before a publication; None when there is nothing to compare with."""
+    if len(delivered) < 2:
+        return None
+    newest, previous = delivered[-1], delivered[-2]
     key = _key(source_name)
     # Compared on the columns both carry: a delivery in another shape (the portal's export has
     # no commissioning date, the DSIN's file has one) fills or leaves a column, it does not
@@ -125,20 +157,21 @@ def check(
             if _rows(earlier, key, shared) == new:
                 same_as_older = earlier.name
                 break
+    personal = _personal(source_name)
     hold = Hold(
         source_name,
         newest.name,
-        sha256,
+        "",
         previous.name,
         len(old),
         len(removed),
         len(changed),
         len(added),
         same_as_older,
-        [" ".join(k) for k in removed[:EXAMPLES]] if not _personal(source_name) else [],
-        [" ".join(k) for k in changed[:EXAMPLES]] if not _personal(source_name) else [],
+        [" ".join(k) for k in removed[:EXAMPLES]] if not personal else [],
+        [" ".join(k) for k in changed[:EXAMPLES]] if not personal else [],
     )
-    return hold if hold.reasons() else None
+    return Compared(hold, added, removed, changed, key, shared)
 
 
 def _personal(source_name: str) -> bool:
@@ -185,7 +218,7 @@ def state(decisions: Path, source_name: str, sha_prefix: str) -> tuple[str, list
     if not sha_prefix or not folder.is_dir():
         return None
     for path in sorted(folder.glob(f"{sha_prefix}*.json")):
-        if path.name.endswith(".held.json"):
+        if path.name.endswith((".held.json", ".note.json")):
             continue
         data = json.loads(path.read_text(encoding="utf-8"))
         reason = str(data.get("reason") or "")
@@ -194,6 +227,40 @@ def state(decisions: Path, source_name: str, sha_prefix: str) -> tuple[str, list
         data = json.loads(path.read_text(encoding="utf-8"))
         return "held", [str(r) for r in data.get("reasons", [])]
     return None
+
+
+NOTE_LIMIT = 2000  # characters of a steward's word to the data team
+
+
+def write_note(decisions: Path, source_name: str, sha256: str, text: str, who: str) -> Path:
+    """Keep the steward's word on a delivery they send knowing it will be held
+    (``<source>/<sha256>.note.json``): shown with the hold to whoever decides."""
+    target = decisions / source_name / f"{sha256}.note.json"
+    data = {
+        "note": clean_note(text),
+        "by": who,
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    write_file(target, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
+    return target
+
+
+def steward_note(decisions: Path, source_name: str, sha256: str) -> str:
+    """The word the sender left with this delivery ("" when none)."""
+    path = decisions / source_name / f"{sha256}.note.json"
+    if not sha256 or not path.is_file():
+        return ""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return clean_note(str(data.get("note", "")))
+
+
+def clean_note(text: str) -> str:
+    """One line of printable text, bounded: a note reaches logs, terminals and pages."""
+    words = "".join(ch if ch.isprintable() else " " for ch in text).split()
+    return " ".join(words)[:NOTE_LIMIT]
 
 
 def default_decisions_dir(raw_dir: Path) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 
@@ -44,6 +44,11 @@ class Report:
     omitted: int = 0  # errors found but not listed (very large files: the first ones are)
     sheet: str | None = None  # the workbook's sheet, for cell references such as EPN!D47
     profile: str | None = None  # the delivery profile it was read with (its title), if any
+    # The contract that checked the file: {"source", "version", "fingerprint"}.
+    contract: dict[str, Any] | None = None
+    # What sending it would change to what is published (snapshot sources; see
+    # opendata.publish.compare): None when nothing is published yet or the file is refused.
+    comparison: dict[str, Any] | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -115,16 +120,7 @@ def redacted(report: Report) -> Report:
         )
         for p in report.problems
     ]
-    return Report(
-        report.source,
-        report.file,
-        report.rows,
-        problems,
-        report.unreadable,
-        report.omitted,
-        report.sheet,
-        report.profile,
-    )
+    return replace(report, problems=problems)
 
 
 def column_letters(number: int) -> str:

@@ -33,6 +33,11 @@ _WORDS = {
         "same": "{count} cellules de la colonne « {column} », même problème (lignes {rows})",
         "example": "par exemple ligne {row} : ",
         "read_as": "Lu comme : {profile}",
+        "contract": "Contrat {source} version {version} (empreinte {fingerprint})",
+        "compared": "Comparé à ce qui est publié ({against}, fichier {file}, {rows} lignes) : "
+        "{added} ajoutée(s), {removed} retirée(s), {changed} modifiée(s).",
+        "held": "Cette livraison sera examinée par l'équipe données avant publication : {reasons}.",
+        "goes": "Rien ne la retiendra : elle sera publiée à la prochaine publication.",
     },
     "en": {
         "valid": "VALID",
@@ -55,6 +60,11 @@ _WORDS = {
         "same": "{count} cells of column “{column}”, same problem (rows {rows})",
         "example": "for instance row {row}: ",
         "read_as": "Read as: {profile}",
+        "contract": "Contract {source} version {version} (fingerprint {fingerprint})",
+        "compared": "Compared with what is published ({against}, file {file}, {rows} rows): "
+        "{added} added, {removed} removed, {changed} changed.",
+        "held": "The data team will review this delivery before it is published: {reasons}.",
+        "goes": "Nothing will hold it: it goes out with the next publication.",
     },
 }
 
@@ -105,6 +115,8 @@ def as_dict(report: Report, lang: str = "fr") -> dict[str, Any]:
         },
         "errors": [entry(p) for p in errors],
         "warnings": [entry(p) for p in warnings],
+        **({"contract": report.contract} if report.contract else {}),
+        **({"comparison": report.comparison} if report.comparison else {}),
     }
 
 
@@ -160,6 +172,9 @@ def as_text(report: Report, lang: str = "fr") -> str:
     )
     if report.profile:
         lines.append(words["read_as"].format(profile=report.profile))
+    if report.contract:
+        lines.append(words["contract"].format(**report.contract))
+    lines.extend(comparison_lines(report.comparison, lang))
     if errors:
         lines += ["", words["errors_title"], *_grouped(errors, lang)]
     if report.omitted:
@@ -169,6 +184,19 @@ def as_text(report: Report, lang: str = "fr") -> str:
     if errors:
         lines += ["", words["fix"]]
     return "\n".join(_visible(line) for line in lines) + "\n"
+
+
+def comparison_lines(comparison: dict[str, Any] | None, lang: str) -> list[str]:
+    """What sending the file would change, in a sentence or two (none: nothing compared)."""
+    if not comparison:
+        return []
+    words = _WORDS[lang]
+    said = [words["compared"].format(**comparison)]
+    if comparison.get("wouldHold"):
+        said.append(words["held"].format(reasons=" ; ".join(comparison.get("reasons", []))))
+    else:
+        said.append(words["goes"])
+    return said
 
 
 def as_html(report: Report, lang: str = "fr") -> str:
@@ -208,7 +236,8 @@ def as_html(report: Report, lang: str = "fr") -> str:
         f'<span class="status">{status}</span></p>'
         f"<p>{report.rows} {words['rows']}, {len(errors) + report.omitted} {words['errors']}, "
         f"{len(warnings)} {words['warnings']}</p>"
-        f"{table(errors, words['errors_title'])}{table(warnings, words['warnings_title'])}"
+        + "".join(f"<p>{esc(line)}</p>" for line in comparison_lines(report.comparison, lang))
+        + f"{table(errors, words['errors_title'])}{table(warnings, words['warnings_title'])}"
         "</body></html>\n"
     )
 

@@ -123,7 +123,7 @@ def validate_large(
     columns as they are checked: what it keeps is only good when the report is valid in the
     end."""
     refuse_unrunnable_contracts()
-    report = Report(source=source.name, file=display_name(path.name))
+    report = Report(source=source.name, file=display_name(path.name), contract=source.stamp)
     delimiter = source.csv.get("delimiter", ",")
     bounds = source.bounds()
 

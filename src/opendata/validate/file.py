@@ -100,7 +100,7 @@ def validate_file(path: Path, source: Source, raw_dir: Path | None = None) -> Va
         from opendata.validate.batched import validate_large
 
         return Validation(validate_large(path, source, raw_dir).report)
-    report = Report(source=source.name, file=display_name(path.name))
+    report = Report(source=source.name, file=display_name(path.name), contract=source.stamp)
     try:
         raw = read_delivery(path, source)
     except UnreadableFile as exc:

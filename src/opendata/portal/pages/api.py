@@ -32,7 +32,9 @@ async def api_validate(request: Request) -> Response:
         upload, fields = await receive_upload(request, portal)
         wanted = fields.get("source") or None
         try:
-            check_id, _, future = await start_check(request, portal, account, upload, wanted)
+            check_id, _, future = await start_check(
+                request, portal, account, upload, wanted, kept=False
+            )
         finally:
             await upload.close()
         try:

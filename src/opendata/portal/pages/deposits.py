@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +13,17 @@ from starlette.responses import RedirectResponse, Response
 
 from opendata import intake
 from opendata.contracts import registry
-from opendata.portal import jobs
+from opendata.portal import history, jobs
 from opendata.portal.accounts import Account
 from opendata.portal.context import Portal, Refusal, lang_of, login_required, paris_time
 from opendata.portal.uploads import disk_text
-from opendata.portal.words import WORDS
+from opendata.portal.words import WORDS, say
 
 
 @login_required
 async def send(request: Request, portal: Portal, account: Account) -> Response:
     check_id, meta = portal.owned_check(request, account)
-    form = await request.form(max_files=0, max_fields=2)
+    form = await request.form(max_files=0, max_fields=3, max_part_size=16 * 1024)
     portal.check_csrf(request, form.get("csrf"))
     lang = lang_of(request)
     if not account.may(meta["source"]):
@@ -34,6 +35,11 @@ async def send(request: Request, portal: Portal, account: Account) -> Response:
     path = jobs.upload_path(portal.root, check_id, meta)
     if report is None or not report.valid:
         raise Refusal(409, WORDS[lang]["next_invalid"])
+    from opendata.publish import guard  # pandas, for the data team's side: not at start-up
+
+    note = guard.clean_note(str(form.get("note") or ""))
+    if report.comparison and report.comparison.get("wouldHold") and not note:
+        raise Refusal(422, WORDS[lang]["note_missing"])
     if not path.exists():
         if (jobs.read_meta(portal.root, check_id) or {}).get("sent"):
             return RedirectResponse("/depots", 303)  # a first click sent it meanwhile
@@ -43,6 +49,11 @@ async def send(request: Request, portal: Portal, account: Account) -> Response:
             return RedirectResponse("/depots", 303)
         portal.sending.add(check_id)
     try:
+        if note and meta.get("sha256"):  # kept with the delivery, for whoever decides on it
+            decisions = guard.default_decisions_dir(portal.root / "raw")
+            await asyncio.to_thread(
+                guard.write_note, decisions, meta["source"], meta["sha256"], note, account.name
+            )
         receipt = await asyncio.to_thread(submit, portal, path, meta)
         jobs.update_meta(
             portal.root,
@@ -54,6 +65,16 @@ async def send(request: Request, portal: Portal, account: Account) -> Response:
                 "by": account.name,
             },
         )
+        with contextlib.suppress(OSError):
+            history.append(
+                portal.root,
+                account.name,
+                id=check_id,
+                kind="sent",
+                name=meta["name"],
+                status=receipt.status,
+                stored=receipt.stored.name if receipt.stored else "",
+            )
     except OSError as exc:  # a full or read-only raw/: the upload stays, to send again
         raise Refusal(507, disk_text(lang, exc, "store")) from None
     finally:  # only once the send is written down: a second click then finds it sent
@@ -84,34 +105,130 @@ def submit(portal: Portal, path: Path, meta: dict[str, Any]) -> intake.Receipt:
 
 @login_required
 async def deposits(request: Request, portal: Portal, account: Account) -> Response:
-    t = WORDS[lang_of(request)]
-    rows = []
+    """Every file this account checked, sent or withdrew, newest first; searchable by file
+    name and period (``?nom=…&du=AAAA-MM-JJ&au=AAAA-MM-JJ``)."""
+    lang = lang_of(request)
+    t = WORDS[lang]
+    query = request.query_params
+    text = query.get("nom", "")[:200]
+    start, end = _day(query.get("du")), _day(query.get("au"))
+    found = await asyncio.to_thread(_story, portal, account)
+    shown = history.matching(found, text, start, end)
+    rows = [_row(portal, entry, t) for entry in shown]
+    return portal.page(
+        request,
+        "deposits.html",
+        rows=rows,
+        total=len(found),
+        search={"nom": text, "du": start or "", "au": end or ""},
+        csrf=portal.csrf_token(request),
+    )
+
+
+def _day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _story(portal: Portal, account: Account) -> list[history.Entry]:
+    """The account's history, with the checks still kept that it does not tell (sent before
+    the history was kept)."""
+    found = history.entries(portal.root, account.name)
+    told = {e.id for e in found}
     for meta in portal.checks_of(account):
-        sent = meta.get("sent")
-        if not sent:
+        if meta["id"] in told or meta.get("status") != "done":
             continue
-        source = registry.source(meta["source"])
-        status = sent["status"]
-        text = t.get(f"st_{status}", status)
-        published = None
-        if status in ("accepted", "duplicate") and sent.get("stored"):
-            version = _published_version(portal, source, sent["stored"])
-            if version:
-                published = version
-                text = t["st_published"].format(version=version, dataset=source.dataset)
-            else:
-                text = _decision_text(portal, source, sent["stored"], t) or text
-        rows.append(
-            {
-                "meta": meta,
-                "title": source.title,
-                "status": status,
-                "published": published,
-                "text": text,
-                "sent_at": paris_time(sent.get("at")),
-            }
+        verdict = "unreadable" if meta.get("unreadable") else "valid" if meta.get("valid") else ""
+        personal = registry.source(meta["source"]).personal_data
+        entry = history.Entry(
+            meta["id"],
+            meta.get("created", ""),
+            meta["source"],
+            None if personal and not meta.get("sent") else meta.get("name"),
+            verdict or "invalid",
+            int(meta.get("rows") or 0),
         )
-    return portal.page(request, "deposits.html", rows=rows)
+        entry.sent = dict(meta.get("sent") or {})
+        found.append(entry)
+    return sorted(found, key=lambda e: e.at, reverse=True)
+
+
+def _row(portal: Portal, entry: history.Entry, t: dict[str, str]) -> dict[str, Any]:
+    source = registry.source(entry.source)
+    sent = entry.sent
+    status = sent.get("status") or f"checked_{entry.verdict}"
+    text = t.get(f"st_{status}", status)
+    if status.startswith("checked_"):
+        text = text.format(errors=entry.errors)
+    published = None
+    withdrawable = False
+    if entry.withdrawn:
+        status, text = "withdrawn", t["st_withdrawn"].format(at=paris_time(entry.withdrawn))
+    elif sent.get("status") in ("accepted", "duplicate") and sent.get("stored"):
+        version = _published_version(portal, source, sent["stored"])
+        if version:
+            published = version
+            text = t["st_published"].format(version=version, dataset=source.dataset)
+        else:
+            decided = _decision_text(portal, source, sent["stored"], t)
+            text = decided or text
+            withdrawable = (
+                sent.get("status") == "accepted"
+                and (portal.root / "raw" / source.name / sent["stored"]).is_file()
+            )
+    kept = jobs.read_meta(portal.root, entry.id) is not None
+    return {
+        "id": entry.id,
+        "name": entry.name,
+        "title": source.title,
+        "status": status,
+        "published": published,
+        "text": text,
+        "checked_at": paris_time(entry.at),
+        "sent_at": paris_time(sent.get("at")) if sent.get("at") else "",
+        "report": kept,
+        "withdrawable": withdrawable,
+    }
+
+
+@login_required
+async def withdraw(request: Request, portal: Portal, account: Account) -> Response:
+    """Take back a sent file until it is published: it leaves ``raw/`` for the quarantine,
+    with who withdrew it and when; the next publication goes on without it."""
+    from opendata.publish import guard
+
+    lang = lang_of(request)
+    form = await request.form(max_files=0, max_fields=1)
+    portal.check_csrf(request, form.get("csrf"))
+    check_id = request.path_params["check_id"]
+    entry = next((e for e in _story(portal, account) if e.id == check_id), None)
+    if entry is None or entry.sent.get("status") != "accepted" or entry.withdrawn:
+        raise Refusal(404, WORDS[lang]["not_found"])
+    source = registry.source(entry.source)
+    stored = str(entry.sent.get("stored") or "")
+    if not account.may(source.name):
+        raise Refusal(403, WORDS[lang]["forbidden"])
+    if _published_version(portal, source, stored):
+        raise Refusal(409, WORDS[lang]["withdraw_too_late"])
+    reason = say(lang, "withdrawn_reason", who=account.name)
+    try:
+        await asyncio.to_thread(
+            guard.set_aside,
+            portal.root / "raw",
+            portal.root / "quarantine",
+            source.name,
+            stored,
+            reason,
+            account.name,
+        )
+    except FileNotFoundError:
+        raise Refusal(409, WORDS[lang]["withdraw_gone"]) from None
+    except OSError as exc:
+        raise Refusal(507, disk_text(lang, exc, "store")) from None
+    history.append(portal.root, account.name, id=check_id, kind="withdrawn")
+    return RedirectResponse("/depots", 303)
 
 
 def _decision_text(

@@ -179,7 +179,8 @@ def report_context(
         "columns": len(source.labels),
         "rows_text": rows_text(lang, report.rows, len(source.labels)),
         # The contract a report was made against (a changed contract gives another).
-        "contract_version": f"{source.name} · {source.fingerprint}",
+        "contract_version": (report.contract or source.stamp),
+        "comparison": report.comparison,
         "checked_at": paris_time(meta.get("finished") or meta.get("created")),
         "size": limits.human_bytes(int(meta.get("bytes", 0))),
         "deadline": _deadline(meta, source),

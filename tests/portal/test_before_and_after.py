@@ -1,0 +1,271 @@
+"""Before sending and after: a snapshot's report says what sending it would change to what is
+published and whether the data team will look at it first (then sending asks a word for them);
+*Mes dépôts* is the whole dated history, refused files included, searchable; a sent file can
+be withdrawn until it is published. Through Starlette's test client on a real published
+package."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from opendata.contracts import registry
+from opendata.portal import history, jobs
+from opendata.portal.accounts import Accounts
+from opendata.portal.app import Settings, create_app
+from opendata.publish import guard, steps
+from tests.conftest import FIXTURES, RAW
+from tests.portal.test_app import PASSWORD, _csrf, _text, upload
+
+pytest.importorskip("multipart")
+from starlette.testclient import TestClient
+
+KNOWN = sorted(registry.sources())
+SAMPLE_EPN = RAW / "epn-places" / "epn-2008-01-15.xlsx"
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("before-after")
+    shutil.copytree(RAW, base / "raw")
+    for name in ("digital-public-spaces", "digital-training"):
+        assert steps.publish(name, base / "raw", base / "published") is not None
+    accounts = Accounts(base)
+    accounts.add("marie", PASSWORD, ["epn-places", "wifi-sites"], False, KNOWN)
+    accounts.add("lea", PASSWORD, ["trainees"], False, KNOWN)
+    return base
+
+
+@pytest.fixture(scope="module")
+def started(root: Path) -> Iterator[Any]:
+    settings = Settings.from_env(root)
+    settings.workers = 1
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def signed_in(started: Any, name: str) -> tuple[Any, str]:
+    client = TestClient(started.app, base_url="http://testserver")
+    token = _csrf(client.get("/connexion").text)
+    answer = client.post("/connexion", data={"csrf": token, "username": name, "password": PASSWORD})
+    assert answer.url.path == "/", answer.text[:300]
+    return client, _csrf(answer.text)
+
+
+def renumbered(folder: Path, places: int, name: str) -> Path:
+    """The sample EPN workbook with the phone number of its first ``places`` places changed."""
+    book = openpyxl.load_workbook(SAMPLE_EPN)
+    sheet = book["EPN"]
+    header = next(r for r in sheet.iter_rows() if any(c.value == "Identifiant" for c in r))
+    phone = next(c.column for c in header if c.value == "Téléphone")
+    for row in range(header[0].row + 1, header[0].row + 1 + places):
+        sheet.cell(row, phone).value = "01 44 55 66 77"
+    target = folder / name
+    book.save(target)
+    return target
+
+
+def test_a_held_snapshot_is_announced_before_sending_and_sent_with_a_word(
+    started: Any, root: Path, tmp_path: Path
+) -> None:
+    client, csrf = signed_in(started, "marie")
+    package = root / "published" / "digital-public-spaces" / "datapackage.json"
+    version = json.loads(package.read_text())["version"]
+    report = upload(client, csrf, renumbered(tmp_path, 12, "EPN standard.xlsx"), "epn-places")
+    page = _text(report.text).replace("&#39;", "'")
+    assert "Ce que cet envoi changera" in page
+    assert (
+        f"digital-public-spaces {version}, d'après le fichier epn-2008-01-15.xlsx, 19 lignes"
+        in page
+    )
+    assert "12 ligne(s) modifiée(s)" in page and "0 ligne(s) retirée(s)" in page
+    assert "Cette livraison sera examinée par l'équipe données avant publication" in page
+    assert "elle modifie 12 des 19 lignes de epn-2008-01-15.xlsx" in page
+    assert "« Téléphone » " in page and "→ 01 44 55 66 77" in page  # before → after, shown
+    # The same comparison in the JSON report, with the contract that checked the file.
+    body = client.get(report.url.path + "/rapport.json").json()
+    assert body["contract"] == registry.source("epn-places").stamp
+    assert body["contract"]["version"] == "1.0.0"
+    compared = body["comparison"]
+    assert compared["against"] == f"digital-public-spaces {version}"
+    assert (compared["added"], compared["removed"], compared["changed"]) == (0, 0, 12)
+    assert compared["wouldHold"] is True and len(compared["examples"]["changed"]) == 5
+    # Sending it needs a word to the data team; without one nothing is stored.
+    refused = client.post(report.url.path + "/envoyer", data={"csrf": _csrf(report.text)})
+    assert refused.status_code == 422 and "écrivez un mot pour" in refused.text
+    assert not list((root / "raw" / "epn-places").glob("*standard*"))
+    sent = client.post(
+        report.url.path + "/envoyer",
+        data={
+            "csrf": _csrf(report.text),
+            "note": "Nouveau standard\ndes EPN\x1b[2J au 1er janvier",
+        },
+    )
+    assert sent.url.path == "/depots" and "retenu" not in sent.text
+    # Held at publication, the word is shown to whoever decides.
+    assert steps.publish("digital-public-spaces", root / "raw", root / "published") is None
+    dataset = registry.dataset("digital-public-spaces")
+    [hold] = steps.holds(steps.collect(dataset, root / "raw"), root / "raw")
+    assert hold.note == "Nouveau standard des EPN [2J au 1er janvier"  # one printable line
+    assert "Mot de l'expéditeur : « Nouveau standard des EPN [2J au 1er janvier »" in (
+        hold.sentence()
+    )
+    # Withdrawn before publication: the dataset goes on without it, nothing is lost.
+    deposits = client.get("/depots").text
+    assert "Retirer" in deposits
+    check_id = report.url.path.rsplit("/", 1)[-1]
+    gone = client.post(f"/depots/{check_id}/retirer", data={"csrf": _csrf(deposits)})
+    assert gone.url.path == "/depots"
+    assert "retiré le" in _text(gone.text) and 'data-status="withdrawn"' in gone.text
+    assert not list((root / "raw" / "epn-places").glob("*standard*"))
+    kept = list((root / "quarantine" / "epn-places").glob("*standard*"))
+    assert sorted(p.suffix for p in kept) == [".json", ".xlsx"]
+    again = client.post(f"/depots/{check_id}/retirer", data={"csrf": _csrf(gone.text)})
+    assert again.status_code == 404  # once
+    assert steps.publish("digital-public-spaces", root / "raw", root / "published") is not None
+
+
+def test_a_small_change_goes_without_a_word_and_cannot_be_withdrawn_once_published(
+    started: Any, root: Path, tmp_path: Path
+) -> None:
+    client, csrf = signed_in(started, "marie")
+    report = upload(client, csrf, renumbered(tmp_path, 1, "EPN un numéro.xlsx"), "epn-places")
+    page = _text(report.text).replace("&#39;", "'")
+    assert "1 ligne(s) modifiée(s)" in page
+    assert "Rien ne la retiendra : elle sera publiée à la prochaine publication." in page
+    assert 'name="note"' not in report.text
+    sent = client.post(report.url.path + "/envoyer", data={"csrf": _csrf(report.text)})
+    assert 'data-status="accepted"' in sent.text
+    assert steps.publish("digital-public-spaces", root / "raw", root / "published") is not None
+    deposits = client.get("/depots").text
+    assert "publié dans la version" in deposits
+    check_id = report.url.path.rsplit("/", 1)[-1]
+    late = client.post(f"/depots/{check_id}/retirer", data={"csrf": _csrf(deposits)})
+    assert late.status_code == 409 and "déjà publié" in late.text
+    assert list((root / "raw" / "epn-places").glob("*EPN-un-num*"))  # still there
+
+
+def test_my_deposits_tell_every_file_refused_ones_included_and_search(
+    started: Any, root: Path
+) -> None:
+    client, csrf = signed_in(started, "marie")
+    refused = upload(client, csrf, FIXTURES / "epn-places" / "every-error.xlsx", "epn-places")
+    assert "Non valide" in refused.text
+    check_id = refused.url.path.rsplit("/", 1)[-1]
+    # The check itself is deleted after its retention: the history keeps the line.
+    shutil.rmtree(jobs.folder(root, check_id))
+    page = client.get("/depots").text
+    text = _text(page)
+    assert "every-error.xlsx" in text and "refusé à la vérification" in text
+    assert f'href="/rapports/{check_id}"' not in page  # no dead link
+    assert "every-error" in _text(client.get("/depots", params={"nom": "EVERY"}).text)
+    found = client.get("/depots", params={"nom": "every"}).text
+    assert found.count('class="deposit"') == 1
+    assert 'class="deposit"' not in client.get("/depots", params={"nom": "zzz"}).text
+    tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    assert 'class="deposit"' not in client.get("/depots", params={"du": tomorrow}).text
+    today = dt.date.today().isoformat()
+    dated = client.get("/depots", params={"du": "2026-01-01", "au": tomorrow, "nom": "every"})
+    assert dated.text.count('class="deposit"') == 1 and today  # inside the period
+    # Another steward's history is not shown.
+    other, _ = signed_in(started, "lea")
+    assert "every-error" not in other.get("/depots").text
+
+
+def test_a_personal_data_comparison_shows_no_value_and_keeps_no_name(
+    started: Any, root: Path, tmp_path: Path
+) -> None:
+    book = openpyxl.load_workbook(RAW / "trainees" / "trainees-2008-12-31.xlsx")
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows())
+    header = next(r for r in rows if any(c.value == "Nom" for c in r))
+    name_col = next(c.column for c in header if c.value == "Nom")
+    first = header[0].row + 1
+    person = str(sheet.cell(first, name_col).value)
+    sheet.cell(first, name_col).value = "Nouveaunom"
+    changed = tmp_path / "stagiaires Dupont.xlsx"
+    book.save(changed)
+    client, csrf = signed_in(started, "lea")
+    report = upload(client, csrf, changed, "trainees")
+    body = client.get(report.url.path + "/rapport.json").json()
+    compared = body["comparison"]
+    assert compared["changed"] == 1
+    [example] = compared["examples"]["changed"]
+    assert example == {"key": None, "row": first, "columns": [{"column": "Nom"}]}
+    assert compared["examples"]["removed"] == []
+    assert "Nouveaunom" not in report.text and person not in report.text
+    assert "Données personnelles : seuls les numéros de ligne" in _text(report.text)
+    lines = (root / "portal" / "history" / "lea.jsonl").read_text(encoding="utf-8")
+    assert "Dupont" not in lines  # an unsent personal file leaves no name
+    assert [e.name for e in history.entries(root, "lea")] == [None]
+
+
+def test_the_api_report_carries_the_comparison_and_keeps_no_history(
+    started: Any, root: Path, tmp_path: Path
+) -> None:
+    token = Accounts(root).new_token("marie")
+    before = history.entries(root, "marie")
+    client = TestClient(started.app, base_url="http://testserver")
+    with renumbered(tmp_path, 3, "api.xlsx").open("rb") as handle:
+        answer = client.post(
+            "/api/v1/validate",
+            files={"file": handle},
+            data={"source": "epn-places"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    body = answer.json()
+    assert body["contract"]["source"] == "epn-places"
+    # Compared with the newest published delivery, whose first place already has this number.
+    assert body["comparison"]["changed"] == 2 and body["comparison"]["wouldHold"] is False
+    assert history.entries(root, "marie") == before
+
+
+def test_a_note_is_kept_beside_the_decisions_and_never_read_as_one(tmp_path: Path) -> None:
+    guard.write_note(tmp_path, "epn-places", "ab" * 32, "x" * 5000, "marie")
+    assert guard.steward_note(tmp_path, "epn-places", "ab" * 32) == "x" * guard.NOTE_LIMIT
+    assert guard.state(tmp_path, "epn-places", "abab") is None  # a note is not a decision
+
+
+def test_the_command_line_says_the_same_before_sending(root: Path, tmp_path: Path) -> None:
+    """``opendata validate`` of a snapshot compares it with what is published (text and JSON),
+    exit code still that of the file's validity."""
+    import subprocess
+
+    from tests.conftest import OPENDATA
+
+    truncated = renumbered(tmp_path, 0, "EPN.xlsx")
+    book = openpyxl.load_workbook(truncated)
+    book["EPN"].delete_rows(book["EPN"].max_row - 9, 10)  # ten places fewer
+    book.save(truncated)
+    where = ["--raw-dir", str(root / "raw"), "--published-dir", str(root / "published")]
+    command = [OPENDATA, "validate", str(truncated), "--source", "epn-places", *where]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Contrat epn-places version 1.0.0 (empreinte " in done.stdout
+    assert "10 retirée(s)" in done.stdout
+    assert "Cette livraison sera examinée par l'équipe données avant publication" in done.stdout
+    done = subprocess.run(
+        [*command, "--format", "json"], capture_output=True, text=True, timeout=120, check=False
+    )
+    compared = json.loads(done.stdout)["comparison"]
+    assert compared["removed"] == 10 and compared["wouldHold"] is True
+    assert len(compared["examples"]["removed"]) == 5 and compared["examples"]["removed"][0]["key"]
+    # Nothing published: no comparison, and the report says nothing of one.
+    empty = tmp_path / "nothing-published"
+    empty.mkdir()
+    alone = [OPENDATA, "validate", str(truncated), "--source", "epn-places", "--format", "json"]
+    done = subprocess.run(
+        [*alone, "--raw-dir", str(root / "raw"), "--published-dir", str(empty)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "comparison" not in json.loads(done.stdout)
