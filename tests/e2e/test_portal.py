@@ -459,3 +459,62 @@ def test_a_geojson_export_reads_as_grouped_warnings_in_the_browser(
         accessible(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert problems == []
+
+
+def test_before_sending_a_word_then_withdraw_and_the_contract_page(
+    browser: Any, portal: tuple[str, Path], tmp_path: Path
+) -> None:
+    """Last of the module (it publishes): a file that would be held says so before it is
+    sent, the word for the data team is written and sent with the keyboard, the file is found
+    again in Mes dépôts by its name and withdrawn; the contract's page reads on a phone. Every
+    page axe-clean at 1280 and 390 px."""
+    from tests.portal.test_before_and_after import renumbered
+
+    url, root = portal
+    done = subprocess.run(
+        publish_command("digital-public-spaces", root / "raw", root / "published"),
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    changed = renumbered(tmp_path, 12, "EPN standard.xlsx")
+    page, problems = _page(browser, 390)
+    sign_in(page, url)
+    page.select_option("#source", "epn-places")
+    page.set_input_files("#file", str(changed))
+    page.click("form#upload button[type=submit]")
+    wait_report(page)
+    said = page.locator("#would-hold").inner_text()
+    assert "examinée par l'équipe données avant publication" in said and "12 des 19" in said
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    accessible(page)
+    tab_to(page, "#note")
+    page.keyboard.type("Nouveau standard téléphonique des EPN")
+    tab_to(page, "form[action$='/envoyer'] button")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{url}/depots")
+    page.fill("#q-name", "standard")
+    page.click("form.search button")
+    page.wait_for_url("**/depots?*")
+    row = page.locator("tr.deposit")
+    assert row.count() == 1 and row.get_attribute("data-status") == "accepted"
+    accessible(page)
+    note = next((root / "decisions" / "epn-places").glob("*.note.json"))
+    assert json.loads(note.read_text())["note"] == "Nouveau standard téléphonique des EPN"
+    row.locator("button", has_text="Retirer").click()
+    page.wait_for_url(f"{url}/depots")
+    assert page.locator("tr.deposit").first.get_attribute("data-status") == "withdrawn"
+    assert not list((root / "raw" / "epn-places").glob("*standard*"))
+    assert problems == []
+    page.close()
+    for width in (1280, 390):
+        page, problems = _page(browser, width)
+        page.goto(f"{url}/connexion")
+        page.click("footer a[href='/contrats']")
+        page.click("a[href='/contrats/epn-places']")
+        page.wait_for_url(f"{url}/contrats/epn-places")
+        assert "version 1.0.0" in page.locator("main").inner_text()
+        assert page.locator("section.column").count() == len(registry.source("epn-places").labels)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        accessible(page)
+        assert problems == []
+        page.close()

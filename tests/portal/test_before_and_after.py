@@ -269,3 +269,38 @@ def test_the_command_line_says_the_same_before_sending(root: Path, tmp_path: Pat
         check=False,
     )
     assert "comparison" not in json.loads(done.stdout)
+
+
+def test_a_contract_page_says_every_column_in_words_without_an_account(started: Any) -> None:
+    client = TestClient(started.app, base_url="http://testserver")
+    listing = client.get("/contrats")
+    assert listing.status_code == 200
+    assert all(f'href="/contrats/{name}"' in listing.text for name in KNOWN)
+    page = client.get("/contrats/wifi-sites")
+    text = _text(page.text).replace("&#39;", "'")
+    source = registry.source("wifi-sites")
+    assert f"Source wifi-sites, version {source.version} (empreinte {source.fingerprint})" in text
+    assert all(label in text for label in source.labels)
+    assert "Type date (JJ/MM/AAAA)" in text
+    assert "nombre (virgule décimale : 48,85) Exemple 48,85661" in text  # as it is written
+    assert "Valeurs permises Opérationnel Fermé pour travaux En projet" in text
+    assert "« Latitude » et « Longitude » : un point dans Paris" in text
+    assert "« Date de mise en service » : obligatoire, sauf quand « État » vaut En projet" in text
+    assert "1.0.0 — 2026-12-05 Première version numérotée" in text
+    assert 'href="/modeles/wifi-sites.xlsx"' in page.text
+    # The example files the contract lists, and nothing else of its folder.
+    examples = client.get("/contrats/epn-places")
+    assert 'href="/contrats/epn-places/exemples/every-error.xlsx"' in examples.text
+    assert "exemple non valide" in _text(examples.text)
+    got = client.get("/contrats/epn-places/exemples/every-error.xlsx")
+    folder, _ = registry.examples("epn-places")
+    assert got.status_code == 200 and got.content == (folder / "every-error.xlsx").read_bytes()
+    for path in ("/contrats/epn-places/exemples/source.json", "/contrats/nope",
+                 "/contrats/epn-places/exemples/..%2F..%2Fsource.json"):  # fmt: skip
+        answer = client.get(path)
+        assert answer.status_code == 404 and "n'existe pas" in answer.text.replace("&#39;", "'")
+    # The report of a check links to the contract that checked it.
+    client, csrf = signed_in(started, "marie")
+    report = upload(client, csrf, SAMPLE_EPN, "epn-places")
+    assert 'href="/contrats/epn-places"' in report.text
+    assert "epn-places version 1.0.0 (empreinte" in _text(report.text)

@@ -122,3 +122,15 @@ def test_a_contract_without_a_semantic_version_is_refused(tmp_path: Path) -> Non
     contract.write_text(json.dumps(declared), encoding="utf-8")
     with pytest.raises(ContractError, match="semantic version"):
         registry._sources(schemas)
+
+
+def test_every_rule_of_every_contract_is_said_in_words() -> None:
+    """The contract's page says each rule in French and English, never by its code."""
+    from opendata.validate.rules import CHECKS, RULE_WORDS, describe
+
+    assert set(CHECKS) <= set(RULE_WORDS)
+    for source in registry.sources().values():
+        for spec in source.checks:
+            for lang in ("fr", "en"):
+                said = describe(spec, lang)
+                assert said != spec["type"] and "{" not in said, (source.name, spec)

@@ -29,7 +29,17 @@ from starlette.templating import Jinja2Templates
 
 from opendata.portal import jobs
 from opendata.portal.context import Portal, Settings
-from opendata.portal.pages import api, checks, deposits, errors, report, signin, support, templates
+from opendata.portal.pages import (
+    api,
+    checks,
+    contracts,
+    deposits,
+    errors,
+    report,
+    signin,
+    support,
+    templates,
+)
 from opendata.portal.security import SecurityHeaders, secret_key
 
 __all__ = ["ROUTES", "Settings", "create_app"]
@@ -56,6 +66,9 @@ ROUTES: list[BaseRoute] = [
     Route("/api/v1/validate", api.api_validate, methods=["POST"]),
     Route("/sante", api.health),
     Route("/aide", support.help_page),
+    Route("/contrats", contracts.contract_list),
+    Route("/contrats/{source}", contracts.contract_page),
+    Route("/contrats/{source}/exemples/{name}", contracts.example_file),
     Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
 ]
 

@@ -225,6 +225,21 @@ def login_required(handler: Page) -> Callable[[Request], Awaitable[Response]]:
     return wrapped
 
 
+def open_page(
+    handler: Callable[[Request, Portal], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """A page open without an account (help, contracts): its refusals are pages too."""
+
+    async def wrapped(request: Request) -> Response:
+        portal = portal_of(request)
+        try:
+            return await handler(request, portal)
+        except Refusal as exc:
+            return portal.refusal_page(request, exc)
+
+    return wrapped
+
+
 def paris_time(text: str | None) -> str:
     """An ISO moment as the steward reads it: ``05/12/2026 09:30``, Paris time."""
     if not text:

@@ -19,6 +19,7 @@ import importlib
 import pkgutil
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from opendata.contracts import registry
 from opendata.contracts.registry import ContractError, Source
@@ -47,6 +48,22 @@ __all__ = [
 ]
 
 
+# check type -> what it asks of a file, French and English (``RULES`` beside each family).
+RULE_WORDS: dict[str, tuple[str, str]] = {}
+
+
+def describe(spec: dict[str, Any], lang: str = "fr") -> str:
+    """What one check of a contract asks of a file, in words (its type when none is said)."""
+    words = RULE_WORDS.get(str(spec.get("type")))
+    if words is None:
+        return str(spec.get("type"))
+    params = {k: (", ".join(map(str, v)) if isinstance(v, list) else v) for k, v in spec.items()}
+    try:
+        return words[0 if lang == "fr" else 1].format(**params)
+    except (KeyError, IndexError):
+        return str(spec.get("type"))
+
+
 def load_families() -> None:
     """Import every family of rules in this folder (found by name, never listed), and add the
     words a family declares beside its rules to the catalogue: ``WORDS`` (problem type ->
@@ -54,6 +71,7 @@ def load_families() -> None:
     once at import; again after a folder is added to ``__path__``."""
     for family in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{family.name}")
+        RULE_WORDS.update(getattr(module, "RULES", {}))
         for table, declared in ((CATALOGUE, "WORDS"), (KIND_TITLES, "TITLES")):
             for kind, words in getattr(module, declared, {}).items():
                 if table.setdefault(kind, words) != words:

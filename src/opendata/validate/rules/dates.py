@@ -90,3 +90,19 @@ def _age_between(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
         **params,
         **condition,
     )
+
+
+RULES = {
+    "not-before": (
+        "« {field} » : pas avant « {otherField} »",
+        "“{field}”: not before “{otherField}”",
+    ),
+    "same-period": (
+        "« {field} » : le même mois sur toutes les lignes du fichier",
+        "“{field}”: the same month on every row of the file",
+    ),
+    "age-between": (
+        "« {field} » : un âge plausible à la date de « {atField} »",
+        "“{field}”: a plausible age on the date of “{atField}”",
+    ),
+}

@@ -80,3 +80,27 @@ def _empty_unless_filled(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
     return ctx.problems(
         "row-constraint", label, mask, rule="empty-unless-filled", other=ctx.labels[other]
     )
+
+
+RULES = {
+    "required-unless": (
+        "« {field} » : obligatoire, sauf quand « {otherField} » vaut {values}",
+        "“{field}”: required, unless “{otherField}” is {values}",
+    ),
+    "zero-implies-zero": (
+        "« {field} » : 0 quand « {otherField} » vaut 0",
+        "“{field}”: 0 when “{otherField}” is 0",
+    ),
+    "allowed-combinations": (
+        "« {field} » : une valeur permise avec celle de « {otherField} »",
+        "“{field}”: a value allowed with that of “{otherField}”",
+    ),
+    "required-if-filled": (
+        "« {field} » : obligatoire quand « {otherField} » est rempli",
+        "“{field}”: required when “{otherField}” is filled",
+    ),
+    "empty-unless-filled": (
+        "« {field} » : vide tant que « {otherField} » est vide",
+        "“{field}”: empty while “{otherField}” is empty",
+    ),
+}

@@ -82,3 +82,41 @@ def _label_list(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
             )
         )
     return found
+
+
+# What each rule asks of a file, for the contract's page (``{field}`` and the other keys of
+# the check in source.json are filled in).
+RULES = {
+    "siren": (
+        "« {field} » : un numéro SIREN valide (9 chiffres, clé de contrôle juste)",
+        "“{field}”: a valid SIREN number (9 digits, right check digit)",
+    ),
+    "siret": (
+        "« {field} » : un numéro SIRET valide (14 chiffres, clé de contrôle juste)",
+        "“{field}”: a valid SIRET number (14 digits, right check digit)",
+    ),
+    "phone-fr": (
+        "« {field} » : un numéro de téléphone français (01 44 55 66 77)",
+        "“{field}”: a French phone number (01 44 55 66 77)",
+    ),
+    "arrondissement": (
+        "« {field} » : un arrondissement de Paris (1 à 20, ou 75001 à 75020)",
+        "“{field}”: a Paris arrondissement (1 to 20, or 75001 to 75020)",
+    ),
+    "email-list": (
+        "« {field} » : une ou plusieurs adresses e-mail, séparées par des virgules",
+        "“{field}”: one or more e-mail addresses, separated by commas",
+    ),
+    "url-list": (
+        "« {field} » : une ou plusieurs adresses web (https://…)",
+        "“{field}”: one or more web addresses (https://…)",
+    ),
+    "opening-hours": (
+        "« {field} » : des horaires écrits comme « Mo-Fr 09:00-18:00 »",
+        "“{field}”: opening hours written like “Mo-Fr 09:00-18:00”",
+    ),
+    "label-list": (
+        "« {field} » : des valeurs de la liste nationale « {vocabulary} »",
+        "“{field}”: values of the national list “{vocabulary}”",
+    ),
+}

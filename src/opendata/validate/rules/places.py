@@ -60,3 +60,17 @@ def _outside_paris_check(ctx: Context, spec: dict[str, Any]) -> list[Problem]:
         return []
     mask = ctx.where(label, lambda v: _outside_paris(v, spec["departments"]))
     return ctx.problems("outside-paris", label, mask, severity=spec.get("severity", "warning"))
+
+
+RULES = {
+    "paris-coordinates": (
+        "« {latitude} » et « {longitude} » : un point dans Paris (latitude puis longitude, en "
+        "degrés décimaux, non inversées)",
+        "“{latitude}” and “{longitude}”: a point in Paris (latitude then longitude, decimal "
+        "degrees, not swapped)",
+    ),
+    "outside-paris": (
+        "« {field} » : un code postal hors de Paris est signalé",
+        "“{field}”: a postcode outside Paris is pointed out",
+    ),
+}
