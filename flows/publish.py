@@ -176,9 +176,11 @@ def write(
     published_dir: Path,
     notes: list[str] | None = None,
     inputs: list[str] | None = None,
+    raw_dir: Path | None = None,
 ) -> Outcome:
-    """Publish a new release if anything changed (swapping the folder atomically)."""
-    return steps.write(registry.dataset(dataset), package, published_dir, notes, inputs)
+    """Publish a new release if anything changed (swapping the folder atomically); the
+    stewards whose files it first publishes are told."""
+    return steps.write(registry.dataset(dataset), package, published_dir, notes, inputs, raw_dir)
 
 
 def report_artifacts(dataset: str, reports: list[Report]) -> None:
@@ -229,7 +231,9 @@ def publish_dataset(
         notes = decided
     package = build(dataset, collected)
     try:
-        outcome = write(dataset, package, Path(published_dir), notes, sorted(collected.paths))
+        outcome = write(
+            dataset, package, Path(published_dir), notes, sorted(collected.paths), Path(raw_dir)
+        )
     except OSError as exc:  # a full disk, a read-only folder: the previous release stays
         reason = (
             f"écriture impossible dans {published_dir} ({exc.strerror or exc}) : rien de "

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -20,3 +23,52 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
     }
+
+
+class Inbox:
+    """The messages a real SMTP server on loopback (aiosmtpd) received, parsed."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.messages: list[Any] = []
+        self.arrived = threading.Condition()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes, policy
+
+        with self.arrived:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            self.arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, subject: str, to: str, timeout: float = 30.0) -> Any:
+        """The first message to ``to`` whose subject starts with ``subject`` (waits for it)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while True:
+                for message in self.messages:
+                    said = str(message["Subject"]).strip()  # a long one comes folded
+                    if said.startswith(subject) and to in str(message["To"]):
+                        return message
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    said = [(str(m["To"]), str(m["Subject"])) for m in self.messages]
+                    raise AssertionError(f"no e-mail {subject!r} to {to}; received: {said}")
+                self.arrived.wait(left)
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    """aiosmtpd listening on 127.0.0.1: the e-mails a test reads back went through SMTP."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield inbox, controller.port
+    finally:
+        controller.stop()

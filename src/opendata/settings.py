@@ -280,6 +280,36 @@ PORTAL_REPORT_RETENTION_DAYS = _declare(
     "How long the report of a check never sent is kept.",
 )  # fmt: skip
 
+SMTP_HOST = _declare(
+    "OPENDATA_SMTP_HOST", "host name", "", _text, "mail",
+    "The SMTP server that carries the e-mails to stewards and the data team (none: no e-mail "
+    "is sent, and the portal says so).",
+)  # fmt: skip
+SMTP_PORT = _declare(
+    "OPENDATA_SMTP_PORT", "port", 25, _whole, "mail",
+    "Its port.",
+)  # fmt: skip
+SMTP_STARTTLS = _declare(
+    "OPENDATA_SMTP_STARTTLS", "1 or 0", False, _flag, "mail",
+    "Upgrade the connection with STARTTLS before sending.",
+)  # fmt: skip
+SMTP_USER = _declare(
+    "OPENDATA_SMTP_USER", "text", "", _text, "mail",
+    "The account to sign in to the SMTP server with (none: no sign-in).",
+)  # fmt: skip
+SMTP_PASSWORD = _declare(
+    "OPENDATA_SMTP_PASSWORD", "text", "", _text, "mail",
+    "Its password.",
+)  # fmt: skip
+MAIL_FROM = _declare(
+    "OPENDATA_MAIL_FROM", "e-mail address", "opendata@localhost", _text, "mail",
+    "The sender of the e-mails.",
+)  # fmt: skip
+DATA_TEAM_EMAIL = _declare(
+    "OPENDATA_DATA_TEAM_EMAIL", "e-mail addresses", "", _text, "mail",
+    "The data team's addresses (comma-separated), told when a delivery is held.",
+)  # fmt: skip
+
 
 def project_root() -> Path:
     """The project folder: ``OPENDATA_ROOT`` (``opendata --root`` sets it), else the current
@@ -302,6 +332,7 @@ PARTS = {
     "bounds": "Bounds of a delivery (override the contracts' limits, for every source)",
     "publish": "Publishing",
     "portal": "The stewards' portal",
+    "mail": "E-mail to stewards and the data team",
 }
 
 

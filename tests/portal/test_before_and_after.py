@@ -304,3 +304,77 @@ def test_a_contract_page_says_every_column_in_words_without_an_account(started: 
     report = upload(client, csrf, SAMPLE_EPN, "epn-places")
     assert 'href="/contrats/epn-places"' in report.text
     assert "epn-places version 1.0.0 (empreinte" in _text(report.text)
+
+
+def test_stewards_and_the_data_team_hear_by_email_through_a_real_smtp_server(
+    started: Any, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Accepted, held (with the reasons; the data team with the steward's word), rejected
+    (with the data team's reason), published (version and address): each e-mail read back
+    from aiosmtpd on loopback. Without a server the portal says that no mail is sent."""
+    from tests.helpers import smtp_server
+
+    client, csrf = signed_in(started, "marie")
+    page = _text(client.get("/depots").text).replace("&#39;", "'")
+    assert "Aucun e-mail n'est envoyé par ce portail" in page
+    Accounts(root).set_email("marie", "marie.durand@paris.fr")
+    with smtp_server() as (inbox, port):
+        monkeypatch.setenv("OPENDATA_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("OPENDATA_SMTP_PORT", str(port))
+        monkeypatch.setenv("OPENDATA_DATA_TEAM_EMAIL", "equipe.donnees@paris.fr")
+        monkeypatch.setenv("OPENDATA_BASE_URL", "https://opendata.example.org/inclusion")
+        client, csrf = signed_in(started, "marie")  # the account as it is now
+        page = _text(client.get("/depots").text)
+        assert "prévenu(e) par e-mail à marie.durand@paris.fr" in page
+        report = upload(client, csrf, renumbered(tmp_path, 15, "EPN refaits.xlsx"), "epn-places")
+        client.post(
+            report.url.path + "/envoyer",
+            data={"csrf": _csrf(report.text), "note": "Tous les numéros ont changé"},
+        )
+        got = inbox.wait_for("Fichier reçu : EPN refaits.xlsx", "marie.durand@paris.fr")
+        assert "est valide et a été reçu par la Ville" in got.get_content()
+        assert steps.publish("digital-public-spaces", root / "raw", root / "published") is None
+        held = inbox.wait_for("Fichier retenu pour examen", "marie.durand@paris.fr")
+        assert "elle modifie 14 des 19 lignes" in held.get_content()
+        team = inbox.wait_for("Livraison retenue : epn-places/", "equipe.donnees@paris.fr")
+        assert "Mot de l'expéditeur : « Tous les numéros ont changé »" in team.get_content()
+        # A second run finds the same hold: nobody is told twice.
+        assert steps.publish("digital-public-spaces", root / "raw", root / "published") is None
+        dataset = registry.dataset("digital-public-spaces")
+        [hold] = steps.holds(steps.collect(dataset, root / "raw"), root / "raw")
+        decisions = guard.default_decisions_dir(root / "raw")
+        guard.reject(root / "raw", root / "quarantine", decisions, hold, "numéros faux", "equipe")
+        refused = inbox.wait_for("Fichier refusé", "marie.durand@paris.fr")
+        assert "L'équipe données a refusé votre fichier" in refused.get_content()
+        assert "numéros faux" in refused.get_content()
+        # A plausible file goes out; its steward hears of the version and where it is.
+        report = upload(client, csrf, renumbered(tmp_path, 2, "EPN deux.xlsx"), "epn-places")
+        client.post(report.url.path + "/envoyer", data={"csrf": _csrf(report.text)})
+        assert steps.publish("digital-public-spaces", root / "raw", root / "published") is not None
+        version = json.loads(
+            (root / "published" / "digital-public-spaces" / "datapackage.json").read_text()
+        )["version"]
+        online = inbox.wait_for("Fichier publié", "marie.durand@paris.fr")
+        body = online.get_content()
+        assert (
+            f"publié dans la version {version} du jeu de données « digital-public-spaces »" in body
+        )
+        assert "https://opendata.example.org/inclusion/digital-public-spaces/" in body
+        subjects = [str(m["Subject"]).strip() for m in inbox.messages]
+        assert sum(s.startswith("Fichier retenu") for s in subjects) == 1
+        assert sum(s.startswith("Livraison retenue") for s in subjects) == 1
+
+
+def test_a_mail_server_that_fails_never_stops_anything(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from opendata import notify
+    from tests.helpers import free_port
+
+    monkeypatch.setenv("OPENDATA_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("OPENDATA_SMTP_PORT", str(free_port()))  # nothing listens there
+    assert notify.send(["marie@paris.fr"], "Essai", "corps") is False
+    assert "e-mail not sent (ConnectionRefusedError)" in caplog.text
+    assert "marie@paris.fr" not in caplog.text
+    monkeypatch.delenv("OPENDATA_SMTP_HOST")
+    assert notify.send(["marie@paris.fr"], "Essai", "corps") is False  # not configured

@@ -126,3 +126,21 @@ def test_portal_refuses_a_taken_port_and_a_missing_folder(tmp_path: Path) -> Non
     assert done.returncode == 2 and "déjà pris" in done.stderr and "Traceback" not in done.stderr
     missing = run("portal", "--root", str(tmp_path / "nulle-part"), "--port", "1")
     assert missing.returncode == 2 and "pas un dossier" in missing.stderr
+
+
+def test_users_email_sets_checks_and_removes_the_address(tmp_path: Path) -> None:
+    root = str(tmp_path)
+    done = run("users", "--root", root, "add", "lea", "--sources", "trainees", "--email",
+               "lea.martin@paris.fr", "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    account = Accounts(tmp_path).get("lea")
+    assert account is not None and account.email == "lea.martin@paris.fr"
+    assert "lea.martin@paris.fr" in run("users", "--root", root, "list").stdout
+    refused = run("users", "--root", root, "email", "lea", "pas une adresse")
+    assert refused.returncode == 2 and "adresse e-mail refusée" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert run("users", "--root", root, "email", "lea", "").returncode == 0
+    account = Accounts(tmp_path).get("lea")
+    assert account is not None and account.email == ""
+    unknown = run("users", "--root", root, "email", "personne", "a@b.fr")
+    assert unknown.returncode == 2 and "aucun compte personne" in unknown.stderr

@@ -191,6 +191,10 @@ def _user_commands(sub: Commands) -> None:
     add.add_argument("--sources", default="", help="comma-separated source ids it may check")
     add.add_argument("--admin", action="store_true", help="the data team's role: every source")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument("--email", default="", help="where the steward hears about their files")
+    email = verbs.add_parser("email", help="set the account's e-mail address ('' to remove)")
+    email.add_argument("name")
+    email.add_argument("address")
     for verb, what in (
         ("token", "print a new API token (the account's earlier ones stop working)"),
         ("tokens", "list the account's API tokens (their ids and dates, never the tokens)"),

@@ -34,8 +34,14 @@ def users(args: argparse.Namespace) -> int:
             account = accounts.add(
                 args.name, password, sources, args.admin, sorted(registry.sources())
             )
+            if args.email:
+                accounts.set_email(account.name, args.email)
             what = "toutes les sources" if account.admin else ", ".join(account.sources)
             sys.stdout.write(f"compte créé : {account.name} ({what})\n")
+        elif args.verb == "email":
+            accounts.set_email(args.name, args.address)
+            said = args.address.strip() or "aucune (plus d'e-mail)"
+            sys.stdout.write(f"adresse de {args.name} : {said}\n")
         elif args.verb == "token":
             earlier = len(getattr(accounts.get(args.name), "tokens", []))
             sys.stdout.write(accounts.new_token(args.name) + "\n")
@@ -66,7 +72,10 @@ def users(args: argparse.Namespace) -> int:
         else:
             for account in accounts.load().values():
                 what = "admin" if account.admin else ",".join(account.sources)
-                sys.stdout.write(f"{account.name}\t{what}\t{len(account.tokens)} jeton(s)\n")
+                sys.stdout.write(
+                    f"{account.name}\t{what}\t{len(account.tokens)} jeton(s)\t"
+                    f"{account.email or '-'}\n"
+                )
     except AccountError as exc:
         sys.stderr.write(f"opendata: {exc}\n")
         return EXIT_UNUSABLE

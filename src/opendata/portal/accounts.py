@@ -29,6 +29,7 @@ from opendata.storage import file_lock, write_file
 
 _HASHER = PasswordHasher()
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+_EMAIL = re.compile(r"[^@\s,;<>\"]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}")
 MIN_PASSWORD = 10
 # Verifying against this keeps an unknown name as slow as a wrong password (no user probing).
 _DUMMY = _HASHER.hash("opendata-no-such-user")
@@ -48,6 +49,7 @@ class Account:
     admin: bool = False
     tokens: list[dict[str, str]] = field(default_factory=list)  # {"digest", "created"}
     sessions: list[str] = field(default_factory=list)  # SHA-256 of each open session's id
+    email: str = ""  # where the steward hears what became of their files (opendata.notify)
 
     def __post_init__(self) -> None:
         # Files written before 2026-12 kept a token as its bare digest.
@@ -73,6 +75,7 @@ class Account:
             "admin": self.admin,
             "tokens": self.tokens,
             "sessions": self.sessions,
+            "email": self.email,
         }
 
 
@@ -182,6 +185,17 @@ class Accounts:
             return revoked
 
         return int(self._change(name, revoke))
+
+    def set_email(self, name: str, email: str) -> None:
+        """The account's e-mail address ("" to remove it); AccountError when implausible."""
+        email = email.strip()
+        if email and not _EMAIL.fullmatch(email):
+            raise AccountError(f"adresse e-mail refusée : {email!r} (exemple : marie@paris.fr)")
+
+        def change(account: Account) -> None:
+            account.email = email
+
+        self._change(name, change)
 
     def set_password(self, name: str, password: str) -> None:
         """A new password for ``name``: every open session of the account ends."""

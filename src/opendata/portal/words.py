@@ -149,6 +149,12 @@ WORDS: dict[str, dict[str, str]] = {
         "withdraw_gone": "Ce fichier n'attend plus sa publication (déjà retiré ou écarté par "
         "l'équipe données) : rien n'a été fait.",
         "withdrawn_reason": "retiré par {who} avant publication",
+        "mail_off": "Aucun e-mail n'est envoyé par ce portail (pas de serveur de messagerie "
+        "configuré) : suivez vos fichiers sur cette page.",
+        "mail_no_address": "Votre compte n'a pas d'adresse e-mail : vous ne serez pas prévenu(e) "
+        "par e-mail. Demandez à l'équipe données de l'ajouter.",
+        "mail_on": "Vous êtes prévenu(e) par e-mail à {email} quand un fichier envoyé est reçu, "
+        "retenu, publié ou refusé.",
         "search_name": "Le nom du fichier contient",
         "search_from": "Vérifié du",
         "search_to": "au",
@@ -382,6 +388,12 @@ WORDS: dict[str, dict[str, str]] = {
         "withdraw_gone": "This file no longer waits for publication (already withdrawn or set "
         "aside by the data team): nothing was done.",
         "withdrawn_reason": "withdrawn by {who} before publication",
+        "mail_off": "This portal sends no e-mail (no mail server is set): follow your files "
+        "on this page.",
+        "mail_no_address": "Your account has no e-mail address: you will not be told by "
+        "e-mail. Ask the data team to add one.",
+        "mail_on": "You are told by e-mail at {email} when a file you sent is received, held, "
+        "published or refused.",
         "search_name": "File name contains",
         "search_from": "Checked from",
         "search_to": "to",

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opendata import settings
+from opendata import notify, settings
 from opendata.contracts import registry
 from opendata.datasets.protocol import Delivered
 from opendata.storage import sha256_of, write_file
@@ -192,22 +192,27 @@ def holds(
     return found
 
 
-def note_held(decisions: Path, found: list[Hold], sources: list[str]) -> None:
+def note_held(decisions: Path, found: list[Hold], sources: list[str]) -> list[Hold]:
     """Write each hold down (``<source>/<sha256>.held.json``): the steward who sent the file
     sees on the portal that it waits for a person, and why, until it is decided. A note of
-    ``sources`` that no longer holds (a newer delivery came) is removed."""
+    ``sources`` that no longer holds (a newer delivery came) is removed. Returns the holds
+    written for the first time (whom to tell: each run finds the same holds again)."""
     current = {(h.source, h.sha256) for h in found}
     for name in sources:
         folder = decisions / name
         for note in sorted(folder.glob("*.held.json")) if folder.is_dir() else []:
             if (name, note.name.removesuffix(".held.json")) not in current:
                 note.unlink(missing_ok=True)
+    first = []
     for hold in found:
         if not hold.sha256:
             continue
         target = decisions / hold.source / f"{hold.sha256}.held.json"
+        if not target.exists():
+            first.append(hold)
         data = {**hold.as_dict(), "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         write_file(target, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
+    return first
 
 
 def state(decisions: Path, source_name: str, sha_prefix: str) -> tuple[str, list[str]] | None:
@@ -317,6 +322,7 @@ def reject(
         (json.dumps(note, ensure_ascii=False, indent=2) + "\n").encode(),
         private=True,
     )
+    notify.rejected(raw_dir, hold.source, hold.file, reason)
     return target
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from opendata import datasets, settings
+from opendata import datasets, notify, settings
 from opendata.contracts import registry
 from opendata.contracts.deliveries import Delivery, list_deliveries
 from opendata.contracts.registry import Dataset
@@ -346,10 +346,13 @@ def write(
     published_dir: Path,
     notes: list[str] | None = None,
     inputs: list[str] | None = None,
+    raw_dir: Path | None = None,
 ) -> Outcome:
     """Publish a new release of the package if anything changed, atomically, one publisher at
     a time per published root (a second one waits, then finds the release already made).
-    ``notes`` go to the changelog (why a held delivery was published)."""
+    ``notes`` go to the changelog (why a held delivery was published). With ``raw_dir``, the
+    stewards who sent the deliveries first published here are told (:mod:`opendata.notify`)."""
+    new: list[str] = []
     with folder_lock(published_dir):
         drop_temporaries(published_dir)
         outcome = plan(dataset, package, published_dir)
@@ -360,11 +363,14 @@ def write(
         # a full disk) left them stale; they are rebuilt whenever they disagree.
         refresh_indexes(published_dir)
         if inputs is not None:
-            record_inputs(published_dir, dataset.name, outcome.version, inputs)
+            new = record_inputs(published_dir, dataset.name, outcome.version, inputs)
         store = mirror.configured()
         if store is not None:
             # Also after "unchanged": a mirror an earlier run could not finish is finished now.
             mirror.mirror(published_dir, dataset.name, *store)
+    if raw_dir is not None and new:
+        parts = [name.split("/", 1) for name in new]
+        notify.published([(raw_dir, s, f) for s, f in parts], dataset.name, outcome.version)
     return outcome
 
 
@@ -378,20 +384,20 @@ def ledger_dir(published_dir: Path) -> Path:
     return published_dir.resolve().parent / "publications"
 
 
-def record_inputs(published_dir: Path, dataset: str, version: str, inputs: list[str]) -> None:
-    """Note that ``version`` of ``dataset`` holds the deliveries ``inputs`` ("source/file")."""
+def record_inputs(published_dir: Path, dataset: str, version: str, inputs: list[str]) -> list[str]:
+    """Note that ``version`` of ``dataset`` holds the deliveries ``inputs`` ("source/file");
+    the names published for the first time."""
     path = ledger_dir(published_dir) / f"{dataset}.json"
     try:
         ledger: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         ledger = {}
-    changed = False
-    for name in inputs:
-        if name not in ledger:
-            ledger[name] = version
-            changed = True
-    if changed:
+    new = [name for name in inputs if name not in ledger]
+    for name in new:
+        ledger[name] = version
+    if new:
         write_file(path, json.dumps(ledger, indent=1, sort_keys=True).encode("utf-8"))
+    return new
 
 
 def published_in(published_dir: Path, dataset: str, delivery: str) -> str | None:
@@ -423,7 +429,8 @@ def holds(collected: Collected, raw_dir: Path) -> list[guard.Hold]:
     down for the steward who sent it (:func:`opendata.publish.guard.note_held`)."""
     decisions = guard.default_decisions_dir(raw_dir)
     found = guard.holds(collected.inputs, collected.paths, decisions)
-    guard.note_held(decisions, found, list(collected.inputs))
+    for hold in guard.note_held(decisions, found, list(collected.inputs)):
+        notify.held(raw_dir, hold.source, hold.file, hold.reasons(), hold.note)
     return found
 
 
@@ -452,4 +459,6 @@ def publish(name: str, raw_dir: Path, published_dir: Path) -> Path | None:
     if not collected.valid or holds(collected, raw_dir):
         return None
     package = build(dataset, collected)
-    return write(dataset, package, published_dir, inputs=sorted(collected.paths)).path
+    return write(
+        dataset, package, published_dir, inputs=sorted(collected.paths), raw_dir=raw_dir
+    ).path

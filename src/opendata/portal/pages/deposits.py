@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from opendata import intake
+from opendata import intake, notify
 from opendata.contracts import registry
 from opendata.portal import history, jobs
 from opendata.portal.accounts import Account
@@ -65,6 +65,8 @@ async def send(request: Request, portal: Portal, account: Account) -> Response:
                 "by": account.name,
             },
         )
+        if receipt.status == "accepted" and receipt.stored is not None:
+            _tell_accepted(portal, account, meta, receipt.stored.name)
         with contextlib.suppress(OSError):
             history.append(
                 portal.root,
@@ -81,6 +83,17 @@ async def send(request: Request, portal: Portal, account: Account) -> Response:
         portal.sending.discard(check_id)
     path.unlink(missing_ok=True)  # the city's copy is under raw/ (or quarantine/) now
     return RedirectResponse("/depots", 303)
+
+
+def _tell_accepted(portal: Portal, account: Account, meta: dict[str, Any], stored: str) -> None:
+    """Note who sent the stored file (the publication tells them what becomes of it) and,
+    in the background, e-mail them that it arrived: the steward's page never waits on mail."""
+    source = registry.source(meta["source"])
+    with contextlib.suppress(OSError):
+        notify.record_sender(portal.root / "raw", source.name, stored, account.name, account.email)
+    if account.email and notify.configured():
+        loop = asyncio.get_running_loop()
+        loop.run_in_executor(None, notify.accepted, account.email, source.title, meta["name"])
 
 
 def submit(portal: Portal, path: Path, meta: dict[str, Any]) -> intake.Receipt:
@@ -121,8 +134,17 @@ async def deposits(request: Request, portal: Portal, account: Account) -> Respon
         rows=rows,
         total=len(found),
         search={"nom": text, "du": start or "", "au": end or ""},
+        mail=_mail_notice(account, t),
         csrf=portal.csrf_token(request),
     )
+
+
+def _mail_notice(account: Account, t: dict[str, str]) -> str:
+    if not notify.configured():
+        return t["mail_off"]
+    if not account.email:
+        return t["mail_no_address"]
+    return t["mail_on"].format(email=account.email)
 
 
 def _day(text: str | None) -> dt.date | None:
