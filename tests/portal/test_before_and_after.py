@@ -378,3 +378,33 @@ def test_a_mail_server_that_fails_never_stops_anything(
     assert "marie@paris.fr" not in caplog.text
     monkeypatch.delenv("OPENDATA_SMTP_HOST")
     assert notify.send(["marie@paris.fr"], "Essai", "corps") is False  # not configured
+
+
+def test_the_report_offers_a_corrected_copy_of_the_stewards_own_file(
+    started: Any, tmp_path: Path
+) -> None:
+    """The button downloads the steward's file with only the certain corrections, listed;
+    checked again, the copy has only the faults left to the steward."""
+    from tests.unit.test_repair import _sites_with_faults
+
+    client, csrf = signed_in(started, "marie")
+    faulty = _sites_with_faults(tmp_path)
+    report = upload(client, csrf, faulty, "wifi-sites")
+    page = _text(report.text)
+    assert "5 cellule(s) peuvent être corrigées pour vous" in page
+    copy = client.get(report.url.path + "/corrige/copie")
+    assert copy.status_code == 200
+    assert "corrige.csv" in copy.headers["content-disposition"]
+    listing = client.get(report.url.path + "/corrige/liste")
+    assert listing.text.lstrip("\ufeff").startswith("Cellule;Colonne;Avant;Après;Pourquoi")
+    assert listing.text.count("\r\n") == 6
+    fixed = tmp_path / "copie.csv"
+    fixed.write_bytes(copy.content)
+    again = upload(client, csrf, fixed, "wifi-sites")
+    text = _text(again.text)
+    assert "Non valide" in text and "peuvent être corrigées" not in text
+    assert again.text.count('<tr id="e') == 1  # only the code that was not certain
+    # A valid file offers nothing; an unknown part is refused.
+    valid = upload(client, csrf, SAMPLE_EPN, "epn-places")
+    assert 'id="corrected"' not in valid.text
+    assert client.get(report.url.path + "/corrige/autre").status_code == 404

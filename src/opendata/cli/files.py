@@ -52,6 +52,57 @@ def validate(args: argparse.Namespace) -> int:
     return EXIT_VALID if report.valid else EXIT_INVALID
 
 
+def fix(args: argparse.Namespace) -> int:
+    """A corrected copy of the steward's file: only the certain corrections, each listed; the
+    copy is then validated and what remains is said."""
+    from opendata.repair import certain
+    from opendata.repair.copy import REFUSALS, NotRepairable, write
+    from opendata.report.messages import message
+    from opendata.validate.file import validate_file
+
+    source = source_named(args.source)
+    if source is None:
+        return EXIT_UNUSABLE
+    fr = args.lang == "fr"
+    report = validate_file(args.file, source, args.raw_dir).report
+    if report.unreadable:
+        sys.stderr.write(f"opendata: {args.file}: {message(report.errors[0], args.lang)}\n")
+        return EXIT_UNUSABLE
+    try:
+        repaired = write(args.file, source, report, args.output, args.lang)
+    except NotRepairable as exc:
+        said = REFUSALS[args.lang][exc.kind].format(profile=report.profile or "")
+        sys.stderr.write(f"opendata: {args.file}: {said}\n")
+        return EXIT_UNUSABLE
+    for c in repaired.corrections:
+        before = "" if c.before is None else c.before
+        why = certain.WHY[args.lang][c.why]
+        sys.stdout.write(
+            f"{repaired.reference(c)} « {c.label} » : {before!s} → {c.after!s} ({why})\n"
+        )
+    after = validate_file(args.output, source, args.raw_dir).report
+    left = len(after.errors) + after.omitted
+    first = len(report.errors) + report.omitted
+    where = repaired.listing or f"{args.output} (feuille Corrections)"
+    sys.stdout.write(
+        (
+            f"copie corrigée : {args.output} — {len(repaired.corrections)} correction(s), "
+            f"listées dans {where} ; reste {left} erreur(s) sur {first}"
+        )
+        if fr
+        else (
+            f"corrected copy: {args.output} — {len(repaired.corrections)} correction(s), listed "
+            f"in {where}; {left} error(s) left of {first}"
+        )
+    )
+    sys.stdout.write(
+        (" : voir « opendata validate » sur la copie.\n" if fr else ": see opendata validate.\n")
+        if left
+        else ".\n"
+    )
+    return EXIT_VALID if after.valid else EXIT_INVALID
+
+
 def _receipt_line(receipt: object, lang: str) -> str:
     from opendata.intake import Receipt
 

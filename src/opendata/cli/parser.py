@@ -42,6 +42,16 @@ def _file_commands(sub: Commands) -> None:
 
     val.set_defaults(run=files.validate)
 
+    fix = sub.add_parser(
+        "fix", help="write a corrected copy of a delivery: only the corrections that are certain"
+    )
+    fix.add_argument("file", type=Path)
+    fix.add_argument("--source", required=True, help="source id, e.g. epn-places")
+    fix.add_argument("--output", required=True, type=Path, help="the corrected copy to write")
+    fix.add_argument("--lang", choices=["fr", "en"], default="fr")
+    fix.add_argument("--raw-dir", type=Path, default=None, help="deliveries foreign keys use")
+    fix.set_defaults(run=files.fix)
+
     sub_ = sub.add_parser("submit", help="validate a file and store it in raw/ or quarantine/")
     sub_.add_argument("file", type=Path)
     sub_.add_argument("--source", required=True)

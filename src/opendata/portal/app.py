@@ -59,6 +59,7 @@ ROUTES: list[BaseRoute] = [
     Route("/rapports/{check_id}/erreurs.csv", report.download_csv),
     Route("/rapports/{check_id}/rapport.json", report.download_json),
     Route("/rapports/{check_id}/annote.xlsx", report.download_annotated),
+    Route("/rapports/{check_id}/corrige/{part}", report.download_corrected),
     Route("/depots", deposits.deposits),
     Route("/depots/{check_id}/retirer", deposits.withdraw, methods=["POST"]),
     Route("/modeles", templates.template_list),

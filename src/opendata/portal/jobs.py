@@ -205,6 +205,7 @@ def run_check(root_text: str, check_id: str) -> str:
         update_meta(
             root,
             check_id,
+            corrections=_certain_corrections(path, source, report),
             status=status,
             finished=now(),
             seconds=round(time.monotonic() - started, 3),
@@ -218,6 +219,18 @@ def run_check(root_text: str, check_id: str) -> str:
         report = None
     _remember(root, meta, report)
     return status
+
+
+def _certain_corrections(path: Path, source: registry.Source, report: Report) -> int:
+    """How many cells a corrected copy would change (0 when none, or no copy of this kind)."""
+    if report.valid or report.unreadable or source.engine == "arrow" or report.profile:
+        return 0
+    from opendata.repair.copy import plan
+
+    try:
+        return len(plan(path, source, report)[1])
+    except Exception:  # the copy is a help: the report stands without it
+        return 0
 
 
 def _remember(root: Path, meta: dict[str, Any], report: Report | None) -> None:

@@ -149,6 +149,14 @@ WORDS: dict[str, dict[str, str]] = {
         "withdraw_gone": "Ce fichier n'attend plus sa publication (déjà retiré ou écarté par "
         "l'équipe données) : rien n'a été fait.",
         "withdrawn_reason": "retiré par {who} avant publication",
+        "corrected_title": "Une copie corrigée de votre fichier",
+        "corrected_intro": "{n} cellule(s) peuvent être corrigées pour vous sans risque "
+        "d'erreur (latitude et longitude inversées, espaces en trop, zéro initial perdu, "
+        "virgule décimale, orthographe d'une valeur permise). Tout le reste reste à corriger "
+        "par vous, d'après ce rapport ; chaque correction est listée.",
+        "corrected_button": "Télécharger une copie corrigée",
+        "corrected_list": "la liste des corrections (CSV)",
+        "no_corrected": "Pas de copie corrigée pour ce fichier.",
         "mail_off": "Aucun e-mail n'est envoyé par ce portail (pas de serveur de messagerie "
         "configuré) : suivez vos fichiers sur cette page.",
         "mail_no_address": "Votre compte n'a pas d'adresse e-mail : vous ne serez pas prévenu(e) "
@@ -388,6 +396,14 @@ WORDS: dict[str, dict[str, str]] = {
         "withdraw_gone": "This file no longer waits for publication (already withdrawn or set "
         "aside by the data team): nothing was done.",
         "withdrawn_reason": "withdrawn by {who} before publication",
+        "corrected_title": "A corrected copy of your file",
+        "corrected_intro": "{n} cell(s) can be corrected for you without any risk of error "
+        "(latitude and longitude swapped, stray spaces, lost leading zero, decimal comma, "
+        "spelling of an allowed value). Everything else is left to you, after this report; "
+        "each correction is listed.",
+        "corrected_button": "Download a corrected copy",
+        "corrected_list": "the list of corrections (CSV)",
+        "no_corrected": "No corrected copy of this file.",
         "mail_off": "This portal sends no e-mail (no mail server is set): follow your files "
         "on this page.",
         "mail_no_address": "Your account has no e-mail address: you will not be told by "

@@ -80,6 +80,7 @@ async def report_page(request: Request, portal: Portal, account: Account) -> Res
         preview=preview,
         cell_targets=_cell_targets(preview),
         upload_kept=jobs.upload_path(portal.root, check_id, meta).exists(),
+        corrections=int(meta.get("corrections") or 0),
         others=others,
         suggested=looks[0] if looks else "",
         **report_context(report, meta, source, lang),
@@ -231,3 +232,32 @@ async def download_annotated(request: Request, portal: Portal, account: Account)
         raise Refusal(404, say(lang_of(request), "no_annotated"))
     data = await asyncio.to_thread(workbooks.annotated_copy, path, source, report)
     return attachment(data, XLSX, download_name(meta, "annote.xlsx"))
+
+
+@login_required
+async def download_corrected(request: Request, portal: Portal, account: Account) -> Response:
+    """The steward's own file with only the certain corrections (:mod:`opendata.repair`),
+    listed on a sheet of a workbook; a CSV file's list is ``corrections.csv`` beside it."""
+    check_id, meta = portal.owned_check(request, account)
+    wanted = request.path_params["part"]
+    if wanted not in ("copie", "liste"):
+        raise Refusal(404, WORDS[lang_of(request)]["not_found"])
+    report = done_report(request, portal, check_id)
+    path = jobs.upload_path(portal.root, check_id, meta)
+    if not path.exists():
+        raise Refusal(410, WORDS[lang_of(request)]["upload_gone"])
+    from opendata.repair.copy import NotRepairable, write
+
+    source = registry.source(meta["source"])
+    suffix = path.name.split(".", 1)[1] if "." in path.name else "csv"
+    target = jobs.folder(portal.root, check_id) / f"corrected.{suffix}"
+    lang = lang_of(request)
+    try:
+        repaired = await asyncio.to_thread(write, path, source, report, target, lang)
+    except NotRepairable:
+        raise Refusal(404, WORDS[lang]["no_corrected"]) from None
+    if wanted == "liste" and repaired.listing is not None:
+        data = repaired.listing.read_bytes()
+        return attachment(data, "text/csv; charset=utf-8", download_name(meta, "corrections.csv"))
+    media = XLSX if suffix == "xlsx" else "text/csv; charset=utf-8"
+    return attachment(target.read_bytes(), media, download_name(meta, f"corrige.{suffix}"))
