@@ -408,3 +408,35 @@ def test_the_report_offers_a_corrected_copy_of_the_stewards_own_file(
     valid = upload(client, csrf, SAMPLE_EPN, "epn-places")
     assert 'id="corrected"' not in valid.text
     assert client.get(report.url.path + "/corrige/autre").status_code == 404
+
+
+def test_a_steward_checks_a_file_against_either_version_in_transition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A contract at 2.0.0 whose 1.0.0 is still accepted: the report says which version
+    accepted the file and what to change; the steward checks it against the other one."""
+    from tests.unit.test_contract_versions import _in_transition
+
+    monkeypatch.setenv("OPENDATA_SCHEMAS", str(_in_transition(tmp_path, "2099-06-30")))
+    root = tmp_path / "portal"
+    shutil.copytree(RAW, root / "raw")
+    Accounts(root).add("paul", PASSWORD, ["startups"], False, KNOWN)
+    settings = Settings.from_env(root)
+    settings.workers = 1
+    with TestClient(create_app(settings)) as started:
+        client, csrf = signed_in(started, "paul")
+        report = upload(client, csrf, RAW / "startups" / "startups-2008-09-30.xlsx", "startups")
+        page = _text(report.text).replace("&#39;", "'")
+        assert "Valide, avec avertissements" in page
+        assert "startups version 1.0.0" in page
+        assert "nouvelle colonne obligatoire « Incubateur » à ajouter" in page
+        assert "version 1.0.0 (acceptée jusqu'au 30/06/2099)" in page
+        strict = client.post(
+            report.url.path + "/source",
+            data={"csrf": _csrf(report.text), "source": "startups", "version": "2.0.0"},
+        )
+        text = _text(strict.text)
+        assert "Non valide" in text and "Incubateur" in text
+        assert "startups version 2.0.0" in text
+        contract = _text(client.get("/contrats/startups").text).replace("&#39;", "'")
+        assert "La version 1.0.0 reste acceptée jusqu'au 30/06/2099" in contract

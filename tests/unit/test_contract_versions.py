@@ -134,3 +134,86 @@ def test_every_rule_of_every_contract_is_said_in_words() -> None:
             for lang in ("fr", "en"):
                 said = describe(spec, lang)
                 assert said != spec["type"] and "{" not in said, (source.name, spec)
+
+
+def _in_transition(tmp_path: Path, until: str) -> Path:
+    """A copy of the contracts where startups is at 2.0.0 (a new required column), its 1.0.0
+    kept under versions/1.0.0/ and accepted until ``until``."""
+    import shutil
+
+    schemas = tmp_path / "schemas"
+    shutil.copytree(registry.schemas_dir(), schemas)
+    folder = schemas / "sources" / "startups"
+    (folder / "versions" / "1.0.0").mkdir(parents=True)
+    for name in ("source.json", "schema.json"):
+        shutil.copy(folder / name, folder / "versions" / "1.0.0" / name)
+    schema = json.loads((folder / "schema.json").read_text(encoding="utf-8"))
+    schema["fields"].append({"name": "Incubateur", "type": "string",
+                             "description": "Le lieu d'accueil.",
+                             "constraints": {"required": True}})  # fmt: skip
+    (folder / "schema.json").write_text(json.dumps(schema, ensure_ascii=False), "utf-8")
+    declared = json.loads((folder / "source.json").read_text(encoding="utf-8"))
+    declared["version"] = "2.0.0"
+    declared["previous"] = [{"version": "1.0.0", "acceptedUntil": until}]
+    (folder / "source.json").write_text(json.dumps(declared, ensure_ascii=False), "utf-8")
+    return schemas
+
+
+def test_an_earlier_version_stays_accepted_until_its_date_with_what_to_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+    import subprocess
+
+    from opendata.publish import steps
+    from opendata.report.messages import message
+    from opendata.validate.file import validate_file
+    from tests.conftest import OPENDATA, RAW
+
+    monkeypatch.setenv("OPENDATA_SCHEMAS", str(_in_transition(tmp_path, "2099-06-30")))
+    source = registry.source("startups")
+    assert source.version == "2.0.0" and [p.version for p in source.previous] == ["1.0.0"]
+    delivery = RAW / "startups" / "startups-2008-09-30.xlsx"  # written for 1.0.0
+    report = validate_file(delivery, source, RAW).report
+    assert report.valid and report.contract is not None
+    assert report.contract["version"] == "1.0.0"
+    [warning] = [p for p in report.warnings if p.type == "contract-transition"]
+    said = message(warning, "fr")
+    assert "version 1.0.0 du contrat, acceptée jusqu'au 30/06/2099 seulement" in said
+    assert (
+        "La version 2.0.0 demande : nouvelle colonne obligatoire « Incubateur » à ajouter" in said
+    )
+    # Against the current version only, or after the date: refused, with the missing column.
+    only = validate_file(delivery, source, RAW, version="2.0.0").report
+    assert not only.valid and ("missing-label" in {p.type for p in only.errors})
+    late = validate_file(delivery, source, RAW, today=dt.date(2099, 7, 1)).report
+    assert not late.valid and late.contract == source.stamp
+    unknown = validate_file(delivery, source, RAW, version="0.1.0").report
+    assert unknown.unreadable and "versions acceptées : 2.0.0, 1.0.0" in message(
+        unknown.errors[0], "fr"
+    )
+    # The publication accepts what the check accepted (the transform reads both shapes).
+    raw = tmp_path / "raw"
+    (raw / "startups").mkdir(parents=True)
+    (raw / "startups" / delivery.name).write_bytes(delivery.read_bytes())
+    assert steps.publish("startup-support", raw, tmp_path / "published") is not None
+    # The command line says the same, and checks against either version.
+    command = [OPENDATA, "validate", str(delivery), "--source", "startups", "--raw-dir", str(raw)]
+    env_done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert env_done.returncode == 0 and "Contrat startups version 1.0.0" in env_done.stdout
+    strict = subprocess.run([*command, "--contract-version", "2.0.0"], capture_output=True,
+                            text=True, timeout=120, check=False)  # fmt: skip
+    assert strict.returncode == 1 and "Incubateur" in strict.stdout
+
+
+def test_a_previous_version_without_its_files_or_date_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    schemas = _in_transition(tmp_path, "pas une date")
+    with pytest.raises(ContractError, match="is not a date"):
+        registry._sources(schemas)
+    shutil.rmtree(schemas / "sources" / "startups" / "versions")
+    with pytest.raises(ContractError, match="needs its contract under"):
+        registry._sources(schemas)

@@ -153,9 +153,19 @@ def _variant_contracts(folder: Path) -> list[tuple[Path, Report]]:
     lines[2] = b";".join(second)
     path.write_bytes(b"\r\n".join(lines))
     month = RAW / "epn-attendance" / "attendance-2007-01.csv"
+    # A contract in transition: version 2.0.0 asks a new column, 1.0.0 is still accepted.
+    asks_more = copy.deepcopy(sites.schema)
+    asks_more["fields"].append(
+        {"name": "Opérateur", "type": "string", "constraints": {"required": True}}
+    )
+    earlier = dataclasses.replace(sites, accepted_until="2099-12-31")
+    current = dataclasses.replace(sites, version="2.0.0", schema=asks_more, previous=(earlier,))
+    sample = RAW / "wifi-sites" / "sites-2008-01-15.csv"
     return [
         (path, validate_file(path, unique_address, RAW).report),
         (month, validate_file(month, registry.source("epn-attendance"), folder).report),
+        (sample, validate_file(sample, current, RAW).report),
+        (sample, validate_file(sample, current, RAW, version="0.9.0").report),
     ]
 
 

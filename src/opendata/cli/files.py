@@ -33,7 +33,7 @@ def validate(args: argparse.Namespace) -> int:
         pyarrow_without_pandas()
     from opendata.validate.file import validate_file
 
-    validation = validate_file(args.file, source, args.raw_dir)
+    validation = validate_file(args.file, source, args.raw_dir, args.contract_version)
     report = validation.report
     if compares:
         report.comparison = before_sending(validation, source, args.raw_dir, args.published_dir)

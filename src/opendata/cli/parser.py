@@ -34,6 +34,12 @@ def _file_commands(sub: Commands) -> None:
         "deliveries a snapshot is compared with",
     )
     val.add_argument(
+        "--contract-version",
+        metavar="V",
+        help="check against this version of the contract (the current one, or an earlier one "
+        "still accepted); default: the current one, then an accepted earlier one",
+    )
+    val.add_argument(
         "--published-dir",
         type=Path,
         default=None,

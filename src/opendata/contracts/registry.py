@@ -6,9 +6,10 @@ Nothing here lists a source or a dataset by name: adding one means adding its co
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from opendata import settings
 from opendata.contracts.limits import Bounds, bounds
 from opendata.contracts.profiles import Profile, ProfileError
 from opendata.contracts.profiles import parse as parse_profiles
+from opendata.contracts.versions import moved
 
 
 def schemas_dir() -> Path:
@@ -53,6 +55,10 @@ class Source:
     file_patterns: tuple[str, ...] = ()  # every name a delivery may have (the first: main)
     contract: Path = Path("source.json")  # the file it was read from
     version: str = "1.0.0"  # the contract's version (semantic: see opendata.contracts.versions)
+    # Earlier versions still accepted for a while (newest first), each with ``accepted_until``
+    # (a Paris date, ISO): ``"previous"`` in source.json, its files under versions/<version>/.
+    previous: tuple[Source, ...] = ()
+    accepted_until: str | None = None
 
     def patterns(self) -> tuple[str, ...]:
         """The names a delivery of this source may have (``filePattern``, one or a list)."""
@@ -92,6 +98,10 @@ class Source:
     def changelog(self) -> Path:
         """``CHANGELOG.md`` beside the contract: what changed in each version."""
         return self.contract.parent / "CHANGELOG.md"
+
+    def accepted_versions(self, today: dt.date) -> list[Source]:
+        """The earlier versions still accepted on ``today`` (a Paris date), newest first."""
+        return [p for p in self.previous if today <= dt.date.fromisoformat(p.accepted_until or "")]
 
     def foreign_sources(self) -> list[str]:
         """Sources whose newest delivery this one's foreign keys refer to."""
@@ -174,36 +184,72 @@ def examples(name: str) -> tuple[Path, dict[str, dict[str, Any]]]:
 def _sources(root: Path) -> dict[str, Source]:
     found: dict[str, Source] = {}
     for desc_path in sorted((root / "sources").glob("*/source.json")):
-        desc = _load_json(desc_path)
-        _check_engine(desc_path, desc)
-        schema = _load_json(desc_path.parent / "schema.json")
-        declared = desc["filePattern"]
-        patterns = [declared] if isinstance(declared, str) else list(declared)
-        found[desc["name"]] = Source(
-            name=desc["name"],
-            title=desc["title"],
-            dataset=desc["dataset"],
-            delivery=desc["delivery"],
-            format=desc["format"],
-            file_pattern=patterns[0],
-            file_patterns=tuple(patterns),
-            schema=schema,
-            checks=desc.get("checks", []),
-            csv=desc.get("csv", {}),
-            excel=desc.get("excel", {}),
-            period_field=desc.get("periodField"),
-            personal_data=bool(desc.get("personalData", False)),
-            key_forms=desc.get("keyForms", {}),
-            identity_fields=tuple(desc.get("identityFields", [])),
-            engine=desc.get("engine", "lenient"),
-            repeated_records=desc.get("repeatedRecords", "error"),
-            reference_deliveries=desc.get("referenceDeliveries", "newest"),
-            limits=desc.get("limits", {}),
-            profiles=_profiles(desc_path, desc, schema),
-            contract=desc_path,
-            version=_version(desc_path, desc),
-        )
+        source = _source_at(desc_path)
+        found[source.name] = replace(source, previous=_previous(desc_path, source))
     return found
+
+
+def _previous(desc_path: Path, current: Source) -> tuple[Source, ...]:
+    """The earlier versions a contract still accepts, from ``"previous"``: a list of
+    ``{"version", "acceptedUntil"}``, each version's contract kept under
+    ``versions/<version>/`` (its source.json and schema.json as they were)."""
+    declared = _load_json(desc_path).get("previous", [])
+    if isinstance(declared, dict):
+        declared = [declared]
+    found = []
+    for entry in declared:
+        version, until = entry.get("version"), entry.get("acceptedUntil")
+        folder = desc_path.parent / "versions" / str(version)
+        if not (folder / "source.json").is_file() or not isinstance(until, str):
+            raise ContractError(
+                f"{desc_path}: previous version {version!r} needs its contract under "
+                f'{folder}/ (source.json and schema.json) and "acceptedUntil": "AAAA-MM-JJ"'
+            )
+        try:
+            dt.date.fromisoformat(until)
+        except ValueError:
+            raise ContractError(f"{desc_path}: acceptedUntil {until!r} is not a date") from None
+        old = _source_at(folder / "source.json")
+        if old.name != current.name or moved(old.version, current.version) is None:
+            raise ContractError(
+                f"{folder}/source.json: version {old.version} of {old.name} does not come "
+                f"before {current.version} of {current.name}"
+            )
+        found.append(replace(old, accepted_until=until, contract=folder / "source.json"))
+    return tuple(found)
+
+
+def _source_at(desc_path: Path) -> Source:
+    """One contract as written in ``desc_path`` and the schema.json beside it."""
+    desc = _load_json(desc_path)
+    _check_engine(desc_path, desc)
+    schema = _load_json(desc_path.parent / "schema.json")
+    declared = desc["filePattern"]
+    patterns = [declared] if isinstance(declared, str) else list(declared)
+    return Source(
+        name=desc["name"],
+        title=desc["title"],
+        dataset=desc["dataset"],
+        delivery=desc["delivery"],
+        format=desc["format"],
+        file_pattern=patterns[0],
+        file_patterns=tuple(patterns),
+        schema=schema,
+        checks=desc.get("checks", []),
+        csv=desc.get("csv", {}),
+        excel=desc.get("excel", {}),
+        period_field=desc.get("periodField"),
+        personal_data=bool(desc.get("personalData", False)),
+        key_forms=desc.get("keyForms", {}),
+        identity_fields=tuple(desc.get("identityFields", [])),
+        engine=desc.get("engine", "lenient"),
+        repeated_records=desc.get("repeatedRecords", "error"),
+        reference_deliveries=desc.get("referenceDeliveries", "newest"),
+        limits=desc.get("limits", {}),
+        profiles=_profiles(desc_path, desc, schema),
+        contract=desc_path,
+        version=_version(desc_path, desc),
+    )
 
 
 _SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")

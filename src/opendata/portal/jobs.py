@@ -29,12 +29,11 @@ from typing import Any, TypeVar
 from opendata import settings
 from opendata.contracts import registry
 from opendata.portal import history
+from opendata.portal.preview import failing_rows
 from opendata.report.problems import Report
 from opendata.storage import write_file
-from opendata.validate.readers.headers import normalize_label
 
 T = TypeVar("T")
-PREVIEW_ROWS = 100
 INLINE_CHECK_BYTES = 256 * 1024  # a small file may be checked in the web process (see Workers)
 SMALL_LANE_BYTES = 2 * 1024 * 1024  # not gzipped: a department's file, checked in a second
 _ID_BYTES = 18
@@ -116,56 +115,6 @@ def load_preview(root: Path, check_id: str) -> dict[str, Any] | None:
     return data
 
 
-def _contract_label(written: str | None, labels: list[str]) -> str | None:
-    if written is None:
-        return None
-    key = normalize_label(written)
-    return next((label for label in labels if normalize_label(label) == key), None)
-
-
-def preview(report: Report, text: Any, rows: list[int], source_name: str) -> dict[str, Any]:
-    """The failing rows of the file as the steward wrote them, with their faulty cells; the
-    identity columns of a personal-data source masked except in a cell that is itself faulty."""
-    source = registry.source(source_name)
-    labels = source.labels
-    faulty: dict[tuple[int, str], list[int]] = {}
-    errors = report.errors
-    for index, problem in enumerate(errors):
-        label = _contract_label(problem.label, labels)
-        if problem.row is not None and label is not None:
-            faulty.setdefault((problem.row, label), []).append(index)
-    wanted = sorted({row for row, _ in faulty} | {p.row for p in errors if p.row is not None})
-    wanted = wanted[:PREVIEW_ROWS]
-    position = {number: i for i, number in enumerate(rows)}
-    hidden = set(source.identity_fields)
-    out_rows = []
-    for number in wanted:
-        i = position.get(number)
-        cells = []
-        for label in labels:
-            value = None
-            if i is not None and label in text.columns:
-                value = text[label].iloc[i]
-            masked = label in hidden and (number, label) not in faulty
-            cells.append(
-                {
-                    "value": None if masked or value is None else str(value),
-                    "masked": masked,
-                    "errors": faulty.get((number, label), []),
-                }
-            )
-        out_rows.append({"row": number, "cells": cells})
-    fields = {f["name"]: f for f in source.schema["fields"]}
-    return {
-        "columns": [
-            {"label": label, "description": fields[label].get("description", "")}
-            for label in labels
-        ],
-        "rows": out_rows,
-        "more": max(0, len({p.row for p in errors if p.row is not None}) - len(wanted)),
-    }
-
-
 def run_check(root_text: str, check_id: str) -> str:
     """Validate a stored upload and write its report (in a worker process). Returns the
     status. Never raises: a defect of ours becomes a failed check the page explains."""
@@ -187,7 +136,7 @@ def run_check(root_text: str, check_id: str) -> str:
                 digest.update(chunk)
         # What the report is of: sending reuses it for these bytes under this contract.
         update_meta(root, check_id, sha256=digest.hexdigest(), fingerprint=source.fingerprint)
-        validation = validate_file(path, source, root / "raw")
+        validation = validate_file(path, source, root / "raw", meta.get("contract_version"))
         report = validation.report
         report.file = meta["name"]
         report.comparison = before_sending(validation, source, root / "raw", root / "published")
@@ -196,7 +145,7 @@ def run_check(root_text: str, check_id: str) -> str:
             json.dumps(report.to_state(), ensure_ascii=False).encode("utf-8"),
         )
         if not report.valid and not report.unreadable and validation.rows:
-            data = preview(report, validation.text, validation.rows, source.name)
+            data = failing_rows(report, validation.text, validation.rows, source.name)
             _write(
                 folder(root, check_id) / "preview.json",
                 json.dumps(data, ensure_ascii=False).encode("utf-8"),

@@ -125,6 +125,7 @@ async def start_check(
     upload: UploadFile,
     wanted: str | None,
     kept: bool = True,
+    version: str | None = None,
 ) -> tuple[str, dict[str, Any], Any]:
     """Store the upload in a new check folder, choose its source, queue its validation.
     ``kept=False`` (the API): nothing of it stays, not even a line of *Mes dépôts*."""
@@ -161,6 +162,7 @@ async def start_check(
         "proposed": wanted is None,
         "looks_like": looks_like[:3],  # what the header looks like, best first
         "history": kept,
+        "contract_version": version,  # None: the current one, then an accepted earlier one
     }
     target = jobs.upload_path(portal.root, check_id, meta)
 

@@ -223,6 +223,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Le fichier ne contient aucune ligne de données.",
         "The file holds no data row.",
     ),
+    "contract-transition": (
+        "Fichier accepté avec la version {version} du contrat, acceptée jusqu'au {until} "
+        "seulement. La version {current} demande : {changes}. Adaptez votre fichier avant "
+        "cette date.",
+        "File accepted under version {version} of the contract, accepted until {until} only. "
+        "Version {current} asks: {changes}. Adapt your file before that date.",
+    ),
+    "contract-version": (
+        "La version {version} du contrat n'est pas (ou plus) acceptée ; versions acceptées : "
+        "{accepted}.",
+        "Version {version} of the contract is not (or no longer) accepted; accepted "
+        "versions: {accepted}.",
+    ),
 }
 
 
@@ -396,6 +409,8 @@ KIND_TITLES: dict[str, tuple[str, str]] = {
     "extra-cell": ("Cellule en trop", "Extra cell"),
     "blank-row": ("Ligne vide", "Blank row"),
     "empty-table": ("Fichier sans données", "File without data"),
+    "contract-transition": ("Version précédente du contrat", "Previous contract version"),
+    "contract-version": ("Version du contrat refusée", "Contract version refused"),
     "siren-error": ("SIREN invalide", "Invalid SIREN"),
     "siret-error": ("SIRET invalide", "Invalid SIRET"),
     "phone-error": ("Téléphone invalide", "Invalid phone number"),

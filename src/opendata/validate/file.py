@@ -21,10 +21,12 @@ turned into frames only when a build asks for them (:attr:`Validation.values`).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
@@ -89,13 +91,77 @@ def _series(values: pa.Array, index: pd.RangeIndex) -> pd.Series:
     return pd.Series(values.to_pylist(), index, object)
 
 
-def validate_file(path: Path, source: Source, raw_dir: Path | None = None) -> Validation:
+def validate_file(
+    path: Path,
+    source: Source,
+    raw_dir: Path | None = None,
+    version: str | None = None,
+    today: dt.date | None = None,
+) -> Validation:
     """Validate a delivery. Unreadable files give a report with ``unreadable`` set.
 
     Sources read as machine exports get the report only: their cells are checked batch by
     batch, never held whole (see :mod:`opendata.validate.batched`). A contract whose checks
-    cannot run as declared raises :class:`~opendata.contracts.registry.ContractError`."""
+    cannot run as declared raises :class:`~opendata.contracts.registry.ContractError`.
+
+    While a contract's earlier version is still accepted (``"previous"`` in source.json, until
+    its date, Paris time), a file refused by the current version but valid under the earlier
+    one is accepted with a warning naming what to change; ``version`` checks it against one
+    version only."""
     refuse_unrunnable_contracts()
+    today = today or dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+    accepted = source.accepted_versions(today)
+    if version is not None and version != source.version:
+        chosen = next((p for p in accepted if p.version == version), None)
+        if chosen is None:
+            return _version_refused(path, source, version, accepted)
+        return _in_transition(_validate_one(path, chosen, raw_dir), chosen, source)
+    done = _validate_one(path, source, raw_dir)
+    if done.report.valid or version is not None:
+        return done
+    for earlier in accepted:
+        older = _validate_one(path, earlier, raw_dir)
+        if older.report.valid:
+            return _in_transition(older, earlier, source)
+    return done
+
+
+def _version_refused(
+    path: Path, source: Source, version: str, accepted: list[Source]
+) -> Validation:
+    report = Report(source.name, display_name(path.name), unreadable=True, contract=source.stamp)
+    known = ", ".join([source.version, *(p.version for p in accepted)])
+    report.problems.append(
+        Problem("contract-version", params={"version": version, "accepted": known})
+    )
+    return Validation(report)
+
+
+def _in_transition(done: Validation, earlier: Source, current: Source) -> Validation:
+    """A file checked under an earlier version: the report says which, until when, and what
+    the current version asks."""
+    from opendata.contracts.versions import differences
+
+    changes = [said for _, said in differences(earlier.schema, current.schema)]
+    until = dt.date.fromisoformat(earlier.accepted_until or "").strftime("%d/%m/%Y")
+    done.report.contract = earlier.stamp
+    done.report.problems.append(
+        Problem(
+            "contract-transition",
+            params={
+                "version": earlier.version,
+                "current": current.version,
+                "until": until,
+                "changes": " ; ".join(changes) or "—",
+            },
+            severity="warning",
+        )
+    )
+    return done
+
+
+def _validate_one(path: Path, source: Source, raw_dir: Path | None) -> Validation:
+    """Validate against one version of a contract."""
     if source.engine == "arrow":
         from opendata.validate.batched import validate_large
 

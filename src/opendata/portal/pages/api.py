@@ -31,9 +31,10 @@ async def api_validate(request: Request) -> Response:
         portal.within_quota(request, account)
         upload, fields = await receive_upload(request, portal)
         wanted = fields.get("source") or None
+        version = fields.get("contractVersion") or None
         try:
             check_id, _, future = await start_check(
-                request, portal, account, upload, wanted, kept=False
+                request, portal, account, upload, wanted, kept=False, version=version
             )
         finally:
             await upload.close()

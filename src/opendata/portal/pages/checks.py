@@ -64,6 +64,7 @@ async def recheck(request: Request, portal: Portal, account: Account) -> Respons
     form = await request.form(max_files=0, max_fields=4)
     portal.check_csrf(request, form.get("csrf"))
     wanted = str(form.get("source", ""))
+    version = str(form.get("version", "")) or None
     lang = lang_of(request)
     if wanted not in registry.sources():
         raise Refusal(422, say(lang, "choose_source"))
@@ -84,6 +85,7 @@ async def recheck(request: Request, portal: Portal, account: Account) -> Respons
         "created_ts": time.time(),
         "status": "queued",
         "proposed": False,
+        "contract_version": version,
     }
     target = jobs.upload_path(portal.root, new_id, new_meta)
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

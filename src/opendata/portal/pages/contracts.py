@@ -12,7 +12,7 @@ from starlette.responses import Response
 from opendata.contracts import registry, versions
 from opendata.portal import workbooks
 from opendata.portal.context import Portal, Refusal, lang_of, open_page
-from opendata.portal.pages.report import attachment
+from opendata.portal.pages.report import attachment, earlier_versions
 from opendata.portal.words import WORDS
 from opendata.validate.rules import describe
 
@@ -135,6 +135,7 @@ async def contract_page(request: Request, portal: Portal) -> Response:
         history=versions.changelog(source.changelog),
         examples=examples,
         template=source.name in templated,
+        earlier=earlier_versions(source),
     )
 
 

@@ -9,6 +9,7 @@ import json
 from itertools import groupby
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -81,10 +82,23 @@ async def report_page(request: Request, portal: Portal, account: Account) -> Res
         cell_targets=_cell_targets(preview),
         upload_kept=jobs.upload_path(portal.root, check_id, meta).exists(),
         corrections=int(meta.get("corrections") or 0),
+        earlier=earlier_versions(source),
         others=others,
         suggested=looks[0] if looks else "",
         **report_context(report, meta, source, lang),
     )
+
+
+def earlier_versions(source: registry.Source) -> list[dict[str, str]]:
+    """The earlier versions of the contract still accepted today, to check the file with."""
+    today = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+    return [
+        {
+            "version": p.version,
+            "until": dt.date.fromisoformat(p.accepted_until or "").strftime("%d/%m/%Y"),
+        }
+        for p in source.accepted_versions(today)
+    ]
 
 
 def _cell_targets(preview: dict[str, Any] | None) -> dict[int, str]:
