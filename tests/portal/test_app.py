@@ -662,7 +662,8 @@ def test_a_geojson_export_of_the_portal_is_read_grouped_annotated_and_sent(
     assert "wifi-sites" in page and "Valide, avec avertissements" in page
     assert "Code postal hors de Paris — 23 cellule(s) de la colonne « cp »" in page
     assert page.count("hors de Paris : le site est accepté") == 1  # said once, not a wall
-    assert all(f" D{row} « 93500 »" in page for row in range(2, 25))  # every cell listed
+    # Every cell listed, named as the GeoJSON file holds it: its feature and property.
+    assert all(f" entité {row - 1}, propriété « cp » « 93500 »" in page for row in range(2, 25))
     sent = client.post(report.url.path + "/envoyer", data={"csrf": _csrf(report.text)})
     assert sent.url.path == "/depots"
     stored = sorted((started.app_root / "raw" / "wifi-sites").glob("*sites-fourrieres*"))

@@ -440,3 +440,12 @@ def test_a_steward_checks_a_file_against_either_version_in_transition(
         assert "startups version 2.0.0" in text
         contract = _text(client.get("/contrats/startups").text).replace("&#39;", "'")
         assert "La version 1.0.0 reste acceptée jusqu'au 30/06/2099" in contract
+
+
+def test_a_refused_file_keeps_the_chosen_source_beside_the_reason(started: Any) -> None:
+    client, csrf = signed_in(started, "marie")
+    refused = upload(client, csrf, FIXTURES / "wifi-sites" / "garbage.csv", "wifi-sites")
+    assert refused.status_code == 422
+    assert 'role="alert" id="refusal"' in refused.text
+    assert '<option value="wifi-sites" selected>' in refused.text
+    assert '<option value="epn-places" selected>' not in refused.text

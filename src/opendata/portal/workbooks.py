@@ -18,7 +18,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from opendata.contracts.registry import Source
 from opendata.formats import defuse
 from opendata.report.messages import example_cell, message
-from opendata.report.problems import Report, cell_reference
+from opendata.report.problems import Report, cell_reference, where_in_file
 from opendata.validate.readers import grids, xlsxguard
 
 FAULT = PatternFill("solid", fgColor="FFC7CE")  # Excel's own "bad" fill
@@ -37,7 +37,7 @@ def errors_csv(report: Report, lang: str = "fr") -> bytes:
                 defuse(value)
                 for value in (
                     "erreur" if problem.severity == "error" else "avertissement",
-                    cell_reference(problem, report.sheet) or "fichier",
+                    where_in_file(problem, report, lang) or "fichier",
                     "" if problem.row is None else str(problem.row),
                     problem.label or "",
                     problem.type,

@@ -83,9 +83,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Empty identifier: every row needs one.",
     ),
     "primary-key:repeated": (
-        "{cell} figure déjà à la ligne {first_row} : chaque valeur doit être unique. "
+        "{cell} figure déjà à la ligne {first_row}{same} : chaque valeur doit être unique. "
         "Supprimez le doublon ou corrigez l'identifiant.",
-        "{cell} already appears on row {first_row}: values must be unique.",
+        "{cell} already appears on row {first_row}{same}: values must be unique.",
     ),
     "foreign-key:all": (
         "{cell} ne figure dans aucune livraison de « {reference} ». Vérifiez le code "

@@ -161,6 +161,13 @@ def _computed(p: Problem, lang: str) -> dict[str, Any]:
     if "allowed" in prm:
         values["national"] = " ; ".join(prm["allowed"])
     values.setdefault("constraint", prm.get("constraint"))
+    values["same"] = ""
+    if prm.get("compared"):  # written otherwise, the same value once read ("03/2008")
+        values["same"] = (
+            f" (même valeur une fois lue : {_q(prm['compared'], lang)})"
+            if fr
+            else f" (the same value once read: {_q(prm['compared'], lang)})"
+        )
     return values
 
 

@@ -49,6 +49,7 @@ class Report:
     # What sending it would change to what is published (snapshot sources; see
     # opendata.publish.compare): None when nothing is published yet or the file is refused.
     comparison: dict[str, Any] | None = None
+    features: bool = False  # a GeoJSON file: rows are its features, columns their properties
 
     @property
     def errors(self) -> list[Problem]:
@@ -145,3 +146,25 @@ def cell_reference(problem: Problem, sheet: str | None = None) -> str | None:
         quoted = sheet if sheet.replace("_", "").isalnum() else "'" + sheet.replace("'", "''") + "'"
         return f"{quoted}!{ref}"
     return ref
+
+
+def feature_reference(problem: Problem) -> str | None:
+    """Where a finding is in a GeoJSON file: ``features[7].properties.idpw`` (the 8th
+    feature, counted from 0 as a program reads it); the feature alone for a row finding."""
+    if problem.row is None:
+        return None
+    where = f"features[{problem.row - 2}]"
+    return f"{where}.properties.{problem.label}" if problem.label else where
+
+
+def where_in_file(problem: Problem, report: Report, lang: str = "fr") -> str | None:
+    """Where a finding is, as the steward finds it in their own file: a spreadsheet's cell,
+    or a GeoJSON file's feature and property (``entité 8, propriété « idpw »``)."""
+    if not report.features or problem.row is None:
+        return cell_reference(problem, report.sheet)
+    number = problem.row - 1
+    if not problem.label:
+        return f"entité {number}" if lang == "fr" else f"feature {number}"
+    if lang == "fr":
+        return f"entité {number}, propriété « {problem.label} »"
+    return f"feature {number}, property “{problem.label}”"

@@ -9,7 +9,13 @@ from itertools import groupby
 from typing import Any
 
 from opendata.report.messages import message
-from opendata.report.problems import Problem, Report, cell_reference, redacted
+from opendata.report.problems import (
+    Problem,
+    Report,
+    cell_reference,
+    feature_reference,
+    redacted,
+)
 
 _WORDS = {
     "fr": {
@@ -21,6 +27,7 @@ _WORDS = {
         "warnings": "avertissement(s)",
         "file": "Fichier",
         "row": "Ligne",
+        "feature": "Entité",
         "column": "colonne",
         "errors_title": "Erreurs",
         "warnings_title": "Avertissements",
@@ -48,6 +55,7 @@ _WORDS = {
         "warnings": "warning(s)",
         "file": "File",
         "row": "Row",
+        "feature": "Feature",
         "column": "column",
         "errors_title": "Errors",
         "warnings_title": "Warnings",
@@ -96,7 +104,7 @@ def as_dict(report: Report, lang: str = "fr") -> dict[str, Any]:
             "rowNumber": p.row,
             "fieldName": p.label,
             "cell": p.cell,
-            "cellRef": cell_reference(p, report.sheet),
+            "cellRef": feature_reference(p) if report.features else cell_reference(p, report.sheet),
             "message": message(p, lang),
         }
 
@@ -125,10 +133,11 @@ def as_json(report: Report, lang: str = "fr") -> str:
     return json.dumps(as_dict(report, lang), ensure_ascii=False, indent=2)
 
 
-def _line(p: Problem, lang: str) -> str:
-    column = f"{_WORDS[lang]['column']} « {p.label} » : " if p.label else ""
+def _line(p: Problem, lang: str, features: bool = False) -> str:
+    word = ("propriété" if lang == "fr" else "property") if features else _WORDS[lang]["column"]
+    column = f"{word} « {p.label} » : " if p.label else ""
     if lang == "en" and p.label:
-        column = f"column “{p.label}”: "
+        column = f"{word} “{p.label}”: "
     return f"    - {column}{message(p, lang)}"
 
 
@@ -136,7 +145,7 @@ GROUP_AT = 5  # this many findings of one kind in one column read as one line, n
 _ROWS_SHOWN = 20
 
 
-def _grouped(problems: list[Problem], lang: str) -> list[str]:
+def _grouped(problems: list[Problem], lang: str, features: bool = False) -> list[str]:
     """Findings by row; a kind of finding repeated in one column comes first, as one group."""
     words = _WORDS[lang]
     lines: list[str] = []
@@ -153,8 +162,14 @@ def _grouped(problems: list[Problem], lang: str) -> list[str]:
         lines.append(f"    - {example}{message(items[0], lang)}")
     rest = [p for p in problems if (p.type, p.label) not in many]
     for row, group in groupby(rest, key=lambda p: p.row):
-        lines.append(f"  {words['file'] if row is None else words['row'] + ' ' + str(row)}")
-        lines.extend(_line(p, lang) for p in group)
+        if row is None:
+            where = words["file"]
+        elif features:  # a GeoJSON file: its features, counted from 1
+            where = words["feature"] + " " + str(row - 1)
+        else:
+            where = words["row"] + " " + str(row)
+        lines.append(f"  {where}")
+        lines.extend(_line(p, lang, features) for p in group)
     return lines
 
 
@@ -176,11 +191,11 @@ def as_text(report: Report, lang: str = "fr") -> str:
         lines.append(words["contract"].format(**report.contract))
     lines.extend(comparison_lines(report.comparison, lang))
     if errors:
-        lines += ["", words["errors_title"], *_grouped(errors, lang)]
+        lines += ["", words["errors_title"], *_grouped(errors, lang, report.features)]
     if report.omitted:
         lines.append("  " + words["omitted"].format(listed=len(errors), more=report.omitted))
     if warnings:
-        lines += ["", words["warnings_title"], *_grouped(warnings, lang)]
+        lines += ["", words["warnings_title"], *_grouped(warnings, lang, report.features)]
     if errors:
         lines += ["", words["fix"]]
     return "\n".join(_visible(line) for line in lines) + "\n"

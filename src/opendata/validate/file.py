@@ -175,6 +175,7 @@ def _validate_one(path: Path, source: Source, raw_dir: Path | None) -> Validatio
         return Validation(report)
     report.sheet = raw.sheet
     report.profile = raw.profile.title if raw.profile else None
+    report.features = raw.features
     return validate_table(raw, report, raw_dir)
 
 
@@ -281,13 +282,24 @@ def _as_reported(
     if "first_row" in problem.params:
         params["first_row"] = problem.params["first_row"]
     params["fields"] = [written.get(f, f) for f in fields]
+    # The cells as the steward wrote them; the form they are compared in when it differs
+    # ("03/2008" and "2008-03" are one month).
+    as_written = " | ".join(_text_at(columns[f], at) for f in fields)
+    compared = " | ".join(engine.key_text(columns[f], at) for f in fields)
+    if compared != as_written:
+        params["compared"] = compared
     return Problem(
         problem.type,
         problem.row,
         ", ".join(written.get(f, f) for f in fields),
-        " | ".join(engine.key_text(columns[f], at) for f in fields),
+        as_written,
         params,
     )
+
+
+def _text_at(column: engine.Column, at: int) -> str:
+    value = column.text[at].as_py() if at < len(column.text) else None
+    return "" if value is None else str(value)
 
 
 def _referenced_keys(path: Path, source_name: str, fields: tuple[str, ...]) -> pa.Table:

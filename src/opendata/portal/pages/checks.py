@@ -30,15 +30,30 @@ def limits_text(lang: str, upload_bound: int) -> str:
 
 @login_required
 async def home(request: Request, portal: Portal, account: Account) -> Response:
+    return _check_page(request, portal, account)
+
+
+def _check_page(
+    request: Request,
+    portal: Portal,
+    account: Account,
+    refusal: Refusal | None = None,
+    chosen: str | None = None,
+) -> Response:
+    """The upload form; after a refused file, the reason above it and the source the
+    steward had chosen still chosen (they send the corrected file at once)."""
     recent = [m for m in portal.checks_of(account) if not m.get("expired")][:10]
     return portal.page(
         request,
         "check.html",
+        refusal.status if refusal else 200,
         sources=portal.allowed_sources(account),
         limit=limits_text(lang_of(request), portal.settings.max_upload_bytes),
         recent=recent,
         when={m["id"]: paris_time(m.get("created")) for m in recent},
         titles={s.name: s.title for s in registry.sources().values()},
+        refusal=refusal.text if refusal else "",
+        chosen=chosen or "",
     )
 
 
@@ -49,11 +64,14 @@ async def check(request: Request, portal: Portal, account: Account) -> Response:
     portal.check_csrf(request, fields.get("csrf"))
     wanted = fields.get("source") or None
     try:
-        check_id, _, future = await start_check(request, portal, account, upload, wanted)
-    finally:
-        await upload.close()
-    await finish(future, portal.settings.wait_seconds)
-    await discard_if_unreadable(portal, account, check_id, lang_of(request))
+        try:
+            check_id, _, future = await start_check(request, portal, account, upload, wanted)
+        finally:
+            await upload.close()
+        await finish(future, portal.settings.wait_seconds)
+        await discard_if_unreadable(portal, account, check_id, lang_of(request))
+    except Refusal as exc:
+        return _check_page(request, portal, account, exc, wanted)
     return RedirectResponse(f"/rapports/{check_id}", 303)
 
 

@@ -22,7 +22,7 @@ from opendata.portal.pages.checks import progress
 from opendata.portal.words import WORDS, rows_text, say
 from opendata.report.catalogue import kind_title
 from opendata.report.messages import message
-from opendata.report.problems import Problem, Report, cell_reference
+from opendata.report.problems import Problem, Report, where_in_file
 from opendata.report.render import GROUP_AT, as_dict
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -119,7 +119,7 @@ def _entries(report: Report, problems: list[Problem], lang: str) -> list[dict[st
             "row": p.row,
             "label": p.label,
             "cell": p.cell,
-            "ref": cell_reference(p, report.sheet),
+            "ref": where_in_file(p, report, lang),
             "type": p.type,
             "message": message(p, lang),
         }

@@ -53,6 +53,7 @@ class RawTable:
     problems: list[Problem]
     sheet: str | None = None  # the workbook's sheet the rows come from (None for CSV)
     profile: Profile | None = None  # the delivery profile the file was read with, if any
+    features: bool = False  # a GeoJSON file: each row a feature, each column a property
 
     def label(self, contract_label: str) -> str:
         """The column label as the steward wrote it (the contract's when the column is missing)."""
@@ -89,7 +90,9 @@ def read_delivery(path: Path, source: Source) -> RawTable:
         profile = geojson_profile(source)
         if profile is None:
             raise UnreadableFile("unexpected-json")
-        return _table_from_grid(geojson_grid(data, source), source, "geojson")
+        table = _table_from_grid(geojson_grid(data, source), source, "geojson")
+        table.features = True
+        return table
     else:
         if kind == "gzip":
             data = gunzip(data, source.bounds().max_decompressed_bytes)

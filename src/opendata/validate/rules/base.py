@@ -99,7 +99,18 @@ def run_checks(specs: list[dict[str, Any]], ctx: Context) -> list[Problem]:
                 Problem(p.type, p.row, p.label, p.cell, p.params, "warning") for p in problems
             ]
         found += problems
-    return found
+    # One message per cell and rule: a cell two declarations of one rule both refuse (a
+    # birth date outside 16-70 years that is also past 25 for a young person's status) is
+    # said once, by the first declared.
+    seen: set[tuple[Any, ...]] = set()
+    kept = []
+    for p in found:
+        key = (p.row, p.label, p.type, p.params.get("rule"), p.severity)
+        if p.row is not None and key in seen:
+            continue
+        seen.add(key)
+        kept.append(p)
+    return kept
 
 
 def check(name: str, whole_file: bool = False) -> Callable[[Check], Check]:
