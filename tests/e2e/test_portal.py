@@ -384,6 +384,15 @@ def test_a_cell_reference_leads_to_the_very_cell_highlighted_in_view(
         page.set_input_files("#file", str(FIXTURES / "epn-places" / "every-error.xlsx"))
         page.click("form#upload button[type=submit]")
         wait_report(page)
+        # On arrival, the preview is scrolled so that its first faulty cell is in sight,
+        # beside the row number that stays on the left.
+        first = page.locator("table.preview td.fault").first
+        region = page.locator("table.preview").locator("xpath=..").bounding_box()
+        shown = first.bounding_box()
+        assert region is not None and shown is not None
+        assert region["x"] <= shown["x"] < region["x"] + region["width"], (width, region, shown)
+        row_number = page.locator("table.preview tbody th").first.bounding_box()
+        assert row_number is not None and row_number["x"] >= region["x"] - 1
         for view in ("ligne", "type"):
             if view == "type":
                 page.click("text=Grouper par type")

@@ -30,6 +30,18 @@
     };
     window.setTimeout(ask, 2000);
   }
+  // The failing rows' preview is wider than a phone: scroll it sideways so that the first
+  // faulty cell of its rows is in view (its row number stays readable on the left).
+  var preview = document.querySelector("table.preview");
+  if (preview && !window.location.hash) {
+    var box = preview.parentElement;
+    var fault = preview.querySelector("td.fault");
+    if (box && fault && box.scrollWidth > box.clientWidth) {
+      var head = preview.querySelector("tbody th");
+      var left = fault.offsetLeft - (head ? head.offsetWidth : 0) - 8;
+      box.scrollLeft = Math.max(0, left);
+    }
+  }
   var zone = document.querySelector(".drop");
   var input = document.getElementById("file");
   if (zone && input) {
