@@ -138,31 +138,45 @@ def test_validate_of_an_operator_month_runs_without_pandas(tmp_path: Path) -> No
     ]
 
 
-def test_validate_of_every_source_runs_without_pandas() -> None:
+def test_validate_of_every_source_runs_without_pandas(tmp_path: Path) -> None:
     """One engine on Arrow columns for every source (#12): ``opendata validate`` of each
     source's examples (spreadsheets, CSV files, GeoJSON, months) never imports pandas, and
-    exits as the pinned outcome says. One process for all of them (main called per file)."""
+    exits as the pinned outcome says, a snapshot's comparison with what is published included.
+    One process for all of them (main called per file)."""
+    from opendata.publish import steps
+
     raw = ROOT / "raw"
+    published = tmp_path / "published"
+    for dataset in ("digital-public-spaces", "startup-support", "digital-training"):
+        assert steps.publish(dataset, raw, published) is not None
     runs = []
     for name in registry.sources():
         folder, pins = registry.examples(name)
         for file, pin in sorted(pins.items()):
-            args = ["validate", str(Path(folder) / file), "--source", name, "--raw-dir", str(raw)]
+            args = ["validate", str(Path(folder) / file), "--source", name, "--raw-dir", str(raw),
+                    "--published-dir", str(published)]  # fmt: skip
             report = validate_file(Path(folder) / file, registry.source(name), raw).report
             assert report.valid == pin["valid"]
             runs.append((args, 0 if report.valid else 2 if report.unreadable else 1))
     probe = (
         "import json, sys; from opendata.cli import main\n"
-        "codes = [main(args + ['--format', 'json']) for args, _ in json.loads(sys.argv[1])]\n"
+        "import contextlib, io\n"
+        "codes, compared = [], 0\n"
+        "for args, _ in json.loads(sys.argv[1]):\n"
+        "    out = io.StringIO()\n"
+        "    with contextlib.redirect_stdout(out):\n"
+        "        codes.append(main(args + ['--format', 'json']))\n"
+        "    compared += '\"comparison\"' in out.getvalue()\n"
         "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
-        "print(json.dumps(codes))\n"
+        "print(json.dumps([codes, compared]))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe, json.dumps(runs)], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    codes = json.loads(done.stdout.strip().splitlines()[-1])
+    codes, compared = json.loads(done.stdout.strip().splitlines()[-1])
     assert codes == [expected for _, expected in runs]
+    assert compared >= 3  # the valid snapshot examples were compared, without pandas
     assert len({args[3] for args, _ in runs}) == len(registry.sources())
     assert {0, 1, 2} <= set(codes)
 

@@ -19,20 +19,18 @@ def validate(args: argparse.Namespace) -> int:
     source = source_named(args.source)
     if source is None:
         return EXIT_UNUSABLE
+    # One engine for every source, on Arrow columns: no pandas in this process (pyarrow
+    # would import it on its first array conversion, a fifth of a steward's wait); the
+    # comparison with what is published works on the same columns.
+    from opendata.validate.readers.prefetch import pyarrow_without_pandas
+
+    pyarrow_without_pandas()
     from opendata.publish.compare import before_sending, published_version
+    from opendata.validate.file import validate_file
 
     compares = source.delivery == "snapshot" and published_version(
         args.published_dir, source.dataset
     )
-    if not compares:
-        # One engine for every source, on Arrow columns: no pandas in this process (pyarrow
-        # would import it on its first array conversion, a fifth of a steward's wait). A
-        # snapshot compared with what is published needs it (its rows side by side).
-        from opendata.validate.readers.prefetch import pyarrow_without_pandas
-
-        pyarrow_without_pandas()
-    from opendata.validate.file import validate_file
-
     validation = validate_file(args.file, source, args.raw_dir, args.contract_version)
     report = validation.report
     if compares:

@@ -14,10 +14,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # imported when a comparison is made: `opendata validate` stays light
+from opendata.publish import guard
+
+if TYPE_CHECKING:
     from opendata.contracts.registry import Source
-    from opendata.datasets.protocol import Delivered
-    from opendata.publish import guard
     from opendata.validate.file import Validation
 
 EXAMPLES = 5
@@ -40,8 +40,6 @@ def before_sending(
     """The ``comparison`` of a valid snapshot file's report, or None: another kind of source,
     a refused file, nothing published yet or nothing delivered to compare with."""
     from opendata.contracts.deliveries import list_deliveries
-    from opendata.datasets.protocol import Delivered
-    from opendata.publish import guard
     from opendata.validate.file import validate_file
 
     report = validation.report
@@ -51,17 +49,17 @@ def before_sending(
     deliveries = list_deliveries(raw_dir, source)[-(EARLIER + 1) :]
     if version is None or not deliveries:
         return None
-    delivered = []
-    for delivery in deliveries:
-        done = validate_file(delivery.path, source, raw_dir)
-        delivered.append(Delivered(delivery.name, delivery.date, done.text, done.values))
-    mine = Delivered(report.file, None, validation.text, validation.values)
-    compared = guard.compare(source.name, [*delivered, mine])
+    delivered = [
+        _table(delivery.name, validate_file(delivery.path, source, raw_dir))
+        for delivery in deliveries
+    ]
+    mine = _table(report.file, validation)
+    compared = guard.compare_tables(source.name, [*delivered, mine])
     if compared is None:
         return None
     hold = compared.hold
     reasons = hold.reasons()
-    rows = _row_numbers(validation, compared.key)
+    rows = _row_numbers(mine, validation.rows, compared.key)
     return {
         "against": f"{source.dataset} {version}",
         "file": hold.previous,
@@ -75,18 +73,28 @@ def before_sending(
     }
 
 
-def _row_numbers(validation: Validation, key: list[str]) -> dict[tuple[str, ...], int]:
-    text = validation.text.fillna("")
-    if not all(k in text for k in key):
+def _table(name: str, validation: Validation) -> guard.Table:
+    """A checked file's cells as text, from its Arrow columns (no pandas)."""
+    return guard.Table(
+        name,
+        {
+            label: ["" if v is None else str(v) for v in column.text.to_pylist()]
+            for label, column in validation.columns.items()
+        },
+    )
+
+
+def _row_numbers(table: guard.Table, rows: list[int], key: list[str]) -> dict[tuple[str, ...], int]:
+    if not all(k in table.columns for k in key):
         return {}
-    keys = text[key].astype(str).itertuples(index=False, name=None)
-    return dict(zip(keys, validation.rows, strict=False))
+    keys = zip(*(table.columns[k] for k in key), strict=True)
+    return dict(zip(keys, rows, strict=False))
 
 
 def _examples(
     compared: guard.Compared,
-    before: Delivered,
-    after: Delivered,
+    before: guard.Table,
+    after: guard.Table,
     rows: dict[tuple[str, ...], int],
     source: Source,
 ) -> dict[str, list[dict[str, Any]]]:
@@ -114,10 +122,11 @@ def _examples(
     }
 
 
-def _by_key(delivered: Delivered, key: list[str]) -> dict[tuple[str, ...], dict[str, str]]:
-    text = delivered.text.fillna("").astype(str)
-    if not all(k in text for k in key):
+def _by_key(table: guard.Table, key: list[str]) -> dict[tuple[str, ...], dict[str, str]]:
+    cells = table.columns
+    if not all(k in cells for k in key):
         return {}
-    records: list[dict[str, str]] = text.to_dict("records")  # type: ignore[assignment]
-    keys = text[key].itertuples(index=False, name=None)
-    return dict(zip(keys, records, strict=True))
+    labels = list(cells)
+    keys = zip(*(cells[k] for k in key), strict=True)
+    rows = zip(*(cells[c] for c in labels), strict=True)
+    return {k: dict(zip(labels, r, strict=True)) for k, r in zip(keys, rows, strict=True)}

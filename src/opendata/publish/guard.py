@@ -19,12 +19,14 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opendata import notify, settings
 from opendata.contracts import registry
-from opendata.datasets.protocol import Delivered
 from opendata.storage import sha256_of, write_file
+
+if TYPE_CHECKING:  # the publication's frames; a check compares without pandas
+    from opendata.datasets.protocol import Delivered
 
 EXAMPLES = 5
 
@@ -85,15 +87,29 @@ class Hold:
         return {**asdict(self), "reasons": self.reasons()}
 
 
+@dataclass(frozen=True)
+class Table:
+    """A delivery's cells as text by column ("" for an empty cell), whatever read it: the
+    publication's frames or a check's Arrow columns (``opendata validate`` imports no pandas)."""
+
+    name: str
+    columns: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, delivered: Delivered) -> Table:
+        text = delivered.text.fillna("")
+        return cls(delivered.name, {c: text[c].astype(str).tolist() for c in text.columns})
+
+
 def _rows(
-    delivered: Delivered, key: list[str], columns: list[str] | None = None
+    table: Table, key: list[str], columns: list[str] | None = None
 ) -> dict[tuple[str, ...], tuple[str, ...]]:
-    text = delivered.text.fillna("")
-    if not len(text) or not all(k in text for k in key):
+    cells = table.columns
+    if not cells or not all(k in cells for k in key) or not len(cells[key[0]]):
         return {}
-    columns = list(text.columns) if columns is None else [c for c in columns if c in text]
-    keys = text[key].astype(str).itertuples(index=False, name=None)
-    values = text[columns].astype(str).itertuples(index=False, name=None)
+    columns = list(cells) if columns is None else [c for c in columns if c in cells]
+    keys = zip(*(cells[k] for k in key), strict=True)
+    values = zip(*(cells[c] for c in columns), strict=True)
     return dict(zip(keys, values, strict=True))
 
 
@@ -137,6 +153,11 @@ class Compared:
 def compare(source_name: str, delivered: list[Delivered]) -> Compared | None:
     """Compare the newest of ``delivered`` (oldest first) with the one before it, as the guard
     does before a publication; None when there is nothing to compare with."""
+    return compare_tables(source_name, [Table.of(d) for d in delivered])
+
+
+def compare_tables(source_name: str, delivered: list[Table]) -> Compared | None:
+    """:func:`compare` on tables of text (oldest first)."""
     if len(delivered) < 2:
         return None
     newest, previous = delivered[-1], delivered[-2]
@@ -144,7 +165,7 @@ def compare(source_name: str, delivered: list[Delivered]) -> Compared | None:
     # Compared on the columns both carry: a delivery in another shape (the portal's export has
     # no commissioning date, the DSIN's file has one) fills or leaves a column, it does not
     # change every row.
-    shared = [c for c in newest.text.columns if c in previous.text.columns]
+    shared = [c for c in newest.columns if c in previous.columns]
     new, old = _rows(newest, key, shared), _rows(previous, key, shared)
     if not old:
         return None
