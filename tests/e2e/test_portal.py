@@ -515,6 +515,36 @@ def test_before_sending_a_word_then_withdraw_and_the_contract_page(
     assert not list((root / "raw" / "epn-places").glob("*standard*"))
     assert problems == []
     page.close()
+    # On a screen: a file with certain faults offers its corrected copy; a refused file
+    # answers with the form, the reason above it and the chosen source still chosen.
+    from tests.unit.test_repair import _sites_with_faults
+
+    page, problems = _page(browser, 1280)
+    sign_in(page, url)
+    page.select_option("#source", "wifi-sites")
+    page.set_input_files("#file", str(_sites_with_faults(tmp_path)))
+    page.click("form#upload button[type=submit]")
+    wait_report(page)
+    assert "5 cellule(s) peuvent être corrigées" in page.locator("main").inner_text()
+    assert "Ce que cet envoi changera" not in page.locator("main").inner_text()  # not valid
+    accessible(page)
+    with page.expect_download() as download:
+        page.click("#corrected")
+    assert download.value.suggested_filename.endswith("-corrige.csv")
+    copy = Path(download.value.path()).read_bytes()
+    assert copy.startswith(b"\xef\xbb\xbf") and "Opérationnel".encode() in copy
+    page.goto(f"{url}/")
+    page.select_option("#source", "wifi-sites")
+    empty = tmp_path / "sites vides.csv"
+    empty.write_bytes(b"")
+    page.set_input_files("#file", str(empty))
+    page.click("form#upload button[type=submit]")
+    page.wait_for_selector("#refusal")
+    assert "sites vides.csv" in page.locator("#refusal").inner_text()
+    assert page.locator("#source").input_value() == "wifi-sites"
+    accessible(page)
+    assert [p for p in problems if "status of 422" not in p] == []  # the refusal's own status
+    page.close()
     for width in (1280, 390):
         page, problems = _page(browser, width)
         page.goto(f"{url}/connexion")
