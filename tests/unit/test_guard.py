@@ -166,3 +166,19 @@ def test_a_dry_run_says_the_publication_would_be_held(
     out = capsys.readouterr().out
     assert "wifi-hotspots: would be held: wifi-sites/2008-03-01_aaaaaaaaaaaa_export.csv" in out
     assert "once approved, would publish 1.0.0" in out
+
+
+def test_whoever_decides_reads_the_stewards_word(
+    raw_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from opendata.storage import sha256_of
+
+    steps.publish("wifi-hotspots", raw_copy, tmp_path / "published")
+    held = _truncated(raw_copy)
+    decisions = guard.default_decisions_dir(raw_copy)
+    guard.write_note(decisions, SITES, sha256_of(held), "Export partiel, voulu", "marie")
+    [hold] = steps.holds(steps.collect(registry.dataset("wifi-hotspots"), raw_copy), raw_copy)
+    assert "Mot de l'expéditeur : « Export partiel, voulu »" in hold.sentence()
+    assert main(["reject", "wifi-hotspots", "--raw-dir", str(raw_copy), "--reason", "non"]) == 0
+    said = capsys.readouterr().out
+    assert f"{SITES}/{held.name} — mot de l'expéditeur : « Export partiel, voulu »" in said

@@ -169,6 +169,8 @@ def decide(args: argparse.Namespace) -> int:
         return EXIT_UNUSABLE
     decisions = guard.default_decisions_dir(args.raw_dir)
     for hold in held:
+        if hold.note:  # the steward's word, read by whoever decides
+            sys.stdout.write(f"{hold.source}/{hold.file} — mot de l'expéditeur : « {hold.note} »\n")
         if args.command == "approve":
             guard.record(decisions, hold, "approved", args.reason)
             sys.stdout.write(f"approuvée : {hold.source}/{hold.file}\n")
