@@ -185,6 +185,10 @@ WORDS = {
     )
 }
 TITLES = {"odd-number": ("Nombre impair", "Odd number")}
+# What it takes in source.json, what it asks in words (the contract page), its test values.
+PARAMETERS = {"even-number": {"field": "column"}}
+RULES = {"even-number": ("« {field} » : un nombre pair", "“{field}”: an even number")}
+EXAMPLES = {"even-number": ({"field": "A"}, [("A", "string")], [{"A": "4"}], [{"A": "3"}])}
 
 
 @check("even-number")
@@ -225,11 +229,17 @@ def test_a_new_check_kind_is_one_module_and_its_use_in_a_contract(new_dataset: P
         said = message(report.errors[0], "fr")
         assert said == "« 3 » est impair : le contrat attend un nombre pair.", said
         assert kind_title("odd-number") == "Nombre impair"
+        assert rules.describe({"type": "even-number", "field": "Places"}) == (
+            "« Places » : un nombre pair"
+        )
+        assert rules.EXAMPLES["even-number"][3] == [{"A": "3"}]  # run by test_rule_examples
     finally:
         rules.__path__[:] = saved_path
         rules.CHECKS.pop("even-number", None)
         CATALOGUE.pop("odd-number", None)
         KIND_TITLES.pop("odd-number", None)
+        for table in (rules.PARAMETERS, rules.RULE_WORDS, rules.EXAMPLES):
+            table.pop("even-number", None)
         sys.modules.pop("opendata.validate.rules.parity", None)
 
 

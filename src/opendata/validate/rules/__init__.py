@@ -50,6 +50,42 @@ __all__ = [
 
 # check type -> what it asks of a file, French and English (``RULES`` beside each family).
 RULE_WORDS: dict[str, tuple[str, str]] = {}
+# check type -> its parameters in source.json and their kinds ("?": optional), and the values
+# it must accept and refuse: (spec, [(column, type)], accepted rows, refused rows).
+PARAMETERS: dict[str, dict[str, str]] = {}
+EXAMPLES: dict[str, tuple[dict[str, Any], list[tuple[str, str]], list[Any], list[Any]]] = {}
+_COMMON = {"type": "text", "severity?": "severity"}
+_KINDS: dict[str, Any] = {
+    "text": lambda v, labels: isinstance(v, str),
+    "number": lambda v, labels: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "list": lambda v, labels: isinstance(v, list),
+    "object": lambda v, labels: isinstance(v, dict),
+    "column": lambda v, labels: v in labels,
+    "severity": lambda v, labels: v in ("error", "warning"),
+    "when": lambda v, labels: (
+        isinstance(v, dict) and v.get("field") in labels and isinstance(v.get("values"), list)
+    ),
+}
+
+
+def parameter_problems(spec: dict[str, Any], labels: list[str]) -> list[str]:
+    """What is wrong with the parameters of one check of a contract (none: it can run)."""
+    if str(spec.get("type")) not in PARAMETERS:
+        return [f"its family declares no PARAMETERS for {spec.get('type')!r} (see rules/)"]
+    declared = {**_COMMON, **PARAMETERS[str(spec.get("type"))]}
+    said = []
+    for name, kind in declared.items():
+        key, optional = name.rstrip("?"), name.endswith("?")
+        if key not in spec:
+            if not optional:
+                said.append(f"parameter {key!r} is missing")
+            continue
+        if not _KINDS[kind](spec[key], labels):
+            what = "a column of the contract" if kind in ("column", "when") else f"a {kind}"
+            said.append(f"{key}={spec[key]!r} is not {what}")
+    known = {name.rstrip("?") for name in declared}
+    said += [f"parameter {key!r} is not one of {sorted(known)}" for key in spec if key not in known]
+    return said
 
 
 def describe(spec: dict[str, Any], lang: str = "fr") -> str:
@@ -72,6 +108,8 @@ def load_families() -> None:
     for family in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{family.name}")
         RULE_WORDS.update(getattr(module, "RULES", {}))
+        PARAMETERS.update(getattr(module, "PARAMETERS", {}))
+        EXAMPLES.update(getattr(module, "EXAMPLES", {}))
         for table, declared in ((CATALOGUE, "WORDS"), (KIND_TITLES, "TITLES")):
             for kind, words in getattr(module, declared, {}).items():
                 if table.setdefault(kind, words) != words:
@@ -95,6 +133,14 @@ def refuse_unrunnable(source: Source) -> None:
             f"{source.contract}: checks {unknown} are not kinds of this pipeline; give one of "
             f"{', '.join(sorted(CHECKS))}"
         )
+    labels = [f["name"] for f in source.schema.get("fields", [])]
+    for spec in source.checks:
+        wrong = parameter_problems(spec, labels)
+        if wrong:
+            raise ContractError(
+                f"{source.contract}: check {spec.get('type')!r}: {'; '.join(wrong)} (a rule "
+                "that cannot run as written is refused, never skipped)"
+            )
     whole = [kind for kind in kinds if kind in WHOLE_FILE_CHECKS]
     if source.engine == "arrow" and whole:
         raise ContractError(

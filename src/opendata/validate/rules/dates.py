@@ -106,3 +106,32 @@ RULES = {
         "“{field}”: a plausible age on the date of “{atField}”",
     ),
 }
+
+
+PARAMETERS = {
+    "not-before": {"field": "column", "otherField": "column"},
+    "same-period": {"field": "column"},
+    "age-between": {
+        "field": "column", "atField": "column", "minimum?": "number", "maximum?": "number",
+        "when?": "when",
+    },
+}  # fmt: skip
+_DATES = [("Début", "date"), ("Fin", "date")]
+EXAMPLES = {
+    "not-before": (
+        {"field": "Fin", "otherField": "Début"}, _DATES,
+        [{"Début": "2007-01-01", "Fin": "2007-01-02"}],
+        [{"Début": "2007-01-02", "Fin": "2007-01-01"}],
+    ),
+    "same-period": (
+        {"field": "Mois"}, [("Mois", "string")],
+        [{"Mois": "2007-03"}, {"Mois": "03/2007"}],
+        [{"Mois": "2007-03"}, {"Mois": "2007-03"}, {"Mois": "2007-04"}],
+    ),
+    "age-between": (
+        {"field": "Né", "atField": "Entré", "minimum": 16, "maximum": 70},
+        [("Né", "date"), ("Entré", "date")],
+        [{"Né": "1980-05-17", "Entré": "2007-01-01"}],
+        [{"Né": "2000-01-01", "Entré": "2007-01-01"}],
+    ),
+}  # fmt: skip

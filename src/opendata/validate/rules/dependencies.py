@@ -104,3 +104,36 @@ RULES = {
         "“{field}”: empty while “{otherField}” is empty",
     ),
 }
+
+
+_PAIR = {"field": "column", "otherField": "column"}
+PARAMETERS = {
+    "required-unless": {**_PAIR, "values": "list"},
+    "zero-implies-zero": _PAIR,
+    "allowed-combinations": {**_PAIR, "combinations": "object"},
+    "required-if-filled": _PAIR,
+    "empty-unless-filled": _PAIR,
+}
+_AB = [("A", "string"), ("B", "string")]
+EXAMPLES = {
+    "required-unless": (
+        {"field": "A", "otherField": "B", "values": ["En projet"]}, _AB,
+        [{"A": "", "B": "En projet"}, {"A": "x", "B": "Ouvert"}], [{"A": "", "B": "Ouvert"}],
+    ),
+    "zero-implies-zero": (
+        {"field": "A", "otherField": "B"}, [("A", "integer"), ("B", "integer")],
+        [{"A": "0", "B": "0"}, {"A": "5", "B": "2"}], [{"A": "5", "B": "0"}],
+    ),
+    "allowed-combinations": (
+        {"field": "A", "otherField": "B", "combinations": {"Info": ["Jeune"]}}, _AB,
+        [{"A": "Jeune", "B": "Info"}], [{"A": "Salarié", "B": "Info"}],
+    ),
+    "required-if-filled": (
+        {"field": "A", "otherField": "B"}, _AB,
+        [{"A": "Oui", "B": "01/01/2007"}, {"A": "", "B": ""}], [{"A": "", "B": "01/01/2007"}],
+    ),
+    "empty-unless-filled": (
+        {"field": "A", "otherField": "B"}, _AB,
+        [{"A": "", "B": ""}, {"A": "Oui", "B": "x"}], [{"A": "Oui", "B": ""}],
+    ),
+}  # fmt: skip

@@ -120,3 +120,34 @@ RULES = {
         "“{field}”: values of the national list “{vocabulary}”",
     ),
 }
+
+
+# The parameters each rule takes in source.json ("?": optional): "column" names a column of
+# the contract, checked when the contract is loaded (a rule on a misspelt column would never
+# run). And values each rule must accept and refuse (tests/unit/test_rule_examples.py).
+PARAMETERS = {
+    **{
+        kind: {"field": "column"}
+        for kind in (
+            "siren", "siret", "phone-fr", "arrondissement", "email-list", "url-list",
+            "opening-hours",
+        )
+    },
+    "label-list": {"field": "column", "vocabulary": "text"},
+}  # fmt: skip
+_ONE = [("A", "string")]
+EXAMPLES = {
+    "siren": (
+        {"field": "A"}, _ONE, [{"A": "443 061 841"}, {"A": "443061841"}], [{"A": "443 061 842"}],
+    ),
+    "siret": ({"field": "A"}, _ONE, [{"A": "443 061 841 00013"}], [{"A": "443 061 841 00018"}]),
+    "phone-fr": ({"field": "A"}, _ONE, [{"A": "01 44 55 66 77"}], [{"A": "12 34"}]),
+    "arrondissement": ({"field": "A"}, _ONE, [{"A": "11e"}, {"A": "75011"}], [{"A": "21e"}]),
+    "email-list": ({"field": "A"}, _ONE, [{"A": "a@paris.fr, b@paris.fr"}], [{"A": "a@"}]),
+    "url-list": ({"field": "A"}, _ONE, [{"A": "https://paris.fr"}], [{"A": "paris point fr"}]),
+    "opening-hours": ({"field": "A"}, _ONE, [{"A": "Mo-Fr 09:00-18:00"}], [{"A": "le matin"}]),
+    "label-list": (
+        {"field": "A", "vocabulary": "publics_specifiquement_adresses"}, _ONE,
+        [{"A": "Jeunes"}], [{"A": "Martiens"}],
+    ),
+}  # fmt: skip

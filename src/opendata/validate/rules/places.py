@@ -74,3 +74,23 @@ RULES = {
         "“{field}”: a postcode outside Paris is pointed out",
     ),
 }
+
+
+PARAMETERS = {
+    "paris-coordinates": {
+        "latitude": "column", "longitude": "column", "postalCode?": "column", "near?": "object",
+    },
+    "outside-paris": {"field": "column", "departments": "list"},
+}  # fmt: skip
+_POINT = [("Lat", "number"), ("Lon", "number")]
+EXAMPLES = {
+    "paris-coordinates": (
+        {"latitude": "Lat", "longitude": "Lon"}, _POINT,
+        [{"Lat": "48.8566", "Lon": "2.3522"}],
+        [{"Lat": "2.3522", "Lon": "48.8566"}, {"Lat": "45.76", "Lon": "4.83"}],
+    ),
+    "outside-paris": (
+        {"field": "CP", "departments": ["93"]}, [("CP", "string")],
+        [{"CP": "75011"}], [{"CP": "93500"}],
+    ),
+}  # fmt: skip
