@@ -118,6 +118,14 @@ def test_a_held_snapshot_is_announced_before_sending_and_sent_with_a_word(
     assert "Mot de l'expéditeur : « Nouveau standard des EPN [2J au 1er janvier »" in (
         hold.sentence()
     )
+    # A file checked now is weighed against that held delivery, and the report says so.
+    again = upload(client, csrf, SAMPLE_EPN, "epn-places")
+    said = _text(again.text).replace("&#39;", "'")
+    assert "Comparé à la dernière livraison reçue, pas encore publiée" in said
+    assert (
+        client.get(again.url.path + "/rapport.json").json()["comparison"]["filePublished"] is False
+    )
+    assert body["comparison"]["filePublished"] is True  # the first was against a release
     # Withdrawn before publication: the dataset goes on without it, nothing is lost.
     deposits = client.get("/depots").text
     assert "Retirer" in deposits

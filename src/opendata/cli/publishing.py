@@ -214,7 +214,7 @@ def verify(args: argparse.Namespace) -> int:
 def set_aside(args: argparse.Namespace) -> int:
     """``set-aside``: a delivery that was never published leaves raw/ for quarantine/."""
     from opendata.contracts import registry
-    from opendata.publish import guard, steps
+    from opendata.publish import guard, ledger
 
     try:
         source = registry.source(args.source)
@@ -222,7 +222,7 @@ def set_aside(args: argparse.Namespace) -> int:
         sys.stderr.write(f"opendata: {exc.args[0]}\n")
         return EXIT_UNUSABLE
     name = Path(args.file).name  # a name in raw/<source>/, never a path elsewhere
-    version = steps.published_in(args.published_dir, source.dataset, f"{source.name}/{name}")
+    version = ledger.published_in(args.published_dir, source.dataset, f"{source.name}/{name}")
     if version:
         sys.stderr.write(
             f"opendata: {source.name}/{name} a été publié (version {version} de "

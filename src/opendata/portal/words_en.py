@@ -97,6 +97,8 @@ EN: dict[str, str] = {
     "compare_title": "What sending it will change",
     "compare_intro": "Compared with what is published ({against}, from the file {file}, "
     "{rows} rows):",
+    "compare_intro_unpublished": "Compared with the newest delivery received, not yet "
+    "published (the file {file}, {rows} rows; published: {against}):",
     "compare_added": "{n} row(s) added",
     "compare_removed": "{n} row(s) removed",
     "compare_changed": "{n} row(s) changed",

@@ -97,6 +97,8 @@ FR: dict[str, str] = {
     "compare_title": "Ce que cet envoi changera",
     "compare_intro": "Comparé à ce qui est publié ({against}, d'après le fichier {file}, "
     "{rows} lignes) :",
+    "compare_intro_unpublished": "Comparé à la dernière livraison reçue, pas encore publiée "
+    "(le fichier {file}, {rows} lignes ; publié : {against}) :",
     "compare_added": "{n} ligne(s) ajoutée(s)",
     "compare_removed": "{n} ligne(s) retirée(s)",
     "compare_changed": "{n} ligne(s) modifiée(s)",
@@ -160,7 +162,7 @@ FR: dict[str, str] = {
     "corrected_title": "Une copie corrigée de votre fichier",
     "corrected_intro": "{n} cellule(s) peuvent être corrigées pour vous sans risque "
     "d'erreur (latitude et longitude inversées, espaces en trop, zéro initial perdu, "
-    "virgule décimale, orthographe d'une valeur permise). Tout le reste reste à corriger "
+    "virgule décimale, orthographe d'une valeur permise). Le reste est à corriger "
     "par vous, d'après ce rapport ; chaque correction est listée.",
     "corrected_button": "Télécharger une copie corrigée",
     "corrected_list": "la liste des corrections (CSV)",

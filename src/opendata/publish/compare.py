@@ -60,9 +60,17 @@ def before_sending(
     hold = compared.hold
     reasons = hold.reasons()
     rows = _row_numbers(mine, validation.rows, compared.key)
+    from opendata.publish.ledger import published_in
+
     return {
         "against": f"{source.dataset} {version}",
         "file": hold.previous,
+        # The guard weighs a file against the newest delivery received, published or not (a
+        # held one): said, so that a steward knows which file the figures are against.
+        "filePublished": published_in(
+            published_dir, source.dataset, f"{source.name}/{hold.previous}"
+        )
+        is not None,
         "rows": hold.live,
         "added": hold.added,
         "removed": hold.removed,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from opendata import datasets, notify, settings
+from opendata import datasets, notify
 from opendata.contracts import registry
 from opendata.contracts.deliveries import Delivery, list_deliveries
 from opendata.contracts.registry import Dataset
@@ -23,6 +23,7 @@ from opendata.datasets.protocol import Delivered, Inputs, transform_for
 from opendata.publish import dcat, guard, mirror, releases, releasestore, site
 from opendata.publish.disclosure import Rule, protect
 from opendata.publish.disclosure_audit import audit
+from opendata.publish.ledger import record_inputs
 from opendata.publish.packages import Package, build_package, check_output, conform_all
 from opendata.report.problems import Problem, Report, redacted
 from opendata.storage import (
@@ -30,7 +31,6 @@ from opendata.storage import (
     drop_temporaries,
     folder_lock,
     replace_folder,
-    write_file,
     write_if_changed,
 )
 from opendata.validate.file import validate_file
@@ -372,42 +372,6 @@ def write(
         parts = [name.split("/", 1) for name in new]
         notify.published([(raw_dir, s, f) for s, f in parts], dataset.name, outcome.version)
     return outcome
-
-
-def ledger_dir(published_dir: Path) -> Path:
-    """``publications/`` beside ``published/`` (``OPENDATA_PUBLICATIONS_DIR`` elsewhere): which
-    deliveries each release was built from. Not published: it is how the portal tells a
-    steward that their file is online."""
-    configured = settings.PUBLICATIONS_DIR.get()
-    if configured is not None:
-        return configured
-    return published_dir.resolve().parent / "publications"
-
-
-def record_inputs(published_dir: Path, dataset: str, version: str, inputs: list[str]) -> list[str]:
-    """Note that ``version`` of ``dataset`` holds the deliveries ``inputs`` ("source/file");
-    the names published for the first time."""
-    path = ledger_dir(published_dir) / f"{dataset}.json"
-    try:
-        ledger: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        ledger = {}
-    new = [name for name in inputs if name not in ledger]
-    for name in new:
-        ledger[name] = version
-    if new:
-        write_file(path, json.dumps(ledger, indent=1, sort_keys=True).encode("utf-8"))
-    return new
-
-
-def published_in(published_dir: Path, dataset: str, delivery: str) -> str | None:
-    """The first version of ``dataset`` built with ``delivery`` ("source/file"), if any."""
-    try:
-        ledger = json.loads((ledger_dir(published_dir) / f"{dataset}.json").read_text("utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-    version = ledger.get(delivery)
-    return str(version) if version else None
 
 
 def refresh_indexes(published_dir: Path) -> list[str]:

@@ -43,6 +43,9 @@ _WORDS = {
         "contract": "Contrat {source} version {version} (empreinte {fingerprint})",
         "compared": "Comparé à ce qui est publié ({against}, fichier {file}, {rows} lignes) : "
         "{added} ajoutée(s), {removed} retirée(s), {changed} modifiée(s).",
+        "compared_unpublished": "Comparé à la dernière livraison reçue, pas encore publiée "
+        "({file}, {rows} lignes ; publié : {against}) : {added} ajoutée(s), {removed} "
+        "retirée(s), {changed} modifiée(s).",
         "held": "Cette livraison sera examinée par l'équipe données avant publication : {reasons}.",
         "goes": "Rien ne la retiendra : elle sera publiée à la prochaine publication.",
     },
@@ -71,6 +74,9 @@ _WORDS = {
         "contract": "Contract {source} version {version} (fingerprint {fingerprint})",
         "compared": "Compared with what is published ({against}, file {file}, {rows} rows): "
         "{added} added, {removed} removed, {changed} changed.",
+        "compared_unpublished": "Compared with the newest delivery received, not yet published "
+        "({file}, {rows} rows; published: {against}): {added} added, {removed} removed, "
+        "{changed} changed.",
         "held": "The data team will review this delivery before it is published: {reasons}.",
         "goes": "Nothing will hold it: it goes out with the next publication.",
     },
@@ -206,7 +212,8 @@ def comparison_lines(comparison: dict[str, Any] | None, lang: str) -> list[str]:
     if not comparison:
         return []
     words = _WORDS[lang]
-    said = [words["compared"].format(**comparison)]
+    key = "compared" if comparison.get("filePublished", True) else "compared_unpublished"
+    said = [words[key].format(**comparison)]
     if comparison.get("wouldHold"):
         said.append(words["held"].format(reasons=" ; ".join(comparison.get("reasons", []))))
     else:

@@ -268,6 +268,6 @@ def _decision_text(
 
 
 def _published_version(portal: Portal, source: registry.Source, stored: str) -> str | None:
-    from opendata.publish.steps import published_in
+    from opendata.publish.ledger import published_in
 
     return published_in(portal.root / "published", source.dataset, f"{source.name}/{stored}")
