@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import smtplib
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +38,10 @@ def send(to: list[str], subject: str, body: str) -> bool:
     recipients = [a for a in to if a]
     if not configured() or not recipients:
         return False
+    import smtplib  # here: a steward's `opendata validate` never loads mail
+    from email.message import EmailMessage
+    from email.utils import formatdate, make_msgid
+
     message = EmailMessage()
     message["From"] = settings.MAIL_FROM.get()
     message["To"] = ", ".join(recipients)
