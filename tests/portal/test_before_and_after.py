@@ -459,3 +459,27 @@ def test_a_refused_file_keeps_the_chosen_source_beside_the_reason(started: Any) 
     assert 'role="alert" id="refusal"' in refused.text
     assert '<option value="wifi-sites" selected>' in refused.text
     assert '<option value="epn-places" selected>' not in refused.text
+
+
+def test_a_form_of_megabytes_is_refused_before_it_is_read(started: Any) -> None:
+    """Every form of the portal fits in 64 KiB: a larger body (declared or streamed without a
+    length) is refused with 413 in French, and the portal answers the next request."""
+    client = TestClient(started.app, base_url="http://testserver")
+    token = _csrf(client.get("/connexion").text)
+    big = {"csrf": token, "username": "marie", "password": "x" * 200_000}
+    refused = client.post("/connexion", data=big)
+    assert refused.status_code == 413 and "Demande trop volumineuse" in refused.text
+    assert "content-security-policy" in refused.headers
+
+    def chunks() -> Any:
+        for _ in range(100):
+            yield b"a" * 10_000
+
+    streamed = client.post(
+        "/connexion",
+        content=chunks(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert streamed.status_code == 413
+    signed, _ = signed_in(started, "marie")  # the portal goes on
+    assert signed.get("/depots").status_code == 200

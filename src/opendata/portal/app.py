@@ -40,7 +40,7 @@ from opendata.portal.pages import (
     support,
     templates,
 )
-from opendata.portal.security import SecurityHeaders, secret_key
+from opendata.portal.security import FormBodyLimit, SecurityHeaders, secret_key
 
 __all__ = ["ROUTES", "Settings", "create_app"]
 
@@ -111,6 +111,7 @@ def create_app(settings: Settings) -> Starlette:
 
     middleware = [
         Middleware(SecurityHeaders),
+        Middleware(FormBodyLimit),
         Middleware(
             SessionMiddleware,
             secret_key=secret_key(settings.root),
