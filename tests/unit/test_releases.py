@@ -75,6 +75,9 @@ def test_first_release_then_nothing_then_minor(raw_copy: Path, tmp_path: Path) -
         for v in ("1.0.0", "1.1.0")
     ]
     assert "1.0.0 (2008-01-15), 1.1.0 (2008-04-01)" in dataset["adms:versionNotes"]["@value"]
+    # The dataset's dates are its releases' (their newest deliveries), never the clock.
+    assert dataset["dct:issued"]["@value"] == "2008-01-15"
+    assert dataset["dct:modified"]["@value"] == "2008-04-01"
 
 
 def test_correction_is_a_patch_and_removed_rows_a_major(raw_copy: Path, tmp_path: Path) -> None:
@@ -252,3 +255,27 @@ def test_a_moved_period_is_said_as_such_not_as_metadata() -> None:
     assert changes.as_dict("1.1.0")["temporalCoverage"]["after"]["end"] == "2007-11-30"
     retitled = releases.compare(old, {}, {**new, "title": "Démo 2"}, {})
     assert retitled.metadata_changed and retitled.level == "patch"
+
+
+def test_a_release_adding_a_month_is_dated_by_it_and_says_what_changed(
+    raw_copy: Path, tmp_path: Path
+) -> None:
+    """A month of sessions newer than every snapshot: the release's date and the catalogue's
+    dct:modified move to it (the newest delivery it contains), and its changelog names the
+    period and the files, not 'metadata'."""
+    from opendata.datasets.wifi_hotspots.samples import write_month
+    from opendata.publish import dcat
+
+    _publish(raw_copy, tmp_path, "wifi-hotspots")
+    write_month(raw_copy, "2008-02", rows=2_000)
+    added = _publish(raw_copy, tmp_path, "wifi-hotspots")
+    assert (added.status, added.version) == ("published", "1.1.0")
+    folder = tmp_path / "wifi-hotspots"
+    index = json.loads((folder / "releases.json").read_text())
+    assert [(r["version"], r["date"]) for r in index["releases"]][-1] == ("1.1.0", "2008-02-01")
+    built = dcat.build(tmp_path, base="https://donnees.example.org/")
+    [dataset] = [d for d in built["dcat:dataset"] if d["dct:identifier"] == "wifi-hotspots"]
+    assert dataset["dct:modified"]["@value"] == "2008-02-01"
+    newest = (folder / "CHANGELOG.md").read_text().split("## 1.0.0")[0]
+    assert "titres, descriptions" not in newest
+    assert "2008-02" in newest
