@@ -10,6 +10,7 @@ on a module or a function grown past its size.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,3 +184,34 @@ def test_the_rules_catch_what_they_are_for(tmp_path: Path) -> None:
             test_a_part_never_imports_what_it_must_not("validate")
     finally:
         INTERNAL = saved
+
+
+def _french_literals(path: Path) -> list[tuple[int, str]]:
+    """String literals of a module with French in them, docstrings aside."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            docs.add(id(body[0].value))
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        and id(node) not in docs and re.search(r"[éèàùçêâîôûœ«»]", node.value)
+    ]  # fmt: skip
+
+
+def test_the_command_says_its_sentences_from_one_table(tmp_path: Path) -> None:
+    """Every sentence of ``opendata`` is in ``cli/words.py`` (French and English side by side),
+    none inline in the command's other modules."""
+    found = {
+        f"{path.name}:{line}": text[:60]
+        for path in sorted((SRC / "opendata" / "cli").glob("*.py"))
+        if path.name != "words.py"
+        for line, text in _french_literals(path)
+    }
+    assert found == {}
+    planted = tmp_path / "planted.py"
+    planted.write_text('"""Doc déjà."""\nX = "modèle écrit"\n', encoding="utf-8")
+    assert _french_literals(planted) == [(2, "modèle écrit")]  # the check finds one

@@ -18,6 +18,7 @@ from pathlib import Path
 from opendata import settings
 from opendata.cli import common
 from opendata.cli.common import EXIT_UNUSABLE, EXIT_VALID
+from opendata.cli.words import say
 from opendata.contracts.registry import ContractError
 
 __all__ = ["main"]
@@ -57,10 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_VALID
     except ContractError as exc:  # the data team's contract, not the steward's file
-        sys.stderr.write(f"opendata: contrat refusé : {exc}\n")
+        sys.stderr.write(f"opendata: {say('contract_refused', detail=exc)}\n")
         return EXIT_UNUSABLE
     except settings.SettingError as exc:  # the operator's setting, said with its name
-        sys.stderr.write(f"opendata: réglage illisible : {exc}\n")
+        sys.stderr.write(f"opendata: {say('setting_unreadable', detail=exc)}\n")
         return EXIT_UNUSABLE
     except Exception as exc:  # a bug of ours: one line for the steward, the trace on demand
         if settings.DEBUG.is_set():
@@ -69,6 +70,6 @@ def main(argv: list[str] | None = None) -> int:
             f"opendata: internal error ({type(exc).__name__}: {exc}); nothing was written. "
             "This is a defect of the opendata program, not of your file. Run the same command "
             "again with OPENDATA_DEBUG=1 in front of it and file what it prints as an issue of "
-            "the project (README, « Signaler un défaut »), without any personal data.\n"
+            f"the project (README, {say('defect_link')}), without any personal data.\n"
         )
         return EXIT_UNUSABLE

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from opendata.cli.common import EXIT_INVALID, EXIT_UNUSABLE, EXIT_VALID, source_named
+from opendata.cli.words import say
 
 
 def validate(args: argparse.Namespace) -> int:
@@ -61,7 +62,6 @@ def fix(args: argparse.Namespace) -> int:
     source = source_named(args.source)
     if source is None:
         return EXIT_UNUSABLE
-    fr = args.lang == "fr"
     report = validate_file(args.file, source, args.raw_dir).report
     if report.unreadable:
         sys.stderr.write(f"opendata: {args.file}: {message(report.errors[0], args.lang)}\n")
@@ -75,29 +75,17 @@ def fix(args: argparse.Namespace) -> int:
     for c in repaired.corrections:
         before = "" if c.before is None else c.before
         why = certain.WHY[args.lang][c.why]
-        sys.stdout.write(
-            f"{repaired.reference(c)} « {c.label} » : {before!s} → {c.after!s} ({why})\n"
-        )
+        said = say("fixed_cell", args.lang, ref=repaired.reference(c), label=c.label,
+                   before=before, after=c.after, why=why)  # fmt: skip
+        sys.stdout.write(said + "\n")
     after = validate_file(args.output, source, args.raw_dir).report
     left = len(after.errors) + after.omitted
     first = len(report.errors) + report.omitted
-    where = repaired.listing or f"{args.output} (feuille Corrections)"
-    sys.stdout.write(
-        (
-            f"copie corrigée : {args.output} — {len(repaired.corrections)} correction(s), "
-            f"listées dans {where} ; reste {left} erreur(s) sur {first}"
-        )
-        if fr
-        else (
-            f"corrected copy: {args.output} — {len(repaired.corrections)} correction(s), listed "
-            f"in {where}; {left} error(s) left of {first}"
-        )
-    )
-    sys.stdout.write(
-        (" : voir « opendata validate » sur la copie.\n" if fr else ": see opendata validate.\n")
-        if left
-        else ".\n"
-    )
+    where = repaired.listing or say("fixed_sheet", args.lang, output=args.output)
+    count = len(repaired.corrections)
+    said = say("fixed_copy", args.lang, output=args.output, count=count, where=where,
+               left=left, first=first)  # fmt: skip
+    sys.stdout.write(said + (say("fixed_left", args.lang) if left else ".") + "\n")
     return EXIT_VALID if after.valid else EXIT_INVALID
 
 
@@ -105,28 +93,10 @@ def _receipt_line(receipt: object, lang: str) -> str:
     from opendata.intake import Receipt
 
     assert isinstance(receipt, Receipt)
-    fr = lang == "fr"
-    if receipt.status == "accepted":
-        return f"accepté : {receipt.stored}" if fr else f"accepted: {receipt.stored}"
-    if receipt.status == "duplicate":
-        return (
-            f"déjà reçu (mêmes octets) : {receipt.stored}"
-            if fr
-            else f"already received (same bytes): {receipt.stored}"
-        )
-    if receipt.status == "quarantined":
-        return (
-            f"refusé, mis en quarantaine : {receipt.stored} ; rapport : {receipt.report}"
-            if fr
-            else f"refused, quarantined: {receipt.stored}; report: {receipt.report}"
-        )
-    words = {
-        "refused": ("refusé", "refused"),
-        "misplaced": ("mal placé", "misplaced"),
-        "waiting": ("en attente", "waiting"),
-        "ignored": ("ignoré", "ignored"),
-    }[receipt.status]
-    return f"{words[0 if fr else 1]} : {receipt.name} — {receipt.reason}"
+    if receipt.status in ("accepted", "duplicate", "quarantined"):
+        return say(f"receipt_{receipt.status}", lang, stored=receipt.stored, report=receipt.report)
+    status = say(f"receipt_{receipt.status}", lang)
+    return say("receipt_other", lang, status=status, name=receipt.name, reason=receipt.reason)
 
 
 def _notify(receipt: object) -> None:
@@ -170,20 +140,14 @@ def intake_inbox(args: argparse.Namespace) -> int:
             settle_seconds=args.settle_seconds,
         )
     except intake.IntakeBusy:
-        sys.stderr.write(
-            f"opendata: une autre passe de dépôt occupe {args.inbox} depuis plus de 5 minutes ; "
-            "rien n'a été fait. Relancez plus tard (ou voyez quel processus la tient).\n"
-        )
+        sys.stderr.write(f"opendata: {say('inbox_busy', inbox=args.inbox)}\n")
         return EXIT_UNUSABLE
     for receipt in receipts:
         where = f"{receipt.source}: " if receipt.source else ""
         sys.stdout.write(f"{where}{_receipt_line(receipt, 'fr')}\n")
     counts = intake.receipts_summary(receipts)
-    sys.stdout.write(
-        "boîte de dépôt : "
-        + (", ".join(f"{n} {k}" for k, n in counts.items() if n) or "rien à faire")
-        + "\n"
-    )
+    listed = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or say("inbox_nothing")
+    sys.stdout.write(say("inbox_summary", counts=listed) + "\n")
     return max((r.exit_code for r in receipts), default=EXIT_VALID)
 
 
@@ -196,16 +160,13 @@ def template(args: argparse.Namespace) -> int:
     if source is None:
         return EXIT_UNUSABLE
     if source.engine == "arrow":
-        sys.stderr.write(
-            f"opendata: {source.name} est un export machine : pas de modèle à remplir ; "
-            "modèles : "
-            + ", ".join(s.name for s in workbooks.template_sources(registry.sources()))
-            + "\n"
-        )
+        names = ", ".join(s.name for s in workbooks.template_sources(registry.sources()))
+        said = say("template_machine", source=source.name, templates=names)
+        sys.stderr.write(f"opendata: {said}\n")
         return EXIT_UNUSABLE
     target = args.output or Path(f"{source.name}.xlsx")
     write_file(target, workbooks.template(source))
-    sys.stdout.write(f"modèle écrit : {target}\n")
+    sys.stdout.write(say("template_written", target=target) + "\n")
     return EXIT_VALID
 
 

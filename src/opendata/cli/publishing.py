@@ -11,6 +11,7 @@ from pathlib import Path
 from opendata import settings
 from opendata.cli import common
 from opendata.cli.common import EXIT_INVALID, EXIT_UNUSABLE, EXIT_VALID
+from opendata.cli.words import say
 
 
 def publish(args: argparse.Namespace) -> int:
@@ -157,35 +158,34 @@ def decide(args: argparse.Namespace) -> int:
     if not collected.valid:
         # Holds are only weighed between valid deliveries: a refused one is set aside, not
         # rejected (reject once quarantined the newest, valid file instead).
-        sys.stderr.write(
-            f"opendata: {dataset.name} : rien n'est retenu, une livraison est refusée ; "
-            f"{collected.refusal()}\n"
-        )
+        said = say("nothing_held_refused", dataset=dataset.name, refusal=collected.refusal())
+        sys.stderr.write(f"opendata: {said}\n")
         return EXIT_UNUSABLE
     held = steps.holds(collected, args.raw_dir)
     if not held:
-        verb = "approuver" if args.command == "approve" else "refuser"
-        sys.stderr.write(f"opendata: {dataset.name} : aucune livraison retenue, rien à {verb}.\n")
+        verb = say("verb_approve" if args.command == "approve" else "verb_reject")
+        sys.stderr.write(f"opendata: {say('nothing_held', dataset=dataset.name, verb=verb)}\n")
         return EXIT_UNUSABLE
     decisions = guard.default_decisions_dir(args.raw_dir)
     for hold in held:
         if hold.note:  # the steward's word, read by whoever decides
-            sys.stdout.write(f"{hold.source}/{hold.file} — mot de l'expéditeur : « {hold.note} »\n")
+            said = say("steward_word", delivery=f"{hold.source}/{hold.file}", note=hold.note)
+            sys.stdout.write(said + "\n")
         if args.command == "approve":
             guard.record(decisions, hold, "approved", args.reason)
-            sys.stdout.write(f"approuvée : {hold.source}/{hold.file}\n")
+            sys.stdout.write(say("approved", delivery=f"{hold.source}/{hold.file}") + "\n")
         else:
             target = guard.reject(
                 args.raw_dir, args.quarantine_dir, decisions, hold, args.reason, None
             )
-            sys.stdout.write(f"refusée, mise en quarantaine : {target}\n")
+            sys.stdout.write(say("rejected", target=target) + "\n")
     if os.environ.get("PREFECT_API_URL"):
         from flows.publish import resume_held
 
         resumed = resume_held(dataset.name, args.command, args.reason)
-        sys.stdout.write(f"exécution(s) en pause reprise(s) : {resumed}\n")
+        sys.stdout.write(say("resumed", count=resumed) + "\n")
     elif args.command == "approve":
-        sys.stdout.write(f"publiez maintenant : opendata publish --dataset {dataset.name}\n")
+        sys.stdout.write(say("publish_now", dataset=dataset.name) + "\n")
     return EXIT_VALID
 
 
@@ -199,7 +199,7 @@ def verify(args: argparse.Namespace) -> int:
     for name in names:
         folder = args.published_dir / name
         if not (folder / "datapackage.json").is_file():
-            sys.stderr.write(f"opendata: {folder}: aucun paquet publié\n")
+            sys.stderr.write(f"opendata: {say('no_package', folder=folder)}\n")
             worst = EXIT_UNUSABLE
             continue
         found = verify(folder)
@@ -224,10 +224,9 @@ def set_aside(args: argparse.Namespace) -> int:
     name = Path(args.file).name  # a name in raw/<source>/, never a path elsewhere
     version = ledger.published_in(args.published_dir, source.dataset, f"{source.name}/{name}")
     if version:
-        sys.stderr.write(
-            f"opendata: {source.name}/{name} a été publié (version {version} de "
-            f"{source.dataset}) : il fait partie de l'historique et reste dans raw/.\n"
-        )
+        said = say("aside_published", delivery=f"{source.name}/{name}", version=version,
+                   dataset=source.dataset)  # fmt: skip
+        sys.stderr.write(f"opendata: {said}\n")
         return EXIT_UNUSABLE
     try:
         target = guard.set_aside(
@@ -235,10 +234,9 @@ def set_aside(args: argparse.Namespace) -> int:
         )
     except FileNotFoundError:
         present = sorted(p.name for p in (args.raw_dir / source.name).glob("*") if p.is_file())
-        sys.stderr.write(
-            f"opendata: aucun fichier {name} dans {args.raw_dir / source.name} ; "
-            f"présents : {', '.join(present) or 'aucun'}\n"
-        )
+        said = say("aside_missing", name=name, folder=args.raw_dir / source.name,
+                   present=", ".join(present) or say("none"))  # fmt: skip
+        sys.stderr.write(f"opendata: {said}\n")
         return EXIT_UNUSABLE
-    sys.stdout.write(f"écartée, mise en quarantaine : {target} (raison conservée à côté)\n")
+    sys.stdout.write(say("aside_done", target=target) + "\n")
     return EXIT_VALID

@@ -14,6 +14,7 @@ from pathlib import Path
 from opendata import settings
 from opendata.cli import common
 from opendata.cli.common import EXIT_UNUSABLE, EXIT_VALID
+from opendata.cli.words import say
 
 
 def _public_address(args: argparse.Namespace) -> str | None:
@@ -97,18 +98,12 @@ def portal(args: argparse.Namespace) -> int:
     from opendata.contracts import registry
 
     if not registry.sources():
-        sys.stderr.write(
-            f"opendata: aucun contrat dans {registry.schemas_dir()} : lancez la commande dans le "
-            "dossier du projet (qui contient schemas/) ou donnez-le avec opendata --root DOSSIER\n"
-        )
+        sys.stderr.write(f"opendata: {say('no_contracts', folder=registry.schemas_dir())}\n")
         return EXIT_UNUSABLE
     from flows.serve import port_taken
 
     if port_taken(args.host, args.port):
-        sys.stderr.write(
-            f"opendata: le port {args.host}:{args.port} est déjà pris (un autre portail ?) ; "
-            "choisissez-en un autre avec --port.\n"
-        )
+        sys.stderr.write(f"opendata: {say('port_taken', host=args.host, port=args.port)}\n")
         return EXIT_UNUSABLE
     from flows.intake import announce
 
