@@ -22,6 +22,7 @@ from flows.intake import ACCEPTED_EVENT, process_inbox, validate_upload
 from flows.publish import publish_dataset
 from opendata import settings
 from opendata.contracts import registry
+from opendata.report.operations import say
 
 TIMEZONE = "Europe/Paris"
 DAILY = "0 6 * * *"
@@ -82,8 +83,9 @@ def build(
                     )
                 ],
                 tags=["publish", name],
-                description=f"{dataset.descriptor.get('title')} — tous les jours à 06:00, "
-                f"heure de Paris ({TIMEZONE}), et à chaque livraison acceptée.",
+                description=say(
+                    "deployment_publish", title=dataset.descriptor.get("title"), zone=TIMEZONE
+                ),
                 **pool,
             )
         )
@@ -98,8 +100,7 @@ def build(
             schedules=[Cron(INBOX_EVERY, timezone=TIMEZONE)],
             concurrency_limit=1,
             tags=["intake"],
-            description=f"Traite les fichiers déposés dans inbox/ toutes les 10 minutes "
-            f"(heure de Paris, {TIMEZONE}).",
+            description=say("deployment_intake", zone=TIMEZONE),
             **pool,
         )
     )

@@ -15,6 +15,7 @@ from flows import logs
 from opendata import intake
 from opendata.contracts import registry
 from opendata.report.messages import message
+from opendata.report.operations import say
 from opendata.report.problems import Report
 from opendata.report.render import artifact, markdown_literal
 
@@ -73,21 +74,21 @@ def process_inbox(
     for receipt in receipts:
         record = intake.as_record(receipt)
         line = f"{record['source'] or '-'} : {record['statut']} {record['fichier']}"
-        extra = record["raison"] or record["rangé sous"]
+        extra = record["raison"] or record[say("record_stored")]
         logger.info("%s%s", line, f" ({extra})" if extra else "")
     counts = intake.receipts_summary(receipts)
-    summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "rien à faire"
-    logger.info("boîte de dépôt : %s", summary)
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or say("intake_nothing")
+    logger.info("%s", say("intake_summary", summary=summary))
     if receipts:
         create_table_artifact(
             [intake.as_record(r) for r in receipts],
             key="inbox-pass",
-            description=f"Passage de la boîte de dépôt : {summary}",
+            description=say("intake_artifact", summary=summary),
         )
     misplaced = [r for r in receipts if r.status in ("misplaced", "refused")]
     if misplaced:
         names = ", ".join(markdown_literal(r.name) for r in misplaced)
-        return Failed(message=f"fichiers à déplacer ou refusés : {names}", data=counts)
+        return Failed(message=say("intake_misplaced", names=names), data=counts)
     return counts
 
 
@@ -109,7 +110,7 @@ def validate_upload(path: str, source: str, raw_dir: str = "raw") -> dict[str, o
     logger = get_run_logger()
     known = registry.sources()
     if source not in known:
-        reason = f"Source inconnue « {source} ». Sources : {', '.join(sorted(known))}."
+        reason = say("unknown_source", source=source, known=", ".join(sorted(known)))
         logger.error(reason)
         return Failed(message=reason)
     report = validate_file(Path(path), known[source], Path(raw_dir)).report

@@ -26,6 +26,7 @@ from opendata.contracts import registry
 from opendata.publish import guard, steps
 from opendata.publish.packages import Package
 from opendata.publish.steps import Collected, Outcome
+from opendata.report.operations import say
 from opendata.report.problems import Report
 from opendata.report.render import artifact, markdown_literal
 from opendata.storage import default_work_dir
@@ -68,7 +69,7 @@ def collect(dataset: str, raw_dir: Path) -> Collected | State:
     if not collected.valid:
         # The names only: the reasons are said once, by the flow (and in the artifacts).
         refused = ", ".join(f"{r.source}/{r.file}" for r in collected.reports if not r.valid)
-        return Failed(message=f"livraison(s) refusée(s) : {refused}", data=collected)
+        return Failed(message=say("flow_refused_names", names=refused), data=collected)
     return collected
 
 
@@ -189,10 +190,7 @@ def report_artifacts(dataset: str, reports: list[Report]) -> None:
         if report.valid:
             continue
         personal = registry.source(report.source).personal_data
-        context = (
-            f"Jeu de données **{markdown_literal(dataset)}** non publié ; la publication "
-            "précédente est conservée."
-        )
+        context = say("flow_not_published", dataset=markdown_literal(dataset))
         summary, rows = artifact(report, personal, context)
         key = f"validation-{report.source}"
         create_markdown_artifact(summary, key=key, description=report.source)
@@ -220,7 +218,7 @@ def publish_dataset(
         collected.absorb(large)
     if not collected.valid:
         report_artifacts(dataset, collected.reports)
-        logger.error("%s: rien de publié, %s", dataset, collected.refusal())
+        logger.error("%s", say("flow_nothing_published", dataset=dataset, why=collected.refusal()))
         return Failed(message=collected.refusal())
     notes: list[str] = []
     held = steps.holds(collected, Path(raw_dir))
@@ -235,11 +233,7 @@ def publish_dataset(
             dataset, package, Path(published_dir), notes, sorted(collected.paths), Path(raw_dir)
         )
     except OSError as exc:  # a full disk, a read-only folder: the previous release stays
-        reason = (
-            f"écriture impossible dans {published_dir} ({exc.strerror or exc}) : rien de "
-            "publié, la publication précédente est conservée. Libérez de la place ou rendez "
-            "le dossier inscriptible, puis relancez."
-        )
+        reason = say("flow_write_failed", folder=published_dir, error=exc.strerror or exc)
         logger.error("%s: %s", dataset, reason)
         return Failed(message=reason)
     logger.info("%s: %s in %s", dataset, outcome, Path(published_dir) / dataset)
@@ -252,15 +246,13 @@ class HoldDecision(RunInput):
     et la publication précédente reste en ligne."""
 
     decision: Literal["approve", "reject"] = Field(
-        title="Décision",
-        description="approve : publier la livraison retenue ; reject : la refuser et la "
-        "mettre en quarantaine (rien ne change pour les utilisateurs).",
+        title=say("form_decision"),
+        description=say("form_decision_help"),
     )
     reason: str = Field(
         default="",
-        title="Raison",
-        description="Pourquoi (gardée avec la décision, et dans le journal des versions si "
-        "elle est publiée).",
+        title=say("form_reason"),
+        description=say("form_reason_help"),
     )
 
 
@@ -274,9 +266,9 @@ def decide_holds(
     reasons = " | ".join(h.sentence() for h in held)
     preview = steps.preview(registry.dataset(dataset), collected, Path(published_dir))
     lines = [
-        f"# Publication retenue : {markdown_literal(dataset)}",
+        say("held_title", dataset=markdown_literal(dataset)),
         "",
-        "Rien n'a changé pour les utilisateurs. Une personne doit décider :",
+        say("held_intro"),
         "",
         *[f"- {markdown_literal(h.sentence())}" for h in held],
         "",
@@ -305,7 +297,7 @@ def decide_holds(
                     answer.reason,
                     who,
                 )
-        message = f"livraison refusée, mise en quarantaine : {reasons}"
+        message = say("held_rejected", reasons=reasons)
         logger.info("%s: %s", dataset, message)
         return Completed(name="Rejected", message=message, data=f"rejected: {reasons}")
     for hold in held:

@@ -19,6 +19,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from opendata.report.operations import say
+
 # Prefect's database grows with every run: the vacuum service deletes flow runs (with their
 # logs and artifacts) and events older than 30 days. Override any of these in the environment.
 SERVER_SETTINGS = {
@@ -127,10 +129,8 @@ def main(root: Path, host: str, port: int, start: bool, portal_port: int = 0) ->
     lock = _hold_lock(root)
     if lock is None:
         holder = (root / ".prefect" / "serve.lock").read_text().strip() or "?"
-        sys.stderr.write(
-            f"opendata: opendata serve tourne déjà pour {root.resolve()} (processus {holder}) ; "
-            "un seul à la fois. Arrêtez-le d'abord (Ctrl+C ou kill " + holder + ").\n"
-        )
+        said = say("serve_running", root=root.resolve(), holder=holder)
+        sys.stderr.write(f"opendata: {said}\n")
         return 2
 
     stopping, stopped = threading.Event(), threading.Event()
@@ -174,11 +174,7 @@ def _serve(
 ) -> int:
     """Start what ``main`` asked for, each child added to ``children`` as soon as it runs."""
     if start and port_taken(host, port):
-        sys.stderr.write(
-            f"opendata: le port {host}:{port} est déjà pris (un autre serveur Prefect ?) ; "
-            "choisissez-en un autre avec --port, ou utilisez ce serveur avec --no-server et "
-            "PREFECT_API_URL.\n"
-        )
+        sys.stderr.write(f"opendata: {say('serve_port_taken', host=host, port=port)}\n")
         return 2
     if start:
         api_url = f"http://{host}:{port}/api"
@@ -196,10 +192,8 @@ def _serve(
         return 2
     if portal_port:
         if port_taken(host, portal_port):
-            sys.stderr.write(
-                f"opendata: le port {host}:{portal_port} du portail est déjà pris ; choisissez-en "
-                "un autre avec --portal-port (0 : pas de portail).\n"
-            )
+            said = say("serve_portal_port_taken", host=host, port=portal_port)
+            sys.stderr.write(f"opendata: {said}\n")
             return 2
         children.append(start_portal(root, host, portal_port, root / ".prefect" / "portal.log"))
         sys.stdout.write(f"Portail des livraisons : http://{host}:{portal_port}\n")

@@ -202,12 +202,23 @@ def _french_literals(path: Path) -> list[tuple[int, str]]:
     ]  # fmt: skip
 
 
+# Where sentences are said from a table, never inline: the command (cli/words.py), the flows,
+# the publication's and the intake's messages to the data team (report/operations.py).
+SAID_FROM_TABLES = [
+    *sorted((SRC / "opendata" / "cli").glob("*.py")),
+    *sorted((ROOT / "flows").glob("*.py")),
+    *sorted((SRC / "opendata" / "intake").glob("*.py")),
+    *(SRC / "opendata" / "publish" / f"{name}.py" for name in ("guard", "steps", "verify")),
+]
+
+
 def test_the_command_says_its_sentences_from_one_table(tmp_path: Path) -> None:
-    """Every sentence of ``opendata`` is in ``cli/words.py`` (French and English side by side),
-    none inline in the command's other modules."""
+    """Every sentence of ``opendata``, of the flows and of the publication's and intake's
+    messages is in a table (``cli/words.py``, ``report/operations.py``: French and English
+    side by side), none inline."""
     found = {
         f"{path.name}:{line}": text[:60]
-        for path in sorted((SRC / "opendata" / "cli").glob("*.py"))
+        for path in SAID_FROM_TABLES
         if path.name != "words.py"
         for line, text in _french_literals(path)
     }

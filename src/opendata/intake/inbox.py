@@ -32,6 +32,7 @@ from opendata.intake.store import (
     submit,
     today_in_paris,
 )
+from opendata.report.operations import say
 from opendata.report.problems import UnreadableFile, display_name
 from opendata.storage import Busy, file_lock, write_file
 from opendata.validate.readers import safefiles
@@ -106,8 +107,7 @@ def inbox_files(inbox: Path, settle_seconds: float = 2.0) -> Iterator[Waiting]:
             yield Waiting(
                 None,
                 entry,
-                f"à la racine de la boîte de dépôt : placez-le dans le dossier de sa source "
-                f"({names})",
+                say("inbox_root", names=names),
                 "misplaced",
             )
             continue
@@ -133,7 +133,7 @@ def inbox_files(inbox: Path, settle_seconds: float = 2.0) -> Iterator[Waiting]:
                 yield Waiting(
                     source,
                     path,
-                    "fichier caché, verrou ou temporaire : laissé tel quel",
+                    say("inbox_hidden"),
                     "ignored",
                 )
                 continue
@@ -142,9 +142,7 @@ def inbox_files(inbox: Path, settle_seconds: float = 2.0) -> Iterator[Waiting]:
             except UnreadableFile:
                 continue  # gone since the listing (the steward took it back)
             if regular and (now - _mtime(path) < settle_seconds or str(path.resolve()) in writing):
-                yield Waiting(
-                    source, path, "en cours d'écriture : pris au prochain passage", "waiting"
-                )
+                yield Waiting(source, path, say("inbox_writing"), "waiting")
                 continue
             yield Waiting(source, path, "")  # links and special files too: refused as such
 
@@ -284,7 +282,7 @@ def _take(
             False,
             "",
             original,
-            "modifié pendant la lecture : pris au prochain passage",
+            say("inbox_changed"),
         )
     if receipt.status == "refused":
         return _refuse(claimed, source, quarantine_dir, original, receipt)
@@ -324,6 +322,6 @@ def as_record(receipt: Receipt) -> dict[str, str]:
         "statut": receipt.status,
         "source": receipt.source,
         "fichier": receipt.name,
-        "rangé sous": receipt.stored.name if receipt.stored else "",
+        say("record_stored"): receipt.stored.name if receipt.stored else "",
         "raison": receipt.reason,
     }

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from opendata import notify, settings
 from opendata.contracts import registry
+from opendata.report.operations import say
 from opendata.storage import sha256_of, write_file
 
 if TYPE_CHECKING:  # the publication's frames; a check compares without pandas
@@ -52,35 +53,25 @@ class Hold:
         """The reasons, in French, each with its figures."""
         said = []
         if self.same_as_older:
-            said.append(
-                f"son contenu est celui d'une livraison plus ancienne ({self.same_as_older}) : "
-                f"elle est plus ancienne que celle publiée ({self.previous})"
-            )
+            said.append(say("hold_older", older=self.same_as_older, previous=self.previous))
         if self.live and self.removed / self.live > settings.HOLD_REMOVED_SHARE.get():
-            said.append(
-                f"elle retire {self.removed} des {self.live} lignes de {self.previous} "
-                f"({self.removed / self.live:.0%})"
-            )
+            share = f"{self.removed / self.live:.0%}"
+            said.append(say("hold_removes", count=self.removed, live=self.live,
+                            previous=self.previous, share=share))  # fmt: skip
         if self.live and self.changed / self.live > settings.HOLD_CHANGED_SHARE.get():
-            said.append(
-                f"elle modifie {self.changed} des {self.live} lignes de {self.previous} "
-                f"({self.changed / self.live:.0%})"
-            )
+            share = f"{self.changed / self.live:.0%}"
+            said.append(say("hold_changes", count=self.changed, live=self.live,
+                            previous=self.previous, share=share))  # fmt: skip
         return said
 
     def sentence(self) -> str:
         """One line for logs, run states and the CLI."""
-        word = f" Mot de l'expéditeur : « {self.note} »." if self.note else ""
+        word = say("hold_word", note=self.note) if self.note else ""
         if self.note and _personal(self.source):  # free text of a personal-data steward:
-            word = " L'expéditeur a joint un mot (dans decisions/, à lire sur place)."  # not logs
+            word = say("hold_word_kept")  # not in logs
         dataset = registry.source(self.source).dataset
-        return (
-            f"{self.source}/{self.file} retenue : "
-            + " ; ".join(self.reasons())
-            + f".{word} Publiez-la avec « opendata approve {dataset} » "
-            f"ou refusez-la avec « opendata reject {dataset} "
-            "--reason … »."
-        )
+        return say("hold_sentence", delivery=f"{self.source}/{self.file}",
+                   reasons=" ; ".join(self.reasons()), word=word, dataset=dataset)  # fmt: skip
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (the hold file, artifacts)."""

@@ -25,6 +25,7 @@ from opendata.publish.disclosure import Rule, protect
 from opendata.publish.disclosure_audit import audit
 from opendata.publish.ledger import record_inputs
 from opendata.publish.packages import Package, build_package, check_output, conform_all
+from opendata.report.operations import say
 from opendata.report.problems import Problem, Report, redacted
 from opendata.storage import (
     default_work_dir,
@@ -96,20 +97,26 @@ class Collected:
                 report = redacted(report)  # this line goes to logs and run states
             errors = report.errors
             shown = "; ".join(
-                (f"ligne {p.row} " if p.row else "")
-                + (f"« {p.label} » " if p.label else "")
+                (say("refused_row", lang, row=p.row) if p.row else "")
+                + (say("refused_column", lang, label=p.label) if p.label else "")
                 + message(p, lang)
                 for p in errors[:3]
             )
             more = len(errors) + report.omitted - 3
-            extra = f" (+{more} autres)" if more > 0 else ""
+            extra = say("refused_more", lang, count=more) if more > 0 else ""
             parts.append(
-                f"{report.source}/{report.file}: {shown}{extra} — rapport complet : "
-                f"opendata validate {path} --source {report.source} ; pour l'écarter (il "
-                f"bloque le jeu tant qu'il est dans raw/) : opendata set-aside "
-                f"{report.source} {report.file} --reason …"
+                say(
+                    "refused_delivery",
+                    lang,
+                    delivery=f"{report.source}/{report.file}",
+                    shown=shown,
+                    more=extra,
+                    path=path,
+                    source=report.source,
+                    file=report.file,
+                )
             )
-        return "livraisons refusées : " + " | ".join(parts)
+        return say("refused_deliveries", lang, parts=" | ".join(parts))
 
 
 # A stage runner takes a stage name and the argument tuples of its calls, runs them (in order,
@@ -409,9 +416,7 @@ def approval_notes(found: list[guard.Hold]) -> list[str]:
     notes = []
     for hold in found:
         what = "; ".join(hold.reasons())
-        notes.append(
-            f"Livraison {hold.source}/{hold.file} publiée après validation manuelle : {what}."
-        )
+        notes.append(say("approved_note", delivery=f"{hold.source}/{hold.file}", what=what))
     return notes
 
 

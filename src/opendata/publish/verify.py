@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from opendata.report.operations import say
+
 
 def _digest(path: Path) -> tuple[str, int]:
     sha, size = hashlib.sha256(), 0
@@ -53,23 +55,23 @@ def verify(folder: Path) -> list[str]:
                 continue
             path = folder / relative
             if not path.is_file() or path.is_symlink():
-                found.append(f"{where}: fichier absent")
+                found.append(say("verify_missing", where=where))
                 continue
             digest, size = _digest(path)
             if part.get("hash") and part["hash"] != digest:
-                found.append(f"{where}: empreinte différente de celle annoncée")
+                found.append(say("verify_hash", where=where))
             declared = part.get("bytes", part.get("x-bytes"))
             if declared is not None and declared != size:
-                found.append(f"{where}: {size} octets, {declared} annoncés")
+                found.append(say("verify_bytes", where=where, size=size, declared=declared))
             if resource.get("format") not in ("csv", "parquet") or not fields:
                 continue
             try:
                 columns, rows = _table(path, resource["format"])
             except Exception as exc:  # an unreadable file is the finding
-                found.append(f"{where}: illisible ({type(exc).__name__})")
+                found.append(say("verify_unreadable", where=where, error=type(exc).__name__))
                 continue
             if columns != fields:
-                found.append(f"{where}: colonnes {columns}, le schéma dit {fields}")
+                found.append(say("verify_columns", where=where, columns=columns, fields=fields))
             if "rows" in part and part["rows"] != rows:
-                found.append(f"{where}: {rows} lignes, {part['rows']} annoncées")
+                found.append(say("verify_rows", where=where, rows=rows, declared=part["rows"]))
     return found
