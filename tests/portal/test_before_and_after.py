@@ -483,3 +483,18 @@ def test_a_form_of_megabytes_is_refused_before_it_is_read(started: Any) -> None:
     assert streamed.status_code == 413
     signed, _ = signed_in(started, "marie")  # the portal goes on
     assert signed.get("/depots").status_code == 200
+
+
+def test_a_corrected_copy_of_a_large_file_is_left_to_the_command_line(
+    started: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A corrected copy loads the whole workbook: past REPAIR_CELLS it is neither offered nor
+    made (413, pointing to opendata fix), and the check itself is not slowed by it."""
+    from tests.unit.test_repair import _sites_with_faults
+
+    monkeypatch.setattr(jobs, "REPAIR_CELLS", 100)  # 260 rows x 9 columns is past it
+    client, csrf = signed_in(started, "marie")
+    report = upload(client, csrf, _sites_with_faults(tmp_path), "wifi-sites")
+    assert "Non valide" in _text(report.text) and 'id="corrected"' not in report.text
+    refused = client.get(report.url.path + "/corrige/copie")
+    assert refused.status_code == 413 and "opendata fix" in refused.text

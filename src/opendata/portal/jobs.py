@@ -34,6 +34,9 @@ from opendata.report.problems import Report
 from opendata.storage import write_file
 
 T = TypeVar("T")
+# A corrected copy loads the whole workbook (styles and all): offered up to this many cells
+# (10,000 rows of 25 columns); beyond, `opendata fix` on the steward's own machine.
+REPAIR_CELLS = 250_000
 INLINE_CHECK_BYTES = 256 * 1024  # a small file may be checked in the web process (see Workers)
 SMALL_LANE_BYTES = 2 * 1024 * 1024  # not gzipped: a department's file, checked in a second
 _ID_BYTES = 18
@@ -173,6 +176,8 @@ def run_check(root_text: str, check_id: str) -> str:
 def _certain_corrections(path: Path, source: registry.Source, report: Report) -> int:
     """How many cells a corrected copy would change (0 when none, or no copy of this kind)."""
     if report.valid or report.unreadable or source.engine == "arrow" or report.profile:
+        return 0
+    if report.rows * len(source.labels) > REPAIR_CELLS:  # a whole workbook in memory: no
         return 0
     from opendata.repair.copy import plan
 

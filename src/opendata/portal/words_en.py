@@ -162,6 +162,8 @@ EN: dict[str, str] = {
     "each correction is listed.",
     "corrected_button": "Download a corrected copy",
     "corrected_list": "the list of corrections (CSV)",
+    "corrected_too_large": "File too large for a corrected copy online: use "
+    "“opendata fix” on your computer, or correct it after the report.",
     "no_corrected": "No corrected copy of this file.",
     "mail_off": "This portal sends no e-mail (no mail server is set): follow your files "
     "on this page.",

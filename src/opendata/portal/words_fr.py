@@ -166,6 +166,8 @@ FR: dict[str, str] = {
     "par vous, d'après ce rapport ; chaque correction est listée.",
     "corrected_button": "Télécharger une copie corrigée",
     "corrected_list": "la liste des corrections (CSV)",
+    "corrected_too_large": "Fichier trop grand pour une copie corrigée en ligne : utilisez "
+    "« opendata fix » sur votre poste, ou corrigez d'après le rapport.",
     "no_corrected": "Pas de copie corrigée pour ce fichier.",
     "mail_off": "Aucun e-mail n'est envoyé par ce portail (pas de serveur de messagerie "
     "configuré) : suivez vos fichiers sur cette page.",

@@ -263,6 +263,8 @@ async def download_corrected(request: Request, portal: Portal, account: Account)
     from opendata.repair.copy import NotRepairable, write
 
     source = registry.source(meta["source"])
+    if report.rows * len(source.labels) > jobs.REPAIR_CELLS:
+        raise Refusal(413, WORDS[lang_of(request)]["corrected_too_large"])
     suffix = path.name.split(".", 1)[1] if "." in path.name else "csv"
     target = jobs.folder(portal.root, check_id) / f"corrected.{suffix}"
     lang = lang_of(request)
