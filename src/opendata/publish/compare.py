@@ -40,6 +40,7 @@ def before_sending(
     """The ``comparison`` of a valid snapshot file's report, or None: another kind of source,
     a refused file, nothing published yet or nothing delivered to compare with."""
     from opendata.contracts.deliveries import list_deliveries
+    from opendata.publish.ledger import published_in
     from opendata.validate.file import validate_file
 
     report = validation.report
@@ -60,8 +61,6 @@ def before_sending(
     hold = compared.hold
     reasons = hold.reasons()
     rows = _row_numbers(mine, validation.rows, compared.key)
-    from opendata.publish.ledger import published_in
-
     return {
         "against": f"{source.dataset} {version}",
         "file": hold.previous,

@@ -18,6 +18,7 @@ from opendata.portal.accounts import Account
 from opendata.portal.context import Portal, Refusal, lang_of, login_required, paris_time
 from opendata.portal.uploads import disk_text
 from opendata.portal.words import WORDS, say
+from opendata.publish import guard
 
 
 @login_required
@@ -35,8 +36,6 @@ async def send(request: Request, portal: Portal, account: Account) -> Response:
     path = jobs.upload_path(portal.root, check_id, meta)
     if report is None or not report.valid:
         raise Refusal(409, WORDS[lang]["next_invalid"])
-    from opendata.publish import guard  # pandas, for the data team's side: not at start-up
-
     note = guard.clean_note(str(form.get("note") or ""))
     if report.comparison and report.comparison.get("wouldHold") and not note:
         raise Refusal(422, WORDS[lang]["note_missing"])
@@ -219,8 +218,6 @@ def _row(portal: Portal, entry: history.Entry, t: dict[str, str]) -> dict[str, A
 async def withdraw(request: Request, portal: Portal, account: Account) -> Response:
     """Take back a sent file until it is published: it leaves ``raw/`` for the quarantine,
     with who withdrew it and when; the next publication goes on without it."""
-    from opendata.publish import guard
-
     lang = lang_of(request)
     form = await request.form(max_files=0, max_fields=1)
     portal.check_csrf(request, form.get("csrf"))
@@ -257,8 +254,6 @@ def _decision_text(
     portal: Portal, source: registry.Source, stored: str, t: dict[str, str]
 ) -> str | None:
     """A delivery the guard held: waiting for the data team, or decided (with why)."""
-    from opendata.publish import guard
-
     prefix = stored.split("_")[1] if stored.count("_") >= 2 else ""
     found = guard.state(guard.default_decisions_dir(portal.root / "raw"), source.name, prefix)
     if found is None or found[0] == "approved":
