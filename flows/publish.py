@@ -142,21 +142,24 @@ def task_runner() -> Any:
     persist_result=False,
 )
 def process_months(dataset: str, raw_dir: str, work_dir: str) -> Collected:
-    """The large source of ``dataset``: one task per delivery, then one task per month."""
-
-    def run(stage: str, calls: list[tuple[Any, ...]]) -> list[Any]:
-        futures = [stage_task(dataset, stage).submit(*call) for call in calls]
-        return [future.result() for future in futures]
-
+    """The large source of ``dataset``: one task per delivery, then one task per month. The
+    library yields each stage's calls; this flow runs them as tasks and sends back their
+    results."""
+    ds = registry.dataset(dataset)
+    part = steps.large_part(ds)
     collected = Collected({})
+    if part is None:
+        return collected
     # Absolute paths: a Dask worker on another machine has another working directory.
-    steps.collect_large(
-        collected,
-        registry.dataset(dataset),
-        Path(raw_dir).resolve(),
-        Path(work_dir).resolve(),
-        run,
-    )
+    plan = part.stages(collected, ds, Path(raw_dir).resolve(), Path(work_dir).resolve())
+    answer = None
+    while True:
+        try:
+            stage, calls = plan.send(answer)
+        except StopIteration:
+            break
+        futures = [stage_task(dataset, stage).submit(*call) for call in calls]
+        answer = [future.result() for future in futures]
     get_run_logger().info("%s: %s parts, %s", dataset, len(collected.parts), collected.processed)
     return collected
 

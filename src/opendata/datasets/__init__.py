@@ -8,9 +8,10 @@
 ``large.py`` (when a source of the dataset is on the Arrow engine)
     the stages of that large source, processed on disk a part at a time (the Wi-Fi sessions:
     each delivery, then each month). It provides ``STAGES`` (name → :class:`Stage`: what the
-    flow runs as tasks, locally or on a Dask cluster), ``collect(collected, dataset, raw_dir,
-    work_dir, run)`` (runs them through ``run(stage, calls)``, adds reports and built parts to
-    ``collected``), ``tables(parts)`` (the tables aggregated from the parts), ``files(parts)``
+    flow runs as tasks, locally or on a Dask cluster), ``stages(collected, dataset, raw_dir,
+    work_dir)`` (a generator: yields each stage's name and calls, is sent back their results,
+    adds reports and built parts to ``collected``; whoever drives it runs the calls, see
+    :func:`opendata.publish.steps.drive`), ``tables(parts)`` (the tables aggregated from the parts), ``files(parts)``
     (the files of each partitioned resource) and ``check(frames, parts)`` (problems between
     the parts and the other tables: nothing is published when there are some);
 ``samples.py`` (optional)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -201,13 +201,27 @@ def collect_large(
     work_dir: Path | None = None,
     run: Runner | None = None,
 ) -> None:
-    """Run the stages of the dataset's large source (its ``large.collect``): its reports,
+    """Run the stages of the dataset's large source (its ``large.stages``): its reports,
     paths and built parts are added to ``collected``."""
     part = large_part(dataset)
     if part is None:
         return
     work_dir = work_dir if work_dir is not None else default_work_dir(raw_dir)
-    part.collect(collected, dataset, raw_dir, work_dir, run or runner_here(dataset))
+    drive(part.stages(collected, dataset, raw_dir, work_dir), run or runner_here(dataset))
+
+
+def drive(
+    stages: Generator[tuple[str, list[tuple[Any, ...]]], list[Any], None], run: Runner
+) -> None:
+    """Run each stage a large part yields with ``run`` and send it back the results, until it
+    is done (the flow drives the same generator with its tasks)."""
+    answer: list[Any] | None = None
+    while True:
+        try:
+            stage, calls = stages.send(answer)  # type: ignore[arg-type]
+        except StopIteration:
+            return
+        answer = run(stage, calls)
 
 
 class DisclosureBreach(Exception):

@@ -20,6 +20,7 @@ months at a time, as sorted 64-bit hashes).
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -127,21 +128,26 @@ def process_delivery(path: Path, raw_dir: Path, work_dir: Path) -> DeliveryResul
 
 # -- the dataset's large part (opendata.datasets) ----------------------------------------------
 
+# What stages() yields, and is sent back: a stage's name and calls, then their results.
+Stages = Generator[tuple[str, list[tuple[Any, ...]]], list[Any], None]
 STAGES = {
     "process-delivery": Stage(process_delivery, "process-{path.name}"),
     "build-month": Stage(build_month, "build-month-{month}"),
 }
 
 
-def collect(collected: Any, dataset: Any, raw_dir: Path, work_dir: Path, run: Any) -> None:
-    """Process each delivery, then each month, through ``run(stage, calls)``; cross-check the
-    months. Reports, paths and months are added to ``collected`` (publishing.Collected)."""
+def stages(collected: Any, dataset: Any, raw_dir: Path, work_dir: Path) -> Stages:
+    """The stages to run, one after the other: yields ``(stage, calls)`` (each delivery to
+    process, then each month to build) and is sent back their results, in order; then
+    cross-checks the months. Reports, paths and months are added to ``collected``
+    (publish.steps.Collected). Whoever drives it (the flow's tasks, a thread, a Dask cluster)
+    runs the calls: this module never calls back into it."""
     source = registry.source(SOURCE)
     deliveries, replaced = current_deliveries(list_deliveries(raw_dir, source))
     for old in replaced:  # a re-delivered month replaces the earlier file of that month
         collected.paths[f"{SOURCE}/{old.name}"] = old.path
     calls = [(d.path, raw_dir, work_dir) for d in deliveries]
-    results: list[DeliveryResult] = run("process-delivery", calls) if calls else []
+    results: list[DeliveryResult] = (yield "process-delivery", calls) if calls else []
     by_name = {r.name: r.report for r in results}
     for delivery, result in zip(deliveries, results, strict=True):
         collected.reports.append(result.report)
@@ -153,7 +159,7 @@ def collect(collected: Any, dataset: Any, raw_dir: Path, work_dir: Path, run: An
         return
     plan = month_plan(results)
     months: list[MonthResult] = (
-        run("build-month", [(m, c, work_dir) for m, c in plan.items()]) if plan else []
+        (yield "build-month", [(m, c, work_dir) for m, c in plan.items()]) if plan else []
     )
     collected.processed["build-month"] = sum(not m.reused for m in months)
     conflicts = [c for m in months for c in m.conflicts]
