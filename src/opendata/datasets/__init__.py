@@ -11,9 +11,10 @@
     flow runs as tasks, locally or on a Dask cluster), ``stages(collected, dataset, raw_dir,
     work_dir)`` (a generator: yields each stage's name and calls, is sent back their results,
     adds reports and built parts to ``collected``; whoever drives it runs the calls, see
-    :func:`opendata.publish.steps.drive`), ``tables(parts)`` (the tables aggregated from the parts), ``files(parts)``
-    (the files of each partitioned resource) and ``check(frames, parts)`` (problems between
-    the parts and the other tables: nothing is published when there are some);
+    :func:`opendata.publish.steps.drive`), ``tables(parts)`` (the tables aggregated from the
+    parts), ``files(parts)`` (the files of each partitioned resource) and ``check(frames,
+    parts)`` (problems between the parts and the other tables: nothing is published when there
+    are some);
 ``samples.py`` (optional)
     generated deliveries: ``write_month(raw_dir, month, seed, rows)`` writes one month of the
     dataset's large source (``opendata generate-months --dataset <dataset>``: benchmarks,
