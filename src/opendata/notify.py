@@ -74,9 +74,12 @@ def senders_dir(raw_dir: Path) -> Path:
     return raw_dir.resolve().parent / "senders"
 
 
-def record_sender(raw_dir: Path, source: str, stored: str, account: str, email: str) -> None:
-    """Note who sent the delivery stored as ``raw/<source>/<stored>``."""
-    data = {"account": account, "email": email}
+def record_sender(
+    raw_dir: Path, source: str, stored: str, account: str, email: str, name: str = ""
+) -> None:
+    """Note who sent the delivery stored as ``raw/<source>/<stored>``, and under which name
+    (the steward's own: the messages name the file as they know it)."""
+    data = {"account": account, "email": email, "name": name}
     write_file(
         senders_dir(raw_dir) / source / f"{stored}.json",
         json.dumps(data, ensure_ascii=False).encode("utf-8"),
@@ -99,6 +102,12 @@ def _address(raw_dir: Path, source: str, stored: str) -> list[str]:
     return [str(sender["email"])] if sender and sender.get("email") else []
 
 
+def _named(raw_dir: Path, source: str, stored: str) -> str:
+    """The file as its steward named it (the stored name when unknown)."""
+    sender = sender_of(raw_dir, source, stored) or {}
+    return str(sender.get("name") or stored)
+
+
 def accepted(email: str, source_title: str, name: str) -> bool:
     """The steward's file is stored, waiting for the next publication."""
     return send(
@@ -113,10 +122,11 @@ def accepted(email: str, source_title: str, name: str) -> bool:
 def held(raw_dir: Path, source: str, stored: str, reasons: list[str], note: str = "") -> None:
     """A delivery waits for a person: its sender and the data team are told why."""
     why = "\n".join(f"- {r}" for r in reasons)
+    name = _named(raw_dir, source, stored)
     send(
         _address(raw_dir, source, stored),
-        f"Fichier retenu pour examen : {stored}",
-        f"Votre fichier « {stored} » est valide mais l'équipe données doit le confirmer avant "
+        f"Fichier retenu pour examen : {name}",
+        f"Votre fichier « {name} » est valide mais l'équipe données doit le confirmer avant "
         f"de le publier :\n{why}\nRien ne change pour les utilisateurs des données d'ici là.",
     )
     word = f"\nMot de l'expéditeur : « {note} »" if note else ""
@@ -135,19 +145,21 @@ def published(deliveries: list[tuple[Path, str, str]], dataset: str, version: st
     base = settings.BASE_URL.get()
     link = f"\nLe jeu de données : {base.rstrip('/')}/{dataset}/" if base else ""
     for raw_dir, source, stored in deliveries:
+        name = _named(raw_dir, source, stored)
         send(
             _address(raw_dir, source, stored),
-            f"Fichier publié : {stored}",
-            f"Votre fichier « {stored} » est publié dans la version {version} du jeu de "
+            f"Fichier publié : {name}",
+            f"Votre fichier « {name} » est publié dans la version {version} du jeu de "
             f"données « {dataset} ».{link}",
         )
 
 
 def rejected(raw_dir: Path, source: str, stored: str, reason: str) -> None:
     """The data team refused a held delivery: its sender hears why."""
+    name = _named(raw_dir, source, stored)
     send(
         _address(raw_dir, source, stored),
-        f"Fichier refusé : {stored}",
-        f"L'équipe données a refusé votre fichier « {stored} » : {reason}\n"
+        f"Fichier refusé : {name}",
+        f"L'équipe données a refusé votre fichier « {name} » : {reason}\n"
         "Il ne sera pas publié. Corrigez-le et envoyez-le de nouveau depuis le portail.",
     )

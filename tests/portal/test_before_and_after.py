@@ -344,7 +344,9 @@ def test_stewards_and_the_data_team_hear_by_email_through_a_real_smtp_server(
         got = inbox.wait_for("Fichier reçu : EPN refaits.xlsx", "marie.durand@paris.fr")
         assert "est valide et a été reçu par la Ville" in got.get_content()
         assert steps.publish("digital-public-spaces", root / "raw", root / "published") is None
-        held = inbox.wait_for("Fichier retenu pour examen", "marie.durand@paris.fr")
+        held = inbox.wait_for(
+            "Fichier retenu pour examen : EPN refaits.xlsx", "marie.durand@paris.fr"
+        )
         assert re.search(r"elle modifie 1[45] des 19 lignes", held.get_content())
         team = inbox.wait_for("Livraison retenue : epn-places/", "equipe.donnees@paris.fr")
         assert "Mot de l'expéditeur : « Tous les numéros ont changé »" in team.get_content()
@@ -354,7 +356,7 @@ def test_stewards_and_the_data_team_hear_by_email_through_a_real_smtp_server(
         [hold] = steps.holds(steps.collect(dataset, root / "raw"), root / "raw")
         decisions = guard.default_decisions_dir(root / "raw")
         guard.reject(root / "raw", root / "quarantine", decisions, hold, "numéros faux", "equipe")
-        refused = inbox.wait_for("Fichier refusé", "marie.durand@paris.fr")
+        refused = inbox.wait_for("Fichier refusé : EPN refaits.xlsx", "marie.durand@paris.fr")
         assert "L'équipe données a refusé votre fichier" in refused.get_content()
         assert "numéros faux" in refused.get_content()
         # A plausible file goes out; its steward hears of the version and where it is.
@@ -364,7 +366,7 @@ def test_stewards_and_the_data_team_hear_by_email_through_a_real_smtp_server(
         version = json.loads(
             (root / "published" / "digital-public-spaces" / "datapackage.json").read_text()
         )["version"]
-        online = inbox.wait_for("Fichier publié", "marie.durand@paris.fr")
+        online = inbox.wait_for("Fichier publié : EPN deux.xlsx", "marie.durand@paris.fr")
         body = online.get_content()
         assert (
             f"publié dans la version {version} du jeu de données « digital-public-spaces »" in body

@@ -89,7 +89,9 @@ def _tell_accepted(portal: Portal, account: Account, meta: dict[str, Any], store
     in the background, e-mail them that it arrived: the steward's page never waits on mail."""
     source = registry.source(meta["source"])
     with contextlib.suppress(OSError):
-        notify.record_sender(portal.root / "raw", source.name, stored, account.name, account.email)
+        notify.record_sender(
+            portal.root / "raw", source.name, stored, account.name, account.email, meta["name"]
+        )
     if account.email and notify.configured():
         loop = asyncio.get_running_loop()
         loop.run_in_executor(None, notify.accepted, account.email, source.title, meta["name"])
