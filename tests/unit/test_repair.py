@@ -155,3 +155,32 @@ def test_what_cannot_be_corrected_says_why(tmp_path: Path) -> None:
     same = fix(SITES, "wifi-sites", SITES)
     assert same.returncode == 2 and "ne remplace jamais votre fichier" in same.stderr
     assert "Traceback" not in done.stderr + same.stderr
+
+
+def test_a_csv_copy_rewrites_only_its_corrected_lines(tmp_path: Path) -> None:
+    """Every field quoted by the steward's tool: the lines without a correction keep their
+    quotes byte for byte; a file whose records span lines is written whole, still valid."""
+    data = SITES.read_bytes().decode("utf-8-sig").split("\r\n")
+    quoted = ['"' + '";"'.join(line.split(";")) + '"' if line else line for line in data]
+    header = data[0].split(";")
+    cells = data[3].split(";")
+    cells[header.index("État")] = "operationnel"
+    quoted[3] = '"' + '";"'.join(cells) + '"'
+    faulty = tmp_path / "cités.csv"
+    faulty.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(quoted).encode())
+    out = tmp_path / "copie.csv"
+    assert fix(faulty, "wifi-sites", out).returncode == 0
+    before, after = faulty.read_bytes().split(b"\r\n"), out.read_bytes().split(b"\r\n")
+    assert len(before) == len(after)
+    assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [3]
+    assert "Opérationnel".encode() in after[3]
+    # A name written over two lines (a quoted line break): the whole file is written anew.
+    cells = data[2].split(";")
+    cells[header.index("Nom du site")] = '"Jardin\nVoltaire"'
+    spanning = [*data[:2], ";".join(cells), *data[3:]]
+    spanning[4] = spanning[4].replace("Opérationnel", "operationnel")
+    path = tmp_path / "sur deux lignes.csv"
+    path.write_bytes("\r\n".join(spanning).encode())
+    copy = tmp_path / "copie2.csv"
+    assert fix(path, "wifi-sites", copy).returncode == 0
+    assert validate_file(copy, registry.source("wifi-sites")).report.valid

@@ -107,15 +107,39 @@ def write(path: Path, source: Source, report: Report, output: Path, lang: str = 
         write_file(output, _workbook(state, raw.sheet, found, repaired, lang))
         return repaired
     records, text, encoding, bom = state
-    for c in found:
-        records[c.row - 1][c.position] = str(c.after)
-    ends = "\r\n" if "\r\n" in text else "\n"
-    out = io.StringIO(newline="")
-    csv.writer(out, delimiter=_delimiter(source), lineterminator=ends).writerows(records)
-    write_file(output, (BOM if bom else b"") + out.getvalue().encode(encoding))
+    write_file(
+        output, (BOM if bom else b"") + _csv_text(records, text, found, source).encode(encoding)
+    )
     repaired.listing = output.with_name(output.name + ".corrections.csv")
     write_file(repaired.listing, _listing_csv(found, repaired, lang))
     return repaired
+
+
+def _csv_text(records: list[list[str]], text: str, found: list[Correction], source: Source) -> str:
+    """The CSV file with its corrected records written anew and every other line as it was,
+    quotes included (when each record is one line); else every record written anew."""
+    ends = "\r\n" if "\r\n" in text else "\n"
+    delimiter = _delimiter(source)
+    for c in found:
+        records[c.row - 1][c.position] = str(c.after)
+    lines = text.split(ends)
+    one_line_each = len(lines) in (len(records), len(records) + 1) and all(
+        next(csv.reader([line], delimiter=delimiter), []) == original
+        for line, original in zip(lines, _reparsed(text, delimiter), strict=False)
+    )
+    if not one_line_each:
+        out = io.StringIO(newline="")
+        csv.writer(out, delimiter=delimiter, lineterminator=ends).writerows(records)
+        return out.getvalue()
+    for row in sorted({c.row for c in found}):
+        out = io.StringIO(newline="")
+        csv.writer(out, delimiter=delimiter, lineterminator="").writerow(records[row - 1])
+        lines[row - 1] = out.getvalue()
+    return ends.join(lines)
+
+
+def _reparsed(text: str, delimiter: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
 def _workbook(
