@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from opendata import settings
+from opendata.report.operations import say
 from opendata.storage import write_file
 
 log = logging.getLogger(__name__)
 TIMEOUT = 10.0
-_SIGNATURE = "\n\n— Le portail des livraisons, inclusion numérique, Ville de Paris\n"
 
 
 def configured() -> bool:
@@ -48,7 +48,7 @@ def send(to: list[str], subject: str, body: str) -> bool:
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="opendata.local")
-    message.set_content(body + _SIGNATURE)
+    message.set_content(body + say("mail_signature"))
     try:
         with smtplib.SMTP(
             settings.SMTP_HOST.get(), settings.SMTP_PORT.get(), timeout=TIMEOUT
@@ -97,45 +97,35 @@ def sender_of(raw_dir: Path, source: str, stored: str) -> dict[str, Any] | None:
     return data
 
 
-def _address(raw_dir: Path, source: str, stored: str) -> list[str]:
-    sender = sender_of(raw_dir, source, stored)
-    return [str(sender["email"])] if sender and sender.get("email") else []
-
-
-def _named(raw_dir: Path, source: str, stored: str) -> str:
-    """The file as its steward named it (the stored name when unknown)."""
+def _sender(raw_dir: Path, source: str, stored: str) -> tuple[list[str], str]:
+    """Whom to tell about ``raw/<source>/<stored>`` (none when it did not come through the
+    portal, or from an account without an address) and the file's name as its steward knows
+    it (the stored name when unknown): one read of the sender's note."""
     sender = sender_of(raw_dir, source, stored) or {}
-    return str(sender.get("name") or stored)
+    address = [str(sender["email"])] if sender.get("email") else []
+    return address, str(sender.get("name") or stored)
 
 
 def accepted(email: str, source_title: str, name: str) -> bool:
     """The steward's file is stored, waiting for the next publication."""
     return send(
         [email],
-        f"Fichier reçu : {name}",
-        f"Votre fichier « {name} » ({source_title}) est valide et a été reçu par la Ville.\n"
-        "Il sera publié à la prochaine publication ; vous recevrez un message quand il le "
-        "sera, ou s'il est retenu pour examen.",
+        say("mail_accepted_subject", name=name),
+        say("mail_accepted", name=name, title=source_title),
     )
 
 
 def held(raw_dir: Path, source: str, stored: str, reasons: list[str], note: str = "") -> None:
     """A delivery waits for a person: its sender and the data team are told why."""
     why = "\n".join(f"- {r}" for r in reasons)
-    name = _named(raw_dir, source, stored)
-    send(
-        _address(raw_dir, source, stored),
-        f"Fichier retenu pour examen : {name}",
-        f"Votre fichier « {name} » est valide mais l'équipe données doit le confirmer avant "
-        f"de le publier :\n{why}\nRien ne change pour les utilisateurs des données d'ici là.",
-    )
-    word = f"\nMot de l'expéditeur : « {note} »" if note else ""
+    address, name = _sender(raw_dir, source, stored)
+    send(address, say("mail_held_subject", name=name), say("mail_held", name=name, why=why))
+    word = say("mail_team_word", note=note) if note else ""
+    delivery = f"{source}/{stored}"
     send(
         team(),
-        f"Livraison retenue : {source}/{stored}",
-        f"La livraison {source}/{stored} est retenue :\n{why}{word}\n\nPubliez-la ou "
-        "refusez-la : opendata approve / opendata reject (ou le formulaire du run en pause "
-        "dans l'interface Prefect).",
+        say("mail_team_subject", delivery=delivery),
+        say("mail_team", delivery=delivery, why=why, word=word),
     )
 
 
@@ -143,23 +133,15 @@ def published(deliveries: list[tuple[Path, str, str]], dataset: str, version: st
     """Each sender of ``deliveries`` ((raw folder, source, stored name)) hears that their file
     is online in ``version`` of ``dataset``, with its address when the public one is set."""
     base = settings.BASE_URL.get()
-    link = f"\nLe jeu de données : {base.rstrip('/')}/{dataset}/" if base else ""
+    link = say("mail_published_link", url=f"{base.rstrip('/')}/{dataset}/") if base else ""
     for raw_dir, source, stored in deliveries:
-        name = _named(raw_dir, source, stored)
-        send(
-            _address(raw_dir, source, stored),
-            f"Fichier publié : {name}",
-            f"Votre fichier « {name} » est publié dans la version {version} du jeu de "
-            f"données « {dataset} ».{link}",
-        )
+        address, name = _sender(raw_dir, source, stored)
+        text = say("mail_published", name=name, version=version, dataset=dataset, link=link)
+        send(address, say("mail_published_subject", name=name), text)
 
 
 def rejected(raw_dir: Path, source: str, stored: str, reason: str) -> None:
     """The data team refused a held delivery: its sender hears why."""
-    name = _named(raw_dir, source, stored)
-    send(
-        _address(raw_dir, source, stored),
-        f"Fichier refusé : {name}",
-        f"L'équipe données a refusé votre fichier « {name} » : {reason}\n"
-        "Il ne sera pas publié. Corrigez-le et envoyez-le de nouveau depuis le portail.",
-    )
+    address, name = _sender(raw_dir, source, stored)
+    text = say("mail_rejected", name=name, reason=reason)
+    send(address, say("mail_rejected_subject", name=name), text)

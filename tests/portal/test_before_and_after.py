@@ -23,7 +23,7 @@ from opendata.portal.accounts import Accounts
 from opendata.portal.app import Settings, create_app
 from opendata.publish import guard, steps
 from tests.conftest import FIXTURES, RAW
-from tests.portal.test_app import PASSWORD, _csrf, _text, upload
+from tests.portal.test_app import PASSWORD, _csrf, _text, signed_in, upload
 
 pytest.importorskip("multipart")
 from starlette.testclient import TestClient
@@ -50,14 +50,6 @@ def started(root: Path) -> Iterator[Any]:
     settings.workers = 1
     with TestClient(create_app(settings)) as client:
         yield client
-
-
-def signed_in(started: Any, name: str) -> tuple[Any, str]:
-    client = TestClient(started.app, base_url="http://testserver")
-    token = _csrf(client.get("/connexion").text)
-    answer = client.post("/connexion", data={"csrf": token, "username": name, "password": PASSWORD})
-    assert answer.url.path == "/", answer.text[:300]
-    return client, _csrf(answer.text)
 
 
 def renumbered(folder: Path, places: int, name: str) -> Path:

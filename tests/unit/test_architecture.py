@@ -209,6 +209,7 @@ SAID_FROM_TABLES = [
     *sorted((ROOT / "flows").glob("*.py")),
     *sorted((SRC / "opendata" / "intake").glob("*.py")),
     *(SRC / "opendata" / "publish" / f"{name}.py" for name in ("guard", "steps", "verify")),
+    SRC / "opendata" / "notify.py",
 ]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from opendata import settings
 from opendata.storage import write_file
 
-__all__ = ["ledger_dir", "published_in", "record_inputs"]
+__all__ = ["ledger_dir", "published_in", "record_inputs", "versions"]
 
 
 def ledger_dir(published_dir: Path) -> Path:
@@ -27,10 +27,7 @@ def record_inputs(published_dir: Path, dataset: str, version: str, inputs: list[
     """Note that ``version`` of ``dataset`` holds the deliveries ``inputs`` ("source/file");
     the names published for the first time."""
     path = ledger_dir(published_dir) / f"{dataset}.json"
-    try:
-        ledger: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        ledger = {}
+    ledger = versions(published_dir, dataset)
     new = [name for name in inputs if name not in ledger]
     for name in new:
         ledger[name] = version
@@ -39,11 +36,16 @@ def record_inputs(published_dir: Path, dataset: str, version: str, inputs: list[
     return new
 
 
+def versions(published_dir: Path, dataset: str) -> dict[str, str]:
+    """Every delivery ("source/file") of ``dataset`` published so far -> its first version."""
+    try:
+        text = (ledger_dir(published_dir) / f"{dataset}.json").read_text("utf-8")
+        ledger = json.loads(text)
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+    return {str(k): str(v) for k, v in ledger.items() if v} if isinstance(ledger, dict) else {}
+
+
 def published_in(published_dir: Path, dataset: str, delivery: str) -> str | None:
     """The first version of ``dataset`` built with ``delivery`` ("source/file"), if any."""
-    try:
-        ledger = json.loads((ledger_dir(published_dir) / f"{dataset}.json").read_text("utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-    version = ledger.get(delivery)
-    return str(version) if version else None
+    return versions(published_dir, dataset).get(delivery)

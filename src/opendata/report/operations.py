@@ -65,6 +65,47 @@ SAYINGS: dict[str, tuple[str, str]] = {
     "inbox_changed": ("modifié pendant la lecture : pris au prochain passage",
                       "changed while read: taken at the next pass"),
     "record_stored": ("rangé sous", "stored as"),
+    # notify: the e-mails (French only: the stewards' and the team's language)
+    "mail_signature": ("\n\n— Le portail des livraisons, inclusion numérique, Ville de Paris\n",
+                       "\n\n— The delivery portal, digital inclusion, City of Paris\n"),
+    "mail_accepted_subject": ("Fichier reçu : {name}", "File received: {name}"),
+    "mail_accepted": (
+        "Votre fichier « {name} » ({title}) est valide et a été reçu par la Ville.\nIl sera "
+        "publié à la prochaine publication ; vous recevrez un message quand il le sera, ou "
+        "s'il est retenu pour examen.",
+        "Your file “{name}” ({title}) is valid and the City received it.\nIt will be "
+        "published with the next publication; you will hear when it is, or if it is held.",
+    ),
+    "mail_held_subject": ("Fichier retenu pour examen : {name}", "File held for review: {name}"),
+    "mail_held": (
+        "Votre fichier « {name} » est valide mais l'équipe données doit le confirmer avant de "
+        "le publier :\n{why}\nRien ne change pour les utilisateurs des données d'ici là.",
+        "Your file “{name}” is valid but the data team must confirm it before publishing "
+        "it:\n{why}\nNothing changes for the data's users meanwhile.",
+    ),
+    "mail_team_subject": ("Livraison retenue : {delivery}", "Delivery held: {delivery}"),
+    "mail_team_word": ("\nMot de l'expéditeur : « {note} »", "\nThe sender's word: “{note}”"),
+    "mail_team": (
+        "La livraison {delivery} est retenue :\n{why}{word}\n\nPubliez-la ou refusez-la : "
+        "opendata approve / opendata reject (ou le formulaire du run en pause dans "
+        "l'interface Prefect).",
+        "The delivery {delivery} is held:\n{why}{word}\n\nPublish or refuse it: opendata "
+        "approve / opendata reject (or the paused run's form in the Prefect UI).",
+    ),
+    "mail_published_subject": ("Fichier publié : {name}", "File published: {name}"),
+    "mail_published_link": ("\nLe jeu de données : {url}", "\nThe dataset: {url}"),
+    "mail_published": (
+        "Votre fichier « {name} » est publié dans la version {version} du jeu de données "
+        "« {dataset} ».{link}",
+        "Your file “{name}” is published in version {version} of the dataset “{dataset}”.{link}",
+    ),
+    "mail_rejected_subject": ("Fichier refusé : {name}", "File refused: {name}"),
+    "mail_rejected": (
+        "L'équipe données a refusé votre fichier « {name} » : {reason}\nIl ne sera pas publié. "
+        "Corrigez-le et envoyez-le de nouveau depuis le portail.",
+        "The data team refused your file “{name}”: {reason}\nIt will not be published. "
+        "Correct it and send it again from the portal.",
+    ),
     # flows: logs, run states, artifacts and the Prefect UI's forms and cards
     "flow_refused_names": ("livraison(s) refusée(s) : {names}", "refused delivery(ies): {names}"),
     "flow_not_published": (

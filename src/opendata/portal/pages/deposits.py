@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -126,9 +127,7 @@ async def deposits(request: Request, portal: Portal, account: Account) -> Respon
     query = request.query_params
     text = query.get("nom", "")[:200]
     start, end = _day(query.get("du")), _day(query.get("au"))
-    found = await asyncio.to_thread(_story, portal, account)
-    shown = history.matching(found, text, start, end)
-    rows = [_row(portal, entry, t) for entry in shown]
+    found, rows = await asyncio.to_thread(_history_rows, portal, account, text, start, end, t)
     return portal.page(
         request,
         "deposits.html",
@@ -178,7 +177,36 @@ def _story(portal: Portal, account: Account) -> list[history.Entry]:
     return sorted(found, key=lambda e: e.at, reverse=True)
 
 
-def _row(portal: Portal, entry: history.Entry, t: dict[str, str]) -> dict[str, Any]:
+def _history_rows(
+    portal: Portal,
+    account: Account,
+    text: str,
+    start: dt.date | None,
+    end: dt.date | None,
+    t: dict[str, str],
+) -> tuple[list[history.Entry], list[dict[str, Any]]]:
+    """The account's whole history and the rows of those matching the search, off the event
+    loop (a row reads the decisions and its check's files; each dataset's ledger is read once)."""
+    from opendata.publish.ledger import versions
+
+    found = _story(portal, account)
+    ledgers: dict[str, dict[str, str]] = {}
+
+    def published(source: registry.Source, stored: str) -> str | None:
+        if source.dataset not in ledgers:
+            ledgers[source.dataset] = versions(portal.root / "published", source.dataset)
+        return ledgers[source.dataset].get(f"{source.name}/{stored}")
+
+    shown = history.matching(found, text, start, end)
+    return found, [_row(portal, entry, t, published) for entry in shown]
+
+
+def _row(
+    portal: Portal,
+    entry: history.Entry,
+    t: dict[str, str],
+    published_version: Callable[[registry.Source, str], str | None],
+) -> dict[str, Any]:
     source = registry.source(entry.source)
     sent = entry.sent
     status = sent.get("status") or f"checked_{entry.verdict}"
@@ -190,7 +218,7 @@ def _row(portal: Portal, entry: history.Entry, t: dict[str, str]) -> dict[str, A
     if entry.withdrawn:
         status, text = "withdrawn", t["st_withdrawn"].format(at=paris_time(entry.withdrawn))
     elif sent.get("status") in ("accepted", "duplicate") and sent.get("stored"):
-        version = _published_version(portal, source, sent["stored"])
+        version = published_version(source, sent["stored"])
         if version:
             published = version
             text = t["st_published"].format(version=version, dataset=source.dataset)
