@@ -499,7 +499,20 @@ def test_send_a_valid_file_and_follow_it_until_published(
     assert len(stored) == 1 and stored[0].read_bytes() == SAMPLE_EPN.read_bytes()
     assert not list(jobs.folder(started.app_root, report.url.path.split("/")[-1]).glob("upload*"))
     root = started.app_root
-    assert steps.publish("digital-public-spaces", root / "raw", root / "published")
+    from opendata.validate import remembered
+
+    validated: list[str] = []
+
+    def recorded(path: Path, *args: Any, **kwargs: Any) -> Any:
+        validated.append(path.name)
+        return validate_file(path, *args, **kwargs)
+
+    validate_file = remembered.validate_file
+    with monkeypatch.context() as patched:  # nor does the publication: validated once
+        patched.setattr(remembered, "validate_file", recorded)
+        assert steps.publish("digital-public-spaces", root / "raw", root / "published")
+    assert stored[0].name not in validated
+    assert any(name.startswith("attendance-") for name in validated)  # their reference changed
     deposits = client.get("/depots").text
     version = json.loads((root / "published/digital-public-spaces/datapackage.json").read_text())[
         "version"

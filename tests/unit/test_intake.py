@@ -392,18 +392,23 @@ def test_a_report_of_the_same_bytes_and_contract_is_reused_and_no_other(
     import hashlib
 
     from opendata.report.problems import Problem, Report
+    from opendata.validate import remembered
 
     source = registry.source("epn-places")
     sample = RAW / "epn-places" / "epn-2008-01-15.xlsx"
     sha = hashlib.sha256(sample.read_bytes()).hexdigest()
     planted = Report("epn-places", "x", rows=19)  # a report the engine would not give
     planted.problems.append(Problem("missing-label", label="Code EPN", params={}))
-    reused = intake.Checked(sha, source.fingerprint, planted)
+    key = remembered.key(sha, source, tmp_path / "raw")
+    reused = intake.Checked(key, planted)
     _, report = intake.submit(sample, source, tmp_path / "raw", tmp_path / "q", checked=reused)
     assert report.flatten() == planted.flatten() and not report.valid  # it was reused
     for stale in (
-        intake.Checked("0" * 64, source.fingerprint, planted),  # other bytes
-        intake.Checked(sha, "another-contract", planted),  # another contract
+        intake.Checked(remembered.key("0" * 64, source, tmp_path / "raw2"), planted),  # bytes
+        intake.Checked(
+            remembered.key(sha, registry.source("startups"), tmp_path / "raw2"), planted
+        ),  # another contract
+        intake.Checked(remembered.key(sha, source, tmp_path / "raw2", "0.9.0"), planted),
     ):
         receipt, report = intake.submit(
             sample, source, tmp_path / "raw2", tmp_path / "q2", checked=stale

@@ -89,7 +89,7 @@ def _dry_run(names: list[str], raw_dir: Path, published_dir: Path) -> int:
     code = EXIT_VALID
     for name in names:
         dataset = registry.dataset(name)
-        collected = steps.collect(dataset, raw_dir)
+        collected = steps.collect(dataset, raw_dir, keep=False)
         if not collected.valid:
             sys.stdout.write(f"{name}: would fail: {collected.refusal()}\n")
             code = EXIT_INVALID

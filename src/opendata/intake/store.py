@@ -12,6 +12,7 @@ holding personal data, is readable by its owner only (0600 files in 0700 folders
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fnmatch
 import hashlib
@@ -26,7 +27,8 @@ from opendata.report.messages import message
 from opendata.report.problems import Problem, Report, UnreadableFile, display_name
 from opendata.report.render import as_html, as_json
 from opendata.storage import sha256_of, write_file
-from opendata.validate.file import validate_file
+from opendata.validate import remembered
+from opendata.validate.file import Validation, validate_file
 from opendata.validate.readers import safefiles
 from opendata.validate.readers.lenient import sniff_format
 
@@ -143,12 +145,13 @@ def today_in_paris() -> dt.date:
 
 @dataclass(frozen=True)
 class Checked:
-    """A report already made of a file (the portal's check): the SHA-256 of the bytes it
-    read and the fingerprint of the contract it was made under."""
+    """A validation already made of a file (the portal's check): its key
+    (:func:`opendata.validate.remembered.key`: the bytes, the contract, the referenced
+    deliveries), its report, and the folder it was kept in (None: the report only)."""
 
-    sha256: str
-    fingerprint: str
+    key: str
     report: Report
+    kept: Path | None = None
 
 
 def submit(
@@ -164,8 +167,10 @@ def submit(
     left where it is. ``name`` is the steward's file name when ``path`` is a working copy.
     A link, a folder or a special file is refused before anything is read or stored.
 
-    With ``checked``, the report of these very bytes under this very contract is reused
-    instead of validating again (any other bytes or contract: validated here)."""
+    With ``checked``, the validation of these very bytes under the same key is reused instead
+    of validating again (other bytes, another contract, a referenced delivery replaced since:
+    validated here). A stored valid file's validation is kept for the publication
+    (:mod:`opendata.validate.remembered`): it is not validated again there either."""
     original = name or path.name
     try:
         data = safefiles.read_bytes(path, source.bounds().max_file_bytes)
@@ -178,10 +183,15 @@ def submit(
         receipt = Receipt("refused", source.name, None, None, False, True, "", original, reason)
         return receipt, report
     sha256 = hashlib.sha256(data).hexdigest()
-    if checked and (checked.sha256, checked.fingerprint) == (sha256, source.fingerprint):
+    key = remembered.key(sha256, source, raw_dir)
+    validation: Validation | None = None
+    if checked and checked.key == key:
         report = Report.from_state(checked.report.to_state())  # a copy: the file name changes
+        if checked.kept is not None:
+            validation = remembered.load(checked.kept, source.name, key)
     else:
-        report = validate_file(path, source, raw_dir).report
+        validation = validate_file(path, source, raw_dir)
+        report = Report.from_state(validation.report.to_state())
     report.file = display_name(original)
     target_name = stored_name(original, delivered or today_in_paris(), sha256, source, data)
     if report.valid and not any(fnmatch.fnmatch(target_name, p) for p in source.patterns()):
@@ -191,7 +201,12 @@ def submit(
                 params={"file": report.file, "pattern": ", ".join(source.patterns())},
             )
         )
-    return _store(data, sha256, report, source, raw_dir, quarantine_dir, target_name, original)
+    stored = _store(data, sha256, report, source, raw_dir, quarantine_dir, target_name, original)
+    if stored[1].valid and validation is not None and source.engine != "arrow":
+        # Kept for the publication (a month is read once there anyway, to be counted).
+        with contextlib.suppress(OSError):  # a full disk costs a validation, not the file
+            remembered.save(remembered.store_of(raw_dir), source.name, key, validation)
+    return stored
 
 
 def _store(

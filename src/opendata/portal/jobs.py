@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import secrets
@@ -31,7 +30,7 @@ from opendata.contracts import registry
 from opendata.portal import history
 from opendata.portal.preview import failing_rows
 from opendata.report.problems import Report
-from opendata.storage import write_file
+from opendata.storage import sha256_of, write_file
 
 T = TypeVar("T")
 # A corrected copy loads the whole workbook (styles and all): offered up to this many cells
@@ -129,18 +128,20 @@ def run_check(root_text: str, check_id: str) -> str:
     update_meta(root, check_id, status="running", started=now(), started_ts=time.time())
     try:
         from opendata.publish.compare import before_sending
+        from opendata.validate import remembered
         from opendata.validate.file import validate_file
 
         source = registry.source(meta["source"])
         path = upload_path(root, check_id, meta)
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-        # What the report is of: sending reuses it for these bytes under this contract.
-        update_meta(root, check_id, sha256=digest.hexdigest(), fingerprint=source.fingerprint)
-        validation = validate_file(path, source, root / "raw", meta.get("contract_version"))
-        report = validation.report
+        version = meta.get("contract_version")
+        # What the validation is of (the bytes, the contract, the referenced deliveries):
+        # sending reuses it, and the publication after it, while that key holds.
+        sha256 = sha256_of(path)
+        key = remembered.key(sha256, source, root / "raw", version)
+        update_meta(root, check_id, sha256=sha256, key=key)
+        validation = validate_file(path, source, root / "raw", version)
+        remembered.save(folder(root, check_id), source.name, key, validation)
+        report = Report.from_state(validation.report.to_state())  # the kept one stays as made
         report.file = meta["name"]
         report.comparison = before_sending(validation, source, root / "raw", root / "published")
         _write(

@@ -41,7 +41,7 @@ def before_sending(
     a refused file, nothing published yet or nothing delivered to compare with."""
     from opendata.contracts.deliveries import list_deliveries
     from opendata.publish.ledger import published_in
-    from opendata.validate.file import validate_file
+    from opendata.validate.remembered import Memory, store_of
 
     report = validation.report
     if source.delivery != "snapshot" or not report.valid or not validation.rows:
@@ -50,8 +50,9 @@ def before_sending(
     deliveries = list_deliveries(raw_dir, source)[-(EARLIER + 1) :]
     if version is None or not deliveries:
         return None
+    kept = Memory(store_of(raw_dir), keep=False)  # the deliveries' kept validations
     delivered = [
-        _table(delivery.name, validate_file(delivery.path, source, raw_dir))
+        _table(delivery.name, kept.validate(delivery.path, source, raw_dir))
         for delivery in deliveries
     ]
     mine = _table(report.file, validation)

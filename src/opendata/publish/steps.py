@@ -34,7 +34,7 @@ from opendata.storage import (
     replace_folder,
     write_if_changed,
 )
-from opendata.validate.file import validate_file
+from opendata.validate.remembered import Memory
 
 
 def _dated_by_mtime(delivery: Delivery) -> Problem:
@@ -68,6 +68,7 @@ class Collected:
     parts: list[Any] = field(default_factory=list)
     processed: dict[str, int] = field(default_factory=dict)  # stage -> units really processed
     mtime_dated: list[dict[str, str]] = field(default_factory=list)  # placed by hand, no date
+    validated: int = 0  # department files really validated (the others' validations were kept)
 
     @property
     def valid(self) -> bool:
@@ -154,16 +155,21 @@ def collect(
     work_dir: Path | None = None,
     run: Runner | None = None,
     large: bool = True,
+    keep: bool = True,
 ) -> Collected:
     """Validate every delivery of every source of ``dataset`` (check ``valid`` before building).
 
     Snapshot sources need at least one delivery, each with a date in its name (the date a site
     disappeared is the date of the first snapshot without it); periodic sources may have none.
+    A delivery validated before under the same key (its bytes, its contract, the deliveries
+    its foreign keys look up: :mod:`opendata.validate.remembered`) is not validated again.
     Large sources (Arrow engine) are processed delivery by delivery and month by month through
     ``run``, with their intermediate files in ``work_dir`` (``large=False`` leaves them to a
     later :func:`collect_large`, as the flow does to run them as tasks of their own).
+    ``keep=False`` (a dry run) keeps no new validation.
     """
     collected = Collected({})
+    memory = Memory((work_dir or default_work_dir(raw_dir)) / "validated", keep)
     for name in dataset.sources:
         source = registry.source(name)
         deliveries = list_deliveries(raw_dir, source)
@@ -178,7 +184,9 @@ def collect(
             continue
         delivered: list[Delivered] = []
         for delivery in deliveries:
-            result = validate_file(delivery.path, source, raw_dir)
+            # The portal's check, the intake or an earlier run may have validated these very
+            # bytes already, against the same contract and referenced deliveries.
+            result = memory.validate(delivery.path, source, raw_dir)
             if delivery.dated_by == "modification-time":
                 warning = _dated_by_mtime(delivery)
                 result.report.problems.append(warning)
@@ -191,6 +199,8 @@ def collect(
             if delivery.date and (collected.newest is None or delivery.date > collected.newest):
                 collected.newest = delivery.date
         collected.inputs[name] = delivered
+        memory.prune(name)
+    collected.validated = memory.made
     return collected
 
 

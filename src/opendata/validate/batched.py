@@ -202,7 +202,7 @@ def _source_checks(
     present = [name for name in checked.columns if name in positions]
     text = {name: checked.columns[name].text.combine_chunks() for name in present}
     values = {name: checked.columns[name].values for name in present}
-    ctx = Context(text, values, labels, positions, checked.rows, raw_dir)
+    ctx = Context(text, values, labels, positions, checked.rows)
     return run_checks(source.checks, ctx)
 
 

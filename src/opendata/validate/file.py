@@ -227,7 +227,7 @@ def validate_table(raw: RawTable, report: Report, raw_dir: Path | None) -> Valid
         )
     cells = checked.cells
     values = {k: c.values for k, c in checked.columns.items()}
-    ctx = Context(cells, values, written, columns, checked.rows, raw_dir)
+    ctx = Context(cells, values, written, columns, checked.rows)
     report.problems.extend(run_checks(source.checks, ctx))
     if not len(checked.rows) and not report.errors:
         report.problems.append(Problem("empty-table"))

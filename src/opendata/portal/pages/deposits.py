@@ -99,13 +99,14 @@ def _tell_accepted(portal: Portal, account: Account, meta: dict[str, Any], store
 
 
 def submit(portal: Portal, path: Path, meta: dict[str, Any]) -> intake.Receipt:
-    """Hand the file to the intake, with the check's report of these very bytes under this
-    very contract: a month is not validated a second time in the web process."""
+    """Hand the file to the intake with the check's validation and its key (the bytes, the
+    contract, the referenced deliveries): while the key holds, nothing is validated again, in
+    the web process or in the publication."""
     source = registry.source(meta["source"])
     report = jobs.load_report(portal.root, meta["id"])
     checked = None
-    if report is not None and meta.get("sha256") and meta.get("fingerprint"):
-        checked = intake.Checked(meta["sha256"], meta["fingerprint"], report)
+    if report is not None and meta.get("key"):
+        checked = intake.Checked(meta["key"], report, jobs.folder(portal.root, meta["id"]))
     root = portal.root
     receipt, _ = intake.submit(
         path, source, root / "raw", root / "quarantine", name=meta["name"], checked=checked

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,7 +26,8 @@ class Context:
     labels: dict[str, str]  # contract label -> label as written in the file
     positions: dict[str, int]
     rows: np.ndarray  # each row's number in the file
-    raw_dir: Path | None
+    # No other delivery is seen here: a rule that needs one declares it as a foreign key, so
+    # that a kept validation's key names it (opendata.validate.remembered).
 
     def has(self, *labels: str) -> bool:
         """Whether every one of these columns is in the file."""
