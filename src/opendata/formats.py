@@ -177,6 +177,7 @@ def parquet_bytes(frame: pd.DataFrame, schema: dict[str, Any]) -> bytes:
 
 XLSX_MEDIATYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet, less its header row
+XLSX_SHEET = "données"  # the one sheet of a published workbook
 _EPOCH = dt.datetime(2000, 1, 1)  # the workbook's fixed creation date: the same bytes each run
 
 
@@ -196,7 +197,7 @@ def xlsx_bytes(frame: pd.DataFrame, schema: dict[str, Any], title: str) -> bytes
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
     book.set_properties({"title": title, "created": _EPOCH, "author": "Ville de Paris"})
-    sheet = book.add_worksheet("données")
+    sheet = book.add_worksheet(XLSX_SHEET)
     header = book.add_format({"bold": True, "bg_color": "#DDE7F2", "border": 1})
     styles = {
         "date": book.add_format({"num_format": 14}),

@@ -82,35 +82,56 @@ def _rules(spec: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in spec.get("constraints", {}).items() if k not in ("required", "enum")}
 
 
+# What a change of contract asks of a steward's file, in French: (weight, template).
+CHANGES: dict[str, tuple[str, str]] = {
+    "column_required_added": ("major", "nouvelle colonne obligatoire « {name} » à ajouter"),
+    "column_optional_added": ("minor", "nouvelle colonne facultative « {name} »"),
+    "retyped": ("major", "« {name} » : type {was} devenu {now}"),
+    "now_required": ("major", "« {name} » devient obligatoire : remplissez chaque ligne"),
+    "now_optional": ("minor", "« {name} » devient facultative"),
+    "rules_changed": ("major", "« {name} » : règles de valeur modifiées"),
+    "words_changed": ("patch", "« {name} » : titre ou description modifiés"),
+    "column_removed": ("major", "colonne « {name} » retirée du contrat : supprimez-la"),
+    "key_changed": ("major", "identifiant des lignes (clé primaire) modifié"),
+    "any_value": ("minor", "« {name} » accepte désormais toute valeur"),
+    "only_values": ("major", "« {name} » n'accepte plus que : {values}"),
+    "values_added": ("minor", "« {name} » : valeur(s) permise(s) ajoutée(s) {values}"),
+    "values_removed": ("major", "« {name} » : valeur(s) retirée(s) {values}, à remplacer"),
+}
+QUOTED = "« {value} »"  # an allowed value, as the sentences quote it
+
+
+def _change(kind: str, **params: Any) -> tuple[str, str]:
+    level, template = CHANGES[kind]
+    return level, template.format(**params)
+
+
 def differences(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str]]:
     """What changed for a file between two Table Schemas of a source: ``(weight, sentence)``
-    pairs, the sentence in French, saying what a steward must change in their file."""
+    pairs, the sentence in French (:data:`CHANGES`), saying what a steward must change in
+    their file."""
     said: list[tuple[str, str]] = []
     before, after = _fields(old), _fields(new)
     for name, spec in after.items():
         if name not in before:
-            if _required(spec):
-                said.append(("major", f"nouvelle colonne obligatoire « {name} » à ajouter"))
-            else:
-                said.append(("minor", f"nouvelle colonne facultative « {name} »"))
+            kind = "column_required_added" if _required(spec) else "column_optional_added"
+            said.append(_change(kind, name=name))
             continue
         was = before[name]
         if spec.get("type") != was.get("type"):
-            said.append(("major", f"« {name} » : type {was.get('type')} devenu {spec.get('type')}"))
+            said.append(_change("retyped", name=name, was=was.get("type"), now=spec.get("type")))
         if _required(spec) and not _required(was):
-            said.append(("major", f"« {name} » devient obligatoire : remplissez chaque ligne"))
+            said.append(_change("now_required", name=name))
         elif _required(was) and not _required(spec):
-            said.append(("minor", f"« {name} » devient facultative"))
+            said.append(_change("now_optional", name=name))
         said.extend(_allowed_changes(name, _allowed(was), _allowed(spec)))
         if _rules(spec) != _rules(was):
-            said.append(("major", f"« {name} » : règles de valeur modifiées"))
+            said.append(_change("rules_changed", name=name))
         elif spec != was:
-            said.append(("patch", f"« {name} » : titre ou description modifiés"))
-    for name in before:
-        if name not in after:
-            said.append(("major", f"colonne « {name} » retirée du contrat : supprimez-la"))
+            said.append(_change("words_changed", name=name))
+    said += [_change("column_removed", name=name) for name in before if name not in after]
     if old.get("primaryKey") != new.get("primaryKey"):
-        said.append(("major", "identifiant des lignes (clé primaire) modifié"))
+        said.append(_change("key_changed"))
     return said
 
 
@@ -120,16 +141,16 @@ def _allowed_changes(
     if was == now:
         return []
     if now is None:
-        return [("minor", f"« {name} » accepte désormais toute valeur")]
+        return [_change("any_value", name=name)]
     if was is None:
-        return [("major", f"« {name} » n'accepte plus que : {', '.join(sorted(now))}")]
+        return [_change("only_values", name=name, values=", ".join(sorted(now)))]
     said = []
     if now - was:
-        added = ", ".join(f"« {v} »" for v in sorted(now - was))
-        said.append(("minor", f"« {name} » : valeur(s) permise(s) ajoutée(s) {added}"))
+        added = ", ".join(QUOTED.format(value=v) for v in sorted(now - was))
+        said.append(_change("values_added", name=name, values=added))
     if was - now:
-        removed = ", ".join(f"« {v} »" for v in sorted(was - now))
-        said.append(("major", f"« {name} » : valeur(s) retirée(s) {removed}, à remplacer"))
+        removed = ", ".join(QUOTED.format(value=v) for v in sorted(was - now))
+        said.append(_change("values_removed", name=name, values=removed))
     return said
 
 

@@ -35,8 +35,28 @@ MIN_PASSWORD = 10
 _DUMMY = _HASHER.hash("opendata-no-such-user")
 
 
+# Why an account operation is refused, in French (the data team's command says it).
+REFUSALS = {
+    "bad_name": (
+        "nom de compte refusé : {name} ; 2 à 40 caractères, minuscules, chiffres, point, tiret "
+        "ou souligné (exemple : marie.durand)"
+    ),
+    "unknown_source": "source inconnue : {unknown} ; sources connues : {known}",
+    "no_sources": "indiquez les sources du compte (--sources a,b) ou --admin",
+    "short_password": "mot de passe trop court : au moins {minimum} caractères",
+    "exists": "le compte {name} existe déjà (opendata users remove {name})",
+    "no_account": "aucun compte {name}",
+    "bad_email": "adresse e-mail refusée : {email} (exemple : marie@paris.fr)",
+}
+
+
 class AccountError(ValueError):
     """A refused account operation, with a French sentence for the person who asked."""
+
+    @classmethod
+    def said(cls, key: str, **params: object) -> AccountError:
+        """The refusal ``key`` of :data:`REFUSALS`, filled with ``params``."""
+        return cls(REFUSALS[key].format(**params))
 
 
 @dataclass
@@ -122,23 +142,20 @@ class Accounts:
     ) -> Account:
         """Create an account; AccountError when the name, password or sources are refused."""
         if not _NAME.match(name):
-            raise AccountError(
-                f"nom de compte refusé : {name!r} ; 2 à 40 caractères, minuscules, chiffres, "
-                "point, tiret ou souligné (exemple : marie.durand)"
-            )
+            raise AccountError.said("bad_name", name=repr(name))
         unknown = [s for s in sources if s not in known]
         if unknown:
-            raise AccountError(
-                f"source inconnue : {', '.join(unknown)} ; sources connues : {', '.join(known)}"
+            raise AccountError.said(
+                "unknown_source", unknown=", ".join(unknown), known=", ".join(known)
             )
         if not sources and not admin:
-            raise AccountError("indiquez les sources du compte (--sources a,b) ou --admin")
+            raise AccountError.said("no_sources")
         if len(password) < MIN_PASSWORD:
-            raise AccountError(f"mot de passe trop court : au moins {MIN_PASSWORD} caractères")
+            raise AccountError.said("short_password", minimum=MIN_PASSWORD)
         with self._locked():
             accounts = self.load()
             if name in accounts:
-                raise AccountError(f"le compte {name} existe déjà (opendata users remove {name})")
+                raise AccountError.said("exists", name=name)
             account = Account(name, _HASHER.hash(password), sorted(set(sources)), admin)
             accounts[name] = account
             self._save(accounts)
@@ -149,7 +166,7 @@ class Accounts:
         with self._locked():
             accounts = self.load()
             if accounts.pop(name, None) is None:
-                raise AccountError(f"aucun compte {name}")
+                raise AccountError.said("no_account", name=name)
             self._save(accounts)
 
     def _change(self, name: str, change: Any) -> Any:
@@ -157,7 +174,7 @@ class Accounts:
         with self._locked():
             accounts = self.load()
             if name not in accounts:
-                raise AccountError(f"aucun compte {name}")
+                raise AccountError.said("no_account", name=name)
             result = change(accounts[name])
             self._save(accounts)
         return result
@@ -190,7 +207,7 @@ class Accounts:
         """The account's e-mail address ("" to remove it); AccountError when implausible."""
         email = email.strip()
         if email and not _EMAIL.fullmatch(email):
-            raise AccountError(f"adresse e-mail refusée : {email!r} (exemple : marie@paris.fr)")
+            raise AccountError.said("bad_email", email=repr(email))
 
         def change(account: Account) -> None:
             account.email = email
@@ -200,7 +217,7 @@ class Accounts:
     def set_password(self, name: str, password: str) -> None:
         """A new password for ``name``: every open session of the account ends."""
         if len(password) < MIN_PASSWORD:
-            raise AccountError(f"mot de passe trop court : au moins {MIN_PASSWORD} caractères")
+            raise AccountError.said("short_password", minimum=MIN_PASSWORD)
         hashed = _HASHER.hash(password)
 
         def change(account: Account) -> None:

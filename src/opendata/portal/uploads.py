@@ -236,7 +236,7 @@ def _recognisable(
         xlsxguard.check(data, books[0].bounds())
     except UnreadableFile as exc:
         text = message(Problem(exc.kind, params=exc.params), lang)
-        raise Refusal(422, f"« {name} » : {text}") from None
+        raise Refusal(422, say(lang, "upload_named", name=name, text=text)) from None
     return data, True
 
 

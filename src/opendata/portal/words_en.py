@@ -248,4 +248,27 @@ EN: dict[str, str] = {
     "help_no_contact": "Write to the City's data team, who created your account.",
     "deadline": "This file holds personal data: unless it is sent, it is deleted with this "
     "report on {deadline}. Download what you need before.",
+    # The workbooks the portal gives: the annotated copy, the errors list, the templates.
+    "book_csv_columns": "severity|cell|row|column|type|value|message",
+    "book_error": "error",
+    "book_warning": "warning",
+    "book_file": "file",
+    "book_row": "row {row}",
+    "book_errors_sheet": "Errors",
+    "book_errors_columns": "Cell|Row|Column|Problem",
+    "book_data_sheet": "Data",
+    "book_lists_sheet": "Lists",
+    "book_notice_sheet": "Notice",
+    "book_pick": "Choose a value from the list.",
+    "book_unexpected": "Unexpected value",
+    "book_title": "Delivery template: {title}",
+    "book_fill": "Fill in the sheet “{sheet}”, one row per record.",
+    "book_save_csv": "Upload this workbook as it is to the portal, or save the sheet as CSV "
+    "through File > Save as > “CSV UTF-8” (separator “{delimiter}”).",
+    "book_semicolon": "semicolon",
+    "book_check_first": "Check your file on the portal before sending it.",
+    "book_notice_columns": "Column|Required|Type|Description|Example|Allowed values",
+    "book_yes": "yes",
+    "book_no": "no",
+    "upload_named": "“{name}”: {text}",
 }

@@ -264,4 +264,27 @@ FR: dict[str, str] = {
     "help_no_contact": "Écrivez à l'équipe données de la Ville, qui vous a créé votre compte.",
     "deadline": "Ce fichier contient des données personnelles : s'il n'est pas envoyé, il est "
     "effacé avec ce rapport le {deadline}. Téléchargez ce dont vous avez besoin avant.",
+    # The workbooks the portal gives: the annotated copy, the errors list, the templates.
+    "book_csv_columns": "gravité|cellule|ligne|colonne|type|valeur|message",
+    "book_error": "erreur",
+    "book_warning": "avertissement",
+    "book_file": "fichier",
+    "book_row": "ligne {row}",
+    "book_errors_sheet": "Erreurs",
+    "book_errors_columns": "Cellule|Ligne|Colonne|Problème",
+    "book_data_sheet": "Données",
+    "book_lists_sheet": "Listes",
+    "book_notice_sheet": "Notice",
+    "book_pick": "Choisissez une valeur de la liste.",
+    "book_unexpected": "Valeur non prévue",
+    "book_title": "Modèle de livraison : {title}",
+    "book_fill": "Remplissez la feuille « {sheet} », une ligne par enregistrement.",
+    "book_save_csv": "Déposez ce classeur tel quel sur le portail, ou enregistrez la feuille en "
+    "CSV via Fichier > Enregistrer sous > « CSV UTF-8 » (séparateur « {delimiter} »).",
+    "book_semicolon": "point-virgule",
+    "book_check_first": "Vérifiez votre fichier sur le portail avant de l'envoyer.",
+    "book_notice_columns": "Colonne|Obligatoire|Type|Description|Exemple|Valeurs permises",
+    "book_yes": "oui",
+    "book_no": "non",
+    "upload_named": "« {name} » : {text}",
 }

@@ -17,27 +17,30 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from opendata.contracts.registry import Source
 from opendata.formats import defuse
+from opendata.portal.words import WORDS
+from opendata.portal.words_fr import FR
 from opendata.report.messages import example_cell, message
 from opendata.report.problems import Report, cell_reference, where_in_file
 from opendata.validate.readers import grids, xlsxguard
 
 FAULT = PatternFill("solid", fgColor="FFC7CE")  # Excel's own "bad" fill
 HEADER = Font(bold=True)
-ERRORS_SHEET = "Erreurs"
+ERRORS_SHEET = FR["book_errors_sheet"]
 
 
 def errors_csv(report: Report, lang: str = "fr") -> bytes:
     """One line per error (and warning) with its cell reference, for a spreadsheet."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["gravité", "cellule", "ligne", "colonne", "type", "valeur", "message"])
+    t = WORDS[lang if lang in WORDS else "fr"]
+    writer.writerow(t["book_csv_columns"].split("|"))
     for problem in report.errors + report.warnings:
         writer.writerow(
             [
                 defuse(value)
                 for value in (
-                    "erreur" if problem.severity == "error" else "avertissement",
-                    where_in_file(problem, report, lang) or "fichier",
+                    t["book_error"] if problem.severity == "error" else t["book_warning"],
+                    where_in_file(problem, report, lang) or t["book_file"],
                     "" if problem.row is None else str(problem.row),
                     problem.label or "",
                     problem.type,
@@ -74,7 +77,7 @@ def annotated_copy(path: Path, source: Source, report: Report) -> bytes:
     name = sheet.title
     notes: dict[str, list[str]] = {}
     listing = book.create_sheet(ERRORS_SHEET, 0)
-    listing.append(["Cellule", "Ligne", "Colonne", "Problème"])
+    listing.append(FR["book_errors_columns"].split("|"))
     for cell in listing[1]:
         cell.font = HEADER
     for problem in report.errors:
@@ -89,7 +92,7 @@ def annotated_copy(path: Path, source: Source, report: Report) -> bytes:
             link.hyperlink = Hyperlink(ref=link.coordinate, location=link.value)
             link.style = "Hyperlink"
         else:
-            link.value = "fichier" if ref is None else f"ligne {ref}"
+            link.value = FR["book_file"] if ref is None else FR["book_row"].format(row=ref)
     for ref, texts in notes.items():
         cell = sheet[ref]
         cell.fill = FAULT
@@ -122,13 +125,13 @@ def template(source: Source) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = str(source.excel.get("sheet") or "Données")[:31]
-    lists = book.create_sheet("Listes")
+    sheet.title = str(source.excel.get("sheet") or FR["book_data_sheet"])[:31]
+    lists = book.create_sheet(FR["book_lists_sheet"])
     for index, field in enumerate(source.schema["fields"], start=1):
         _template_column(sheet, lists, index, field)
     sheet.freeze_panes = "A2"
     lists.sheet_state = "hidden"
-    _notice(book.create_sheet("Notice"), source, sheet.title)
+    _notice(book.create_sheet(FR["book_notice_sheet"]), source, sheet.title)
     book.active = 0
     out = io.BytesIO()
     book.save(out)
@@ -149,11 +152,11 @@ def _template_column(sheet: Any, lists: Any, index: int, field: dict[str, Any]) 
             lists.cell(row=row, column=index, value=str(value))
         rule = DataValidation(
             type="list",
-            formula1=f"{quote_sheetname('Listes')}!${letter}$1:${letter}${len(enum)}",
+            formula1=f"{quote_sheetname(FR['book_lists_sheet'])}!${letter}$1:${letter}${len(enum)}",
             allow_blank=not constraints.get("required"),
         )
-        rule.error = "Choisissez une valeur de la liste."
-        rule.errorTitle = "Valeur non prévue"
+        rule.error = FR["book_pick"]
+        rule.errorTitle = FR["book_unexpected"]
         rule.showErrorMessage = True
     else:
         rule = DataValidation(type="custom", formula1="TRUE", allow_blank=True)
@@ -174,22 +177,16 @@ def _template_column(sheet: Any, lists: Any, index: int, field: dict[str, Any]) 
 
 def _notice(notice: Any, source: Source, sheet_title: str) -> None:
     """The notice sheet: what to fill, how to save a CSV, and every column described."""
-    notice.append([f"Modèle de livraison : {source.title}"])
+    notice.append([FR["book_title"].format(title=source.title)])
     notice["A1"].font = Font(bold=True, size=14)
-    notice.append([f"Remplissez la feuille « {sheet_title} », une ligne par enregistrement."])
+    notice.append([FR["book_fill"].format(sheet=sheet_title)])
     if source.format != "xlsx":
         delimiter = source.csv.get("delimiter", ",")
-        notice.append(
-            [
-                "Déposez ce classeur tel quel sur le portail, ou enregistrez la feuille en CSV "
-                "via Fichier > Enregistrer sous > « CSV UTF-8 » (séparateur « "
-                + ("point-virgule" if delimiter == ";" else delimiter)
-                + " »)."
-            ]
-        )
-    notice.append(["Vérifiez votre fichier sur le portail avant de l'envoyer."])
+        said = FR["book_semicolon"] if delimiter == ";" else delimiter
+        notice.append([FR["book_save_csv"].format(delimiter=said)])
+    notice.append([FR["book_check_first"]])
     notice.append([])
-    notice.append(["Colonne", "Obligatoire", "Type", "Description", "Exemple", "Valeurs permises"])
+    notice.append(FR["book_notice_columns"].split("|"))
     for cell in notice[notice.max_row]:
         cell.font = HEADER
     for field in source.schema["fields"]:
@@ -198,7 +195,7 @@ def _notice(notice: Any, source: Source, sheet_title: str) -> None:
         notice.append(
             [
                 field["name"],
-                "oui" if constraints.get("required") else "non",
+                FR["book_yes"] if constraints.get("required") else FR["book_no"],
                 message_type(field),
                 field.get("description", ""),
                 example_cell(field),

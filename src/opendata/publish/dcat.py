@@ -13,6 +13,7 @@ from typing import Any
 
 from opendata import settings
 from opendata.publish import releasestore
+from opendata.publish.words import THEMES, said
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -33,7 +34,7 @@ PUBLISHER = {
 }
 CONTACT = {
     "@type": ["vcard:Organization", "vcard:Kind"],
-    "vcard:fn": "Ville de Paris — données ouvertes",
+    "vcard:fn": said("contact"),
     "vcard:hasEmail": {"@id": "mailto:opendata@paris.fr"},
 }
 # The licence as the harvesters know it. DCAT-AP names licences by the EU authority table's IRI;
@@ -69,14 +70,6 @@ PARIS = [
     },
     {"@id": "https://sws.geonames.org/2988507/", "@type": "dct:Location"},
 ]
-# The EU data-theme vocabulary's concepts used here, with their French labels.
-THEMES = {
-    "ECON": "Économie et finances",
-    "EDUC": "Éducation, culture et sport",
-    "GOVE": "Gouvernement et secteur public",
-    "SOCI": "Population et société",
-    "TECH": "Science et technologie",
-}
 FILE_TYPES = {"csv": "CSV", "parquet": "PARQUET", "xlsx": "XLSX", "geojson": "GEOJSON"}
 
 
@@ -172,7 +165,7 @@ def _themes_and_times(descriptor: dict[str, Any]) -> dict[str, Any]:
                 "skos:prefLabel": {"@value": THEMES[t], "@language": "fr"},
                 "skos:inScheme": {
                     **_typed(f"{EU}data-theme", "skos:ConceptScheme"),
-                    "dct:title": {"@value": "Thèmes des données (UE)", "@language": "fr"},
+                    "dct:title": {"@value": said("themes_scheme"), "@language": "fr"},
                 },
             }
             for t in dcat["themes"]
@@ -211,8 +204,11 @@ def _versions(folder: Path, name: str, base: str, releases: list[str]) -> dict[s
             for v in releases
         ],
         "adms:versionNotes": {
-            "@value": f"Versions publiées : {', '.join(dated)}. Liste lisible par une "
-            f"machine : {base}{name}/{releasestore.RELEASES_INDEX}",
+            "@value": said(
+                "version_notes",
+                dated=", ".join(dated),
+                index=f"{base}{name}/{releasestore.RELEASES_INDEX}",
+            ),
             "@language": "fr",
         },
     }
@@ -259,17 +255,10 @@ def public_address(value: str | None) -> str:
     from urllib.parse import urlsplit
 
     if not value:
-        raise ValueError(
-            "l'adresse publique des fichiers publiés manque : les portails qui moissonnent le "
-            "catalogue (data.gouv.fr, CKAN) refusent ses liens relatifs. Donnez-la avec "
-            f"--base-url https://…/ ou la variable {BASE_URL_SETTING} (make serve BASE_URL=…)."
-        )
+        raise ValueError(said("base_url_missing", setting=BASE_URL_SETTING))
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ValueError(
-            f"« {value} » n'est pas une adresse publique : il faut une adresse http(s) "
-            "complète, par exemple https://donnees.paris.fr/inclusion/."
-        )
+        raise ValueError(said("base_url_invalid", value=value))
     return value if value.endswith("/") else value + "/"
 
 
@@ -293,15 +282,8 @@ def build(published_dir: Path, base: str | None = None) -> dict[str, Any]:
         "@context": CONTEXT,
         "@id": f"{base}catalog.jsonld",
         "@type": "dcat:Catalog",
-        "dct:title": {
-            "@value": "Inclusion numérique à Paris — données ouvertes",
-            "@language": "fr",
-        },
-        "dct:description": {
-            "@value": "Sites Wi-Fi, Espaces Publics Numériques, formations et jeunes entreprises "
-            "des programmes d'inclusion numérique de la Ville de Paris (2006-2008).",
-            "@language": "fr",
-        },
+        "dct:title": {"@value": said("catalog_title"), "@language": "fr"},
+        "dct:description": {"@value": said("catalog_description"), "@language": "fr"},
         "dct:publisher": PUBLISHER,
         "dct:language": FRENCH,
         "dct:spatial": PARIS,

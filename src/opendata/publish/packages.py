@@ -30,6 +30,7 @@ from opendata.formats import (
     parquet_bytes,
     xlsx_bytes,
 )
+from opendata.publish.words import said
 from opendata.report.problems import Problem
 from opendata.validate import engine
 from opendata.validate.readers import arrowcsv
@@ -284,10 +285,9 @@ def _table_resources(
                 "format": "geojson",
                 "mediatype": GEOJSON_MEDIATYPE,
                 **about,
-                "title": f"{title} (carte, GeoJSON)",
-                "description": (
-                    f"{about.get('description', '')} Une entité (Feature) par ligne, point en "
-                    "WGS 84 (longitude, latitude), tous les champs de la table en propriétés."
+                "title": said("geojson_title", title=title),
+                "description": said(
+                    "geojson_description", description=about.get("description", "")
                 ).strip(),
                 "hash": _sha256(geo_data),
                 "x-bytes": len(geo_data),

@@ -24,6 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from opendata.publish.words import said
+
 LEVELS = ("none", "patch", "minor", "major")
 EXAMPLES = 3
 
@@ -363,57 +365,64 @@ def next_version(previous: str | None, level: str, first: str) -> str:
     return f"{major}.{minor}.{patch + 1}"
 
 
-_LEVEL_FR = {"major": "majeure", "minor": "mineure", "patch": "corrective", "none": "aucune"}
-
-
 def changelog_entry(version: str, created: str | None, changes: Changes) -> str:
-    """The French changelog section of one release."""
+    """The French changelog section of one release (its words: :mod:`opendata.publish.words`)."""
     date = (created or "")[:10]
     lines = [f"## {version}" + (f" — {date}" if date else ""), ""]
     if changes.previous is None:
-        lines.append("Première publication.")
+        lines.append(said("first_release"))
     else:
-        lines.append(f"Version {_LEVEL_FR[changes.level]} (après {changes.previous}).")
+        level = said(f"level_{changes.level}")
+        lines.append(said("release_level", level=level, previous=changes.previous))
     lines += [f"- {note}" for note in changes.notes]
     for name, res in changes.resources.items():
-        if res.level == "none":
-            continue
-        parts = []
-        if res.new:
-            parts.append("nouvelle ressource")
-        if res.count("added") and not res.new:
-            parts.append(f"{res.count('added')} ligne(s) ajoutée(s)")
-        if res.count("removed"):
-            parts.append(f"{res.count('removed')} ligne(s) retirée(s)")
-        if res.count("modified"):
-            fields = sorted({f for m in res.modified for f in m["fields"]})
-            parts.append(f"{res.count('modified')} ligne(s) modifiée(s) ({', '.join(fields)})")
-        for label, names in (
-            ("champ(s) ajouté(s)", res.fields_added),
-            ("champ(s) retiré(s)", res.fields_removed),
-            ("champ(s) changeant de type", res.fields_retyped),
-        ):
-            if names:
-                parts.append(f"{label} : {', '.join(names)}")
-        if res.constraints_changed:
-            what = ", ".join(f"{n} ({', '.join(ks)})" for n, ks in res.constraints_changed.items())
-            word = "élargies" if res.constraints_loosened else "resserrées"
-            parts.append(f"contraintes {word} : {what}")
-        if res.key_changed:
-            parts.append("clé primaire modifiée")
-        lines.append(f"- `{name}` : " + " ; ".join(parts) + ".")
+        if res.level != "none":
+            lines.append(said("resource_changes", name=name, parts=" ; ".join(_said_of(res))))
     for name in changes.removed_resources:
         why = changes.retired.get(name)
-        lines.append(f"- `{name}` : ressource retirée." + (f" {why}" if why else ""))
+        lines.append(said("resource_retired", name=name) + (f" {why}" if why else ""))
     if changes.coverage:
         before, after = changes.coverage
         lines.append(
-            f"- Période couverte : du {before['start']} au {before['end']} → "
-            f"du {after['start']} au {after['end']}."
+            said(
+                "coverage",
+                start=before["start"],
+                end=before["end"],
+                new_start=after["start"],
+                new_end=after["end"],
+            )
         )
     if changes.metadata_changed:
-        lines.append("- Métadonnées mises à jour (titres, descriptions).")
+        lines.append(said("metadata_changed"))
     return "\n".join(lines) + "\n"
+
+
+def _said_of(res: ResourceChanges) -> list[str]:
+    """What changed in one resource, in the changelog's words."""
+    parts = []
+    if res.new:
+        parts.append(said("new_resource"))
+    if res.count("added") and not res.new:
+        parts.append(said("rows_added", count=res.count("added")))
+    if res.count("removed"):
+        parts.append(said("rows_removed", count=res.count("removed")))
+    if res.count("modified"):
+        fields = sorted({f for m in res.modified for f in m["fields"]})
+        parts.append(said("rows_changed", count=res.count("modified"), fields=", ".join(fields)))
+    for key, names in (
+        ("fields_added", res.fields_added),
+        ("fields_removed", res.fields_removed),
+        ("fields_retyped", res.fields_retyped),
+    ):
+        if names:
+            parts.append(said(key, names=", ".join(names)))
+    if res.constraints_changed:
+        what = ", ".join(f"{n} ({', '.join(ks)})" for n, ks in res.constraints_changed.items())
+        key = "constraints_loosened" if res.constraints_loosened else "constraints_tightened"
+        parts.append(said(key, what=what))
+    if res.key_changed:
+        parts.append(said("key_changed"))
+    return parts
 
 
 def summary(changes: Changes) -> str:

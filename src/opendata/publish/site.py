@@ -19,6 +19,7 @@ import pandas as pd
 
 from opendata.datasets.charts import charts_for
 from opendata.publish import releasestore
+from opendata.publish.words import said
 
 PREVIEW_ROWS = 10
 # Sorting and filtering the preview tables: a file beside index.html (no inline script).
@@ -37,47 +38,35 @@ def _size(n: int) -> str:
     return str(n)
 
 
-TYPE_WORDS = {
-    "string": "texte",
-    "integer": "entier",
-    "number": "nombre",
-    "boolean": "booléen (true, false)",
-    "date": "date (AAAA-MM-JJ)",
-    "datetime": "date et heure UTC",
-    "year": "année",
-    "yearmonth": "mois (AAAA-MM)",
-}
+def type_words(ftype: str) -> str:
+    """A field's type as a reader says it (the type's own name when it has no words)."""
+    try:
+        return said(f"type_{ftype}")
+    except KeyError:
+        return ftype
 
 
 def constraint_words(constraints: dict[str, Any]) -> str:
     """A field's constraints as a reader says them, in French (escaped HTML)."""
-    said = []
+    words = []
     for key, value in constraints.items():
-        if key == "required" and value:
-            said.append("obligatoire")
-        elif key == "unique" and value:
-            said.append("unique")
+        if key in ("required", "unique"):
+            if value:
+                words.append(said(key))
         elif key == "enum":
             values = ", ".join(f"<code>{html.escape(str(v))}</code>" for v in value)
-            said.append(f"une valeur parmi : {values}")
-        elif key == "pattern":
-            said.append(f"suit le motif <code>{html.escape(str(value))}</code>")
-        elif key == "minimum":
-            said.append(f"au moins {html.escape(str(value))}")
-        elif key == "maximum":
-            said.append(f"au plus {html.escape(str(value))}")
-        elif key == "minLength":
-            said.append(f"au moins {html.escape(str(value))} caractères")
-        elif key == "maxLength":
-            said.append(f"au plus {html.escape(str(value))} caractères")
+            words.append(said("enum", values=values))
+        elif key in ("pattern", "minimum", "maximum", "minLength", "maxLength"):
+            words.append(said(key, value=html.escape(str(value))))
         elif value not in (False, None):
-            said.append(f"{html.escape(key)} : {html.escape(str(value))}")
-    return " ; ".join(said)
+            escaped = html.escape(str(value))
+            words.append(said("other_constraint", name=html.escape(key), value=escaped))
+    return " ; ".join(words)
 
 
 def _fields(schema: dict[str, Any]) -> str:
     """The documentation of every field; on a phone each field is a labelled card."""
-    labels = ("Champ", "Type", "Description", "Exemple", "Contraintes")
+    labels = said("field_headers").split("|")
     rows = "".join(
         '<tr><th scope="row" data-label="{}"><code>{}</code></th><td data-label="{}">{}</td>'
         '<td data-label="{}">{}</td><td data-label="{}"><code>{}</code></td>'
@@ -85,7 +74,7 @@ def _fields(schema: dict[str, Any]) -> str:
             labels[0],
             html.escape(f["name"]),
             labels[1],
-            html.escape(TYPE_WORDS.get(f.get("type", "string"), f.get("type", "string"))),
+            html.escape(type_words(f.get("type", "string"))),
             labels[2],
             html.escape(f.get("description", "")),
             labels[3],
@@ -129,14 +118,17 @@ def _dataset(folder: Path) -> str:
     parts = [
         f'<section class="dataset" id="{html.escape(name)}"><h2>{html.escape(d["title"])}</h2>',
         f"<p>{html.escape(d['description'])}</p>",
-        f'<p class="meta">Version {html.escape(d.get("version", ""))} · mise à jour '
-        f"{html.escape(d.get('created', '')[:10])} · licence "
-        f'<a href="{html.escape(licence["path"])}">'
+        '<p class="meta">'
+        + said(
+            "dataset_meta",
+            version=html.escape(d.get("version", "")),
+            date=html.escape(d.get("created", "")[:10]),
+        )
+        + f'<a href="{html.escape(licence["path"])}">'
         f"{html.escape(licence.get('title', licence['name']))}</a> · "
         f'<a href="{name}/datapackage.json">datapackage.json</a> · '
-        f'<a href="{name}/{releasestore.CHANGELOG}">journal des versions</a> · '
-        f'<a href="{name}/{releasestore.RELEASES_INDEX}">toutes les versions '
-        "(releases.json)</a></p>",
+        f'<a href="{name}/{releasestore.CHANGELOG}">{said("changelog_link")}</a> · '
+        f'<a href="{name}/{releasestore.RELEASES_INDEX}">{said("releases_link")}</a></p>',
     ]
     for chart, inputs in charts_for(name):
         if not all((folder / f"{r}.csv").exists() for r in inputs):
@@ -150,7 +142,7 @@ def _dataset(folder: Path) -> str:
         twin = next(r for r in d["resources"] if r["name"] == res["name"] + "-parquet")
         excel = next((r for r in d["resources"] if r["name"] == res["name"] + "-xlsx"), None)
         geo = next((r for r in d["resources"] if r["name"] == res["name"] + "-geojson"), None)
-        first = f"Premières lignes : {res.get('title', res['name'])}"
+        first = said("first_rows", title=res.get("title", res["name"]))
         parts.append(
             f"<h3>{html.escape(res.get('title', res['name']))}</h3>"
             f"<p>{html.escape(res.get('description', ''))}</p>"
@@ -178,11 +170,12 @@ def _downloads(
     if not isinstance(res["path"], list):
         spreadsheet = "".join(
             f' · <a href="{name}/{other["path"]}">{label}</a> ({_size(other["x-bytes"])})'
-            for other, label in ((excel, "Excel"), (geo, "Carte (GeoJSON)"))
+            for other, label in ((excel, said("excel")), (geo, said("map")))
             if other
         )
         return (
-            f'<p>Télécharger : <a href="{name}/{res["path"]}">CSV</a> ({_size(res["bytes"])}) · '
+            f"<p>{said('download')}"
+            f'<a href="{name}/{res["path"]}">CSV</a> ({_size(res["bytes"])}) · '
             f'<a href="{name}/{twin["path"]}">Parquet</a> ({_size(twin["x-bytes"])})'
             f"{spreadsheet}</p>"
         )
@@ -191,12 +184,15 @@ def _downloads(
         period = csv_part["path"].rsplit("-", 2)[-2:]
         label = "-".join(period).rsplit(".", 1)[0]
         items.append(
-            f"<li>{html.escape(label)} ({csv_part['rows']:,} lignes) : ".replace(",", " ")
+            "<li>"
+            + said("month_rows", label=html.escape(label), rows=f"{csv_part['rows']:,}").replace(
+                ",", " "
+            )
             + f'<a href="{name}/{csv_part["path"]}">CSV</a> ({_size(csv_part["bytes"])}) · '
             f'<a href="{name}/{parquet_part["path"]}">Parquet</a> '
             f"({_size(parquet_part['bytes'])})</li>"
         )
-    return f"<p>Télécharger, un fichier par mois :</p><ul>{''.join(items)}</ul>"
+    return f"<p>{said('download_by_month')}</p><ul>{''.join(items)}</ul>"
 
 
 def render(published_dir: Path) -> str:
@@ -208,9 +204,9 @@ def render(published_dir: Path) -> str:
         '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
-        "<title>Inclusion numérique à Paris — données ouvertes</title>"
-        f"<style>{_CSS}</style></head><body><main><h1>Inclusion numérique à Paris</h1>"
-        '<p class="meta">Données ouvertes de la Ville de Paris · catalogue DCAT : '
+        f"<title>{said('page_title')}</title>"
+        f"<style>{_CSS}</style></head><body><main><h1>{said('page_heading')}</h1>"
+        f'<p class="meta">{said("page_meta")}'
         '<a href="catalog.jsonld">catalog.jsonld</a></p>'
         f'<ul>{toc}</ul>{body}</main><script src="catalogue.js" defer></script></body></html>\n'
     )

@@ -20,6 +20,12 @@ from opendata.validate.readers.lenient import RawTable, read_delivery
 
 BOM = b"\xef\xbb\xbf"
 
+# The columns of the list of corrections (its sheet, or its CSV beside the copy).
+LISTING_HEADER = {
+    "fr": ("Cellule", "Colonne", "Avant", "Après", "Pourquoi"),
+    "en": ("Cell", "Column", "Before", "After", "Why"),
+}
+
 
 class NotRepairable(Exception):
     """No corrected copy of this kind of file (``kind`` names the reason, for the message)."""
@@ -168,11 +174,7 @@ def _workbook(
 
 
 def _rows(found: list[Correction], repaired: Repaired, lang: str) -> list[list[Any]]:
-    header = (
-        ["Cellule", "Colonne", "Avant", "Après", "Pourquoi"]
-        if lang == "fr"
-        else ["Cell", "Column", "Before", "After", "Why"]
-    )
+    header = list(LISTING_HEADER[lang if lang in LISTING_HEADER else "fr"])
     lines: list[list[Any]] = [header]
     for c in found:
         before = "" if c.before is None else c.before

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opendata.report.catalogue import CATALOGUE
+from opendata.report.catalogue import CATALOGUE, PIECES
 from opendata.report.problems import Problem
 
 _DATE_FORMATS = {
@@ -50,36 +50,37 @@ def example_cell(field: dict[str, Any]) -> str:
     return str(example)
 
 
+def piece(key: str, lang: str, **params: Any) -> str:
+    """A piece of a message (:data:`~opendata.report.catalogue.PIECES`) in ``lang``."""
+    fr_text, en_text = PIECES[key]
+    return (fr_text if lang == "fr" else en_text).format(**params)
+
+
 def expected(field: dict[str, Any], lang: str) -> str:
     """What a cell of ``field`` should look like, in words, with the contract's example."""
     ftype = field.get("type", "string")
-    fr = lang == "fr"
     if ftype in ("integer", "year"):
-        text = "un nombre entier" if fr else "a whole number"
+        text = piece("integer", lang)
     elif ftype == "number":
-        decimal = field.get("decimalChar", ".")
-        if fr:
-            text = "un nombre" + (" avec une virgule décimale" if decimal == "," else "")
-        else:
-            text = "a number" + (" with a decimal comma" if decimal == "," else "")
+        comma = field.get("decimalChar", ".") == ","
+        text = piece("number", lang) + (piece("decimal_comma", lang) if comma else "")
     elif ftype in ("date", "datetime"):
-        fmt = _date_format(field.get("format", "default"), lang)
-        text = f"une date au format {fmt}" if fr else f"a date written {fmt}"
+        text = piece("date", lang, format=_date_format(field.get("format", "default"), lang))
     elif ftype == "boolean":
         words = " / ".join(field.get("trueValues", ["true"]) + field.get("falseValues", ["false"]))
-        text = f"l'une des valeurs {words}" if fr else f"one of {words}"
+        text = piece("boolean", lang, words=words)
     else:
-        text = "un texte" if fr else "a text"
+        text = piece("text", lang)
     example = field.get("example")
     if example is not None and ftype == "number":
         example = _localised_number(str(example), field)
     if example is not None:
-        text += f" (par exemple « {example} »)" if fr else f" (for example “{example}”)"
+        text += piece("example", lang, example=example)
     return text
 
 
 def _q(value: Any, lang: str) -> str:
-    return f"« {value} »" if lang == "fr" else f"“{value}”"
+    return piece("quoted", lang, value=value)
 
 
 def _key(p: Problem) -> str:
@@ -104,18 +105,15 @@ def _key(p: Problem) -> str:
 
 def _ages(p: Problem, lang: str) -> str:
     low, high = p.params.get("minimum"), p.params.get("maximum")
-    if lang == "fr":
-        if low is not None and high is not None:
-            return f"entre {low} et {high} ans"
-        return f"au plus {high} ans" if high is not None else f"au moins {low} ans"
     if low is not None and high is not None:
-        return f"between {low} and {high}"
-    return f"at most {high}" if high is not None else f"at least {low}"
+        return piece("ages_between", lang, low=low, high=high)
+    if high is not None:
+        return piece("ages_at_most", lang, high=high)
+    return piece("ages_at_least", lang, low=low)
 
 
 def _computed(p: Problem, lang: str) -> dict[str, Any]:
     """What the templates take beyond the finding's own params."""
-    fr = lang == "fr"
     prm = p.params
     field: dict[str, Any] = prm.get("field", {})
     values: dict[str, Any] = {
@@ -128,14 +126,7 @@ def _computed(p: Problem, lang: str) -> dict[str, Any]:
         values["hint"] = field.get("description", "")
         values["example"] = _q(field.get("example"), lang)
         identifies = field.get("constraints", {}).get("unique")
-        values["identifies"] = (
-            ""
-            if not identifies
-            else " Cette colonne identifie chaque ligne : sans elle, la ligne ne peut pas être "
-            "publiée."
-            if fr
-            else " This column identifies each row: without it, the row cannot be published."
-        )
+        values["identifies"] = piece("identifies", lang) if identifies else ""
     if prm.get("constraint") == "enum":
         values["permitted"] = ", ".join(_q(v, lang) for v in prm.get("bound") or [])
     if "other" in prm:
@@ -148,7 +139,7 @@ def _computed(p: Problem, lang: str) -> dict[str, Any]:
         when = ""
         if prm.get("condition"):
             listed = ", ".join(_q(v, lang) for v in prm.get("values", []))
-            when = f" pour le statut {listed}" if fr else f" for status {listed}"
+            when = piece("for_status", lang, listed=listed)
         values["when"] = when
         values.setdefault("other", _q(None, lang))
     if p.type.startswith("row-constraint"):
@@ -160,14 +151,15 @@ def _computed(p: Problem, lang: str) -> dict[str, Any]:
         values["unknown_labels"] = ", ".join(_q(u, lang) for u in prm["unknown"])
     if "allowed" in prm:
         values["national"] = " ; ".join(prm["allowed"])
+    for param in ("what", "nature", "detail"):  # a word the reader named: said in ``lang``
+        if f"{param}_{prm.get(param)}" in PIECES:
+            values[param] = piece(f"{param}_{prm[param]}", lang)
+    if p.type == "broken-json" and "line" in prm:
+        values["detail"] = piece("json_at", lang, line=prm["line"], column=prm.get("column"))
     values.setdefault("constraint", prm.get("constraint"))
     values["same"] = ""
     if prm.get("compared"):  # written otherwise, the same value once read ("03/2008")
-        values["same"] = (
-            f" (même valeur une fois lue : {_q(prm['compared'], lang)})"
-            if fr
-            else f" (the same value once read: {_q(prm['compared'], lang)})"
-        )
+        values["same"] = piece("same_once_read", lang, value=_q(prm["compared"], lang))
     return values
 
 
@@ -190,11 +182,7 @@ def message(p: Problem, lang: str = "fr", strict: bool = False) -> str:
         if strict:
             raise MessageError(f"{p.type}: {type(exc).__name__} {exc}") from exc
         where = f" ({_q(p.cell, lang)})" if p.cell else ""
-        return (
-            f"Problème de type « {p.type} »{where}. Vérifiez cette cellule."
-            if lang == "fr"
-            else f"Problem of kind “{p.type}”{where}. Check this cell."
-        )
+        return piece("no_template", lang, kind=p.type, where=where)
 
 
 def known_types() -> set[str]:

@@ -162,9 +162,9 @@ def where_in_file(problem: Problem, report: Report, lang: str = "fr") -> str | N
     or a GeoJSON file's feature and property (``entité 8, propriété « idpw »``)."""
     if not report.features or problem.row is None:
         return cell_reference(problem, report.sheet)
+    from opendata.report.catalogue import PIECES
+
     number = problem.row - 1
-    if not problem.label:
-        return f"entité {number}" if lang == "fr" else f"feature {number}"
-    if lang == "fr":
-        return f"entité {number}, propriété « {problem.label} »"
-    return f"feature {number}, property “{problem.label}”"
+    key = "where_property" if problem.label else "where_feature"
+    fr_text, en_text = PIECES[key]
+    return (fr_text if lang == "fr" else en_text).format(number=number, label=problem.label)

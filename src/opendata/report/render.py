@@ -28,6 +28,15 @@ _WORDS = {
         "file": "Fichier",
         "row": "Ligne",
         "feature": "Entité",
+        "property": "propriété",
+        "line_column": "{word} « {label} » : ",
+        "artifact_valid": "Livraison valide",
+        "artifact_refused": "Livraison refusée",
+        "artifact_unreadable": "Livraison illisible",
+        "artifact_counts": "{rows} lignes, {errors} erreur(s), {warnings} avertissement(s).",
+        "artifact_first": "Première erreur : {where}{message}",
+        "artifact_row": "ligne {row} : ",
+        "artifact_columns": "ligne|colonne|valeur|type|message",
         "column": "colonne",
         "errors_title": "Erreurs",
         "warnings_title": "Avertissements",
@@ -59,6 +68,15 @@ _WORDS = {
         "file": "File",
         "row": "Row",
         "feature": "Feature",
+        "property": "property",
+        "line_column": "{word} “{label}”: ",
+        "artifact_valid": "Valid delivery",
+        "artifact_refused": "Refused delivery",
+        "artifact_unreadable": "Unreadable delivery",
+        "artifact_counts": "{rows} rows, {errors} error(s), {warnings} warning(s).",
+        "artifact_first": "First error: {where}{message}",
+        "artifact_row": "row {row}: ",
+        "artifact_columns": "ligne|colonne|valeur|type|message",
         "column": "column",
         "errors_title": "Errors",
         "warnings_title": "Warnings",
@@ -140,10 +158,9 @@ def as_json(report: Report, lang: str = "fr") -> str:
 
 
 def _line(p: Problem, lang: str, features: bool = False) -> str:
-    word = ("propriété" if lang == "fr" else "property") if features else _WORDS[lang]["column"]
-    column = f"{word} « {p.label} » : " if p.label else ""
-    if lang == "en" and p.label:
-        column = f"{word} “{p.label}”: "
+    t = _WORDS[lang]
+    word = t["property"] if features else t["column"]
+    column = t["line_column"].format(word=word, label=p.label) if p.label else ""
     return f"    - {column}{message(p, lang)}"
 
 
@@ -285,29 +302,31 @@ def artifact(
     if personal:
         report = redacted(report)
     data = as_dict(report, "fr")
+    t = _WORDS["fr"]
     stats = data["stats"]
-    status = "Livraison valide" if report.valid else "Livraison refusée"
+    status = t["artifact_valid"] if report.valid else t["artifact_refused"]
     if report.unreadable:
-        status = "Livraison illisible"
+        status = t["artifact_unreadable"]
     lines = [
         f"# {status} : {markdown_literal(report.source)} / {markdown_literal(report.file)}",
         "",
         *([context, ""] if context else []),
-        f"{stats['rows']} lignes, {stats['errors']} erreur(s), "
-        f"{stats['warnings']} avertissement(s).",
+        t["artifact_counts"].format(**stats),
     ]
     if data["errors"]:
         first = data["errors"][0]
-        where = f"ligne {first['rowNumber']} : " if first["rowNumber"] else ""
-        lines += ["", f"Première erreur : {where}{markdown_literal(first['message'])}"]
+        where = t["artifact_row"].format(row=first["rowNumber"]) if first["rowNumber"] else ""
+        said = t["artifact_first"].format(where=where, message=markdown_literal(first["message"]))
+        lines += ["", said]
+    columns = t["artifact_columns"].split("|")
     rows = [
-        {
-            "ligne": e["rowNumber"],
-            "colonne": e["fieldName"],
-            "valeur": e["cell"],
-            "type": e["type"],
-            "message": e["message"],
-        }
+        dict(
+            zip(
+                columns,
+                (e["rowNumber"], e["fieldName"], e["cell"], e["type"], e["message"]),
+                strict=True,
+            )
+        )
         for e in data["errors"] + (data["warnings"] if warnings else [])
     ]
     return "\n".join(lines), rows

@@ -12,6 +12,15 @@ import pandas as pd
 
 from opendata.datasets.charts import Chart, bar_chart
 
+# The charts' words (French, as the catalogue page).
+WORDS = {
+    "masked": "Masqué (secret statistique)",
+    "by_dimension": "{field} des stagiaires, tous programmes et années d'entrée : effectifs des "
+    "cases publiées, et stagiaires comptés dans des cases masquées",
+    "unknown_totals": " (hors {unknown} programme-année dont le total est lui-même masqué, "
+    "comptés par leurs seules cases publiées)",
+}
+
 
 def _labels(schema: dict[str, Any], field: str) -> dict[str, str]:
     """The French label of each value of a field (its Table Schema ``categories``)."""
@@ -38,18 +47,12 @@ def _training_chart(resource: str) -> Callable[[Path], str]:
         inside = rows.merge(known[by], on=by)  # groups whose total is published
         clear = rows.groupby(dimension, sort=False)[spec["count"]].sum(min_count=0)
         hidden = int(known["enrolled"].sum() - inside[spec["count"]].sum())
-        names = [labels.get(str(v), str(v)) for v in clear.index] + ["Masqué (secret statistique)"]
+        names = [labels.get(str(v), str(v)) for v in clear.index] + [WORDS["masked"]]
         values = [float(v) for v in clear.fillna(0)] + [float(hidden)]
-        title = (
-            f"{field['title']} des stagiaires, tous programmes et années d'entrée : "
-            "effectifs des cases publiées, et stagiaires comptés dans des cases masquées"
-        )
+        title = WORDS["by_dimension"].format(field=field["title"])
         unknown = len(totals) - len(known)
         if unknown:
-            title += (
-                f" (hors {unknown} programme-année dont le total est lui-même masqué, "
-                "comptés par leurs seules cases publiées)"
-            )
+            title += WORDS["unknown_totals"].format(unknown=unknown)
         return bar_chart(title, names, values, muted=frozenset({len(values) - 1}))
 
     return chart

@@ -8,6 +8,14 @@ import pandas as pd
 
 from opendata.datasets.charts import Chart, bar_chart, line_chart
 
+# The charts' words (French, as the catalogue page).
+WORDS = {
+    "by_district": "Bornes Wi-Fi en service par arrondissement : {points} bornes des {live} "
+    "sites en service (non comptés : {pending} sites en projet ou fermés, {removed} sites "
+    "retirés)",
+    "outside_paris": "Hors Paris",
+}
+
 
 def _chart_sites(folder: Path) -> str:
     rows = pd.read_csv(folder / "sites.csv")
@@ -20,12 +28,13 @@ def _chart_sites(folder: Path) -> str:
     values = [float(v) for v in by_arr]
     outside = current[current["arrondissement"].isna()]
     if len(outside):  # the City's sites outside Paris (car pounds) have no arrondissement
-        labels.append("Hors Paris")
+        labels.append(WORDS["outside_paris"])
         values.append(float(outside["access_points"].sum()))
-    title = (
-        f"Bornes Wi-Fi en service par arrondissement : {int(sum(values))} bornes des "
-        f"{len(current)} sites en service (non comptés : {len(listed) - len(current)} sites "
-        f"en projet ou fermés, {len(rows) - len(listed)} sites retirés)"
+    title = WORDS["by_district"].format(
+        points=int(sum(values)),
+        live=len(current),
+        pending=len(listed) - len(current),
+        removed=len(rows) - len(listed),
     )
     return bar_chart(title, labels, values)
 

@@ -94,9 +94,7 @@ def _bounded_header(path: Path, delimiter: str, bounds: Bounds | None) -> list[s
     if bounds is not None:
         safefiles.check_regular(path)
         if path.stat().st_size > bounds.max_file_bytes:
-            raise UnreadableFile(
-                "too-large", limit=human_bytes(bounds.max_file_bytes), what="le fichier"
-            )
+            raise UnreadableFile("too-large", limit=human_bytes(bounds.max_file_bytes), what="file")
     header = read_header(path, delimiter)
     if bounds is not None and len(header) > bounds.max_columns:
         raise UnreadableFile("too-many-columns", row=1, limit=bounds.max_columns)
@@ -191,9 +189,7 @@ def iter_strings(
         if batch is not None:
             size += batch.nbytes
             if limit is not None and size > limit:
-                raise UnreadableFile(
-                    "too-large", limit=human_bytes(limit), what="le fichier décompressé"
-                )
+                raise UnreadableFile("too-large", limit=human_bytes(limit), what="decompressed")
             pending.append(batch)
             pending_bytes += batch.nbytes
         waiting = records + sum(b.num_rows for b in pending) + len(ragged)

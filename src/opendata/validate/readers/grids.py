@@ -57,7 +57,7 @@ def gunzip(data: bytes, limit: int) -> bytes:
             out += inflater.decompress(rest, limit + 1 - len(out))
             if len(out) > limit:
                 raise UnreadableFile(
-                    "too-large", limit=limits.human_bytes(limit), what="le fichier décompressé"
+                    "too-large", limit=limits.human_bytes(limit), what="decompressed"
                 )
             if not inflater.eof:
                 raise UnreadableFile("truncated-gzip")
@@ -114,11 +114,9 @@ def geojson_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
     try:
         document = geojson.loads(text)
     except json.JSONDecodeError as exc:
-        raise UnreadableFile(
-            "broken-json", detail=f"ligne {exc.lineno}, caractère {exc.colno}"
-        ) from None
+        raise UnreadableFile("broken-json", line=exc.lineno, column=exc.colno) from None
     except RecursionError:
-        raise UnreadableFile("broken-json", detail="imbrication trop profonde") from None
+        raise UnreadableFile("broken-json", detail="nesting") from None
     except (ValueError, TypeError, AttributeError) as exc:  # a GeoJSON object it refuses
         raise UnreadableFile("broken-json", detail=str(exc)[:200]) from None
     is_collection = isinstance(document, dict) and document.get("type") == "FeatureCollection"

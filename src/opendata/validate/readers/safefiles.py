@@ -16,13 +16,14 @@ from pathlib import Path
 from opendata.contracts import limits
 from opendata.report.problems import UnreadableFile
 
+# What a file that is not a regular one is (said in words by the catalogue's PIECES).
 _KINDS = {
-    stat.S_IFDIR: "dossier",
-    stat.S_IFIFO: "tube nommé (FIFO)",
+    stat.S_IFDIR: "folder",
+    stat.S_IFIFO: "fifo",
     stat.S_IFSOCK: "socket",
-    stat.S_IFCHR: "périphérique",
-    stat.S_IFBLK: "périphérique",
-    stat.S_IFLNK: "lien symbolique",
+    stat.S_IFCHR: "device",
+    stat.S_IFBLK: "device",
+    stat.S_IFLNK: "link",
 }
 
 
@@ -36,13 +37,13 @@ def kind_of(path: Path) -> str | None:
         raise UnreadableFile("os-error", detail=exc.strerror or str(exc)) from None
     if stat.S_ISREG(mode):
         return None
-    return _KINDS.get(stat.S_IFMT(mode), "fichier spécial")
+    return _KINDS.get(stat.S_IFMT(mode), "special")
 
 
 def check_regular(path: Path) -> None:
     """Raise :class:`UnreadableFile` unless ``path`` is a regular file (not a link)."""
     kind = kind_of(path)
-    if kind == "dossier":
+    if kind == "folder":
         raise UnreadableFile("not-a-file", path=str(path))
     if kind is not None:
         raise UnreadableFile("special-file", path=path.name, nature=kind)
@@ -59,10 +60,10 @@ def read_bytes(path: Path, limit: int) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile("special-file", path=path.name, nature="fichier spécial")
+            raise UnreadableFile("special-file", path=path.name, nature="special")
         if info.st_size > limit:
-            raise UnreadableFile("too-large", limit=limits.human_bytes(limit), what="le fichier")
+            raise UnreadableFile("too-large", limit=limits.human_bytes(limit), what="file")
         data = handle.read(limit + 1)
     if len(data) > limit:  # grew while read
-        raise UnreadableFile("too-large", limit=limits.human_bytes(limit), what="le fichier")
+        raise UnreadableFile("too-large", limit=limits.human_bytes(limit), what="file")
     return data

@@ -90,7 +90,7 @@ def _inspect(data: bytes, bounds: Bounds) -> None:
                     used += len(chunk)
                     if used > budget:
                         raise UnreadableFile(
-                            "too-large", limit=human_bytes(budget), what="le classeur décompressé"
+                            "too-large", limit=human_bytes(budget), what="decompressed-workbook"
                         )
                     window = tail + chunk
                     if is_xml and _DOCTYPE.search(window):
