@@ -497,7 +497,9 @@ def test_send_a_valid_file_and_follow_it_until_published(
     assert "accepté, en attente de publication" in sent.text
     stored = sorted((started.app_root / "raw" / "epn-places").glob("*EPN-d*"))
     assert len(stored) == 1 and stored[0].read_bytes() == SAMPLE_EPN.read_bytes()
-    assert not list(jobs.folder(started.app_root, report.url.path.split("/")[-1]).glob("upload*"))
+    check = jobs.folder(started.app_root, report.url.path.split("/")[-1])
+    assert not list(check.glob("upload*"))  # the upload and its kept cells went with it
+    assert not [p for p in check.rglob("*") if p.suffix == ".arrow"]
     root = started.app_root
     from opendata.validate import remembered
 
@@ -615,19 +617,24 @@ def test_uploads_not_sent_are_deleted_after_retention(started: Any) -> None:
     marie, marie_csrf = signed_in(started, "marie")
     other = upload(marie, marie_csrf, EVERY_ERROR)
     other_id = other.url.path.split("/")[-1]
+    valid = upload(marie, marie_csrf, SAMPLE_EPN)
+    valid_id = valid.url.path.split("/")[-1]
+    assert list(jobs.kept_dir(root, valid_id).rglob("*.arrow"))  # kept for sending...
+    assert not jobs.kept_dir(root, check_id).exists()  # (an invalid file is never sent)
     swept = jobs.sweep(root, clock=time.time() + 3600)  # personal data: after 15 minutes
     assert check_id in swept and other_id not in swept
     assert sorted(p.name for p in jobs.folder(root, check_id).iterdir()) == ["meta.json"]
     assert lea.get(report.url.path).status_code == 410
     jobs.sweep(root, clock=time.time() + 2 * 86400)
     assert not list(jobs.folder(root, other_id).glob("upload*"))
+    assert not list(jobs.folder(root, valid_id).rglob("*.arrow"))  # ...and goes with it
     assert marie.get(other.url.path).status_code == 200  # the report itself stays
     assert marie.get(other.url.path + "/annote.xlsx").status_code == 410
     # The trainee file's name (it can hold a person's name) went with the file.
     assert jobs.read_meta(root, check_id)["name"] == ""  # type: ignore[index]
     # Past the report retention (30 days), nothing is left of checks never sent.
     swept = jobs.sweep(root, clock=time.time() + 31 * 86400)
-    assert check_id in swept and other_id in swept
+    assert {check_id, other_id, valid_id} <= set(swept)
     assert not jobs.folder(root, check_id).exists() and not jobs.folder(root, other_id).exists()
     assert marie.get(other.url.path).status_code == 404
 

@@ -68,6 +68,12 @@ def folder(root: Path, check_id: str) -> Path:
     return checks_dir(root) / check_id
 
 
+def kept_dir(root: Path, check_id: str) -> Path:
+    """Where a check keeps its validation for sending (named ``upload…``: it goes with the
+    upload when the check expires, and once the intake has taken it)."""
+    return folder(root, check_id) / "upload-validation"
+
+
 def upload_path(root: Path, check_id: str, meta: dict[str, Any]) -> Path:
     return folder(root, check_id) / f"upload{meta['ext']}"
 
@@ -140,7 +146,8 @@ def run_check(root_text: str, check_id: str) -> str:
         key = remembered.key(sha256, source, root / "raw", version)
         update_meta(root, check_id, sha256=sha256, key=key)
         validation = validate_file(path, source, root / "raw", version)
-        remembered.save(folder(root, check_id), source.name, key, validation)
+        if validation.report.valid:  # what sending takes (an invalid file is not sent)
+            remembered.save(kept_dir(root, check_id), source.name, key, validation)
         report = Report.from_state(validation.report.to_state())  # the kept one stays as made
         report.file = meta["name"]
         report.comparison = before_sending(validation, source, root / "raw", root / "published")

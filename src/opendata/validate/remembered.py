@@ -121,7 +121,8 @@ def save(store: Path, source: str, name: str, validation: Validation) -> Path:
     with pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
     target = store / source / f"{name}.arrow"
-    write_file(target, sink.getvalue().to_pybytes(), private=True)
+    # Not flushed to the disk: a power cut costs a validation (a damaged entry is dropped).
+    write_file(target, sink.getvalue().to_pybytes(), private=True, durable=False)
     return target
 
 
@@ -187,7 +188,8 @@ class Memory:
         self.made += 1
         validation = validate_file(path, source, raw_dir, version, today)
         if self.keep:
-            save(self.store, source.name, name, validation)
+            with contextlib.suppress(OSError):  # a full disk costs the next run a validation
+                save(self.store, source.name, name, validation)
         return validation
 
     def prune(self, source: str) -> None:

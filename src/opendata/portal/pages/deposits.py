@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,7 @@ async def send(request: Request, portal: Portal, account: Account) -> Response:
     finally:  # only once the send is written down: a second click then finds it sent
         portal.sending.discard(check_id)
     path.unlink(missing_ok=True)  # the city's copy is under raw/ (or quarantine/) now
+    shutil.rmtree(jobs.kept_dir(portal.root, check_id), ignore_errors=True)  # and its cells
     return RedirectResponse("/depots", 303)
 
 
@@ -106,7 +108,7 @@ def submit(portal: Portal, path: Path, meta: dict[str, Any]) -> intake.Receipt:
     report = jobs.load_report(portal.root, meta["id"])
     checked = None
     if report is not None and meta.get("key"):
-        checked = intake.Checked(meta["key"], report, jobs.folder(portal.root, meta["id"]))
+        checked = intake.Checked(meta["key"], report, jobs.kept_dir(portal.root, meta["id"]))
     root = portal.root
     receipt, _ = intake.submit(
         path, source, root / "raw", root / "quarantine", name=meta["name"], checked=checked
