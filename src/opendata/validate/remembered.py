@@ -179,7 +179,8 @@ class Memory:
         if self.store is None:
             self.made += 1
             return validate_file(path, source, raw_dir, version, today)
-        name = key(sha256_of(path), source, raw_dir, version, today)
+        digest = sha256_of(path)
+        name = key(digest, source, raw_dir, version, today)
         self.used.setdefault(source.name, set()).add(name)
         kept = load(self.store, source.name, name)
         if kept is not None:
@@ -187,7 +188,8 @@ class Memory:
             return kept
         self.made += 1
         validation = validate_file(path, source, raw_dir, version, today)
-        if self.keep:
+        # Kept unless the file changed while it was read (a file placed by hand, rewritten).
+        if self.keep and sha256_of(path) == digest:
             with contextlib.suppress(OSError):  # a full disk costs the next run a validation
                 save(self.store, source.name, name, validation)
         return validation
