@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from opendata.report.catalogue import CATALOGUE, PIECES
+from opendata.report.catalogue import CATALOGUE
+from opendata.report.pieces import PIECES
 from opendata.report.problems import Problem
 
 _DATE_FORMATS = {
@@ -51,7 +52,7 @@ def example_cell(field: dict[str, Any]) -> str:
 
 
 def piece(key: str, lang: str, **params: Any) -> str:
-    """A piece of a message (:data:`~opendata.report.catalogue.PIECES`) in ``lang``."""
+    """A piece of a message (:data:`~opendata.report.pieces.PIECES`) in ``lang``."""
     fr_text, en_text = PIECES[key]
     return (fr_text if lang == "fr" else en_text).format(**params)
 

@@ -162,7 +162,7 @@ def where_in_file(problem: Problem, report: Report, lang: str = "fr") -> str | N
     or a GeoJSON file's feature and property (``entité 8, propriété « idpw »``)."""
     if not report.features or problem.row is None:
         return cell_reference(problem, report.sheet)
-    from opendata.report.catalogue import PIECES
+    from opendata.report.pieces import PIECES
 
     number = problem.row - 1
     key = "where_property" if problem.label else "where_feature"

@@ -16,7 +16,7 @@ from pathlib import Path
 from opendata.contracts import limits
 from opendata.report.problems import UnreadableFile
 
-# What a file that is not a regular one is (said in words by the catalogue's PIECES).
+# What a file that is not a regular one is (said in words by report/pieces.py).
 _KINDS = {
     stat.S_IFDIR: "folder",
     stat.S_IFIFO: "fifo",
