@@ -36,6 +36,10 @@ def sniff_format(data: bytes) -> str:
     return "text"
 
 
+BINARY_PROBE = 4096  # bytes looked at for NUL bytes: text has none
+HEADER_PROBE = 1 << 20  # a gzipped CSV's first line ends within this many bytes
+
+
 def text_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
     """The rows of a CSV, gzipped CSV or GeoJSON delivery as the reader sees them, numbered as
     a spreadsheet shows them (for the annotated copy of a steward's file)."""
@@ -48,7 +52,17 @@ def text_grid(data: bytes, source: Source) -> list[tuple[int, list[Any]]]:
 
 
 def gunzip(data: bytes, limit: int) -> bytes:
-    """Decompress, stopping at ``limit`` bytes of output (a gzip bomb costs no more)."""
+    """Decompress a gzipped CSV, stopping at ``limit`` bytes of output (a gzip bomb costs no
+    more); one whose first bytes are not text (NUL bytes: a gzip of zeros) or hold no line
+    end (no CSV header is a mebibyte long) is refused before the rest is inflated."""
+    try:
+        head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, HEADER_PROBE + 1)
+    except zlib.error:
+        raise UnreadableFile("truncated-gzip") from None
+    if b"\x00" in head[:BINARY_PROBE]:
+        raise UnreadableFile("binary")
+    if len(head) > HEADER_PROBE and b"\n" not in head and b"\r" not in head:
+        raise UnreadableFile("header-too-long", limit=limits.human_bytes(HEADER_PROBE))
     out = bytearray()
     rest = data
     try:
@@ -68,7 +82,7 @@ def gunzip(data: bytes, limit: int) -> bytes:
 
 
 def _decode(data: bytes, encodings: list[str]) -> str:
-    if b"\x00" in data[:4096]:
+    if b"\x00" in data[:BINARY_PROBE]:
         raise UnreadableFile("binary")
     for encoding in encodings:
         try:
