@@ -122,6 +122,37 @@ def test_a_code_typed_as_a_number_gets_its_zero_back_but_not_a_short_text(tmp_pa
     assert fixed.value == "07501" and fixed.number_format == "@"
     left = validate_file(out, registry.source("trainees")).report
     assert [(p.row, p.label) for p in left.errors] == [(first + 1, "Code postal")]
+    # The portal's count (the workbook streamed, the validation's columns) says the same.
+    assert _counted(faulty, "trainees") == (1, 1)
+
+
+def _counted(path: Path, name: str) -> tuple[int, int]:
+    """The corrections the copy makes, and those the portal's fast count announces."""
+    from opendata.repair.copy import count, plan
+
+    source = registry.source(name)
+    validation = validate_file(path, source)
+    return len(plan(path, source, validation.report)[1]), count(path, source, validation)
+
+
+def test_the_fast_count_finds_what_the_copy_corrects(tmp_path: Path) -> None:
+    """A workbook with its header below a title and blank lines, the coordinates of some rows
+    swapped, spaces around some names, a postal code typed as a number: the count the portal
+    shows (streamed, read-only) is the number of corrections of the copy."""
+    book = openpyxl.load_workbook(RAW / "epn-places" / "epn-2008-01-15.xlsx")
+    sheet = book["EPN"]
+    header = next(r for r in sheet.iter_rows() if any(c.value == "Identifiant" for c in r))
+    at = {c.value: c.column for c in header}
+    first = header[0].row + 1
+    for row in range(first, first + 4):
+        latitude, longitude = sheet.cell(row, at["Latitude"]), sheet.cell(row, at["Longitude"])
+        latitude.value, longitude.value = longitude.value, latitude.value
+    sheet.cell(first + 5, at["Nom"]).value = f"  {sheet.cell(first + 5, at['Nom']).value} "
+    sheet.cell(first + 6, at["Code postal"]).value = 75011  # a number, as Excel types it
+    faulty = tmp_path / "epn.xlsx"
+    book.save(faulty)
+    copied, counted = _counted(faulty, "epn-places")
+    assert copied == counted >= 9
 
 
 def column_letter(number: int) -> str:

@@ -165,7 +165,7 @@ def run_check(root_text: str, check_id: str) -> str:
         update_meta(
             root,
             check_id,
-            corrections=_certain_corrections(path, source, report),
+            corrections=_certain_corrections(path, source, validation),
             status=status,
             finished=now(),
             seconds=round(time.monotonic() - started, 3),
@@ -181,16 +181,17 @@ def run_check(root_text: str, check_id: str) -> str:
     return status
 
 
-def _certain_corrections(path: Path, source: registry.Source, report: Report) -> int:
+def _certain_corrections(path: Path, source: registry.Source, validation: Any) -> int:
     """How many cells a corrected copy would change (0 when none, or no copy of this kind)."""
+    report = validation.report
     if report.valid or report.unreadable or source.engine == "arrow" or report.profile:
         return 0
     if report.rows * len(source.labels) > REPAIR_CELLS:  # a whole workbook in memory: no
         return 0
-    from opendata.repair.copy import plan
+    from opendata.repair.copy import count
 
     try:
-        return len(plan(path, source, report)[1])
+        return count(path, source, validation)
     except Exception:  # the copy is a help: the report stands without it
         return 0
 

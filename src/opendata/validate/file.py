@@ -57,6 +57,9 @@ class Validation:
     report: Report
     rows: list[int] = field(default_factory=list)
     columns: dict[str, engine.Column] = field(default_factory=dict)
+    # Where each contract label is in the file and how it is written there (lenient reader).
+    positions: dict[str, int] = field(default_factory=dict)
+    written: dict[str, str] = field(default_factory=dict)
 
     @property
     def text(self) -> pd.DataFrame:
@@ -235,7 +238,7 @@ def validate_table(raw: RawTable, report: Report, raw_dir: Path | None) -> Valid
         k: engine.Column(k, pa.chunked_array([cells[k]]), c.absent, c.missing, c.ok, c.values)
         for k, c in checked.columns.items()
     }
-    return Validation(report, list(raw.row_numbers), kept)
+    return Validation(report, list(raw.row_numbers), kept, columns, written)
 
 
 def _schema_of_columns(schema: dict[str, Any], present: set[str]) -> dict[str, Any]:
