@@ -253,7 +253,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_200_000)
     parser.add_argument("--validate-rows", type=int, default=300_000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-frictionless", action="store_true")
     args = parser.parse_args()
     HOME.mkdir(parents=True, exist_ok=True)
