@@ -185,8 +185,10 @@ def _downloads(
         label = "-".join(period).rsplit(".", 1)[0]
         items.append(
             "<li>"
-            + said("month_rows", label=html.escape(label), rows=f"{csv_part['rows']:,}").replace(
-                ",", " "
+            + said(
+                "month_rows",
+                label=html.escape(label),
+                rows=f"{csv_part['rows']:,}".replace(",", " "),  # 99 200: French grouping
             )
             + f'<a href="{name}/{csv_part["path"]}">CSV</a> ({_size(csv_part["bytes"])}) · '
             f'<a href="{name}/{parquet_part["path"]}">Parquet</a> '
