@@ -154,3 +154,23 @@ def test_the_same_bytes_under_another_name_keep_their_own_name(
         e.name.startswith(digest[:32])
         for e in (remembered.store_of(raw_copy) / "epn-attendance").iterdir()
     )
+
+
+def test_a_store_that_cannot_be_written_costs_validations_never_the_publication(
+    raw_copy: Path, validations: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk or a read-only work folder: every file is validated, nothing fails (the
+    tests run as root, who writes anywhere: the refusals are the file system's, simulated)."""
+    assert _collect(raw_copy).valid
+    entries = sorted((remembered.store_of(raw_copy) / "epn-attendance").glob("*.arrow"))
+    entries[0].write_bytes(b"damaged")
+    refused = OSError(30, "Read-only file system")
+
+    def read_only(*args: Any, **kwargs: Any) -> None:
+        raise refused
+
+    monkeypatch.setattr(Path, "unlink", read_only)
+    monkeypatch.setattr(remembered, "write_file", read_only)
+    validations.clear()
+    collected = _collect(raw_copy)
+    assert collected.valid and len(validations) == 1  # the damaged one, validated again

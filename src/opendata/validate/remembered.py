@@ -143,7 +143,8 @@ def load(store: Path, source: str, name: str) -> Validation | None:
     except FileNotFoundError:
         return None
     except (OSError, KeyError, TypeError, ValueError, pa.ArrowException):
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a read-only store: validated again, every time
+            path.unlink(missing_ok=True)
         return None
     return Validation(report, rows, columns)
 
@@ -201,7 +202,9 @@ class Memory:
         if folder is None or not self.keep or not folder.is_dir():
             return
         keep = self.used.get(source, set())
-        for entry in folder.iterdir():
-            if entry.suffix == ".arrow" and entry.stem not in keep:
-                with contextlib.suppress(FileNotFoundError):  # another process was first
-                    entry.unlink()
+        # Another process pruned first, or the store is read-only: it stays as it is.
+        with contextlib.suppress(OSError):
+            for entry in folder.iterdir():
+                if entry.suffix == ".arrow" and entry.stem not in keep:
+                    with contextlib.suppress(OSError):
+                        entry.unlink()
