@@ -96,8 +96,11 @@ def _references(source: Source, raw_dir: Path | None) -> list[list[str]]:
 
 
 def _digest(path: Path) -> str:
-    stat = path.stat()
-    return _digest_of(path, stat.st_mtime_ns, stat.st_size)
+    try:
+        stat = path.stat()
+        return _digest_of(path, stat.st_mtime_ns, stat.st_size)
+    except OSError:  # gone or unreadable since it was listed: the validation says so
+        return "unreadable"
 
 
 @lru_cache(maxsize=64)
