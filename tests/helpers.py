@@ -17,6 +17,13 @@ def free_port() -> int:
         return port
 
 
+def header_of(sheet: Any, label: str) -> tuple[int, dict[str, int]]:
+    """The row of a worksheet's header (the first row holding ``label``) and the column
+    number of each of its labels: the sample workbooks have title rows above it."""
+    header = next(r for r in sheet.iter_rows() if any(c.value == label for c in r))
+    return header[0].row, {str(c.value): c.column for c in header if c.value is not None}
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` by its path relative to it, with its bytes: two snapshots
     are equal when nothing was added, removed or changed (a missing folder is empty)."""

@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from opendata import storage
 from opendata.publish import steps
 from tests.conftest import OPENDATA, ROOT, publish_command
+from tests.helpers import header_of
 
 pytestmark = pytest.mark.e2e
 
@@ -58,9 +59,8 @@ def _fill(folder: Path) -> Path:
 def _newer_startups(raw: Path) -> None:
     book = load_workbook(raw / "startups" / "startups-2008-09-30.xlsx")
     sheet = book["Entreprises"]
-    header = next(r for r in sheet.iter_rows() if any(c.value == "Raison sociale" for c in r))
-    column = next(c.column for c in header if c.value == "Raison sociale")
-    sheet.cell(header[0].row + 1, column).value = "Nouvelle raison sociale SAS"
+    top, column = header_of(sheet, "Raison sociale")
+    sheet.cell(top + 1, column["Raison sociale"]).value = "Nouvelle raison sociale SAS"
     book.save(raw / "startups" / "startups-2008-10-30.xlsx")
 
 

@@ -24,6 +24,7 @@ from opendata.portal.accounts import Accounts
 from opendata.portal.app import Settings, create_app
 from opendata.publish import steps
 from tests.conftest import FIXTURES, RAW
+from tests.helpers import header_of
 from tests.hostile import files as hostile
 
 pytest.importorskip("multipart")
@@ -700,10 +701,9 @@ def test_a_held_delivery_says_so_in_my_deposits_then_its_decision(
 
     book = openpyxl.load_workbook(SAMPLE_EPN)
     sheet = book["EPN"]
-    header = next(r for r in sheet.iter_rows() if any(c.value == "Identifiant" for c in r))
-    phone = next(c.column for c in header if c.value == "Téléphone")
-    for row in range(header[0].row + 1, header[0].row + 13):  # 12 of the 19 places
-        sheet.cell(row, phone).value = "01 44 55 66 77"
+    top, column = header_of(sheet, "Identifiant")
+    for row in range(top + 1, top + 13):  # 12 of the 19 places
+        sheet.cell(row, column["Téléphone"]).value = "01 44 55 66 77"
     changed = tmp_path / "EPN renumérotés.xlsx"
     book.save(changed)
     client, csrf = signed_in(started, "marie")

@@ -23,6 +23,7 @@ from opendata.portal.accounts import Accounts
 from opendata.portal.app import Settings, create_app
 from opendata.publish import guard, steps
 from tests.conftest import FIXTURES, RAW
+from tests.helpers import header_of
 from tests.portal.test_app import PASSWORD, _csrf, _text, signed_in, upload
 
 pytest.importorskip("multipart")
@@ -75,10 +76,9 @@ def renumbered(folder: Path, places: int, name: str) -> Path:
     """The sample EPN workbook with the phone number of its first ``places`` places changed."""
     book = openpyxl.load_workbook(SAMPLE_EPN)
     sheet = book["EPN"]
-    header = next(r for r in sheet.iter_rows() if any(c.value == "Identifiant" for c in r))
-    phone = next(c.column for c in header if c.value == "Téléphone")
-    for row in range(header[0].row + 1, header[0].row + 1 + places):
-        sheet.cell(row, phone).value = "01 44 55 66 77"
+    top, column = header_of(sheet, "Identifiant")
+    for row in range(top + 1, top + 1 + places):
+        sheet.cell(row, column["Téléphone"]).value = "01 44 55 66 77"
     target = folder / name
     book.save(target)
     return target
@@ -205,10 +205,8 @@ def test_a_personal_data_comparison_shows_no_value_and_keeps_no_name(
 ) -> None:
     book = openpyxl.load_workbook(RAW / "trainees" / "trainees-2008-12-31.xlsx")
     sheet = book.worksheets[0]
-    rows = list(sheet.iter_rows())
-    header = next(r for r in rows if any(c.value == "Nom" for c in r))
-    name_col = next(c.column for c in header if c.value == "Nom")
-    first = header[0].row + 1
+    top, column = header_of(sheet, "Nom")
+    name_col, first = column["Nom"], top + 1
     person = str(sheet.cell(first, name_col).value)
     sheet.cell(first, name_col).value = "Nouveaunom"
     changed = tmp_path / "stagiaires Dupont.xlsx"

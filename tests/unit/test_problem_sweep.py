@@ -30,6 +30,7 @@ from opendata.report.problems import Problem, Report
 from opendata.report.render import GROUP_AT, RENDERERS, artifact
 from opendata.validate.file import validate_file
 from tests.conftest import FIXTURES, RAW, ROOT
+from tests.helpers import header_of
 
 SRC = ROOT / "src" / "opendata"
 GOOD = ["0123456789abcdef", "PW0001", "2007-10-12 14:03:27", "60", "100", "10", "laptop", "L", "fr"]
@@ -117,14 +118,13 @@ def _planted_deliveries(folder: Path) -> list[tuple[Path, str]]:
     places = folder / "epn-site-web.xlsx"
     book = load_workbook(RAW / "epn-places" / "epn-2008-01-15.xlsx")
     sheet = book["EPN"]
-    header = next(r for r in sheet.iter_rows() if any(c.value == "Site web" for c in r))
-    column = next(c.column for c in header if c.value == "Site web")
-    sheet.cell(header[0].row + 1, column).value = 'https://epn.paris.fr/"><script>x</script>'
+    top, column = header_of(sheet, "Site web")
+    sheet.cell(top + 1, column["Site web"]).value = 'https://epn.paris.fr/"><script>x</script>'
     book.save(places)
     unlabelled = folder / "epn-unlabelled-column.xlsx"
     book = load_workbook(RAW / "epn-places" / "epn-2008-01-15.xlsx")
     sheet = book["EPN"]
-    first = next(r for r in sheet.iter_rows() if any(c.value == "Identifiant" for c in r))[0].row
+    first, _ = header_of(sheet, "Identifiant")
     for row in range(first + 1, first + 4):
         sheet.cell(row, 17).value = "note du gestionnaire"  # column Q, no header
     book.save(unlabelled)

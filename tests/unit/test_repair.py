@@ -16,6 +16,7 @@ from opendata.contracts import registry
 from opendata.repair.certain import _candidate
 from opendata.validate.file import validate_file
 from tests.conftest import OPENDATA, RAW
+from tests.helpers import header_of
 
 SITES = RAW / "wifi-sites" / "sites-2008-01-15.csv"
 
@@ -106,10 +107,8 @@ def test_a_workbook_copy_keeps_its_sheets_and_styles_and_lists_its_corrections(
 def test_a_code_typed_as_a_number_gets_its_zero_back_but_not_a_short_text(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(RAW / "trainees" / "trainees-2008-12-31.xlsx")
     sheet = book.worksheets[0]
-    rows = list(sheet.iter_rows())
-    header = next(r for r in rows if any(c.value == "Code postal" for c in r))
-    column = next(c.column for c in header if c.value == "Code postal")
-    first = header[0].row + 1
+    top, columns = header_of(sheet, "Code postal")
+    column, first = columns["Code postal"], top + 1
     sheet.cell(first, column).value = 7501  # Excel dropped the zero of 07501
     sheet.cell(first + 1, column).value = "7501"  # written so: may be 75001 or 75010
     faulty = tmp_path / "stagiaires.xlsx"
@@ -141,9 +140,8 @@ def test_the_fast_count_finds_what_the_copy_corrects(tmp_path: Path) -> None:
     shows (streamed, read-only) is the number of corrections of the copy."""
     book = openpyxl.load_workbook(RAW / "epn-places" / "epn-2008-01-15.xlsx")
     sheet = book["EPN"]
-    header = next(r for r in sheet.iter_rows() if any(c.value == "Identifiant" for c in r))
-    at = {c.value: c.column for c in header}
-    first = header[0].row + 1
+    top, at = header_of(sheet, "Identifiant")
+    first = top + 1
     for row in range(first, first + 4):
         latitude, longitude = sheet.cell(row, at["Latitude"]), sheet.cell(row, at["Longitude"])
         latitude.value, longitude.value = longitude.value, latitude.value

@@ -14,6 +14,7 @@ from opendata.report.messages import message
 from opendata.report.render import as_dict, as_text
 from opendata.validate.file import validate_file
 from tests.conftest import FIXTURES, RAW
+from tests.helpers import header_of
 
 HEADER = "Identifiant EPN;Mois;Visites;Ateliers;Participants aux ateliers;Heures d'ouverture\n"
 
@@ -37,9 +38,8 @@ def test_a_repeated_month_is_shown_as_written_with_the_form_it_is_compared_in(
 def test_a_cell_two_declarations_of_one_rule_refuse_is_said_once(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(RAW / "trainees" / "trainees-2008-12-31.xlsx")
     sheet = book.worksheets[0]
-    header = next(r for r in sheet.iter_rows() if any(c.value == "Date de naissance" for c in r))
-    column = {c.value: c.column for c in header}
-    row = header[0].row + 1
+    top, column = header_of(sheet, "Date de naissance")
+    row = top + 1
     sheet.cell(row, column["Date de naissance"]).value = dt.datetime(1930, 1, 1)
     sheet.cell(row, column["Statut à l'entrée"]).value = "Jeune de moins de 26 ans"
     sheet.cell(row, column["Programme"]).value = "Métiers de l'informatique"
