@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from typing import Any
 
 import geojson
@@ -21,6 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xlsxwriter
+
+from opendata.formulas import defuse
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -53,23 +54,6 @@ def conform(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
         else:
             columns[name] = series.astype(object).where(series.notna(), None)
     return pd.DataFrame(columns, index=frame.index).reset_index(drop=True)
-
-
-# CSV injection (OWASP): a spreadsheet runs a cell that starts with = + - @ (or a tab or a
-# carriage return before them) as a formula. Such text cells get a leading apostrophe, which
-# spreadsheets show as text and hide; numbers and phone numbers ("+33 1 44 55 66 77", "-12")
-# are not formulas and are left as they are. Parquet keeps the values unchanged.
-FORMULA_START = r"^[=+\-@\t\r]"
-NOT_A_FORMULA = r"^[+-]?[0-9][0-9 .,]*$"
-_FORMULA = re.compile(FORMULA_START)
-_PLAIN_NUMBER = re.compile(NOT_A_FORMULA)
-
-
-def defuse(value: str) -> str:
-    """``value`` safe to open in a spreadsheet (see :data:`FORMULA_START`)."""
-    if _FORMULA.match(value) and not _PLAIN_NUMBER.match(value):
-        return "'" + value
-    return value
 
 
 def _number_text(value: float) -> str:

@@ -16,7 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from opendata.contracts.registry import Source
-from opendata.formats import defuse
+from opendata.formulas import defuse
 from opendata.portal.words import WORDS
 from opendata.portal.words_fr import FR
 from opendata.report.messages import example_cell, message

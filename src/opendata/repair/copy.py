@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from opendata.contracts.registry import Source
+from opendata.formulas import defuse
 from opendata.repair.certain import WHY, Correction, corrections
 from opendata.report.problems import Report, UnreadableFile, column_letters
 from opendata.storage import write_file
@@ -219,9 +220,7 @@ def _listing_csv(found: list[Correction], repaired: Repaired, lang: str) -> byte
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     for values in _rows(found, repaired, lang):
-        writer.writerow(
-            ["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "@") else v for v in values]
-        )
+        writer.writerow([defuse(v) if isinstance(v, str) else v for v in values])
     return BOM + out.getvalue().encode("utf-8")
 
 

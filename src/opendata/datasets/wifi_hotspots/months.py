@@ -31,7 +31,7 @@ from opendata.datasets.wifi_hotspots.sessions import (
     described,
     published_fields,
 )
-from opendata.formats import FORMULA_START, NOT_A_FORMULA
+from opendata.formulas import FORMULA_START, NOT_A_FORMULA
 from opendata.storage import write_file
 from opendata.validate import engine
 
