@@ -152,14 +152,12 @@ def process_months(dataset: str, raw_dir: str, work_dir: str) -> Collected:
         return collected
     # Absolute paths: a Dask worker on another machine has another working directory.
     plan = part.stages(collected, ds, Path(raw_dir).resolve(), Path(work_dir).resolve())
-    answer = None
-    while True:
-        try:
-            stage, calls = plan.send(answer)
-        except StopIteration:
-            break
+
+    def as_tasks(stage: str, calls: list[tuple[Any, ...]]) -> list[Any]:
         futures = [stage_task(dataset, stage).submit(*call) for call in calls]
-        answer = [future.result() for future in futures]
+        return [future.result() for future in futures]
+
+    steps.drive(plan, as_tasks)
     get_run_logger().info("%s: %s parts, %s", dataset, len(collected.parts), collected.processed)
     return collected
 
