@@ -1,7 +1,7 @@
 """The operator's reader: a gzipped file decompressed by ISA-L and cut into pieces reads exactly
 as Arrow reads it in one pass (the same records, numbers, ragged records and refusals).
 
-``arrowcsv.PIECE_BYTES = 0`` makes Arrow read the whole file itself (decompression included):
+``csvpieces.PIECE_BYTES = 0`` makes Arrow read the whole file itself (decompression included):
 every case is read both ways, with pieces as small as 16 bytes so that cuts fall everywhere,
 on files with and without quotes (a quoted line break: Arrow reads from that piece on), CRLF
 and bare CR line ends, blank, short and long records, text that is not ASCII, and truncated
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import random
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,9 @@ import pytest
 
 from opendata.contracts.limits import Bounds
 from opendata.report.problems import UnreadableFile
-from opendata.validate.readers import arrowcsv
+from opendata.validate.readers import arrowcsv, csvpieces
 
-PIECE = arrowcsv.PIECE_BYTES  # the real size
+PIECE = csvpieces.PIECE_BYTES  # the real size
 
 
 def _cell(rng: random.Random, quotes: bool) -> str:
@@ -73,9 +74,34 @@ def _read(path: Path, **options: Any) -> Any:
         return ("unreadable", exc.kind)
 
 
+class _Ahead:
+    """Pieces parsed the moment they are handed over: the ragged records of the pieces ahead
+    are met before the batches of the piece before them are taken, an order the parsing
+    threads may take on a busy machine (made certain here)."""
+
+    def submit(self, function: Any, *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(function(*args))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
+@pytest.fixture(params=["one at a time", "threads", "ahead"])
+def parsing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each reading test runs as a long-lived process reads (one piece at a time), as a
+    one-file command does (pieces parsed ahead in threads), and with every piece parsed
+    ahead the moment it is cut."""
+    if request.param != "one at a time":
+        monkeypatch.setitem(csvpieces.AHEAD, "pieces", csvpieces.PARSERS)
+    if request.param == "ahead":
+        monkeypatch.setattr(csvpieces, "_parser", _Ahead)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_pieces_read_as_arrow_reads_the_whole_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, parsing: None
 ) -> None:
     rng = random.Random(seed)
     for case in range(60):
@@ -91,9 +117,9 @@ def test_pieces_read_as_arrow_reads_the_whole_file(
             options["bounds"] = Bounds(
                 10**9, rng.choice([500, 3000, 10**9]), rng.choice([5, 50, 10**6]), 50, 10**6
             )
-        monkeypatch.setattr(arrowcsv, "PIECE_BYTES", 0)
+        monkeypatch.setattr(csvpieces, "PIECE_BYTES", 0)
         whole = _read(path, **options)
-        monkeypatch.setattr(arrowcsv, "PIECE_BYTES", pieces)
+        monkeypatch.setattr(csvpieces, "PIECE_BYTES", pieces)
         assert _read(path, **options) == whole, (case, pieces, options)
 
 
@@ -103,11 +129,11 @@ def test_a_file_without_quotes_is_read_in_pieces(
     """The pieces are used (one Arrow read per piece), and a quote hands the rest to Arrow."""
     path = tmp_path / "plain.csv.gz"
     path.write_bytes(gzip.compress(b"a,b\n" + b"1,2\n" * 1000))
-    monkeypatch.setattr(arrowcsv, "PIECE_BYTES", 400)
-    batches = list(arrowcsv._record_batches(path, ["0", "1"], ",", 1 << 20, lambda n, t: "skip"))
+    monkeypatch.setattr(csvpieces, "PIECE_BYTES", 400)
+    batches = list(csvpieces.record_batches(path, ["0", "1"], ",", 1 << 20, lambda n, t: "skip"))
     assert len(batches) >= 10 and sum(b.num_rows for b in batches) == 1000
     path.write_bytes(gzip.compress(b'a,b\n"1",2\n' + b"1,2\n" * 999))
-    batches = list(arrowcsv._record_batches(path, ["0", "1"], ",", 1 << 20, lambda n, t: "skip"))
+    batches = list(csvpieces.record_batches(path, ["0", "1"], ",", 1 << 20, lambda n, t: "skip"))
     assert len(batches) == 1 and batches[0].num_rows == 1000
 
 
@@ -133,7 +159,7 @@ def _gathered(path: Path, numbers: Any, **options: Any) -> Any:
 
 @pytest.mark.parametrize("seed", range(3))
 def test_a_second_reading_for_some_records_finds_them_all(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, parsing: None
 ) -> None:
     """Reading a file again for some record numbers (the repeated keys) leaves the pieces
     without any of them unparsed: the records found are those of a whole reading."""
@@ -148,7 +174,7 @@ def test_a_second_reading_for_some_records_finds_them_all(
         numbers = sorted(every[1] + [n for n, _ in every[2]])
         chosen = rng.sample(numbers, min(len(numbers), rng.choice([0, 1, 3, 20])))
         wanted = np.array(sorted(set(chosen + rng.choice([[], [10**6]]))), dtype=np.int64)
-        monkeypatch.setattr(arrowcsv, "PIECE_BYTES", rng.choice([16, 64, 256, 4096, PIECE]))
+        monkeypatch.setattr(csvpieces, "PIECE_BYTES", rng.choice([16, 64, 256, 4096, PIECE]))
         options = {
             "block_bytes": rng.choice([256, 1 << 20]),
             "batch_bytes": rng.choice([1, 1 << 22]),

@@ -346,3 +346,31 @@ def test_a_key_form_holds_across_a_blank_record() -> None:
     checked = engine.validate_strings(strings, schema, {"SIREN": 0, "Nom": 1}, None, forms)
     assert checked.findings.triples() == [(3, None, "blank-row"), (3, None, "primary-key"),
                                           (4, None, "primary-key")]  # fmt: skip
+
+
+@pytest.mark.parametrize("repeats", [True, False])
+def test_a_pattern_matched_once_per_distinct_value_finds_the_same_cells(repeats: bool) -> None:
+    """A column that repeats its values is matched once per distinct value: the same cells
+    match as when every cell is matched, nulls and values outside the first ones included."""
+    import re
+
+    import numpy as np
+    import pyarrow as pa
+
+    from opendata.validate.engine.columns import SAMPLE, _matching
+
+    rng = random.Random(7)
+    codes = [f"PW{n:04d}" for n in range(40)] + ["PW12", "pw0001", "PW0001 "]
+    size = 6 * SAMPLE
+    if repeats:
+        values = [rng.choice(codes[:40]) for _ in range(size)]
+        for at in rng.sample(range(SAMPLE, size), 30):  # wrong codes only past the sample
+            values[at] = rng.choice([*codes[40:], None])
+    else:
+        draws = [f"PW{rng.randrange(10**6):06d}" for _ in range(size)]
+        values = [rng.choice([draw, "PW0001", None]) for draw in draws]
+    pattern = "^PW[0-9]{4}$"
+    expected = np.array([v is None or re.fullmatch(pattern[1:-1], v) is not None for v in values])
+    found = _matching(pa.array(values, pa.string()), pattern)
+    assert (found == expected).all()
+    assert not expected.all()  # some cells do not match

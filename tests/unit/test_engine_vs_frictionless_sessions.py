@@ -379,8 +379,9 @@ def test_both_readers_and_frictionless_read_integers_alike() -> None:
 def test_a_large_file_read_twice_gives_the_report_of_one_kept_in_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past ``KEEP_BYTES`` the rows the key check needs again are read from the file a second
-    time instead of kept: same report, repeats identical and different alike."""
+    """Past the bytes kept (``KEEP_BYTES``) the rows the key check needs again are read from
+    the file a second time instead of kept: same report, repeats identical and different
+    alike."""
     from opendata.validate import batched
 
     rows: list[list[str] | str] = []
@@ -393,9 +394,19 @@ def test_a_large_file_read_twice_gives_the_report_of_one_kept_in_memory(
     path.write_bytes(_csv(rows))
     source = registry.source("wifi-sessions")
     references = {"wifi-sites": pa.table({"Code site": SITES})}
+    second_readings: list[int] = []
+    gather = arrowcsv.gather_strings
+
+    def counted(*args: Any) -> arrowcsv.StringTable:
+        second_readings.append(1)
+        return gather(*args)
+
+    monkeypatch.setattr(arrowcsv, "gather_strings", counted)
     kept = batched.validate_large(path, source, None, references).report
-    monkeypatch.setattr(batched, "KEEP_BYTES", 0)
+    assert not second_readings
+    monkeypatch.setitem(batched._KEEP, "bytes", 0)
     read_twice = batched.validate_large(path, source, None, references).report
+    assert second_readings == [1]
     assert read_twice.to_state() == kept.to_state()
     assert {p.type for p in kept.problems} >= {"repeated-record", "primary-key", "missing-cell"}
 
@@ -412,3 +423,54 @@ def test_ragged_records_count_toward_the_row_bound_as_they_are_read(tmp_path: Pa
         for _ in arrowcsv.iter_strings(path, bounds=bounds({"maxRows": 1000}), block_bytes=4096):
             pass
     assert refused.value.kind == "too-many-rows"
+
+
+def test_a_command_that_checks_one_file_keeps_it_instead_of_reading_it_twice(
+    tmp_path: Path,
+) -> None:
+    """``opendata validate`` sets its process up for one file (``one_file_process``): a
+    month is kept whole for the key check (a long-lived process reads it a second time past
+    ``KEEP_BYTES``) and pandas is never imported. In a process of its own: the set-up lasts
+    for the process."""
+    import subprocess
+    import sys
+
+    rows: list[list[str] | str] = [HEADER]
+    for record in month_table("2007-10", rows=300, resent=5).to_pylist():
+        rows.append([record[h] for h in HEADER])
+    path = tmp_path / "sessions-2007-10.csv.gz"
+    path.write_bytes(_csv(rows[1:]))
+    program = f"""
+import sys
+import pyarrow as pa
+from opendata.contracts import registry
+from opendata.validate import batched
+from opendata.validate.readers import arrowcsv
+
+batched._KEEP["bytes"] = 0  # as if the month were past what a long-lived process keeps
+if sys.argv[1] == "one-file":
+    batched.one_file_process()
+readings = []
+gather = arrowcsv.gather_strings
+arrowcsv.gather_strings = lambda *args: readings.append(1) or gather(*args)
+references = {{"wifi-sites": pa.table({{"Code site": {SITES!r}}})}}
+report = batched.validate_large(
+    __import__("pathlib").Path({str(path)!r}), registry.source("wifi-sessions"), None, references
+).report
+import hashlib, json
+state = hashlib.sha256(json.dumps(report.to_state(), sort_keys=True).encode()).hexdigest()
+from opendata.validate.readers import csvpieces
+ahead = csvpieces.AHEAD["pieces"]
+print(len(readings), "pandas" in sys.modules, state, len(report.problems), ahead)
+"""
+    answers = {}
+    for mode in ("long-lived", "one-file"):
+        done = subprocess.run(
+            [sys.executable, "-c", program, mode], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        answers[mode] = done.stdout.split()
+    assert answers["long-lived"][0] == "1" and answers["one-file"][:2] == ["0", "False"]
+    assert answers["one-file"][2:4] == answers["long-lived"][2:4]  # the same report
+    assert answers["long-lived"][4] == "0" and int(answers["one-file"][4]) > 0  # parsed ahead
+    assert int(answers["one-file"][3]) > 0  # repeats found in the kept rows

@@ -23,18 +23,21 @@ def validate(args: argparse.Namespace) -> int:
     # One engine for every source, on Arrow columns: no pandas in this process (pyarrow
     # would import it on its first array conversion, a fifth of a steward's wait); the
     # comparison with what is published works on the same columns.
-    from opendata.validate.readers.prefetch import pyarrow_without_pandas
+    from opendata.validate.batched import one_file_process
 
-    pyarrow_without_pandas()
-    from opendata.publish.compare import before_sending, published_version
+    one_file_process()
     from opendata.validate.file import validate_file
 
-    compares = source.delivery == "snapshot" and published_version(
-        args.published_dir, source.dataset
-    )
+    compares = False
+    if source.delivery == "snapshot":  # a month is never compared: not imported for it
+        from opendata.publish.compare import published_version
+
+        compares = bool(published_version(args.published_dir, source.dataset))
     validation = validate_file(args.file, source, args.raw_dir, args.contract_version)
     report = validation.report
     if compares:
+        from opendata.publish.compare import before_sending
+
         report.comparison = before_sending(validation, source, args.raw_dir, args.published_dir)
     if report.unreadable:
         from opendata.report.messages import message

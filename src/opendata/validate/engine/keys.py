@@ -250,13 +250,15 @@ def _value_hashes(col: Column, ftype: str) -> np.ndarray:
 
 
 def shared(hashes: np.ndarray) -> np.ndarray:
-    """Mask of the positions whose hash another position has too (memory: one sorted copy)."""
+    """Mask of the positions whose hash another position has too (memory: one sorted copy).
+    The few shared hashes are looked up in a hash table (NumPy's set test sorted the million
+    hashes again: six times as long)."""
     ordered = np.sort(hashes)
     repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
     del ordered
     if not len(repeated):
         return np.zeros(len(hashes), dtype=bool)
-    return np.isin(hashes, repeated)
+    return mask(pc.is_in(pa.array(hashes), value_set=pa.array(repeated)))
 
 
 def key_form(col: Column, form: Callable[[str], str | None]) -> pa.Array:

@@ -4,12 +4,11 @@ ISA-L, parsed by pyarrow, the next batch read in a thread while this one is chec
 
 from __future__ import annotations
 
-import bisect
 import csv
 import gzip
 import io
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pcsv
-from isal import igzip_threaded, isal_zlib
 
 from opendata.contracts.limits import Bounds, human, human_bytes
 from opendata.report.problems import UnreadableFile
-from opendata.validate.readers import safefiles
+from opendata.validate.readers import csvpieces, safefiles
 from opendata.validate.readers.prefetch import prefetched
 
 
@@ -118,14 +115,15 @@ def _strings(
     table: pa.Table,
     records: int,
     ragged: list[tuple[int, str]],
-    final: bool,
+    until: int | None,
     delimiter: str,
     bounds: Bounds | None,
 ) -> StringTable:
     """One batch: its rows numbered after the ``records`` before it, with the ragged records
-    it holds (before records left unparsed, or at the end, every ragged one met is this
-    batch's; taken out of ``ragged``), within the row and cell bounds."""
-    numbers, mine = _number(records + 2, table.num_rows, ragged, final=final)
+    it holds (taken out of ``ragged``): those among its rows, or before record ``until``
+    (records left unparsed start there), or every one met (``until`` 0: the end); within the
+    row and cell bounds."""
+    numbers, mine = _number(records + 2, table.num_rows, ragged, until)
     parsed = [(number, next(csv.reader([text], delimiter=delimiter), [])) for number, text in mine]
     records += table.num_rows + len(mine)
     if bounds is not None and records > bounds.max_rows:
@@ -149,8 +147,9 @@ def iter_strings(
     (header = 1). Memory is that of one batch, whatever the file's size.
 
     With ``wanted`` (sorted record numbers, for a second reading of a file already checked):
-    pieces of the file holding none of them may be left unparsed (see :func:`_record_batches`),
-    so the batches hold the wanted records and some others.
+    pieces of the file holding none of them may be left unparsed (see
+    :func:`~opendata.validate.readers.csvpieces.record_batches`), so the batches hold the
+    wanted records and some others.
 
     With ``bounds``: only a regular file, at most its file and decompressed sizes, rows,
     columns and cell length (:class:`UnreadableFile` past them, raised at the batch that
@@ -173,7 +172,7 @@ def iter_strings(
     limit = None if bounds is None else bounds.max_decompressed_bytes
     max_rows = None if bounds is None else bounds.max_rows
     schema = pa.schema([(name, pa.string()) for name in names])
-    batches = _record_batches(path, names, delimiter, block_bytes, on_ragged, wanted)
+    batches = csvpieces.record_batches(path, names, delimiter, block_bytes, on_ragged, wanted)
     size, records, yielded = 0, 0, False
     pending: list[pa.RecordBatch] = []
     pending_bytes = 0
@@ -184,8 +183,9 @@ def iter_strings(
             # The record that broke the reader comes after every record it gave.
             row = records + sum(b.num_rows for b in pending) + len(ragged) + 2
             raise _read_failure(exc, row, bounds, bool(past_bound)) from None
-        skipped = item if isinstance(item, int) else 0  # records left unparsed (``wanted``)
-        batch = None if isinstance(item, int) else item
+        # Records left unparsed by a second reading (``wanted``), or a batch.
+        skipped = item if isinstance(item, csvpieces.Skipped) else None
+        batch = item if isinstance(item, pa.RecordBatch) else None
         if batch is not None:
             size += batch.nbytes
             if limit is not None and size > limit:
@@ -199,169 +199,33 @@ def iter_strings(
             continue
         if pending or ragged or not yielded:
             table = pa.Table.from_batches(pending, schema=schema)
-            strings = _strings(header, table, records, ragged, batch is None, delimiter, bounds)
+            until = 0 if item is None else (skipped.first if skipped else None)
+            strings = _strings(header, table, records, ragged, until, delimiter, bounds)
             records = strings.records
             yield strings
             yielded = True
             pending, pending_bytes = [], 0
-        records += skipped
+        records += skipped.count if skipped else 0
         if item is None:
             return
 
 
-PIECE_BYTES = 1 << 22  # decompressed text handed to the parser at a time
-_ISAL_ERROR: type[BaseException] = isal_zlib.error  # type: ignore[assignment]  # stub: instance
-
-
-def _parsed(
-    source: Any,
-    names: list[str],
-    delimiter: str,
-    block_bytes: int,
-    skip: int,
-    on_ragged: Callable[[Any], str],
-) -> Iterator[pa.RecordBatch]:
-    """Arrow's streaming CSV reader on ``source``, every cell as text, ``skip`` records left
-    out, each ragged record given to ``on_ragged`` (nothing for an empty source)."""
-    # One thread: the single-threaded parser numbers ragged records as it meets them.
-    try:
-        stream = pcsv.open_csv(
-            source,
-            read_options=pcsv.ReadOptions(
-                use_threads=False, column_names=names, skip_rows=skip, block_size=block_bytes
-            ),
-            parse_options=pcsv.ParseOptions(
-                delimiter=delimiter,
-                newlines_in_values=True,
-                ignore_empty_lines=False,
-                invalid_row_handler=on_ragged,
-            ),
-            convert_options=pcsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        if "Empty CSV file" in str(exc):
-            return
-        raise
-    yield from stream
-
-
-def _record_batches(
-    path: Path,
-    names: list[str],
-    delimiter: str,
-    block_bytes: int,
-    on_ragged: Callable[[int, str], str],
-    wanted: np.ndarray | None = None,
-) -> Iterator[pa.RecordBatch | int]:
-    """The file's data records as text batches; each ragged record goes to ``on_ragged`` with
-    its record number in the file (header = 1), which answers Arrow's "skip" or "error".
-
-    A gzipped file is decompressed by ISA-L (python-isal: twice as fast as the zlib in Arrow,
-    which set the pace of a whole month's check) in pieces cut after a line feed, each parsed
-    by Arrow from memory. Such a cut falls between two records only while no quote has been
-    met: from the first piece holding a quote (or a record longer than four pieces) to the end,
-    Arrow reads the file itself, the records already read skipped, so the records are always
-    the ones Arrow reads in one pass. A file of nothing but its header has no batch.
-
-    With ``wanted`` (sorted record numbers): a piece holding none of them is not parsed, its
-    number of records given instead (a piece without quotes has one record per line end: a
-    line feed, a carriage return and line feed, or a carriage return alone, as Arrow reads
-    them); a piece is looked at in parts of ``PART_BYTES``. A second reading of a month for a
-    few hundred repeated keys is then mostly the decompression."""
-    ragged = [0]  # ragged records met so far
-
-    def parse(source: Any, skip: int, offset: int) -> Iterator[pa.RecordBatch]:
-        def numbered(row: Any) -> str:
-            ragged[0] += 1
-            return on_ragged(int(row.number) + offset, row.text)
-
-        return _parsed(source, names, delimiter, block_bytes, skip, numbered)
-
-    with path.open("rb") as handle:
-        gzipped = handle.read(2) == b"\x1f\x8b"
-    if not gzipped:
-        yield from parse(pa.input_stream(str(path)), 1, 0)
-        return
-    records = 0  # data records parsed so far, ragged ones included
-    header_read = False
-    numbers = None if wanted is None else [int(n) for n in wanted]
-    carry = b""
-    try:
-        with igzip_threaded.open(path, "rb") as text:
-            while PIECE_BYTES > 0:  # 0: Arrow reads the whole file (the tests compare both)
-                chunk = text.read(PIECE_BYTES)
-                data = carry + chunk if carry else chunk
-                if b'"' in data or len(data) > 4 * PIECE_BYTES:
-                    break  # Arrow reads from here to the end (below)
-                cut = data.rfind(b"\n") + 1 if chunk else len(data)
-                piece, carry = data[:cut], data[cut:]
-                if piece:
-                    # Arrow numbers a piece's records from 1 (the header's piece from the header).
-                    skip, offset = (0, 1 + records) if header_read else (1, 0)
-                    header_read = True
-                    for part in [piece] if numbers is None else _parts(piece):
-                        count = 0 if numbers is None else _line_ends(part) - skip
-                        if numbers is not None and not _wanted_in(numbers, skip, offset, count):
-                            records += count
-                            yield count
-                        else:
-                            before = ragged[0]
-                            for batch in parse(pa.BufferReader(part), skip, offset):
-                                records += batch.num_rows
-                                yield batch
-                            records += ragged[0] - before
-                        skip, offset = 0, 1 + records
-                if not chunk:
-                    return
-    except (EOFError, _ISAL_ERROR, gzip.BadGzipFile) as exc:
-        raise UnreadableFile("truncated-gzip") from exc
-    # Arrow's numbers count the rows it skips: they stay those of the whole file.
-    yield from parse(pa.input_stream(str(path), compression="gzip"), 1 + records, 0)
-
-
-PART_BYTES = 1 << 16  # a second reading's unit: about 800 session records
-
-
-def _parts(piece: bytes) -> Iterator[bytes]:
-    """A piece without quotes cut after line feeds into parts of about ``PART_BYTES``."""
-    start = 0
-    while start < len(piece):
-        end = piece.find(b"\n", start + PART_BYTES) + 1 or len(piece)
-        yield piece[start:end]
-        start = end
-
-
-def _wanted_in(wanted: list[int], skip: int, offset: int, count: int) -> bool:
-    """Whether a part of ``count`` records holds one of the ``wanted`` record numbers."""
-    first = 2 if skip else offset + 1  # its first record's number
-    at = bisect.bisect_left(wanted, first)
-    return at < len(wanted) and wanted[at] < first + count
-
-
-def _line_ends(piece: bytes) -> int:
-    """Records of a piece without quotes: its line ends, and a last line without one."""
-    ends = piece.count(b"\n")
-    if b"\r" in piece:
-        ends += piece.count(b"\r") - piece.count(b"\r\n")
-    return ends + (not piece.endswith((b"\n", b"\r")))
-
-
 def _number(
-    first: int, count: int, ragged: list[tuple[int, str]], final: bool
+    first: int, count: int, ragged: list[tuple[int, str]], until: int | None = None
 ) -> tuple[np.ndarray, list[tuple[int, str]]]:
     """Record numbers of a batch of ``count`` rows whose first record is at least ``first``,
-    and the ragged records among them (taken out of ``ragged``). The reader reports ragged
-    records as it parses, a block ahead of the rows it yields: they are placed by number."""
+    and the ragged records among them (taken out of ``ragged``), or before ``until``, or all
+    (``until`` 0). The reader reports ragged records as it parses, pieces ahead of the rows it
+    yields: they are placed by number."""
     ragged.sort()  # every record before ``first`` was given to an earlier batch
     bad = np.array([n for n, _ in ragged], dtype=np.int64)
     span = np.arange(first, first + count + len(bad), dtype=np.int64)
     numbers = span[~np.isin(span, bad)][:count]
     last = int(numbers[-1]) if count else first - 1
-    taken = len(ragged) if final else int(np.searchsorted(bad, last))
+    if until == 0:
+        taken = len(ragged)
+    else:
+        taken = int(np.searchsorted(bad, last if until is None else until))
     mine = ragged[:taken]
     del ragged[:taken]
     return numbers, mine

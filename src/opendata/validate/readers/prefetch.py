@@ -14,12 +14,24 @@ import pyarrow as pa
 # Arrow's memory for a large delivery comes from jemalloc, told to give freed pages back to the
 # system at once: with the default pool (mimalloc) a month checked batch by batch kept the
 # peak of every batch mapped, some 150 MiB more than it uses (unless the user chose a pool).
+_JEMALLOC = False
 if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
         pa.jemalloc_set_decay_ms(0)
+        _JEMALLOC = True
     except NotImplementedError:  # a pyarrow built without jemalloc: keep its default
         pass
+
+SHORT_DECAY_MS = 1000
+
+
+def freed_memory_reused() -> None:
+    """For a process that reads one file and ends: freed pages are kept a second for the next
+    batch instead of given back at once (each batch's pages were mapped and zeroed again:
+    0.1 s of system time on a month of 1.2 million rows)."""
+    if _JEMALLOC:
+        pa.jemalloc_set_decay_ms(SHORT_DECAY_MS)
 
 
 class _NoPandas:

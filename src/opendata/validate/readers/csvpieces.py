@@ -1,0 +1,246 @@
+"""A machine export's CSV parsed by Arrow in pieces: decompressed by ISA-L, cut after line
+ends, the pieces parsed side by side and given back in order, each ragged record numbered
+in the whole file; a second reading leaves the pieces without a wanted record unparsed."""
+
+from __future__ import annotations
+
+import bisect
+import gzip
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
+from isal import igzip_threaded, isal_zlib
+
+from opendata.report.problems import UnreadableFile
+
+PIECE_BYTES = 1 << 22  # decompressed text handed to the parser at a time
+_ISAL_ERROR: type[BaseException] = isal_zlib.error  # type: ignore[assignment]  # stub: instance
+
+
+def _parsed(
+    source: Any,
+    names: list[str],
+    delimiter: str,
+    block_bytes: int,
+    skip: int,
+    on_ragged: Callable[[Any], str],
+) -> Iterator[pa.RecordBatch]:
+    """Arrow's streaming CSV reader on ``source``, every cell as text, ``skip`` records left
+    out, each ragged record given to ``on_ragged`` (nothing for an empty source)."""
+    # One thread: the single-threaded parser numbers ragged records as it meets them.
+    try:
+        stream = pcsv.open_csv(
+            source,
+            read_options=pcsv.ReadOptions(
+                use_threads=False, column_names=names, skip_rows=skip, block_size=block_bytes
+            ),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_ragged,
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            return
+        raise
+    yield from stream
+
+
+@dataclass
+class Skipped:
+    """Records left unparsed by a second reading: ``count`` of them from record ``first``."""
+
+    first: int
+    count: int
+
+
+def record_batches(
+    path: Path,
+    names: list[str],
+    delimiter: str,
+    block_bytes: int,
+    on_ragged: Callable[[int, str], str],
+    wanted: np.ndarray | None = None,
+) -> Iterator[pa.RecordBatch | Skipped]:
+    """The file's data records as text batches; each ragged record goes to ``on_ragged`` with
+    its record number in the file (header = 1), which answers Arrow's "skip" or "error".
+
+    A gzipped file is decompressed by ISA-L (python-isal: twice as fast as the zlib in Arrow,
+    which set the pace of a whole month's check) in pieces cut after a line feed, each parsed
+    by Arrow from memory. Such a cut falls between two records only while no quote has been
+    met: from the first piece holding a quote (or a record longer than four pieces) to the end,
+    Arrow reads the file itself, the records already read skipped, so the records are always
+    the ones Arrow reads in one pass. A file of nothing but its header has no batch.
+
+    With ``wanted`` (sorted record numbers): a piece holding none of them is not parsed, its
+    records given as :class:`Skipped` instead; a piece is looked at in parts of
+    ``PART_BYTES``. A second reading of a month for a few hundred repeated keys is then mostly
+    the decompression.
+
+    Pieces may be parsed ahead, side by side (:data:`AHEAD`), given back in order. A piece without
+    quotes has one record per line end (LF, CRLF or a lone CR, as Arrow reads them): its ragged
+    records are numbered in the file before it is parsed, whatever the order of parsing."""
+
+    def parse(source: Any, skip: int, offset: int) -> Iterator[pa.RecordBatch]:
+        return _parsed(
+            source,
+            names,
+            delimiter,
+            block_bytes,
+            skip,
+            lambda row: on_ragged(int(row.number) + offset, row.text),
+        )
+
+    with path.open("rb") as handle:
+        gzipped = handle.read(2) == b"\x1f\x8b"
+    if not gzipped:
+        yield from parse(pa.input_stream(str(path)), 1, 0)
+        return
+    records = 0  # data records handed to a parser so far, ragged ones included
+    header_read = False
+    numbers = None if wanted is None else [int(n) for n in wanted]
+    carry = b""
+    pieces = _InOrder()
+    try:
+        with igzip_threaded.open(path, "rb") as text:
+            while PIECE_BYTES > 0:  # 0: Arrow reads the whole file (the tests compare both)
+                chunk = text.read(PIECE_BYTES)
+                data = carry + chunk if carry else chunk
+                if b'"' in data or len(data) > 4 * PIECE_BYTES:
+                    break  # Arrow reads from here to the end (below)
+                cut = data.rfind(b"\n") + 1 if chunk else len(data)
+                piece, carry = data[:cut], data[cut:]
+                if piece:
+                    # Arrow numbers a piece's records from 1 (the header's piece from the header).
+                    skip, offset = (0, 1 + records) if header_read else (1, 0)
+                    header_read = True
+                    for part in [piece] if numbers is None else _parts(piece):
+                        count = _line_ends(part) - skip
+                        if numbers is not None and not _wanted_in(numbers, skip, offset, count):
+                            pieces.skipped(Skipped(2 if skip else offset + 1, count))
+                        else:
+                            pieces.parse(parse, part, skip, offset)
+                        records += count
+                        skip, offset = 0, 1 + records
+                        yield from pieces.ready(AHEAD["pieces"])
+                if not chunk:
+                    yield from pieces.ready(0)
+                    return
+        yield from pieces.ready(0)
+    except (EOFError, _ISAL_ERROR, gzip.BadGzipFile) as exc:
+        raise UnreadableFile("truncated-gzip") from exc
+    finally:
+        pieces.cancel()  # a reader left early: what it will not read is not parsed
+    # Arrow's numbers count the rows it skips: they stay those of the whole file.
+    yield from parse(pa.input_stream(str(path), compression="gzip"), 1 + records, 0)
+
+
+class _InOrder:
+    """Pieces handed to the parsing threads, given back in the order they were handed over:
+    a piece's batches (then its parser's failure, if it failed), or records left unparsed."""
+
+    def __init__(self) -> None:
+        self.waiting: deque[Future[tuple[list[pa.RecordBatch], Exception | None]] | Skipped]
+        self.waiting = deque()
+
+    def parse(self, parse: Callable[..., Iterator[pa.RecordBatch]], piece: bytes, *at: int) -> None:
+        self.waiting.append(_parser().submit(_parse_all, parse, piece, *at))
+
+    def skipped(self, records: Skipped) -> None:
+        self.waiting.append(records)
+
+    def ready(self, parsing: int) -> Iterator[pa.RecordBatch | Skipped]:
+        """What was handed over, in order, until at most ``parsing`` pieces are left."""
+        while len(self.waiting) > parsing:
+            item = self.waiting.popleft()
+            if isinstance(item, Skipped):
+                yield item
+                continue
+            batches, failure = item.result()
+            yield from batches  # the records before a failure come first, as in one pass
+            if failure is not None:
+                raise failure
+
+    def cancel(self) -> None:
+        for item in self.waiting:
+            if not isinstance(item, Skipped):
+                item.cancel()
+
+
+PARSERS = 2  # pieces parsed side by side at most (Arrow's parser releases the GIL)
+# Pieces parsed while the one before them is given back: none in a long-lived process (the
+# portal, a publication: each piece ahead is some 10 MB more at its peak, and a publication's
+# peak is bounded), more in one that checks one file and ends (:func:`parse_ahead`).
+AHEAD = {"pieces": 0}
+
+
+def parse_ahead(pieces: int) -> None:
+    """From now on in this process, parse up to ``pieces`` pieces ahead of the one given back."""
+    AHEAD["pieces"] = min(pieces, PARSERS)
+
+
+_PARSER: list[ThreadPoolExecutor] = []
+_PARSER_LOCK = threading.Lock()
+
+
+def _parser() -> ThreadPoolExecutor:
+    """The threads that parse a gzipped file's pieces, started once."""
+    with _PARSER_LOCK:
+        if not _PARSER:
+            _PARSER.append(ThreadPoolExecutor(PARSERS, thread_name_prefix="arrowcsv-parse"))
+        return _PARSER[0]
+
+
+def _parse_all(
+    parse: Callable[[Any, int, int], Iterator[pa.RecordBatch]], piece: bytes, skip: int, offset: int
+) -> tuple[list[pa.RecordBatch], Exception | None]:
+    """A piece's batches, and the parser's failure after them if it failed."""
+    batches: list[pa.RecordBatch] = []
+    try:
+        for batch in parse(pa.BufferReader(piece), skip, offset):
+            batches.append(batch)
+    except (pa.ArrowInvalid, OSError) as exc:
+        return batches, exc
+    return batches, None
+
+
+PART_BYTES = 1 << 16  # a second reading's unit: about 800 session records
+
+
+def _parts(piece: bytes) -> Iterator[bytes]:
+    """A piece without quotes cut after line feeds into parts of about ``PART_BYTES``."""
+    start = 0
+    while start < len(piece):
+        end = piece.find(b"\n", start + PART_BYTES) + 1 or len(piece)
+        yield piece[start:end]
+        start = end
+
+
+def _wanted_in(wanted: list[int], skip: int, offset: int, count: int) -> bool:
+    """Whether a part of ``count`` records holds one of the ``wanted`` record numbers."""
+    first = 2 if skip else offset + 1  # its first record's number
+    at = bisect.bisect_left(wanted, first)
+    return at < len(wanted) and wanted[at] < first + count
+
+
+def _line_ends(piece: bytes) -> int:
+    """Records of a piece without quotes: its line ends, and a last line without one."""
+    ends = int(np.count_nonzero(np.frombuffer(piece, dtype=np.uint8) == ord("\n")))
+    if b"\r" in piece:
+        ends += piece.count(b"\r") - piece.count(b"\r\n")
+    return ends + (not piece.endswith((b"\n", b"\r")))
