@@ -404,7 +404,7 @@ def test_a_large_file_read_twice_gives_the_report_of_one_kept_in_memory(
     monkeypatch.setattr(arrowcsv, "gather_strings", counted)
     kept = batched.validate_large(path, source, None, references).report
     assert not second_readings
-    monkeypatch.setitem(batched._KEEP, "bytes", 0)
+    monkeypatch.setitem(batched._PROCESS, "keep_bytes", 0)
     read_twice = batched.validate_large(path, source, None, references).report
     assert second_readings == [1]
     assert read_twice.to_state() == kept.to_state()
@@ -447,7 +447,7 @@ from opendata.contracts import registry
 from opendata.validate import batched
 from opendata.validate.readers import arrowcsv
 
-batched._KEEP["bytes"] = 0  # as if the month were past what a long-lived process keeps
+batched._PROCESS["keep_bytes"] = 0  # as if past what a long-lived process keeps
 if sys.argv[1] == "one-file":
     batched.one_file_process()
 readings = []
@@ -460,8 +460,8 @@ report = batched.validate_large(
 import hashlib, json
 state = hashlib.sha256(json.dumps(report.to_state(), sort_keys=True).encode()).hexdigest()
 from opendata.validate.readers import csvpieces
-ahead = csvpieces.AHEAD["pieces"]
-print(len(readings), "pandas" in sys.modules, state, len(report.problems), ahead)
+setup = csvpieces.AHEAD["pieces"], batched._PROCESS["batch_bytes"]
+print(len(readings), "pandas" in sys.modules, state, len(report.problems), *setup)
 """
     answers = {}
     for mode in ("long-lived", "one-file"):
@@ -472,5 +472,6 @@ print(len(readings), "pandas" in sys.modules, state, len(report.problems), ahead
         answers[mode] = done.stdout.split()
     assert answers["long-lived"][0] == "1" and answers["one-file"][:2] == ["0", "False"]
     assert answers["one-file"][2:4] == answers["long-lived"][2:4]  # the same report
-    assert answers["long-lived"][4] == "0" and int(answers["one-file"][4]) > 0  # parsed ahead
+    assert answers["long-lived"][4:] == ["0", "0"]  # one piece at a time, the reader's batches
+    assert int(answers["one-file"][4]) > 0 and int(answers["one-file"][5]) > 0
     assert int(answers["one-file"][3]) > 0  # repeats found in the kept rows
