@@ -33,6 +33,21 @@ FIXTURES = _Fixtures()
 GOLDEN = Path(__file__).parent / "golden"
 
 
+@pytest.fixture(autouse=True)
+def _a_long_lived_process() -> object:
+    """Each test starts as a long-lived process reads a large file: ``opendata validate`` run
+    in the test process (``cli.main``) sets it up for one file (``batched.one_file_process``:
+    larger batches, pieces parsed ahead, a month kept whole), which would change the reading
+    of the tests after it."""
+    from opendata.validate import batched
+    from opendata.validate.readers import csvpieces
+
+    process, ahead = dict(batched._PROCESS), dict(csvpieces.AHEAD)
+    yield
+    batched._PROCESS.update(process)
+    csvpieces.AHEAD.update(ahead)
+
+
 @pytest.fixture
 def raw_copy(tmp_path: Path) -> Path:
     """A writable copy of the committed sample deliveries."""

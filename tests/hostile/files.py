@@ -164,6 +164,27 @@ def gzip_text_bomb(folder: Path, source: str) -> Path:
     return path
 
 
+def _gzip_of(folder: Path, source: str, line: bytes) -> Path:
+    """The header, then 64 MiB of ``line`` again and again (four gzip members of 16 MiB)."""
+    member = gzip.compress(line * (16 * MB // len(line)), compresslevel=9, mtime=0)
+    path = folder / "sessions-2008-03.csv.gz"
+    with path.open("wb") as handle:
+        handle.write(gzip.compress((",".join(_header(source)) + "\n").encode(), mtime=0))
+        for _ in range(4):
+            handle.write(member)
+    return path
+
+
+def gzip_of_empty_lines(folder: Path, source: str) -> Path:
+    """67 million empty lines: each a record of one empty cell, 100 KB once gzipped."""
+    return _gzip_of(folder, source, b"\n")
+
+
+def gzip_of_short_records(folder: Path, source: str) -> Path:
+    """33 million records of one cell: a wrong delimiter, or not the expected export."""
+    return _gzip_of(folder, source, b"x\n")
+
+
 def one_huge_line(folder: Path, source: str) -> Path:
     """One line of 200 MB (gzipped for the operator's months, plain for the others)."""
     if source == "wifi-sessions":
@@ -387,6 +408,8 @@ HOSTILE: dict[str, tuple[Maker, tuple[str, ...]]] = {
     "gzip-bomb": (gzip_bomb, ("csv", "gz")),
     "gzip-text-bomb": (gzip_text_bomb, ("gz",)),
     "gzip-of-zeros": (gzip_of_zeros, ("csv", "gz")),
+    "gzip-of-empty-lines": (gzip_of_empty_lines, ("gz",)),
+    "gzip-of-short-records": (gzip_of_short_records, ("gz",)),
     "unclosed-quote-in-header": (unclosed_quote_header, ("csv", "gz")),
     "one-200-mb-line": (one_huge_line, ("csv", "gz")),
     "nul-bytes": (nul_bytes, ("csv",)),

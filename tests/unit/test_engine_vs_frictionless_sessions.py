@@ -425,6 +425,43 @@ def test_ragged_records_count_toward_the_row_bound_as_they_are_read(tmp_path: Pa
     assert refused.value.kind == "too-many-rows"
 
 
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_empty_lines_and_ragged_records_past_their_bound_refuse_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, eol: str
+) -> None:
+    """More empty lines than ``EMPTY_LIMIT`` (counted before a piece is parsed: each is a
+    record of the header's width), more ragged records than ``RAGGED_LIMIT`` (each kept with
+    its text), more blank records than ``BLANK_LIMIT`` (each a finding): the month is not an
+    export and is refused at once. At the bound, it is read and reported as before."""
+    from opendata.validate import batched
+
+    monkeypatch.setattr(arrowcsv, "EMPTY_LIMIT", 5)
+    monkeypatch.setattr(arrowcsv, "RAGGED_LIMIT", 5)
+    monkeypatch.setattr(batched, "BLANK_LIMIT", 5)
+    source = registry.source("wifi-sessions")
+    references = {"wifi-sites": pa.table({"Code site": SITES})}
+    good = [
+        [record[h] for h in HEADER]
+        for record in month_table("2007-10", rows=20, resent=0).to_pylist()
+    ]
+
+    def kind(extra: str, times: int) -> str | None:
+        lines = [",".join(HEADER), *(",".join(r) for r in good[:10]), *[extra] * times]
+        lines += [",".join(r) for r in good[10:]]
+        path = tmp_path / "sessions-2007-10.csv.gz"
+        path.write_bytes(gzip.compress((eol.join(lines) + eol).encode()))
+        report = batched.validate_large(path, source, None, references).report
+        assert report.rows == (0 if report.unreadable else 20 + times)
+        return report.problems[0].type if report.unreadable else None
+
+    assert kind("", 5) is None and kind("", 6) == "too-many-blank-rows"  # empty lines
+    monkeypatch.setattr(batched, "BLANK_LIMIT", 10**6)
+    assert kind("", 6) == "too-many-blank-rows"  # counted by the reader, before parsing
+    monkeypatch.setattr(batched, "BLANK_LIMIT", 5)
+    assert kind("x,y", 5) is None and kind("x,y", 6) == "too-many-ragged"
+    assert kind(",,,,,,,,", 5) is None and kind(",,,,,,,,", 6) == "too-many-blank-rows"
+
+
 def test_a_command_that_checks_one_file_keeps_it_instead_of_reading_it_twice(
     tmp_path: Path,
 ) -> None:

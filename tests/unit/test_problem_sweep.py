@@ -88,6 +88,9 @@ def _planted_months(folder: Path) -> list[Path]:
         _month(folder / "sessions-2008-02.csv.gz", [[*_row(), "PW0001"]], [*HEADER, "site_code"])
     )
     made.append(_month(folder / "sessions-2008-03.csv.gz", []))  # header only
+    # Past the bounds of a month that is no export: empty lines, then short records.
+    made.append(_month(folder / "sessions-2008-07.csv.gz", ["\n" * 100_001]))
+    made.append(_month(folder / "sessions-2008-08.csv.gz", ["x\n" * 100_001]))
     (folder / "sessions-2008-04.csv.gz").write_bytes(b"")  # empty
     (folder / "sessions-2008-05.csv.gz").write_bytes(gzip.compress(b"a,b\n" * 500)[:40])
     (folder / "sessions-2008-06.csv.gz").write_bytes(gzip.compress("é".encode("latin-1")))

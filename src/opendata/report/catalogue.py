@@ -338,6 +338,20 @@ CATALOGUE.update(
             "File refused: more than {limit} rows, the limit of this source. Check it is the "
             "right file (one period, no formatted empty rows down the sheet).",
         ),
+        "too-many-blank-rows": (
+            "Fichier refusé : plus de {limit} lignes vides. Vérifiez que c'est bien l'export "
+            "attendu (un fichier complété de lignes vides ?).",
+            "File refused: more than {limit} empty records. Check this is the expected "
+            "export (a file padded with empty lines?).",
+        ),
+        "too-many-ragged": (
+            "Fichier refusé : plus de {limit} lignes n'ont pas autant de cellules que l'en-tête "
+            "({columns}). Vérifiez le séparateur et que c'est bien l'export attendu (lignes "
+            "vides ou coupées ?).",
+            "File refused: more than {limit} records do not have as many cells as the header "
+            "({columns}). Check the delimiter and that this is the expected export (empty or "
+            "cut lines?).",
+        ),
         "too-many-columns": (
             "Fichier refusé : la ligne {row} a des cellules au-delà de la colonne {limit}, la "
             "limite de cette source. Supprimez les colonnes en trop (ou la mise en forme "
@@ -440,7 +454,8 @@ UNREADABLE_KINDS = frozenset(
         "encoding", "expected-csv", "expected-excel", "header-too-long", "internal-error",
         "malformed-csv", "missing-sheet", "no-header", "not-a-file", "not-feature-collection",
         "not-found", "os-error", "special-file", "too-large", "too-many-columns",
-        "too-many-rows", "truncated-gzip", "unexpected-json", "xml-entities",
+        "too-many-blank-rows", "too-many-ragged", "too-many-rows", "truncated-gzip",
+        "unexpected-json", "xml-entities",
     }
 )  # fmt: skip
 

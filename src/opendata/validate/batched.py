@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from opendata.contracts import registry
 from opendata.contracts.deliveries import list_deliveries
-from opendata.contracts.limits import Bounds
+from opendata.contracts.limits import Bounds, human
 from opendata.contracts.registry import Source
 from opendata.report.problems import Problem, Report, UnreadableFile, display_name
 from opendata.validate import engine
@@ -35,6 +35,7 @@ from opendata.validate.readers.lenient import header_problems, read_delivery
 from opendata.validate.rules import Context, refuse_unrunnable_contracts, run_checks
 
 REPORT_LIMIT = 1000
+BLANK_LIMIT = 100_000  # blank records: past them, the file is not an export (refused at once)
 # Text of a file kept in memory for the rows the key check looks at again; a larger file is
 # read a second time for them. A long-lived process (the portal, a publication) keeps little;
 # a command that checks one file and ends keeps a month whole (see :func:`one_file_process`).
@@ -180,6 +181,8 @@ def validate_large(
     try:
         for strings in chain([first], batches):
             checked = validator.check(strings)
+            if validator.blank_count > BLANK_LIMIT:  # each kept as a finding until the end
+                raise UnreadableFile("too-many-blank-rows", limit=human(BLANK_LIMIT))
             records = strings.records
             if source.checks:
                 found = _source_checks(source, checked, labels, dict(match.columns), raw_dir)

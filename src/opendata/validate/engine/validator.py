@@ -117,6 +117,7 @@ class Validator:
         self._key_hashes: list[np.ndarray] = []
         self._key_empty: list[np.ndarray] = []
         self._blank: list[np.ndarray] = []
+        self.blank_count = 0  # blank records met so far
         # The records read again at :meth:`finish` (None when no row shared a key hash).
         self.gathered: StringTable | None = None
 
@@ -194,6 +195,7 @@ class Validator:
             check_foreign_keys(schema, kept, kept_rows, self.references, findings)
         self._remember_keys(kept, kept_rows)
         self._blank.append(all_rows[blank])
+        self.blank_count += len(self._blank[-1])
         self.findings.items.extend(findings.items)
         bad_rows = np.unique(
             np.concatenate([f.rows for f in findings.items] or [np.zeros(0, np.int64)])

@@ -9,7 +9,7 @@ import gzip
 import io
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -98,11 +98,41 @@ def _bounded_header(path: Path, delimiter: str, bounds: Bounds | None) -> list[s
     return header
 
 
+RAGGED_LIMIT = 100_000  # records whose cells are not the header's: past it, not an export
+EMPTY_LIMIT = 100_000  # empty lines: past them, not an export (batched.BLANK_LIMIT after)
+
+
+@dataclass
+class _Ragged:
+    """The handler of the records whose number of cells is not the header's: each kept until
+    a batch takes it (``waiting``), the reading stopped past a bound (an exception raised
+    there would be ignored by Arrow): more ragged records than :data:`RAGGED_LIMIT` in all
+    (a wrong delimiter, a file of empty lines: each costs a call and its text), or, for a
+    file of nothing else, more than the rows of the source."""
+
+    max_rows: int | None
+    bounded: bool
+    waiting: list[tuple[int, str]] = field(default_factory=list)
+    met: int = 0
+    stopped: str | None = None  # "ragged" or "rows": the bound the reading stopped at
+
+    def __call__(self, number: int, text: str) -> str:
+        self.waiting.append((number, text))
+        self.met += 1
+        if self.bounded and self.met > RAGGED_LIMIT:
+            self.stopped = "ragged"
+        elif self.max_rows is not None and len(self.waiting) > self.max_rows:
+            self.stopped = "rows"
+        return "skip" if self.stopped is None else "error"
+
+
 def _read_failure(
-    exc: Exception, row: int, bounds: Bounds | None, past_row_bound: bool
+    exc: Exception, row: int, bounds: Bounds | None, stopped: str | None, columns: int
 ) -> UnreadableFile:
     """What the parser's failure at record ``row`` means for a steward."""
-    if past_row_bound:
+    if stopped == "ragged":
+        return UnreadableFile("too-many-ragged", limit=human(RAGGED_LIMIT), columns=columns)
+    if stopped == "rows":
         return UnreadableFile("too-many-rows", limit=human(bounds.max_rows if bounds else 0))
     if bounds is not None and "straddling object" in str(exc):
         # One record longer than a block (4 MiB): past any cell bound of a contract.
@@ -158,21 +188,20 @@ def iter_strings(
     batch_bytes = batch_bytes or BATCH_BYTES
     block_bytes = block_bytes or BLOCK_BYTES
     names = [str(i) for i in range(len(header))]
-    ragged: list[tuple[int, str]] = []
-
-    past_bound: list[bool] = []
-
-    def on_ragged(number: int, text: str) -> str:
-        ragged.append((number, text))
-        if max_rows is not None and len(ragged) > max_rows:  # a file of short records only:
-            past_bound.append(True)  # the reader stops here (an exception would be ignored)
-            return "error"
-        return "skip"
-
     limit = None if bounds is None else bounds.max_decompressed_bytes
     max_rows = None if bounds is None else bounds.max_rows
+    on_ragged = _Ragged(max_rows, bounds is not None)
+    ragged = on_ragged.waiting
     schema = pa.schema([(name, pa.string()) for name in names])
-    batches = csvpieces.record_batches(path, names, delimiter, block_bytes, on_ragged, wanted)
+    batches = csvpieces.record_batches(
+        path,
+        names,
+        delimiter,
+        block_bytes,
+        on_ragged,
+        wanted,
+        None if bounds is None else EMPTY_LIMIT,
+    )
     size, records, yielded = 0, 0, False
     pending: list[pa.RecordBatch] = []
     pending_bytes = 0
@@ -182,7 +211,7 @@ def iter_strings(
         except (pa.ArrowInvalid, OSError) as exc:
             # The record that broke the reader comes after every record it gave.
             row = records + sum(b.num_rows for b in pending) + len(ragged) + 2
-            raise _read_failure(exc, row, bounds, bool(past_bound)) from None
+            raise _read_failure(exc, row, bounds, on_ragged.stopped, len(header)) from None
         # Records left unparsed by a second reading (``wanted``), or a batch.
         skipped = item if isinstance(item, csvpieces.Skipped) else None
         batch = item if isinstance(item, pa.RecordBatch) else None

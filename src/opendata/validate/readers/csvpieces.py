@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 from isal import igzip_threaded, isal_zlib
 
+from opendata.contracts.limits import human
 from opendata.report.problems import UnreadableFile
 
 PIECE_BYTES = 1 << 22  # decompressed text handed to the parser at a time
@@ -76,25 +77,23 @@ def record_batches(
     block_bytes: int,
     on_ragged: Callable[[int, str], str],
     wanted: np.ndarray | None = None,
+    max_empty: int | None = None,
 ) -> Iterator[pa.RecordBatch | Skipped]:
     """The file's data records as text batches; each ragged record goes to ``on_ragged`` with
     its record number in the file (header = 1), which answers Arrow's "skip" or "error".
 
-    A gzipped file is decompressed by ISA-L (python-isal: twice as fast as the zlib in Arrow,
-    which set the pace of a whole month's check) in pieces cut after a line feed, each parsed
-    by Arrow from memory. Such a cut falls between two records only while no quote has been
-    met: from the first piece holding a quote (or a record longer than four pieces) to the end,
-    Arrow reads the file itself, the records already read skipped, so the records are always
-    the ones Arrow reads in one pass. A file of nothing but its header has no batch.
+    A gzipped file is decompressed by ISA-L (python-isal: twice as fast as Arrow's zlib) in
+    pieces cut after a line feed, each parsed by Arrow from memory. Such a cut falls between
+    two records only while no quote has been met: from the first piece holding a quote (or a
+    record longer than four pieces) on, Arrow reads the file itself, the records already read
+    skipped: the records are always the ones Arrow reads in one pass. Pieces may be parsed
+    ahead, side by side (:data:`AHEAD`), given back in order: a piece without quotes has one
+    record per line end (LF, CRLF or a lone CR, as Arrow reads them), so its ragged records
+    are numbered before it is parsed. Past ``max_empty`` empty lines in such pieces (each a
+    record Arrow makes of the header's width from one byte), the file is refused unparsed.
 
-    With ``wanted`` (sorted record numbers): a piece holding none of them is not parsed, its
-    records given as :class:`Skipped` instead; a piece is looked at in parts of
-    ``PART_BYTES``. A second reading of a month for a few hundred repeated keys is then mostly
-    the decompression.
-
-    Pieces may be parsed ahead, side by side (:data:`AHEAD`), given back in order. A piece without
-    quotes has one record per line end (LF, CRLF or a lone CR, as Arrow reads them): its ragged
-    records are numbered in the file before it is parsed, whatever the order of parsing."""
+    With ``wanted`` (sorted record numbers), a part (``PART_BYTES``) of a piece holding none
+    of them is not parsed, its records given as :class:`Skipped` instead."""
 
     def parse(source: Any, skip: int, offset: int) -> Iterator[pa.RecordBatch]:
         return _parsed(
@@ -111,7 +110,7 @@ def record_batches(
     if not gzipped:
         yield from parse(pa.input_stream(str(path)), 1, 0)
         return
-    records = 0  # data records handed to a parser so far, ragged ones included
+    records = empty = 0  # data records handed to a parser so far (ragged ones included), empty
     header_read = False
     numbers = None if wanted is None else [int(n) for n in wanted]
     carry = b""
@@ -130,7 +129,10 @@ def record_batches(
                     skip, offset = (0, 1 + records) if header_read else (1, 0)
                     header_read = True
                     for part in [piece] if numbers is None else _parts(piece):
-                        count = _line_ends(part) - skip
+                        count, blank = _line_ends(part)
+                        count, empty = count - skip, empty + blank
+                        if max_empty is not None and empty > max_empty:
+                            raise UnreadableFile("too-many-blank-rows", limit=human(max_empty))
                         if numbers is not None and not _wanted_in(numbers, skip, offset, count):
                             pieces.skipped(Skipped(2 if skip else offset + 1, count))
                         else:
@@ -238,9 +240,15 @@ def _wanted_in(wanted: list[int], skip: int, offset: int, count: int) -> bool:
     return at < len(wanted) and wanted[at] < first + count
 
 
-def _line_ends(piece: bytes) -> int:
-    """Records of a piece without quotes: its line ends, and a last line without one."""
-    ends = int(np.count_nonzero(np.frombuffer(piece, dtype=np.uint8) == ord("\n")))
+def _line_ends(piece: bytes) -> tuple[int, int]:
+    """Records of a piece without quotes (its line ends, and a last line without one), and its
+    empty lines after its first (a line feed after a line feed, or after a carriage return
+    after one: a lone CR's empty lines are not counted)."""
+    data = np.frombuffer(piece, dtype=np.uint8)
+    feeds = data == ord("\n")
+    ends = int(np.count_nonzero(feeds))
+    empty = int(np.count_nonzero(feeds[1:] & feeds[:-1]))
     if b"\r" in piece:
         ends += piece.count(b"\r") - piece.count(b"\r\n")
-    return ends + (not piece.endswith((b"\n", b"\r")))
+        empty += int(np.count_nonzero(feeds[2:] & (data[1:-1] == ord("\r")) & feeds[:-2]))
+    return ends + (not piece.endswith((b"\n", b"\r"))), empty
