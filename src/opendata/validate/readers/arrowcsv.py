@@ -107,7 +107,7 @@ class _Ragged:
     """The handler of the records whose number of cells is not the header's: each kept until
     a batch takes it (``waiting``), the reading stopped past a bound (an exception raised
     there would be ignored by Arrow): more ragged records than :data:`RAGGED_LIMIT` in all
-    (a wrong delimiter, a file of empty lines: each costs a call and its text), or, for a
+    (a wrong delimiter, lines cut short: each costs a call and its text), or, for a
     file of nothing else, more than the rows of the source."""
 
     max_rows: int | None
