@@ -152,37 +152,32 @@ def unclosed_quote_header(folder: Path, source: str) -> Path:
     return path
 
 
+def _gzip_of(folder: Path, source: str, line: bytes, members: int, member_mb: int) -> Path:
+    """The header, then ``line`` again and again: ``members`` gzip members of ``member_mb``
+    MiB each once decompressed (one member compressed once, written again)."""
+    member = gzip.compress(line * (member_mb * MB // len(line)), compresslevel=9, mtime=0)
+    path = folder / "sessions-2008-03.csv.gz"
+    with path.open("wb") as handle:
+        handle.write(gzip.compress((",".join(_header(source)) + "\n").encode(), mtime=0))
+        for _ in range(members):
+            handle.write(member)
+    return path
+
+
 def gzip_text_bomb(folder: Path, source: str) -> Path:
     """Valid-looking rows, 2 GiB of them once decompressed."""
     row = b"0123456789abcdef,PW0001,2007-10-12 14:03:27,60,100,10,laptop,Linux,fr\n"
-    member = gzip.compress(row * (64 * MB // len(row)), compresslevel=9, mtime=0)
-    path = folder / "sessions-2008-03.csv.gz"
-    with path.open("wb") as handle:
-        handle.write(gzip.compress((",".join(_header(source)) + "\n").encode(), mtime=0))
-        for _ in range(32):
-            handle.write(member)
-    return path
-
-
-def _gzip_of(folder: Path, source: str, line: bytes) -> Path:
-    """The header, then 64 MiB of ``line`` again and again (four gzip members of 16 MiB)."""
-    member = gzip.compress(line * (16 * MB // len(line)), compresslevel=9, mtime=0)
-    path = folder / "sessions-2008-03.csv.gz"
-    with path.open("wb") as handle:
-        handle.write(gzip.compress((",".join(_header(source)) + "\n").encode(), mtime=0))
-        for _ in range(4):
-            handle.write(member)
-    return path
+    return _gzip_of(folder, source, row, 32, 64)
 
 
 def gzip_of_empty_lines(folder: Path, source: str) -> Path:
     """67 million empty lines: each a record of one empty cell, 100 KB once gzipped."""
-    return _gzip_of(folder, source, b"\n")
+    return _gzip_of(folder, source, b"\n", 4, 16)
 
 
 def gzip_of_short_records(folder: Path, source: str) -> Path:
     """33 million records of one cell: a wrong delimiter, or not the expected export."""
-    return _gzip_of(folder, source, b"x\n")
+    return _gzip_of(folder, source, b"x\n", 4, 16)
 
 
 def one_huge_line(folder: Path, source: str) -> Path:

@@ -51,6 +51,23 @@ def _run(args: list[str], cwd: Path) -> tuple[int, str, str, int]:
 HEADER_ATTACK_LIMIT_KIB = 400 * 1024  # the header is read from 1 MiB of text at most
 
 
+def _validated_alone(path: Path, source: str) -> tuple[int, str, int]:
+    """Exit code, stderr and peak memory (KiB) of ``opendata validate`` measured alone: the
+    children of a fresh parent that starts nothing else."""
+    measure = (
+        "import resource, subprocess, sys\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "sys.stderr.write(done.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", measure, OPENDATA, "validate", str(path), "--source", source],
+        capture_output=True, text=True, timeout=TIME_LIMIT_S, cwd=ROOT,
+    )  # fmt: skip
+    code, peak = (int(v) for v in proc.stdout.split())
+    return code, proc.stderr, peak
+
+
 @pytest.mark.parametrize(
     ("name", "source"),
     [
@@ -67,21 +84,11 @@ def test_a_header_without_end_is_refused_at_the_bound(name: str, source: str, fo
     where = folder / f"alone-{name}-{source}"
     where.mkdir()
     path = HOSTILE[name][0](where, source)
-    measure = (
-        "import resource, subprocess, sys\n"
-        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-        "sys.stderr.write(done.stderr)\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", measure, OPENDATA, "validate", str(path), "--source", source],
-        capture_output=True, text=True, timeout=TIME_LIMIT_S, cwd=ROOT,
-    )  # fmt: skip
-    code, peak = (int(v) for v in proc.stdout.split())
-    assert code == 2, proc.stderr
-    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    code, stderr, peak = _validated_alone(path, source)
+    assert code == 2, stderr
+    assert "Traceback" not in stderr and "internal error" not in stderr
     expected = {"gzip-of-zeros": "octets nuls", "unclosed-quote-in-header": "guillemet"}[name]
-    assert expected in proc.stderr, proc.stderr
+    assert expected in stderr, stderr
     assert peak < HEADER_ATTACK_LIMIT_KIB, f"{peak} KiB"
 
 
@@ -98,24 +105,13 @@ def test_a_month_of_ragged_records_is_refused_at_their_bound(name: str, folder: 
     where = folder / f"alone-{name}"
     where.mkdir()
     path = HOSTILE[name][0](where, "wifi-sessions")
-    measure = (
-        "import resource, subprocess, sys\n"
-        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-        "sys.stderr.write(done.stderr)\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", measure, OPENDATA, "validate", str(path), "--source",
-         "wifi-sessions"],
-        capture_output=True, text=True, timeout=TIME_LIMIT_S, cwd=ROOT,
-    )  # fmt: skip
-    code, peak = (int(v) for v in proc.stdout.split())
-    assert code == 2, proc.stderr
+    code, stderr, peak = _validated_alone(path, "wifi-sessions")
+    assert code == 2, stderr
     expected = {
         "gzip-of-empty-lines": "lignes vides",
         "gzip-of-short-records": "lignes n'ont pas autant de cellules que l'en-tête (9)",
     }[name]
-    assert f"plus de 100\u202f000 {expected}" in proc.stderr, proc.stderr
+    assert f"plus de 100\u202f000 {expected}" in stderr, stderr
     assert peak < RAGGED_ATTACK_LIMIT_KIB, f"{peak} KiB"
 
 
