@@ -175,6 +175,16 @@ def gzip_of_empty_lines(folder: Path, source: str) -> Path:
     return _gzip_of(folder, source, b"\n", 4, 16)
 
 
+def gzip_of_quoted_empty_lines(folder: Path, source: str) -> Path:
+    """One quoted cell (Arrow then reads the file whole), then 67 million empty lines."""
+    path = _gzip_of(folder, source, b"\n", 4, 16)
+    quoted = gzip.compress(b'"0123456789abcdef",PW0001,2007-10-12 14:03:27,60,100,10,a,b,fr\n')
+    data = path.read_bytes()
+    head = len(gzip.compress((",".join(_header(source)) + "\n").encode(), mtime=0))
+    path.write_bytes(data[:head] + quoted + data[head:])
+    return path
+
+
 def gzip_of_short_records(folder: Path, source: str) -> Path:
     """33 million records of one cell: a wrong delimiter, or not the expected export."""
     return _gzip_of(folder, source, b"x\n", 4, 16)
@@ -405,6 +415,7 @@ HOSTILE: dict[str, tuple[Maker, tuple[str, ...]]] = {
     "gzip-of-zeros": (gzip_of_zeros, ("csv", "gz")),
     "gzip-of-empty-lines": (gzip_of_empty_lines, ("gz",)),
     "gzip-of-short-records": (gzip_of_short_records, ("gz",)),
+    "gzip-of-quoted-empty-lines": (gzip_of_quoted_empty_lines, ("gz",)),
     "unclosed-quote-in-header": (unclosed_quote_header, ("csv", "gz")),
     "one-200-mb-line": (one_huge_line, ("csv", "gz")),
     "nul-bytes": (nul_bytes, ("csv",)),

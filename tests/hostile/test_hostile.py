@@ -95,13 +95,16 @@ def test_a_header_without_end_is_refused_at_the_bound(name: str, source: str, fo
 RAGGED_ATTACK_LIMIT_KIB = 400 * 1024  # some 100,000 ragged records, a batch, the imports
 
 
-@pytest.mark.parametrize("name", ["gzip-of-empty-lines", "gzip-of-short-records"])
+@pytest.mark.parametrize(
+    "name", ["gzip-of-empty-lines", "gzip-of-quoted-empty-lines", "gzip-of-short-records"]
+)
 def test_a_month_of_ragged_records_is_refused_at_their_bound(name: str, folder: Path) -> None:
     """Records without the header's cells are kept with their text until a batch takes them,
     blank records as findings until the end: a month of either is refused past 100,000 of
-    them, in the memory of a small file (measured alone, as above). Both were refused at the
-    row bound, five million records later: 1.2 GB and 8 s for the empty lines, 620 MB and
-    35 s for the short records."""
+    them, in the memory of a small file (measured alone, as above), quoted or not (a quote
+    hands the file to Arrow whole: its batches are cut to ``MAX_BATCH_ROWS``). Each was
+    refused at the row bound, five million records later: 1.2 GB and 8 s for the empty
+    lines, 620 MB and 35 s for the short records."""
     where = folder / f"alone-{name}"
     where.mkdir()
     path = HOSTILE[name][0](where, "wifi-sessions")
@@ -109,10 +112,14 @@ def test_a_month_of_ragged_records_is_refused_at_their_bound(name: str, folder: 
     assert code == 2, stderr
     expected = {
         "gzip-of-empty-lines": "lignes vides",
+        "gzip-of-quoted-empty-lines": "lignes vides",  # past the blank records' bound
         "gzip-of-short-records": "lignes n'ont pas autant de cellules que l'en-tête (9)",
     }[name]
     assert f"plus de 100\u202f000 {expected}" in stderr, stderr
-    assert peak < RAGGED_ATTACK_LIMIT_KIB, f"{peak} KiB"
+    # Quoted, the file is Arrow's to read in blocks of 1 MiB (a million records each): the
+    # memory of a month's check (370 MB). It was 1.5 GB and 10 s.
+    limit = RAGGED_ATTACK_LIMIT_KIB if "quoted" not in name else 600 * 1024
+    assert peak < limit, f"{peak} KiB"
 
 
 @pytest.mark.parametrize(("name", "source"), cases(), ids=[f"{n}-{s}" for n, s in cases()])

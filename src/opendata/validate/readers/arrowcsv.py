@@ -126,6 +126,23 @@ class _Ragged:
         return "skip" if self.stopped is None else "error"
 
 
+MAX_BATCH_ROWS = 1 << 18  # rows of a batch at most (a month's are some 50,000)
+
+
+def _at_most(
+    items: Iterator[pa.RecordBatch | csvpieces.Skipped],
+) -> Iterator[pa.RecordBatch | csvpieces.Skipped]:
+    """Arrow's batches cut to :data:`MAX_BATCH_ROWS` rows: a block of 4 MiB of empty lines
+    is 4 million records, which a check would take at once (and the blank-record bound only
+    after them) when a quote has handed the file to Arrow whole."""
+    for item in items:
+        if isinstance(item, pa.RecordBatch) and item.num_rows > MAX_BATCH_ROWS:
+            for start in range(0, item.num_rows, MAX_BATCH_ROWS):
+                yield item.slice(start, MAX_BATCH_ROWS)
+        else:
+            yield item
+
+
 def _read_failure(
     exc: Exception, row: int, bounds: Bounds | None, stopped: str | None, columns: int
 ) -> UnreadableFile:
@@ -193,14 +210,16 @@ def iter_strings(
     on_ragged = _Ragged(max_rows, bounds is not None)
     ragged = on_ragged.waiting
     schema = pa.schema([(name, pa.string()) for name in names])
-    batches = csvpieces.record_batches(
-        path,
-        names,
-        delimiter,
-        block_bytes,
-        on_ragged,
-        wanted,
-        None if bounds is None else EMPTY_LIMIT,
+    batches = _at_most(
+        csvpieces.record_batches(
+            path,
+            names,
+            delimiter,
+            block_bytes,
+            on_ragged,
+            wanted,
+            None if bounds is None else EMPTY_LIMIT,
+        )
     )
     size, records, yielded = 0, 0, False
     pending: list[pa.RecordBatch] = []
