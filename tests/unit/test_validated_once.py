@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -174,3 +175,27 @@ def test_a_store_that_cannot_be_written_costs_validations_never_the_publication(
     validations.clear()
     collected = _collect(raw_copy)
     assert collected.valid and len(validations) == 1  # the damaged one, validated again
+
+
+def test_a_kept_validation_reads_back_as_it_was_made(tmp_path: Path) -> None:
+    """Every column of a kept validation comes back whole: cells, values and masks. A cell
+    with a type error is neither missing nor cast (it used to come back as missing)."""
+    from tests.conftest import FIXTURES
+
+    source = registry.source("wifi-sites")
+    made = remembered.validate_file(FIXTURES / "wifi-sites" / "every-error.csv", source)
+    assert any(p.type == "type-error" for p in made.report.problems)
+    remembered.save(tmp_path, source.name, "k", made)
+    kept = remembered.load(tmp_path, source.name, "k")
+    assert kept is not None and kept.rows == made.rows
+    as_json = json.loads(json.dumps(made.report.to_state()))  # a pair of bounds: a list
+    assert kept.report.to_state() == as_json
+    assert list(kept.columns) == list(made.columns)
+    wrong = 0
+    for label, column in made.columns.items():
+        again = kept.columns[label]
+        for mask in ("absent", "missing", "ok"):
+            assert (getattr(again, mask) == getattr(column, mask)).all(), (label, mask)
+        assert again.values.equals(column.values) and again.text.equals(column.text), label
+        wrong += int((~column.missing & ~column.ok).sum())
+    assert wrong  # cells that did not cast are in the file

@@ -114,7 +114,10 @@ def save(store: Path, source: str, name: str, validation: Validation) -> Path:
     names = ["row"]
     for label, column in validation.columns.items():
         arrays += [column.text, pa.chunked_array([column.values], column.values.type)]
-        names += [f"text:{label}", f"value:{label}"]
+        masks = (column.absent, column.missing, column.ok)
+        arrays += [pa.chunked_array([pa.array(m, pa.bool_())]) for m in masks]
+        names += [f"text:{label}", f"value:{label}", f"absent:{label}", f"missing:{label}"]
+        names.append(f"ok:{label}")
     metadata = {
         b"report": json.dumps(validation.report.to_state(), ensure_ascii=False).encode(),
         b"labels": json.dumps(list(validation.columns), ensure_ascii=False).encode(),
@@ -153,11 +156,14 @@ def load(store: Path, source: str, name: str) -> Validation | None:
 
 
 def _column(table: pa.Table, label: str) -> engine.Column:
-    text = table.column(f"text:{label}")
+    """A column as it was checked: its cells, its values and its masks (absent, missing and
+    cast), kept as they were: a cell with a type error is neither missing nor cast."""
+    absent, missing, ok = (
+        np.asarray(table.column(f"{kind}:{label}").to_numpy(), dtype=bool)
+        for kind in ("absent", "missing", "ok")
+    )
     values = table.column(f"value:{label}").combine_chunks()
-    missing = values.is_null().to_numpy(zero_copy_only=False)
-    absent = text.is_null().to_numpy()
-    return engine.Column(label, text, np.asarray(absent), missing, ~missing, values)
+    return engine.Column(label, table.column(f"text:{label}"), absent, missing, ok, values)
 
 
 @dataclass
