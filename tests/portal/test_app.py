@@ -46,6 +46,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     accounts.add("lea", PASSWORD, ["trainees"], False, KNOWN)
     accounts.add("equipe", PASSWORD, [], True, KNOWN)
     accounts.add("bruno", PASSWORD, ["startups"], False, KNOWN)
+    accounts.add("operateur", PASSWORD, ["wifi-sessions"], False, KNOWN)
     return base
 
 
@@ -448,6 +449,34 @@ def test_too_large_a_file_is_refused_with_the_limit(started: Any, tmp_path: Path
     assert "50 Mo pour un classeur" in client.get("/").text  # the bounds are said up front
     answer = upload(client, csrf, big)
     assert answer.status_code == 413 and "5 Mo" in answer.text.replace("\u202f", " ")
+
+
+def test_an_unreadable_file_is_not_asked_to_have_its_cells_fixed(
+    started: Any, root: Path, tmp_path: Path
+) -> None:
+    """A file found unreadable after the page stopped waiting (a month checked by a worker)
+    gets a report: it has no cells to point at, and its next step says so."""
+    import gzip
+
+    header = ",".join(registry.source("wifi-sessions").labels) + "\n"
+    month = tmp_path / "sessions-2008-03.csv.gz"
+    month.write_bytes(gzip.compress((header + "x\n" * 100_001).encode()))
+    settings = Settings.from_env(root)
+    settings.workers, settings.wait_seconds = 1, 0  # the page does not wait: a report follows
+    with TestClient(create_app(settings)) as slow:
+        client, csrf = signed_in(slow, "operateur")
+        address = upload(client, csrf, month, "wifi-sessions").url.path
+        assert address.startswith("/rapports/")
+        deadline = time.monotonic() + 120  # a loaded machine: the check takes under a second
+        while client.get(address + "/etat").json()["status"] != "done":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        page = _text(client.get(address).text).replace("&#39;", "'")
+    assert "Ce fichier n'a pas pu être lu" in page and "cellules que l'en-tête" in page
+    assert "Corrigez les cellules indiquées" not in page
+    marie, marie_csrf = signed_in(started, "marie")
+    invalid = _text(upload(marie, marie_csrf, EVERY_ERROR).text)
+    assert "Corrigez les cellules indiquées" in invalid
 
 
 def test_values_from_a_file_are_escaped(started: Any, tmp_path: Path) -> None:

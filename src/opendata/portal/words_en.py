@@ -91,6 +91,8 @@ EN: dict[str, str] = {
     "dl_json": "JSON report",
     "next_invalid": "Fix the cells listed in your file, then check it again: you can send "
     "it as soon as it is valid.",
+    "next_unreadable": "This file could not be read: why, and what to do, is said below. Fix it, "
+    "then check it again.",
     "next_valid": "Your file is valid: send it to the City for publication.",
     "next_sent": "This file was sent: follow it under “My deliveries”.",
     "send_button": "Send this file to the City",

@@ -91,6 +91,8 @@ FR: dict[str, str] = {
     "dl_json": "Rapport JSON",
     "next_invalid": "Corrigez les cellules indiquées dans votre fichier, puis vérifiez-le "
     "à nouveau : l'envoi est possible dès qu'il est valide.",
+    "next_unreadable": "Ce fichier n'a pas pu être lu : la raison et ce qu'il faut faire sont "
+    "indiqués ci-dessous. Corrigez-le, puis vérifiez-le à nouveau.",
     "next_valid": "Votre fichier est valide : envoyez-le à la Ville pour publication.",
     "next_sent": "Ce fichier a été envoyé : suivez-le dans « Mes dépôts ».",
     "send_button": "Envoyer ce fichier à la Ville",
