@@ -64,7 +64,7 @@ print(json.dumps({
 FLOOR = "import sys, pyarrow.csv; pyarrow.csv.read_csv(sys.argv[1])"
 # What ``opendata validate`` of a month imports (as its files module does, pandas kept out).
 COMMAND_IMPORTS = (
-    "from opendata.validate.batched import one_file_process; one_file_process(); "
+    "from opendata.validate.onefile import set_up; set_up(); "
     "import opendata.cli, opendata.cli.files, opendata.validate.file, "
     "opendata.report.render"
 )

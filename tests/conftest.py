@@ -36,9 +36,11 @@ GOLDEN = Path(__file__).parent / "golden"
 @pytest.fixture(autouse=True)
 def _a_long_lived_process() -> object:
     """Each test starts as a long-lived process reads a large file: ``opendata validate`` run
-    in the test process (``cli.main``) sets it up for one file (``batched.one_file_process``:
-    larger batches, pieces parsed ahead, a month kept whole), which would change the reading
-    of the tests after it."""
+    in the test process (``cli.main``) sets it up for one file (``onefile.set_up``: larger
+    batches, pieces parsed ahead, a month kept whole, the cyclic collector off), which would
+    change the reading of the tests after it."""
+    import gc
+
     from opendata.validate import batched
     from opendata.validate.readers import csvpieces
 
@@ -46,6 +48,7 @@ def _a_long_lived_process() -> object:
     yield
     batched._PROCESS.update(process)
     csvpieces.AHEAD.update(ahead)
+    gc.enable()
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ as Arrow reads it in one pass (the same records, numbers, ragged records and ref
 ``csvpieces.PIECE_BYTES = 0`` makes Arrow read the whole file itself (decompression included):
 every case is read both ways, with pieces as small as 16 bytes so that cuts fall everywhere,
 on files with and without quotes (a quoted line break: Arrow reads from that piece on), CRLF
-and bare CR line ends, blank, short and long records, text that is not ASCII, and truncated
-archives.
+and bare CR line ends, blank, short and long records, text that is not ASCII, bytes that are
+not UTF-8 (an ASCII piece is not checked for UTF-8 again), and truncated archives.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ def _cell(rng: random.Random, quotes: bool) -> str:
         return '"' + rng.choice(["a\nb", "x,y", 'q""q', "", "\r\n"]) + '"'
     if draw < 0.75:
         return rng.choice(["é", "\r", "", "日本"] + (['a"b'] if quotes else []))
+    if draw < 0.752:  # a byte that is not UTF-8 (written by surrogateescape)
+        return rng.choice(["\udcff", "a\udce9"])
     return str(rng.randint(0, 10**6))
 
 
@@ -47,7 +49,7 @@ def _file(rng: random.Random, folder: Path, name: str) -> Path:
     text = ",".join(f"h{i}" for i in range(width)) + eol + eol.join(records)
     if rng.random() < 0.7:
         text += eol
-    data = gzip.compress(text.encode())
+    data = gzip.compress(text.encode("utf-8", "surrogateescape"))
     if rng.random() < 0.05:
         data = data[: len(data) // 2]
     path = folder / name

@@ -15,6 +15,7 @@ import copy
 import dataclasses
 import gzip
 import io
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -465,10 +466,10 @@ def test_empty_lines_and_ragged_records_past_their_bound_refuse_the_file(
 def test_a_command_that_checks_one_file_keeps_it_instead_of_reading_it_twice(
     tmp_path: Path,
 ) -> None:
-    """``opendata validate`` sets its process up for one file (``one_file_process``): a
+    """``opendata validate`` sets its process up for one file (``onefile.set_up``): a
     month is kept whole for the key check (a long-lived process reads it a second time past
-    ``KEEP_BYTES``) and pandas is never imported. In a process of its own: the set-up lasts
-    for the process."""
+    ``KEEP_BYTES``), pandas is never imported, numpy's BLAS starts no thread and the cyclic
+    collector is off. In a process of its own: the set-up lasts for the process."""
     import subprocess
     import sys
 
@@ -478,15 +479,18 @@ def test_a_command_that_checks_one_file_keeps_it_instead_of_reading_it_twice(
     path = tmp_path / "sessions-2007-10.csv.gz"
     path.write_bytes(_csv(rows[1:]))
     program = f"""
-import sys
+import gc, os, sys
+if sys.argv[1] == "one-file":  # as the command does, before numpy is imported
+    from opendata.validate import onefile
+
+    onefile.set_up()
 import pyarrow as pa
 from opendata.contracts import registry
 from opendata.validate import batched
 from opendata.validate.readers import arrowcsv
 
-batched._PROCESS["keep_bytes"] = 0  # as if past what a long-lived process keeps
-if sys.argv[1] == "one-file":
-    batched.one_file_process()
+if sys.argv[1] == "long-lived":
+    batched._PROCESS["keep_bytes"] = 0  # as if past what a long-lived process keeps
 readings = []
 gather = arrowcsv.gather_strings
 arrowcsv.gather_strings = lambda *args: readings.append(1) or gather(*args)
@@ -498,17 +502,26 @@ import hashlib, json
 state = hashlib.sha256(json.dumps(report.to_state(), sort_keys=True).encode()).hexdigest()
 from opendata.validate.readers import csvpieces
 setup = csvpieces.AHEAD["pieces"], batched._PROCESS["batch_bytes"]
+blas = os.environ.get("OPENBLAS_NUM_THREADS", "-")
 print(len(readings), "pandas" in sys.modules, state, len(report.problems), *setup)
+print(gc.isenabled(), blas)
 """
     answers = {}
     for mode in ("long-lived", "one-file"):
+        environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
         done = subprocess.run(
-            [sys.executable, "-c", program, mode], capture_output=True, text=True, timeout=120
+            [sys.executable, "-c", program, mode],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=environment,
         )
         assert done.returncode == 0, done.stderr[-2000:]
         answers[mode] = done.stdout.split()
     assert answers["long-lived"][0] == "1" and answers["one-file"][:2] == ["0", "False"]
     assert answers["one-file"][2:4] == answers["long-lived"][2:4]  # the same report
-    assert answers["long-lived"][4:] == ["0", "0"]  # one piece at a time, the reader's batches
+    # One piece at a time, the reader's batches, the collector on, BLAS as the user set it.
+    assert answers["long-lived"][4:] == ["0", "0", "True", "-"]
     assert int(answers["one-file"][4]) > 0 and int(answers["one-file"][5]) > 0
+    assert answers["one-file"][6:] == ["False", "1"]
     assert int(answers["one-file"][3]) > 0  # repeats found in the kept rows

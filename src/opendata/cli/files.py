@@ -10,22 +10,32 @@ import os
 import sys
 from pathlib import Path
 
+from opendata.cli import common
 from opendata.cli.common import EXIT_INVALID, EXIT_UNUSABLE, EXIT_VALID, source_named
 from opendata.cli.words import say
 
 
 def validate(args: argparse.Namespace) -> int:
+    """A steward's check of one file: the process is set up for it (numpy's threads, memory,
+    no pandas: :mod:`opendata.validate.onefile`) and, run as the command, ends once the
+    report is written."""
+    from opendata.validate import onefile
+
+    onefile.set_up()
+    code = _validate(args)
+    if common.AS_COMMAND:
+        onefile.leave(code)
+    return code
+
+
+def _validate(args: argparse.Namespace) -> int:
     from opendata.report.render import RENDERERS
 
     source = source_named(args.source)
     if source is None:
         return EXIT_UNUSABLE
-    # One engine for every source, on Arrow columns: no pandas in this process (pyarrow
-    # would import it on its first array conversion, a fifth of a steward's wait); the
-    # comparison with what is published works on the same columns.
-    from opendata.validate.batched import one_file_process
-
-    one_file_process()
+    # One engine for every source, on Arrow columns; the comparison with what is published
+    # works on the same columns.
     from opendata.validate.file import validate_file
 
     compares = False

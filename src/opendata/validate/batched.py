@@ -38,7 +38,7 @@ REPORT_LIMIT = 1000
 BLANK_LIMIT = 100_000  # blank records: past them, the file is not an export (refused at once)
 # Text of a file kept in memory for the rows the key check looks at again; a larger file is
 # read a second time for them. A long-lived process (the portal, a publication) keeps little;
-# a command that checks one file and ends keeps a month whole (see :func:`one_file_process`).
+# a command that checks one file and ends keeps a month whole (see :func:`one_file_reading`).
 KEEP_BYTES = 48 << 20
 ONE_FILE_KEEP_BYTES = 256 << 20
 ONE_FILE_BATCH_BYTES = 8 << 20  # checked at a time by a one-file command (the reader's: 4 MiB)
@@ -46,13 +46,14 @@ ONE_FILE_BATCH_BYTES = 8 << 20  # checked at a time by a one-file command (the r
 _PROCESS = {"keep_bytes": KEEP_BYTES, "batch_bytes": 0}
 
 
-def one_file_process() -> None:
-    """Set up a process that validates one file and ends (``opendata validate``): pandas
-    never imported (pyarrow imports it on its first array built from Python, 0.16 s), freed
-    memory reused, pieces of a gzipped file parsed two at a time, batches twice as large
-    (half the calls, 0.07 s), and a file of up to :data:`ONE_FILE_KEEP_BYTES` of text kept
-    for the key check instead of read twice (0.2 s of a month of 1.2 million rows, whose text
-    is some 150 MB: less than ``pyarrow.csv.read_csv`` holds to read it)."""
+def one_file_reading() -> None:
+    """Read large files as a process that validates one file and ends (``opendata validate``,
+    through :func:`opendata.validate.onefile.set_up`): pandas never imported (pyarrow
+    imports it on its first array built from Python, 0.16 s), freed memory reused, pieces of
+    a gzipped file parsed two at a time, batches twice as large (half the calls, 0.07 s),
+    and a file of up to :data:`ONE_FILE_KEEP_BYTES` of text kept for the key check instead
+    of read twice (0.2 s of a month of 1.2 million rows, whose text is some 150 MB: less
+    than ``pyarrow.csv.read_csv`` holds to read it)."""
     prefetch.pyarrow_without_pandas()
     prefetch.freed_memory_reused()
     csvpieces.parse_ahead(csvpieces.PARSERS)

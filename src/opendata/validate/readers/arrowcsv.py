@@ -283,7 +283,13 @@ def _unreadable(exc: Exception, row: int) -> UnreadableFile:
     """The steward's reason for a reader's failure at record ``row``."""
     text = str(exc)
     if isinstance(exc, pa.ArrowInvalid):
-        if "UTF8" in text or "utf8" in text or "UTF-8" in text:
+        # A record whose cells are not the header's and whose bytes are not UTF-8 cannot be
+        # handed to the handler of such records: Arrow says so with its text decoded, each
+        # bad byte a replacement character (whether that or a cell's bad byte comes first
+        # depends on where a block ends: the file is not UTF-8 either way).
+        ragged = text.startswith("CSV parse error:") and " columns, got " in text
+        undecodable = ragged and "\ufffd" in text
+        if "UTF8" in text or "utf8" in text or "UTF-8" in text or undecodable:
             return UnreadableFile("encoding", encodings="utf-8")
         if "gzip" in text.lower() or "compress" in text.lower():
             return UnreadableFile("truncated-gzip")

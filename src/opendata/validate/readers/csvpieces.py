@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import gzip
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -36,9 +37,11 @@ def _parsed(
     block_bytes: int,
     skip: int,
     on_ragged: Callable[[Any], str],
+    check_utf8: bool = True,
 ) -> Iterator[pa.RecordBatch]:
     """Arrow's streaming CSV reader on ``source``, every cell as text, ``skip`` records left
-    out, each ragged record given to ``on_ragged`` (nothing for an empty source)."""
+    out, each ragged record given to ``on_ragged`` (nothing for an empty source);
+    ``check_utf8`` false for a source known to be ASCII (valid UTF-8 as it is)."""
     # One thread: the single-threaded parser numbers ragged records as it meets them.
     try:
         stream = pcsv.open_csv(
@@ -56,6 +59,7 @@ def _parsed(
                 column_types=dict.fromkeys(names, pa.string()),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
+                check_utf8=check_utf8,
             ),
         )
     except pa.ArrowInvalid as exc:
@@ -63,6 +67,34 @@ def _parsed(
             return
         raise
     yield from stream
+
+
+@dataclass
+class _OnRagged:
+    """What Arrow calls with each ragged record of a piece: its number in the whole file."""
+
+    on_ragged: Callable[[int, str], str]
+    offset: int
+
+    def __call__(self, row: Any) -> str:
+        return self.on_ragged(int(row.number) + self.offset, row.text)
+
+
+def _quiet(hook: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``hook`` without the one failure it cannot do anything about: a ragged record whose
+    bytes are not UTF-8, which pyarrow fails to decode before calling :class:`_OnRagged`
+    (and prints, with a traceback, to the steward's terminal). The reading then fails with
+    Arrow's error, which the reader tells the steward as a file not in UTF-8."""
+
+    def quiet(unraisable: Any) -> None:
+        undecodable = isinstance(unraisable.exc_value, UnicodeDecodeError)
+        if not (undecodable and isinstance(unraisable.object, _OnRagged)):
+            hook(unraisable)
+
+    return quiet
+
+
+sys.unraisablehook = _quiet(sys.unraisablehook)
 
 
 @dataclass
@@ -98,20 +130,19 @@ def record_batches(
     With ``wanted`` (sorted record numbers), a part (``PART_BYTES``) of a piece holding none
     of them is not parsed, its records given as :class:`Skipped` instead."""
 
-    def parse(source: Any, skip: int, offset: int, whole: bool = False) -> Iterator[pa.RecordBatch]:
+    def parse(source: Any, skip: int, offset: int, whole: bool, ascii: bool = False) -> Any:
         return _parsed(
             source,
             names,
             delimiter,
             min(block_bytes, WHOLE_BLOCK_BYTES) if whole else block_bytes,
             skip,
-            lambda row: on_ragged(int(row.number) + offset, row.text),
+            _OnRagged(on_ragged, offset),
+            check_utf8=not ascii,
         )
 
-    with path.open("rb") as handle:
-        gzipped = handle.read(2) == b"\x1f\x8b"
-    if not gzipped:
-        yield from parse(pa.input_stream(str(path)), 1, 0, whole=True)
+    if not _gzipped(path):
+        yield from parse(pa.input_stream(str(path)), 1, 0, True)
         return
     records = empty = 0  # data records handed to a parser so far (ragged ones included), empty
     header_read = False
@@ -152,7 +183,12 @@ def record_batches(
     finally:
         pieces.cancel()  # a reader left early: what it will not read is not parsed
     # Arrow's numbers count the rows it skips: they stay those of the whole file.
-    yield from parse(pa.input_stream(str(path), compression="gzip"), 1 + records, 0, whole=True)
+    yield from parse(pa.input_stream(str(path), compression="gzip"), 1 + records, 0, True)
+
+
+def _gzipped(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
 
 
 class _InOrder:
@@ -212,12 +248,16 @@ def _parser() -> ThreadPoolExecutor:
 
 
 def _parse_all(
-    parse: Callable[[Any, int, int], Iterator[pa.RecordBatch]], piece: bytes, skip: int, offset: int
+    parse: Callable[[Any, int, int, bool, bool], Iterator[pa.RecordBatch]],
+    piece: bytes,
+    skip: int,
+    offset: int,
 ) -> tuple[list[pa.RecordBatch], Exception | None]:
     """A piece's batches, and the parser's failure after them if it failed."""
     batches: list[pa.RecordBatch] = []
     try:
-        for batch in parse(pa.BufferReader(piece), skip, offset):
+        # An ASCII piece (a machine export's, most often) is valid UTF-8: not checked again.
+        for batch in parse(pa.BufferReader(piece), skip, offset, False, piece.isascii()):
             batches.append(batch)
     except (pa.ArrowInvalid, OSError) as exc:
         return batches, exc
@@ -248,10 +288,12 @@ def _line_ends(piece: bytes) -> tuple[int, int]:
     empty lines after its first (a line feed after a line feed, or after a carriage return
     after one: a lone CR's empty lines are not counted)."""
     data = np.frombuffer(piece, dtype=np.uint8)
-    feeds = data == ord("\n")
-    ends = int(np.count_nonzero(feeds))
-    empty = int(np.count_nonzero(feeds[1:] & feeds[:-1]))
+    feeds = np.flatnonzero(data == ord("\n"))  # where each line feed is
+    ends = len(feeds)
+    empty = int(np.count_nonzero(np.diff(feeds) == 1))
     if b"\r" in piece:
         ends += piece.count(b"\r") - piece.count(b"\r\n")
-        empty += int(np.count_nonzero(feeds[2:] & (data[1:-1] == ord("\r")) & feeds[:-2]))
+        returns = np.flatnonzero(data[1:-1] == ord("\r")) + 1  # a CR with a byte either side
+        between = (data[returns - 1] == ord("\n")) & (data[returns + 1] == ord("\n"))
+        empty += int(np.count_nonzero(between))
     return ends + (not piece.endswith((b"\n", b"\r"))), empty
