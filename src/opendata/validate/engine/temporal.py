@@ -155,14 +155,27 @@ def _fixed_width_datetimes(
     zero = np.zeros(len(array), dtype=np.int32)
     year, month, day = parts["Y"], parts["m"], parts["d"]
     hour, minute, second = parts.get("H", zero), parts.get("M", zero), parts.get("S", zero)
-    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    safe_month = np.clip(month, 1, 12)
-    month_days = _DAYS[safe_month - 1] + ((safe_month == 2) & leap)
-    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
-    ok &= (hour <= 23) & (minute <= 59) & (second <= 59)
-    days = _days_from_civil(year, safe_month, np.clip(day, 1, 31))
-    seconds = days.astype(np.int64) * 86400 + (hour * 3600 + minute * 60 + second)
+    first, length, at = _months(year, month)
+    ok &= (day >= 1) & (day <= length[at]) & (hour <= 23) & (minute <= 59) & (second <= 59)
+    seconds = (first[at] + (day - 1)) * 86400 + (hour * 3600 + minute * 60 + second)
     return seconds.astype("datetime64[s]"), ok
+
+
+def _months(year: np.ndarray, month: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The calendar of the months a column holds (a batch of an export: one or two): for
+    each slot, its first day (days since 1970-01-01) and its length (0 for a month that does
+    not exist: month 0 or past 12, year 0), and the slot of each cell. Years of four digits:
+    at most 160,000 slots."""
+    slot = year * 16 + np.minimum(month, 13)  # every month past 12 in one slot
+    low = int(slot.min()) if len(slot) else 0
+    every = np.arange(low, (int(slot.max()) if len(slot) else low) + 1)
+    years, months = every // 16, every % 16
+    real = (years >= 1) & (months >= 1) & (months <= 12)
+    safe_year, safe_month = np.maximum(years, 1), np.clip(months, 1, 12)
+    leap = ((safe_year % 4 == 0) & (safe_year % 100 != 0)) | (safe_year % 400 == 0)
+    length = np.where(real, _DAYS[safe_month - 1] + ((safe_month == 2) & leap), 0)
+    first = _days_from_civil(safe_year, safe_month, np.ones_like(safe_month)).astype(np.int64)
+    return first, length, slot - low
 
 
 def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
