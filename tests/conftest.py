@@ -41,12 +41,12 @@ def _a_long_lived_process() -> object:
     change the reading of the tests after it."""
     import gc
 
-    from opendata.validate import batched
+    from opendata.validate.readers import batches as reading
     from opendata.validate.readers import csvpieces
 
-    process, ahead = dict(batched._PROCESS), dict(csvpieces.AHEAD)
+    process, ahead = dict(reading.PROCESS), dict(csvpieces.AHEAD)
     yield
-    batched._PROCESS.update(process)
+    reading.PROCESS.update(process)
     csvpieces.AHEAD.update(ahead)
     gc.enable()
 

@@ -197,3 +197,20 @@ def test_a_record_longer_than_a_block_is_refused_at_its_row(tmp_path: Path) -> N
     with pytest.raises(UnreadableFile) as unbounded:
         list(arrowcsv.iter_strings(path, block_bytes=4096))
     assert unbounded.value.kind == "malformed-csv" and unbounded.value.params["row"] == 5
+
+
+def test_line_ends_and_empty_lines_are_counted_as_arrow_reads_them() -> None:
+    """A piece's records (LF, CRLF or a lone CR ends one; a last line without an end is one)
+    and its empty lines (a LF after a LF, or after a CR after one), on every small mix."""
+    rng = random.Random(3)
+    for _ in range(3000):
+        piece = bytes(rng.choice(b"\n\n\r,a") for _ in range(rng.randint(1, 40)))
+        text = piece.decode()
+        ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+        records = ends + (not piece.endswith((b"\n", b"\r")))
+        empty = sum(
+            1
+            for i in range(1, len(text))
+            if text[i] == "\n" and (text[i - 1] == "\n" or text[i - 2 : i] == "\n\r")
+        )
+        assert csvpieces._line_ends(piece) == (records, empty), piece

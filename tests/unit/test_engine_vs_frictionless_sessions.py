@@ -405,7 +405,9 @@ def test_a_large_file_read_twice_gives_the_report_of_one_kept_in_memory(
     monkeypatch.setattr(arrowcsv, "gather_strings", counted)
     kept = batched.validate_large(path, source, None, references).report
     assert not second_readings
-    monkeypatch.setitem(batched._PROCESS, "keep_bytes", 0)
+    from opendata.validate.readers import batches as reading
+
+    monkeypatch.setitem(reading.PROCESS, "keep_bytes", 0)
     read_twice = batched.validate_large(path, source, None, references).report
     assert second_readings == [1]
     assert read_twice.to_state() == kept.to_state()
@@ -488,9 +490,10 @@ import pyarrow as pa
 from opendata.contracts import registry
 from opendata.validate import batched
 from opendata.validate.readers import arrowcsv
+from opendata.validate.readers import batches as reading
 
 if sys.argv[1] == "long-lived":
-    batched._PROCESS["keep_bytes"] = 0  # as if past what a long-lived process keeps
+    reading.PROCESS["keep_bytes"] = 0  # as if past what a long-lived process keeps
 readings = []
 gather = arrowcsv.gather_strings
 arrowcsv.gather_strings = lambda *args: readings.append(1) or gather(*args)
@@ -501,7 +504,7 @@ report = batched.validate_large(
 import hashlib, json
 state = hashlib.sha256(json.dumps(report.to_state(), sort_keys=True).encode()).hexdigest()
 from opendata.validate.readers import csvpieces
-setup = csvpieces.AHEAD["pieces"], batched._PROCESS["batch_bytes"]
+setup = csvpieces.AHEAD["pieces"], reading.PROCESS["batch_bytes"]
 blas = os.environ.get("OPENBLAS_NUM_THREADS", "-")
 print(len(readings), "pandas" in sys.modules, state, len(report.problems), *setup)
 print(gc.isenabled(), blas)

@@ -34,6 +34,9 @@ def _validate(args: argparse.Namespace) -> int:
     source = source_named(args.source)
     if source is None:
         return EXIT_UNUSABLE
+    from opendata.validate import onefile
+
+    onefile.read_ahead(args.file, source)  # a month is read while the checks are imported
     # One engine for every source, on Arrow columns; the comparison with what is published
     # works on the same columns.
     from opendata.validate.file import validate_file

@@ -10,7 +10,7 @@ that lists the first :data:`REPORT_LIMIT` errors and counts the rest.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -21,43 +21,21 @@ import pyarrow.compute as pc
 
 from opendata.contracts import registry
 from opendata.contracts.deliveries import list_deliveries
-from opendata.contracts.limits import Bounds, human
+from opendata.contracts.limits import human
 from opendata.contracts.registry import Source
 from opendata.report.problems import Problem, Report, UnreadableFile, display_name
 from opendata.validate import engine
 from opendata.validate.engine.findings import Finding, Findings
 from opendata.validate.engine.validator import Checked
-from opendata.validate.readers import arrowcsv, csvpieces, prefetch
+from opendata.validate.readers import arrowcsv
+from opendata.validate.readers import batches as reading
 from opendata.validate.readers.arrowcsv import StringTable
-from opendata.validate.readers.grids import sniff_format
 from opendata.validate.readers.headers import match_header
 from opendata.validate.readers.lenient import header_problems, read_delivery
 from opendata.validate.rules import Context, refuse_unrunnable_contracts, run_checks
 
 REPORT_LIMIT = 1000
 BLANK_LIMIT = 100_000  # blank records: past them, the file is not an export (refused at once)
-# Text of a file kept in memory for the rows the key check looks at again; a larger file is
-# read a second time for them. A long-lived process (the portal, a publication) keeps little;
-# a command that checks one file and ends keeps a month whole (see :func:`one_file_reading`).
-KEEP_BYTES = 48 << 20
-ONE_FILE_KEEP_BYTES = 256 << 20
-ONE_FILE_BATCH_BYTES = 8 << 20  # checked at a time by a one-file command (the reader's: 4 MiB)
-# How this process checks a large file (batch_bytes 0: the reader's own size).
-_PROCESS = {"keep_bytes": KEEP_BYTES, "batch_bytes": 0}
-
-
-def one_file_reading() -> None:
-    """Read large files as a process that validates one file and ends (``opendata validate``,
-    through :func:`opendata.validate.onefile.set_up`): pandas never imported (pyarrow
-    imports it on its first array built from Python, 0.16 s), freed memory reused, pieces of
-    a gzipped file parsed two at a time, batches twice as large (half the calls, 0.07 s),
-    and a file of up to :data:`ONE_FILE_KEEP_BYTES` of text kept for the key check instead
-    of read twice (0.2 s of a month of 1.2 million rows, whose text is some 150 MB: less
-    than ``pyarrow.csv.read_csv`` holds to read it)."""
-    prefetch.pyarrow_without_pandas()
-    prefetch.freed_memory_reused()
-    csvpieces.parse_ahead(csvpieces.PARSERS)
-    _PROCESS.update(keep_bytes=ONE_FILE_KEEP_BYTES, batch_bytes=ONE_FILE_BATCH_BYTES)
 
 
 @dataclass
@@ -115,33 +93,10 @@ def _unchecked_references(
     ]
 
 
-def _refuse_a_workbook(path: Path) -> None:
-    """A workbook where a machine export (CSV) is expected: said as such, not as binary."""
-    if path.is_symlink() or not path.is_file():
-        return  # a link, a FIFO, a folder: the reader refuses it without opening it
-    try:
-        with path.open("rb") as handle:
-            kind = sniff_format(handle.read(8))
-    except OSError:
-        return  # the reader says why, with its own words
-    if kind in ("xlsx", "xls"):
-        raise UnreadableFile("expected-csv", found=kind)
-
-
 def _unreadable(report: Report, exc: UnreadableFile) -> LargeValidation:
     report.unreadable = True
     report.problems = [Problem(exc.kind, params=exc.params)]
     return LargeValidation(report, {})
-
-
-def _batches(path: Path, delimiter: str, bounds: Bounds) -> Iterator[StringTable]:
-    """The file's batches, read ahead, of the size this process checks at a time."""
-    _refuse_a_workbook(path)
-    if _PROCESS["batch_bytes"]:
-        read = arrowcsv.iter_strings(path, delimiter, bounds, _PROCESS["batch_bytes"])
-    else:  # the reader's own size (which tests make small)
-        read = arrowcsv.iter_strings(path, delimiter, bounds)
-    return arrowcsv.prefetched(read)
 
 
 def validate_large(
@@ -161,7 +116,7 @@ def validate_large(
     bounds = source.bounds()
 
     try:
-        batches = _batches(path, delimiter, bounds)
+        batches = reading.batches(path, delimiter, bounds)
         first = next(batches)
     except UnreadableFile as exc:
         return _unreadable(report, exc)
@@ -172,8 +127,9 @@ def validate_large(
         report.problems += _unchecked_references(source, references, raw_dir)
     validator = engine.Validator(source.schema, match.columns, references)
     records = 0
-    # A file of up to _PROCESS["keep_bytes"] of text is kept as read, for the rows the key check
-    # reads again (engine.Validator); a larger one is read a second time, its memory flat.
+    # A file of up to reading.PROCESS["keep_bytes"] of text is kept as read, for the rows the
+    # key check reads again (engine.Validator); a larger one is read a second time, its memory
+    # flat.
     kept: list[StringTable] | None = []
     kept_bytes = 0
     labels = dict(match.written)
@@ -191,7 +147,7 @@ def validate_large(
                 extra_count += len(found)
             if kept is not None:
                 kept_bytes += sum(c.nbytes for c in strings.columns)
-                if kept_bytes <= _PROCESS["keep_bytes"]:
+                if kept_bytes <= reading.PROCESS["keep_bytes"]:
                     kept.append(strings)
                 else:
                     kept = None

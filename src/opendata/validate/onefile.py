@@ -13,6 +13,11 @@ import ctypes.util
 import gc
 import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from opendata.contracts.registry import Source
 
 # glibc's mallopt parameters (malloc.h).
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
@@ -30,14 +35,24 @@ def set_up() -> None:
       faulting it in again (0.05 s of system time), in two arenas;
     - no cyclic garbage collection (a batch makes few Python objects; the collector walked
       every one of them again and again);
-    - the reading of :func:`opendata.validate.batched.one_file_reading`.
+    - the reading of :func:`opendata.validate.readers.batches.one_file_reading`.
     """
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     _freed_memory_kept()
     gc.disable()
-    from opendata.validate import batched
+    from opendata.validate.readers import batches
 
-    batched.one_file_reading()
+    batches.one_file_reading()
+
+
+def read_ahead(path: Path, source: Source) -> None:
+    """Begin reading ``path`` now if ``source`` is read in batches (a machine export), while
+    the checks are imported (:func:`opendata.validate.readers.batches.start`)."""
+    if source.engine != "arrow":
+        return
+    from opendata.validate.readers import batches
+
+    batches.start(path, source.csv.get("delimiter", ","), source.bounds())
 
 
 def _freed_memory_kept() -> None:

@@ -283,14 +283,20 @@ def _wanted_in(wanted: list[int], skip: int, offset: int, count: int) -> bool:
     return at < len(wanted) and wanted[at] < first + count
 
 
+_FEEDS = 0x0A0A  # two line feeds read as one 16-bit number (either byte order)
+
+
 def _line_ends(piece: bytes) -> tuple[int, int]:
     """Records of a piece without quotes (its line ends, and a last line without one), and its
     empty lines after its first (a line feed after a line feed, or after a carriage return
     after one: a lone CR's empty lines are not counted)."""
     data = np.frombuffer(piece, dtype=np.uint8)
-    feeds = np.flatnonzero(data == ord("\n"))  # where each line feed is
-    ends = len(feeds)
-    empty = int(np.count_nonzero(np.diff(feeds) == 1))
+    ends = int(np.count_nonzero(data == ord("\n")))
+    empty = 0
+    if len(piece) >= 2:  # "\n\n" at even, then at odd offsets: two bytes read as one number
+        even = np.frombuffer(piece, dtype=np.uint16, count=len(piece) // 2)
+        odd = np.frombuffer(piece, dtype=np.uint16, count=(len(piece) - 1) // 2, offset=1)
+        empty = int(np.count_nonzero(even == _FEEDS)) + int(np.count_nonzero(odd == _FEEDS))
     if b"\r" in piece:
         ends += piece.count(b"\r") - piece.count(b"\r\n")
         returns = np.flatnonzero(data[1:-1] == ord("\r")) + 1  # a CR with a byte either side

@@ -14,7 +14,6 @@ from opendata.contracts import limits
 from opendata.contracts.profiles import Profile
 from opendata.contracts.registry import Source
 from opendata.report.problems import UnreadableFile
-from opendata.validate.readers import xlsxguard
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -169,6 +168,8 @@ def _check_size(number: int, row: list[Any], bounds: limits.Bounds) -> None:
 
 def excel_grid(data: bytes, source: Source) -> tuple[str, list[tuple[int, list[Any]]]]:
     from python_calamine import CalamineWorkbook
+
+    from opendata.validate.readers import xlsxguard  # its zip reading: for a workbook only
 
     bounds = source.bounds()
     xlsxguard.check(data, bounds)  # before calamine sees it: bombs, huge sheets, entities

@@ -56,42 +56,64 @@ def pyarrow_without_pandas() -> None:
 T = TypeVar("T")
 
 
-def prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """``batches`` read ahead in a thread, ``depth`` at most waiting: the next batch is
-    decompressed and parsed while this one is checked. An error of the reader is raised
-    here, at the batch where it happened."""
-    queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
-    stop = threading.Event()
+def prefetched(batches: Iterator[T], depth: int = 2) -> Reading[T]:
+    """``batches`` read ahead in a thread started now, ``depth`` at most waiting: the next
+    batch is decompressed and parsed while this one is checked. An error of the reader is
+    raised here, at the batch where it happened."""
+    return Reading(batches, depth)
 
-    def read() -> None:
-        try:
-            for batch in batches:
-                while not stop.is_set():
-                    try:
-                        queue.put(("batch", batch), timeout=0.1)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
-                    return
-            queue.put(("end", None))
-        except BaseException as exc:  # handed to the consumer, raised there
-            queue.put(("error", exc))
 
-    reader = threading.Thread(target=read, name="arrowcsv-reader", daemon=True)
-    reader.start()
-    try:
-        while True:
-            kind, value = queue.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
-        while reader.is_alive():  # let a reader blocked on a full queue see the stop
+class Reading(Iterator[T]):
+    """Batches read ahead by a thread, which stops at the end, when the reading is closed, or
+    when it is dropped, read or not (the thread holds only the queue and the stop event)."""
+
+    def __init__(self, batches: Iterator[T], depth: int) -> None:
+        self.queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
+        self.stop = threading.Event()
+        self.reader = threading.Thread(
+            target=_read, args=(batches, self.queue, self.stop), name="arrowcsv-reader", daemon=True
+        )
+        self.reader.start()
+
+    def __next__(self) -> T:
+        if self.stop.is_set():
+            raise StopIteration
+        kind, value = self.queue.get()
+        if kind == "batch":
+            return value
+        self.close()
+        if kind == "error":
+            raise value
+        raise StopIteration
+
+    def close(self) -> None:
+        self.stop.set()
+        while self.reader.is_alive():  # let a reader blocked on a full queue see the stop
             try:
-                queue.get_nowait()
+                self.queue.get_nowait()
             except Empty:
-                reader.join(0.05)
+                self.reader.join(0.05)
+
+    def __del__(self) -> None:
+        self.stop.set()  # its thread ends at its next batch
+
+
+def _read(batches: Iterator[Any], queue: Queue[tuple[str, Any]], stop: threading.Event) -> None:
+    try:
+        for batch in batches:
+            if not _put(queue, ("batch", batch), stop):
+                return
+        _put(queue, ("end", None), stop)
+    except BaseException as exc:  # handed to the consumer, raised there
+        _put(queue, ("error", exc), stop)
+
+
+def _put(queue: Queue[tuple[str, Any]], item: tuple[str, Any], stop: threading.Event) -> bool:
+    """``item`` queued, unless the reading is stopped first (False)."""
+    while not stop.is_set():
+        try:
+            queue.put(item, timeout=0.1)
+            return True
+        except Full:
+            continue
+    return False
