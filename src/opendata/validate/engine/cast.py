@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opendata.validate.engine.arrays import mask
+from opendata.validate.engine.arrays import empty_cells, mask
 from opendata.validate.engine.findings import Unsupported
 from opendata.validate.engine.temporal import date_format, format_regex, strptime
 
@@ -72,7 +72,7 @@ def cast(
         absent = absent | ~mask(pc.is_valid(text))
         text = pc.fill_null(text, "")
     if list(missing_values) == [""]:
-        missing = absent | mask(pc.equal(pc.binary_length(text), 0))
+        missing = absent | empty_cells(text)
     else:
         missing = absent | mask(pc.is_in(text, pa.array(list(missing_values), pa.string())))
     present = ~missing

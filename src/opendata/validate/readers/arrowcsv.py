@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from opendata.contracts.limits import Bounds, human, human_bytes
 from opendata.report.problems import UnreadableFile
@@ -305,12 +304,14 @@ def read_strings(path: Path, delimiter: str = ",", bounds: Bounds | None = None)
 
 
 def _check_cells(table: pa.Table, numbers: np.ndarray, bounds: Bounds) -> None:
-    """No cell longer than the bound (chunk by chunk: one block's lengths at a time)."""
+    """No cell longer than the bound (chunk by chunk: one block's lengths at a time). The
+    bytes of each cell from the offsets; its characters only when its bytes pass the bound."""
     for column in table.columns:
         start = 0
         for chunk in column.chunks:
-            longest = pc.max(pc.binary_length(chunk)).as_py() if len(chunk) else 0
-            if longest and longest > bounds.max_cell_chars:
+            if len(chunk) and _longest_bytes(chunk) > bounds.max_cell_chars:
+                import pyarrow.compute as pc  # once a cell is that long: rare
+
                 lengths = pc.utf8_length(chunk)
                 if pc.max(lengths).as_py() > bounds.max_cell_chars:
                     at = int(pc.index(lengths, pc.max(lengths)).as_py())
@@ -322,11 +323,17 @@ def _check_cells(table: pa.Table, numbers: np.ndarray, bounds: Bounds) -> None:
             start += len(chunk)
 
 
+def _longest_bytes(chunk: pa.Array) -> int:
+    """The length in bytes of the longest string of ``chunk``, from its offsets."""
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
+    return int(np.diff(offsets[chunk.offset : chunk.offset + len(chunk) + 1]).max())
+
+
 def select_rows(strings: StringTable, wanted: np.ndarray) -> StringTable:
     """The records of ``strings`` numbered in ``wanted`` (sorted), ragged ones included."""
     mask = np.isin(strings.rows, wanted)
     arrow_mask = pa.array(mask)
-    columns = [pc.filter(c, arrow_mask) for c in strings.columns]
+    columns = [c.filter(arrow_mask) for c in strings.columns]
     chosen = set(wanted.tolist()) if strings.ragged else set()
     ragged = [r for r in strings.ragged if r[0] in chosen]
     return StringTable(strings.header, columns, strings.rows[mask], ragged, strings.records)
