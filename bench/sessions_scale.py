@@ -166,16 +166,17 @@ def bench_validation(raw: Path, month: str, runs: int, frictionless: bool) -> di
         ours.append(time.perf_counter() - start)
     assert report.valid, report.flatten()[:5]
     command = [str(BIN / "opendata"), "validate", str(path), "--source", "wifi-sessions"]
-    clis = []
+    # The least any fresh process reading the file with pyarrow takes: the interpreter, the
+    # import of pyarrow (and NumPy) and the bare read, nothing checked. Run in turn with the
+    # command (the machine's moods fall on both alike), medians compared.
+    floor_command = [str(BIN / "python"), "-c", FLOOR, str(path)]
+    clis, floors = [], []
     for _ in range(runs):
         seconds, done = _run([*command, "--raw-dir", str(raw)])
         assert done.returncode == 0, done.stdout[-2000:]
         clis.append(seconds)
+        floors.append(_run(floor_command)[0])
     cli = statistics.median(clis)
-    # The least any fresh process reading the file with pyarrow takes: the interpreter, the
-    # import of pyarrow (and NumPy) and the bare read, nothing checked.
-    floor_command = [str(BIN / "python"), "-c", FLOOR, str(path)]
-    floors = [_run(floor_command)[0] for _ in range(runs)]
     # Where the time goes: the streaming reader alone (what the checks overlap with), and the
     # imports of the command beyond the floor's own (a fresh process that only imports them).
     from opendata.validate.readers import arrowcsv
@@ -257,7 +258,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_200_000)
     parser.add_argument("--validate-rows", type=int, default=300_000)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--skip-frictionless", action="store_true")
     args = parser.parse_args()
     HOME.mkdir(parents=True, exist_ok=True)

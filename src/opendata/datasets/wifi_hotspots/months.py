@@ -79,7 +79,10 @@ def month_plan(results: Iterable[DeliveryResult]) -> dict[str, list[tuple[str, s
     return dict(sorted(plan.items()))
 
 
-BUCKET_ROWS = 1 << 18  # sessions sorted and written at a time (about 30 MiB of rows)
+# Sessions sorted and written at a time (about 15 MiB of rows, copied four or five times on
+# their way to the files): pass 3 of a month of 2.4 million rows peaks 116 MiB lower than at
+# 2^18, at the same speed.
+BUCKET_ROWS = 1 << 17
 
 
 def build_month(month: str, contributions: list[tuple[str, str]], work_dir: Path) -> MonthResult:
@@ -243,8 +246,16 @@ def _month_batches(
     if hi is not None:
         wanted &= pds.field("start_time") < pa.scalar(hi, moment)
     for order, path in enumerate(paths):
+        # One batch read ahead, its column chunks read as needed: with Arrow's defaults (16
+        # batches ahead, row groups buffered whole) a scan of every column of a month of 2.4
+        # million rows rose 280 MiB (the publication's peak); so 105 MiB, and no slower.
         for batch in pds.dataset(path, format="parquet").to_batches(
-            columns=columns, filter=wanted, use_threads=False
+            columns=columns,
+            filter=wanted,
+            use_threads=False,
+            batch_readahead=1,
+            fragment_readahead=1,
+            fragment_scan_options=pds.ParquetFragmentScanOptions(pre_buffer=False),
         ):
             if batch.num_rows:
                 yield order, batch
