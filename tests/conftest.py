@@ -37,8 +37,8 @@ GOLDEN = Path(__file__).parent / "golden"
 def _a_long_lived_process() -> object:
     """Each test starts as a long-lived process reads a large file: ``opendata validate`` run
     in the test process (``cli.main``) sets it up for one file (``onefile.set_up``: larger
-    batches, pieces parsed ahead, a month kept whole, the cyclic collector off), which would
-    change the reading of the tests after it."""
+    batches, pieces parsed ahead, a month kept whole, the cyclic collector off, a month's
+    reading begun early), which would change the reading of the tests after it."""
     import gc
 
     from opendata.validate.readers import batches as reading
@@ -49,6 +49,9 @@ def _a_long_lived_process() -> object:
     reading.PROCESS.update(process)
     csvpieces.AHEAD.update(ahead)
     gc.enable()
+    started = reading._STARTED.pop("reading", None)  # a reading begun and never taken
+    if started is not None:
+        started[1].close()
 
 
 @pytest.fixture

@@ -152,12 +152,12 @@ def record_batches(
     try:
         with igzip_threaded.open(path, "rb") as text:
             while PIECE_BYTES > 0:  # 0: Arrow reads the whole file (the tests compare both)
-                chunk = text.read(PIECE_BYTES)
-                data = carry + chunk if carry else chunk
-                if b'"' in data or len(data) > 4 * PIECE_BYTES:
+                piece, got = _filled(text, carry)
+                if b'"' in piece or len(piece) > 4 * PIECE_BYTES:
                     break  # Arrow reads from here to the end (below)
-                cut = data.rfind(b"\n") + 1 if chunk else len(data)
-                piece, carry = data[:cut], data[cut:]
+                cut = piece.rfind(b"\n") + 1 if got else len(piece)
+                carry = bytes(piece[cut:])
+                del piece[cut:]  # the piece is the bytes read, not a copy of them
                 if piece:
                     # Arrow numbers a piece's records from 1 (the header's piece from the header).
                     skip, offset = (0, 1 + records) if header_read else (1, 0)
@@ -174,7 +174,7 @@ def record_batches(
                         records += count
                         skip, offset = 0, 1 + records
                         yield from pieces.ready(AHEAD["pieces"])
-                if not chunk:
+                if not got:
                     yield from pieces.ready(0)
                     return
         yield from pieces.ready(0)
@@ -184,6 +184,23 @@ def record_batches(
         pieces.cancel()  # a reader left early: what it will not read is not parsed
     # Arrow's numbers count the rows it skips: they stay those of the whole file.
     yield from parse(pa.input_stream(str(path), compression="gzip"), 1 + records, 0, True)
+
+
+def _filled(text: Any, carry: bytes) -> tuple[bytearray, int]:
+    """``carry`` and up to :data:`PIECE_BYTES` more of ``text`` read after it in place (the
+    piece is not copied twice, from ``carry + chunk`` then from its slice), and how many
+    bytes were read (0 at the end)."""
+    data = bytearray(len(carry) + PIECE_BYTES)
+    data[: len(carry)] = carry
+    got = 0
+    with memoryview(data) as view:
+        while got < PIECE_BYTES:
+            read = text.readinto(view[len(carry) + got :])
+            if not read:
+                break
+            got += read
+    del data[len(carry) + got :]
+    return data, got
 
 
 def _gzipped(path: Path) -> bool:
@@ -199,7 +216,9 @@ class _InOrder:
         self.waiting: deque[Future[tuple[list[pa.RecordBatch], Exception | None]] | Skipped]
         self.waiting = deque()
 
-    def parse(self, parse: Callable[..., Iterator[pa.RecordBatch]], piece: bytes, *at: int) -> None:
+    def parse(
+        self, parse: Callable[..., Iterator[pa.RecordBatch]], piece: bytes | bytearray, *at: int
+    ) -> None:
         self.waiting.append(_parser().submit(_parse_all, parse, piece, *at))
 
     def skipped(self, records: Skipped) -> None:
@@ -249,7 +268,7 @@ def _parser() -> ThreadPoolExecutor:
 
 def _parse_all(
     parse: Callable[[Any, int, int, bool, bool], Iterator[pa.RecordBatch]],
-    piece: bytes,
+    piece: bytes | bytearray,
     skip: int,
     offset: int,
 ) -> tuple[list[pa.RecordBatch], Exception | None]:
@@ -267,7 +286,7 @@ def _parse_all(
 PART_BYTES = 1 << 16  # a second reading's unit: about 800 session records
 
 
-def _parts(piece: bytes) -> Iterator[bytes]:
+def _parts(piece: bytes | bytearray) -> Iterator[bytes | bytearray]:
     """A piece without quotes cut after line feeds into parts of about ``PART_BYTES``."""
     start = 0
     while start < len(piece):
@@ -286,7 +305,7 @@ def _wanted_in(wanted: list[int], skip: int, offset: int, count: int) -> bool:
 _FEEDS = 0x0A0A  # two line feeds read as one 16-bit number (either byte order)
 
 
-def _line_ends(piece: bytes) -> tuple[int, int]:
+def _line_ends(piece: bytes | bytearray) -> tuple[int, int]:
     """Records of a piece without quotes (its line ends, and a last line without one), and its
     empty lines after its first (a line feed after a line feed, or after a carriage return
     after one: a lone CR's empty lines are not counted)."""
