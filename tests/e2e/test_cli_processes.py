@@ -132,6 +132,33 @@ def test_validate_of_a_month_as_the_command_ends_with_its_whole_report(tmp_path:
     assert "utf-8" in refused.stderr.lower()
 
 
+def test_the_status_says_what_the_file_is_when_nobody_reads_the_report() -> None:
+    """``opendata validate f | head``: a reader that stops reading the report (here, none at
+    all: the pipe's other end is closed) does not make an invalid file's status 0."""
+    examples = ROOT / "schemas" / "sources" / "wifi-sessions" / "examples"
+    cases = [
+        (examples / "every-error.csv.gz", "wifi-sessions", 1),
+        (examples / "valid-month.csv.gz", "wifi-sessions", 0),
+        (FIXTURES / "wifi-sites/garbage.csv", "wifi-sites", 2),
+    ]
+    for path, source, expected in cases:
+        for fmt in ("text", "html", "json"):
+            read, write = os.pipe()
+            os.close(read)
+            try:
+                done = subprocess.run(
+                    [OPENDATA, "validate", str(path), "--source", source, "--format", fmt],
+                    stdout=write,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    timeout=120,
+                )
+            finally:
+                os.close(write)
+            assert done.returncode == expected, (path.name, fmt, done.stderr[-1000:])
+            assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+
+
 def test_validate_of_an_operator_month_runs_without_pandas(tmp_path: Path) -> None:
     """The large-source path of ``opendata validate`` keeps pandas out of the process (its
     import was a fifth of the command): every format, a valid and an invalid month."""

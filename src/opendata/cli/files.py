@@ -57,14 +57,26 @@ def _validate(args: argparse.Namespace) -> int:
 
         sys.stderr.write(f"opendata: {args.file}: {message(report.errors[0], args.lang)}\n")
         if args.format != "text":  # a page or a document that says why, never an empty one
-            sys.stdout.write(RENDERERS[args.format](report, args.lang))
-            if args.format == "json":
-                sys.stdout.write("\n")
+            _report(RENDERERS[args.format](report, args.lang) + _END[args.format])
         return EXIT_UNUSABLE
-    sys.stdout.write(RENDERERS[args.format](report, args.lang))
-    if args.format == "json":
-        sys.stdout.write("\n")
+    _report(RENDERERS[args.format](report, args.lang) + _END[args.format])
     return EXIT_VALID if report.valid else EXIT_INVALID
+
+
+_END = {"text": "", "html": "", "json": "\n"}
+
+
+def _report(text: str) -> None:
+    """The report on stdout. A reader that stops reading it (``| head``) does not change what
+    the command says of the file: its status stays the file's (it was 0, valid, whatever the
+    file)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Nothing more can be written there; what is left in the buffer is dropped so that
+        # the interpreter's last flush does not fail on it again.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the process's stdout from now on
 
 
 def fix(args: argparse.Namespace) -> int:
