@@ -37,18 +37,19 @@ GOLDEN = Path(__file__).parent / "golden"
 def _a_long_lived_process() -> object:
     """Each test starts as a long-lived process reads a large file: ``opendata validate`` run
     in the test process (``cli.main``) sets it up for one file (``onefile.set_up``: larger
-    batches, pieces parsed ahead, a month kept whole, the cyclic collector off, a month's
-    reading begun early), which would change the reading of the tests after it."""
+    batches, pieces parsed ahead, a month kept whole, the cyclic collector off, pandas kept
+    out, a month's reading begun early), which would change the tests after it."""
     import gc
 
     from opendata.validate.readers import batches as reading
-    from opendata.validate.readers import csvpieces
+    from opendata.validate.readers import csvpieces, prefetch
 
     process, ahead = dict(reading.PROCESS), dict(csvpieces.AHEAD)
     yield
     reading.PROCESS.update(process)
     csvpieces.AHEAD.update(ahead)
     gc.enable()
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, prefetch._NoPandas)]
     started = reading._STARTED.pop("reading", None)  # a reading begun and never taken
     if started is not None:
         started[1].close()
