@@ -470,3 +470,57 @@ def test_a_month_checked_and_built_in_small_batches_is_the_same_month(
     assert batched.conflicts == month.conflicts
     assert [c.session_id for c in month.conflicts] == [other[0]]
     assert month.duplicates == 40 + 2 and month.rows == 4000
+
+
+def test_a_month_the_intake_received_is_counted_by_the_publication_not_checked_again(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The intake keeps a month's report under the key of its bytes, contract and sites; the
+    publication then reads the month once more, to count and convert its rows, without the
+    checks (the same rows and report as when it checks), and forgets the kept report. Sites
+    replaced since: the key changes, the month is checked again."""
+    from opendata.intake import submit
+    from opendata.storage import default_work_dir
+    from opendata.validate import engine, remembered
+
+    outbox = tmp_path / "outbox" / "sessions-2007-10.csv.gz"
+    outbox.parent.mkdir()
+    outbox.write_bytes(csv_gz_bytes(month_table("2007-10", rows=3000, resent=7)))
+    source = registry.source("wifi-sessions")
+    receipt, report = submit(outbox, source, raw, tmp_path / "quarantine")
+    assert receipt.status == "accepted" and report.valid and report.warnings
+    store = remembered.store_of(raw) / "wifi-sessions"
+    assert len(list(store.glob("*.arrow"))) == 1
+    stored = raw / "wifi-sessions" / receipt.stored.name
+
+    calls = {"check": 0, "converted": 0}
+    for method in calls:
+        real = getattr(engine.Validator, method)
+
+        def counted(self: Any, strings: Any, real: Any = real, method: str = method) -> Any:
+            calls[method] += 1
+            return real(self, strings)
+
+        monkeypatch.setattr(engine.Validator, method, counted)
+    once = large.process_delivery(stored, raw, default_work_dir(raw))
+    assert calls["check"] == 0 and calls["converted"] >= 1
+    assert once.report.valid and not list(store.glob("*.arrow"))  # used, then forgotten
+    checked = large.process_delivery(stored, raw, tmp_path / "elsewhere")  # no kept report
+    assert calls["check"] >= 1
+    assert [(p.type, p.params) for p in once.report.problems] == [
+        (p.type, p.params) for p in checked.report.problems
+    ]
+    assert once.months == checked.months and once.site_ids == checked.site_ids
+    assert pq.read_table(once.rows_path).equals(pq.read_table(checked.rows_path))
+
+    # Another sites delivery: what the month's foreign keys look up changed.
+    sites = sorted((raw / "wifi-sites").iterdir())[-1]
+    shutil.copy(sites, raw / "wifi-sites" / "sites-2007-11-01.csv")
+    again = tmp_path / "outbox" / "sessions-2007-11.csv.gz"
+    again.write_bytes(csv_gz_bytes(month_table("2007-11", rows=500, resent=0)))
+    receipt, report = submit(again, source, raw, tmp_path / "quarantine")
+    assert receipt.status == "accepted"
+    shutil.copy(sites, raw / "wifi-sites" / "sites-2007-12-01.csv")  # after the intake
+    calls["check"] = 0
+    large.process_delivery(raw / "wifi-sessions" / receipt.stored.name, raw, default_work_dir(raw))
+    assert calls["check"] >= 1

@@ -202,8 +202,9 @@ def submit(
             )
         )
     stored = _store(data, sha256, report, source, raw_dir, quarantine_dir, target_name, original)
-    if stored[1].valid and validation is not None and source.engine != "arrow":
-        # Kept for the publication (a month is read once there anyway, to be counted).
+    if stored[1].valid and validation is not None:
+        # Kept for the publication (of a month, its report: the publication reads the month
+        # once more, to count its rows, but does not check it again).
         with contextlib.suppress(OSError):  # a full disk costs a validation, not the file
             remembered.save(remembered.store_of(raw_dir), source.name, key, validation)
     return stored

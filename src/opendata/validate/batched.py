@@ -180,6 +180,27 @@ def validate_large(
     return LargeValidation(report, dict(match.columns))
 
 
+def convert_large(
+    path: Path, source: Source, known: Report, on_rows: Callable[[Checked], None]
+) -> LargeValidation:
+    """The rows of a delivery whose report is ``known`` (valid, made of these very bytes
+    under the same key: :mod:`opendata.validate.remembered`), cast batch by batch for
+    ``on_rows`` and not checked again: a month validated by the portal's check or the intake
+    is read once more by the publication, to be counted, not validated twice."""
+    report = Report.from_state(known.to_state())
+    report.file = display_name(path.name)
+    try:
+        batches = reading.batches(path, source.csv.get("delimiter", ","), source.bounds())
+        first = next(batches)
+        match = match_header([c.strip() for c in first.header], source.labels)
+        validator = engine.Validator(source.schema, match.columns)
+        for strings in chain([first], batches):
+            on_rows(validator.converted(strings))
+    except UnreadableFile as exc:  # the bytes were read before: a disk failing, say
+        return _unreadable(report, exc)
+    return LargeValidation(report, dict(match.columns))
+
+
 def _source_checks(
     source: Source,
     checked: Checked,

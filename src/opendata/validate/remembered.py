@@ -132,6 +132,12 @@ def save(store: Path, source: str, name: str, validation: Validation) -> Path:
     return target
 
 
+def forget(store: Path, source: str, name: str) -> None:
+    """Drop the validation kept under ``name`` (gone already: nothing to do)."""
+    with contextlib.suppress(OSError):
+        (store / source / f"{name}.arrow").unlink()
+
+
 def load(store: Path, source: str, name: str) -> Validation | None:
     """The validation kept under ``name``, or None (never kept, or unreadable: a damaged
     entry is dropped, and the file validated again)."""

@@ -207,6 +207,15 @@ class Validator:
         )
         return Checked(findings, main, strings.rows, ~np.isin(strings.rows, bad_rows))
 
+    def converted(self, strings: StringTable) -> Checked:
+        """One batch cast, nothing checked: for a file whose report is known and valid (the
+        same bytes, contract and references: :mod:`opendata.validate.remembered`), read
+        again only for its values. A ragged record (never in a valid file) is checked."""
+        if strings.ragged:
+            return self.check(strings)
+        columns, _kept, _rows, _blank = self._cast(strings)
+        return Checked(Findings(), columns, strings.rows, np.ones(len(strings), dtype=bool))
+
     def _remember_keys(self, kept: dict[str, Column], rows: np.ndarray) -> None:
         if not (self._unique or self._key):
             return
