@@ -8,6 +8,7 @@ import random
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 
 from opendata.validate.engine.arrays import empty_cells, mask
 
@@ -41,3 +42,25 @@ def test_empty_cells_are_the_strings_of_no_byte() -> None:
         assert empty_cells(chunked).tolist() == expected.tolist()
     large = pa.chunked_array([pa.array(["", "a"], pa.large_string())])
     assert empty_cells(large).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("repeats", [0, 3, 8, 9, 500])
+def test_shared_hashes_are_those_another_position_has_too(repeats: int) -> None:
+    """``keys.shared``: none, a few (compared one by one), many (a table of their low 16 bits
+    first), with hashes that share low bits without being equal."""
+    from collections import Counter
+
+    from opendata.validate.engine.keys import shared
+
+    rng = np.random.default_rng(repeats)
+    hashes = rng.integers(0, 2**63, 20_000, dtype=np.int64).astype(np.uint64)
+    for k in range(repeats):
+        hashes[rng.integers(0, len(hashes))] = hashes[k]
+    hashes[-50:] = (hashes[:50] & ~np.uint64(0xFFFF)) ^ np.uint64(1 << 40) | (
+        hashes[:50] & np.uint64(0xFFFF)
+    )
+    counts = Counter(hashes.tolist())
+    expected = [counts[h] > 1 for h in hashes.tolist()]
+    found = shared(hashes)
+    assert found.tolist() == expected
+    assert (sum(expected) > 0) == (repeats > 0)
