@@ -64,3 +64,18 @@ def test_shared_hashes_are_those_another_position_has_too(repeats: int) -> None:
     found = shared(hashes)
     assert found.tolist() == expected
     assert (sum(expected) > 0) == (repeats > 0)
+
+
+def test_strings_of_one_width_are_read_as_a_byte_matrix() -> None:
+    """``fixed_width_bytes``: a view of the strings' bytes, a row each, only when none is null
+    and all have one length in bytes; a slice reads its own strings."""
+    from opendata.validate.engine.arrays import fixed_width_bytes
+
+    array = pa.array(["zz", "ab", "cd", "éf", "xy"], pa.string())
+    part = array.slice(1, 2)
+    assert fixed_width_bytes(part).tolist() == [list(b"ab"), list(b"cd")]
+    assert fixed_width_bytes(array) is None  # "é" is two bytes: "éf" is three
+    assert fixed_width_bytes(pa.array(["ab", None], pa.string())) is None
+    assert fixed_width_bytes(pa.array(["ab", "abc"], pa.string())) is None
+    assert fixed_width_bytes(pa.array([], pa.string())) is None
+    assert fixed_width_bytes(pa.array(["ab"], pa.large_string())) is None

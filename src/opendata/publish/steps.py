@@ -34,6 +34,7 @@ from opendata.storage import (
     replace_folder,
     write_if_changed,
 )
+from opendata.validate import remembered
 from opendata.validate.remembered import Memory
 
 
@@ -169,7 +170,7 @@ def collect(
     ``keep=False`` (a dry run) keeps no new validation.
     """
     collected = Collected({})
-    memory = Memory((work_dir or default_work_dir(raw_dir)) / "validated", keep)
+    memory = Memory(remembered.store_of(raw_dir, work_dir), keep)
     for name in dataset.sources:
         source = registry.source(name)
         deliveries = list_deliveries(raw_dir, source)

@@ -43,9 +43,10 @@ from opendata.validate.file import Validation, validate_file
 MAX_ENTRY_BYTES = 1 << 30
 
 
-def store_of(raw_dir: Path) -> Path:
-    """The store of the deliveries under ``raw_dir``: ``validated/`` in its work folder."""
-    return default_work_dir(raw_dir) / "validated"
+def store_of(raw_dir: Path, work_dir: Path | None = None) -> Path:
+    """The store of the deliveries under ``raw_dir``: ``validated/`` in the work folder
+    (``work_dir``, or the raw folder's own)."""
+    return (work_dir or default_work_dir(raw_dir)) / "validated"
 
 
 def key(

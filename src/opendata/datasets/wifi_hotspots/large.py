@@ -103,7 +103,7 @@ def process_delivery(path: Path, raw_dir: Path, work_dir: Path) -> DeliveryResul
     validated: list[Report] = []
     # The portal's check or the intake may have validated these very bytes already (the same
     # contract and sites): the month is then read only to be counted, not checked again.
-    memory = work_dir / "validated"
+    memory = remembered.store_of(raw_dir, work_dir)
     name = remembered.key(sha256, source, raw_dir)
     before = remembered.load(memory, SOURCE, name)
 

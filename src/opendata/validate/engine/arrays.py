@@ -52,3 +52,18 @@ def empty_cells(text: pa.ChunkedArray) -> np.ndarray:
         offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
         parts.append(offsets[1:] == offsets[:-1])
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def fixed_width_bytes(array: pa.Array) -> np.ndarray | None:
+    """The strings of ``array`` as a byte matrix (a row per string, no copy) when there is no
+    null and every string has the same length in bytes (ids, codes, zero-padded dates); None
+    otherwise. The lengths come from the offsets."""
+    if array.type != pa.string() or array.null_count or not len(array):
+        return None
+    start = array.offset
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[start : start + len(array) + 1]
+    width = int(offsets[1] - offsets[0])
+    if not (np.diff(offsets) == width).all():
+        return None
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return data.reshape(len(array), width)

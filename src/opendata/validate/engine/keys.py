@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opendata.validate.engine.arrays import mask
+from opendata.validate.engine.arrays import fixed_width_bytes, mask
 from opendata.validate.engine.cast import Column
 from opendata.validate.engine.findings import Findings
 
@@ -54,17 +54,10 @@ def _codes(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def _fixed_width_words(array: pa.Array) -> np.ndarray | None:
     """The values as rows of 64-bit words when they are strings without nulls, all 8 to 32
     bytes of one same length multiple of 8; None otherwise."""
-    if not pa.types.is_string(array.type) or array.null_count or len(array) == 0:
+    matrix = fixed_width_bytes(array)
+    if matrix is None or matrix.shape[1] % 8 or not 8 <= matrix.shape[1] <= 32:
         return None
-    lengths = pc.min_max(pc.binary_length(array))
-    width = lengths["min"].as_py()
-    if width != lengths["max"].as_py() or width % 8 or not 8 <= width <= 32:
-        return None
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[
-        array.offset : array.offset + len(array) + 1
-    ]
-    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return data.view(">u8").reshape(len(array), width // 8)
+    return matrix.view(">u8")
 
 
 def duplicated(keys: list[pa.Array], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

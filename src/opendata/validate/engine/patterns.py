@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opendata.validate.engine.arrays import mask
+from opendata.validate.engine.arrays import fixed_width_bytes, mask
 
 SAMPLE = 1024  # the first values of a column, to see whether it repeats them
 
@@ -42,15 +42,10 @@ def _by_bytes(values: pa.Array, pattern: str) -> np.ndarray | None:
     width, each byte compared with the ranges of its position; None otherwise (RE2 then
     decides: a cell of another width, a null, a pattern of other syntax)."""
     ranges = byte_ranges(pattern)
-    if ranges is None or values.null_count or not len(values) or values.type != pa.string():
+    matrix = None if ranges is None else fixed_width_bytes(values)
+    if ranges is None or matrix is None or matrix.shape[1] != ranges[0].shape[1]:
         return None
-    width = ranges[0].shape[1]
-    lengths = pc.min_max(pc.binary_length(values))
-    if lengths["min"].as_py() != width or lengths["max"].as_py() != width:
-        return None
-    start = values.offset
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[start : start + len(values) + 1]
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    width, data = matrix.shape[1], matrix.reshape(-1)
     low, span = ranges
     if (low == low[:, :1]).all() and (span == span[:, :1]).all():
         low, span = low[:, 0], span[:, 0]  # the same ranges at every position: numbers

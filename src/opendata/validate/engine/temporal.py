@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opendata.validate.engine.arrays import mask
+from opendata.validate.engine.arrays import fixed_width_bytes, mask
 from opendata.validate.engine.findings import Unsupported
 
 DEFAULT_DATE = "%Y-%m-%d"  # Frictionless's default date format
@@ -130,16 +130,9 @@ def _fixed_width_datetimes(
     as a byte matrix: digits and separators checked, numbers computed, all with NumPy."""
     array = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
     width = max(start + size for start, size in slots.values())
-    if array.null_count or len(array) == 0:
+    matrix = fixed_width_bytes(array)
+    if matrix is None or matrix.shape[1] != width:
         return None
-    lengths = pc.min_max(pc.binary_length(array))
-    if lengths["min"].as_py() != width or lengths["max"].as_py() != width:
-        return None
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[
-        array.offset : array.offset + len(array) + 1
-    ]
-    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    matrix = data.reshape(len(array), width)
     digits = matrix - np.uint8(48)  # a byte that is not a digit wraps to more than 9
     digit_columns = [p for start, size in slots.values() for p in range(start, start + size)]
     ok = (digits[:, digit_columns] <= 9).all(axis=1)

@@ -19,6 +19,7 @@ import pyarrow as pa
 from opendata.contracts.limits import Bounds, human, human_bytes
 from opendata.report.problems import UnreadableFile
 from opendata.validate.readers import csvpieces, safefiles
+from opendata.validate.readers.grids import GZIP_MAGIC
 from opendata.validate.readers.prefetch import prefetched
 
 
@@ -46,7 +47,7 @@ def read_header(path: Path, delimiter: str) -> list[str]:
     after the header are left to the reader of the rows (they are found at their row)."""
     try:
         with path.open("rb") as raw:
-            gz = raw.read(2) == b"\x1f\x8b"
+            gz = raw.read(len(GZIP_MAGIC)) == GZIP_MAGIC
         opener: Any = gzip.open if gz else open
         with opener(path, "rb") as handle:
             head = handle.read(HEADER_CHARS + 1)

@@ -22,6 +22,7 @@ from isal import igzip_threaded, isal_zlib
 
 from opendata.contracts.limits import human
 from opendata.report.problems import UnreadableFile
+from opendata.validate.readers.grids import GZIP_MAGIC
 
 PIECE_BYTES = 1 << 22  # decompressed text handed to the parser at a time
 # The block of Arrow reading a file itself (from its first quote, or not gzipped), where no
@@ -205,7 +206,7 @@ def _filled(text: Any, carry: bytes) -> tuple[bytearray, int]:
 
 def _gzipped(path: Path) -> bool:
     with path.open("rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
+        return handle.read(len(GZIP_MAGIC)) == GZIP_MAGIC
 
 
 class _InOrder:

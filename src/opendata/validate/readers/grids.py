@@ -17,7 +17,7 @@ from opendata.report.problems import UnreadableFile
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 _SPACES = " \t\r\n\u00a0\u202f\u2007\ufeff"
 
 
@@ -28,7 +28,7 @@ def sniff_format(data: bytes) -> str:
         return "xlsx"
     if data.startswith(_OLE_MAGIC):
         return "xls"
-    if data.startswith(_GZIP_MAGIC):
+    if data.startswith(GZIP_MAGIC):
         return "gzip"
     if data[:64].removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(b"{"):
         return "json"
