@@ -257,7 +257,8 @@ def as_html(report: Report, lang: str = "fr") -> str:
         )
         return (
             f"<h2>{esc(title)} ({len(problems)})</h2><table><thead><tr><th>{words['row']}</th>"
-            f"<th>{words['column']}</th><th>{words['value']}</th><th>{words['message']}</th>"
+            f"<th>{words['column'].capitalize()}</th><th>{words['value']}</th>"
+            f"<th>{words['message']}</th>"
             f"</tr></thead><tbody>{rows}</tbody></table>"
         )
 
@@ -270,14 +271,17 @@ def as_html(report: Report, lang: str = "fr") -> str:
         "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}"
         "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem;"
         "text-align:left;vertical-align:top;overflow-wrap:anywhere}.status{font-weight:bold}"
-        "@media (max-width:40rem){body{margin:1rem}}</style></head><body>"
+        # A header, a row number or a column's name is never cut mid-word on a phone (with
+        # "anywhere" the empty columns shrank to a letter: "Li/gn/e", "Fic/hie/r").
+        "th,td:nth-child(-n+2){overflow-wrap:normal}"
+        "@media (max-width:40rem){body{margin:1rem}}</style></head><body><main>"
         f"<h1>{esc(words['title'])}</h1><p>{esc(report.source)} : {esc(report.file)} — "
         f'<span class="status">{status}</span></p>'
         f"<p>{report.rows} {words['rows']}, {len(errors) + report.omitted} {words['errors']}, "
         f"{len(warnings)} {words['warnings']}</p>"
         + "".join(f"<p>{esc(line)}</p>" for line in comparison_lines(report.comparison, lang))
         + f"{table(errors, words['errors_title'])}{table(warnings, words['warnings_title'])}"
-        "</body></html>\n"
+        "</main></body></html>\n"
     )
 
 
